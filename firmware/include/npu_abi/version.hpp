@@ -1,0 +1,44 @@
+// Device ABI version numbers and identities. The ABI is everything driver and device share:
+// registers (regs.hpp), mailbox messages (mailbox.hpp), DMA descriptors and rings (dma.hpp), the
+// firmware image header (fw_image.hpp) and context programs (program.hpp). All little-endian.
+//
+// Compatibility rule ("minimum per feature", not exact match): a driver and a firmware work
+// together when their ABI majors are equal; a feature added in minor M is used only when the peer
+// reports minor >= M (see feature table below).
+#pragma once
+
+#include <cstdint>
+
+namespace npu::abi {
+
+inline constexpr std::uint16_t kAbiMajor = 1;
+inline constexpr std::uint16_t kAbiMinor = 0;
+
+[[nodiscard]] constexpr std::uint32_t make_abi_version(std::uint16_t major, std::uint16_t minor) {
+  return (std::uint32_t{major} << 16) | minor;
+}
+[[nodiscard]] constexpr std::uint16_t abi_major(std::uint32_t v) { return static_cast<std::uint16_t>(v >> 16); }
+[[nodiscard]] constexpr std::uint16_t abi_minor(std::uint32_t v) { return static_cast<std::uint16_t>(v & 0xffff); }
+
+inline constexpr std::uint32_t kAbiVersion = make_abi_version(kAbiMajor, kAbiMinor);
+
+// Firmware versions are major.minor.patch packed as 0x00MMmmpp.
+[[nodiscard]] constexpr std::uint32_t make_fw_version(std::uint8_t major, std::uint8_t minor,
+                                                      std::uint8_t patch) {
+  return (std::uint32_t{major} << 16) | (std::uint32_t{minor} << 8) | patch;
+}
+
+// Value of the ID register of every npustack ABI-native device: "NPUS".
+inline constexpr std::uint32_t kDeviceMagic = 0x5355504e;
+
+// Features and the ABI minor that introduced each (the driver checks the firmware's minor).
+struct FeatureMinimum {
+  const char* name;
+  std::uint16_t min_minor;
+};
+inline constexpr FeatureMinimum kFeatures[] = {
+    {"mailbox.identify", 0}, {"mailbox.load_context", 0}, {"mailbox.run", 0},
+    {"mailbox.query_stats", 0}, {"dma.rings", 0},
+};
+
+}  // namespace npu::abi
