@@ -1,0 +1,52 @@
+// A device profile: every number the simulator needs about a device, loaded from a JSON file in
+// profiles/ (installed with the project). Each field in the file carries a "why" note explaining
+// where its value comes from (published fact, derivation, or calibration).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "npu/common/error.hpp"
+
+namespace npu::sim {
+
+struct DeviceProfile {
+  std::string name;                    // "hailo10h"
+  std::string description;
+  // Compute
+  double clock_hz = 0;
+  std::uint32_t clusters = 0;
+  double int4_ops_per_s = 0;           // dense peak (2 ops per MAC)
+  double int8_ops_per_s = 0;
+  double vector_ops_per_s = 0;         // element-wise units
+  double compute_efficiency = 1.0;     // sustained / peak for GEMM-like ops
+  // Memory
+  std::uint64_t sram_bytes = 0;
+  std::uint64_t ddr_bytes = 0;
+  double ddr_peak_bytes_per_s = 0;
+  double ddr_efficiency = 1.0;         // sustained / peak for streaming reads
+  double ddr_latency_ns = 0;
+  double sram_bytes_per_s = 0;
+  // Host link
+  std::string link_name;               // "PCIe Gen3 x4"
+  double link_bytes_per_s = 0;         // effective payload bandwidth
+  double link_latency_ns = 0;          // per DMA transaction
+  // Control core / firmware
+  double mailbox_latency_ns = 0;
+  double op_dispatch_ns = 0;           // per program op
+  double context_switch_fixed_ns = 0;  // per context switch, plus its bytes over DMA
+  double boot_ns = 0;
+  // Power
+  double static_power_w = 0;
+  double energy_per_int8_mac_j = 0;
+  double energy_per_int4_mac_j = 0;
+  double energy_per_ddr_byte_j = 0;
+
+  // "hailo10h", a file path, or a name found in $NPU_PROFILE_DIR / the build or install dir.
+  [[nodiscard]] static Expected<DeviceProfile> load(const std::string& name_or_path);
+  [[nodiscard]] static Expected<DeviceProfile> parse(std::string_view json_text,
+                                                     const std::string& origin);
+};
+
+}  // namespace npu::sim

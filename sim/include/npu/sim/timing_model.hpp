@@ -1,0 +1,86 @@
+// The simulator's timing seam: the device model (sim/) describes each piece of work — a DMA
+// transfer, an op of a context program, a context switch, a mailbox command — as a WorkItem, and
+// the TimingModel charges it to the resources it uses (event-driven servers with busy-until
+// times, no per-cycle ticking) and returns when it finishes. Deterministic: the same sequence of
+// calls gives the same cycles on every machine.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "npu/common/error.hpp"
+#include "npu/sim/device_profile.hpp"
+
+namespace npu::sim {
+
+using Cycles = std::uint64_t;
+
+enum class MemLocation : std::uint8_t { kSram, kDdr, kHost };
+enum class Precision : std::uint8_t { kInt4, kInt8, kInt16, kFp16, kFp32 };
+
+enum class WorkKind : std::uint8_t {
+  kDmaH2D,          // host memory -> device memory over the host link
+  kDmaD2H,          // device memory -> host memory over the host link
+  kCompute,         // an op of a context program
+  kContextSwitch,   // loading a context's configuration and SRAM-resident data
+  kControl,         // firmware work on the control core (mailbox command, boot step)
+};
+
+struct WorkItem {
+  WorkKind kind = WorkKind::kCompute;
+  std::string label;                 // shows in reports and traces ("gemm_i8 L3.ffn_up")
+  // Compute ops:
+  std::uint64_t macs = 0;            // multiply-accumulates on the MAC arrays
+  Precision precision = Precision::kInt8;
+  std::uint64_t vector_ops = 0;      // element-wise work on the vector units (norms, activations...)
+  std::uint64_t weight_bytes = 0;    // parameters read
+  MemLocation weight_location = MemLocation::kDdr;
+  std::uint64_t act_bytes_in = 0;    // activations read
+  std::uint64_t act_bytes_out = 0;   // activations written
+  MemLocation act_location = MemLocation::kSram;
+  // DMA / context switch:
+  std::uint64_t bytes = 0;           // bytes moved (DMA) or loaded (context switch)
+  std::uint32_t descriptors = 0;     // DMA descriptors processed
+  // Control:
+  std::uint64_t control_ns = 0;      // fixed firmware latency (0 = the profile's default for kind)
+};
+
+struct Charge {
+  Cycles start = 0;
+  Cycles end = 0;
+  Cycles compute_cycles = 0;     // MAC/vector-array busy time of this item
+  Cycles memory_cycles = 0;      // DDR/SRAM/link busy time of this item
+  std::uint64_t ddr_bytes = 0;   // device DDR traffic caused
+  bool memory_bound = false;     // memory time exceeded compute time
+  double energy_j = 0.0;         // dynamic energy of this item
+};
+
+class TimingModel {
+ public:
+  [[nodiscard]] static Expected<std::unique_ptr<TimingModel>> create(const DeviceProfile& profile);
+  virtual ~TimingModel() = default;
+
+  // Charges `item`, starting no earlier than `ready` and no earlier than the resources it needs
+  // are free. DMA items and compute items use different resources and overlap when independent.
+  virtual Charge charge(const WorkItem& item, Cycles ready) = 0;
+
+  // Latest finish time of everything charged so far (the device cycle counter).
+  [[nodiscard]] virtual Cycles now() const noexcept = 0;
+  // Cycles during which any resource was busy; per-resource busy totals for utilisation.
+  [[nodiscard]] virtual Cycles busy_cycles() const noexcept = 0;
+  [[nodiscard]] virtual const DeviceProfile& profile() const noexcept = 0;
+
+  // Everything back to cycle 0 (device reset).
+  virtual void reset() noexcept = 0;
+
+  // Chrome/Perfetto trace of every charge since reset (or since tracing was enabled).
+  virtual void enable_trace(bool on) = 0;
+  [[nodiscard]] virtual std::string trace_json() const = 0;
+
+ protected:
+  TimingModel() = default;
+};
+
+}  // namespace npu::sim
