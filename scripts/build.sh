@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Configures and builds npustack into build/ (Release with debug info, warnings as errors).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${NPU_BUILD_DIR:-build}
+JOBS=${NPU_JOBS:-$(nproc)}
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPU_WERROR=ON
+fi
+cmake --build "$BUILD_DIR" -j "$JOBS"
