@@ -58,7 +58,7 @@ struct IdentifyResponse {
   char board_name[32];           // NUL-padded, e.g. "npustack-sim (hailo10h)"
   char fw_build_id[16];          // from the firmware image header
   char profile[32];              // device profile name (simulator) or SKU
-  std::uint8_t reserved[24];
+  std::uint8_t reserved[32];           // pads to the asserted 160 bytes
 };
 static_assert(sizeof(IdentifyResponse) == 160);
 
