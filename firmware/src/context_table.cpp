@@ -1,0 +1,147 @@
+#include "context_table.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "npu/common/log.hpp"
+
+namespace npu::fw {
+namespace {
+
+constexpr std::uint64_t kMaxProgramBytes = 16u << 20;
+
+bool range_inside(std::uint64_t base, std::uint64_t size, std::uint64_t limit) {
+  return base <= limit && size <= limit - base;
+}
+
+}  // namespace
+
+void ContextTable::configure(std::uint32_t max_contexts) {
+  slots_.assign(max_contexts, std::nullopt);
+  active_.reset();
+}
+
+void ContextTable::clear() {
+  slots_.clear();
+  active_.reset();
+}
+
+std::uint32_t ContextTable::loaded() const noexcept {
+  return static_cast<std::uint32_t>(std::ranges::count_if(slots_, [](const auto& s) { return s.has_value(); }));
+}
+
+void ContextTable::switch_to(std::uint32_t id) {
+  const LoadedContext& c = *slots_[id];
+  platform_.charge_context_load(c.program_bytes + c.sram_bytes, fmt::format("context {}", id));
+  ++stats_.context_switches;
+  active_ = id;
+}
+
+abi::MboxStatus ContextTable::load(const abi::LoadContextRequest& req, abi::LoadContextResponse& resp) {
+  const HardwareInfo& hw = platform_.hardware();
+  if (req.context_id >= slots_.size()) {
+    log().debug("fw: LOAD_CONTEXT id {} >= max_contexts {}", req.context_id, slots_.size());
+    return abi::MboxStatus::kBadArgs;
+  }
+  if (req.num_segments > abi::kMaxSegments ||
+      std::ranges::any_of(req.reserved, [](std::uint8_t b) { return b != 0; }))
+    return abi::MboxStatus::kBadArgs;
+  if (req.program_size < sizeof(abi::ProgramHeader) || req.program_size > kMaxProgramBytes ||
+      !range_inside(req.program_addr, req.program_size, hw.ddr_bytes))
+    return abi::MboxStatus::kBadArgs;
+  LoadedContext c;
+  c.segments.count = req.num_segments;
+  for (std::uint32_t i = 0; i < req.num_segments; ++i) {
+    if (!range_inside(req.segment_base[i], req.segment_size[i], hw.ddr_bytes)) {
+      log().debug("fw: LOAD_CONTEXT segment {} outside device memory", i);
+      return abi::MboxStatus::kBadArgs;
+    }
+    c.segments.base[i] = req.segment_base[i];
+    c.segments.size[i] = req.segment_size[i];
+  }
+  std::vector<std::byte> bytes(req.program_size);
+  if (!platform_.read_device(req.program_addr, bytes)) return abi::MboxStatus::kDmaError;
+  auto program = validate_program(bytes, c.segments);
+  if (!program) {
+    log().info("fw: LOAD_CONTEXT {} refused: {}", req.context_id, program.error().message());
+    return abi::MboxStatus::kBadProgram;
+  }
+  c.program = std::move(*program);
+  c.program_bytes = req.program_size;
+  c.sram_bytes = std::max(req.sram_bytes, c.program.header.sram_bytes);
+  const auto weights = static_cast<std::size_t>(abi::Segment::kWeights);
+  c.weights_in_sram = c.segments.count > weights && c.segments.size[weights] > 0 &&
+                      c.sram_bytes >= c.segments.size[weights];
+  std::uint64_t sram_used = 0;
+  for (std::uint32_t i = 0; i < slots_.size(); ++i)
+    if (slots_[i] && i != req.context_id) sram_used += slots_[i]->sram_bytes;
+  if (c.sram_bytes > hw.sram_bytes - std::min(sram_used, hw.sram_bytes)) return abi::MboxStatus::kNoResources;
+
+  // Loading over a loaded id replaces it (an implicit unload).
+  slots_[req.context_id] = std::move(c);
+  Cycles before = platform_.now();
+  switch_to(req.context_id);
+  resp.load_cycles = platform_.now() - before;
+  resp.num_ops = slots_[req.context_id]->program.header.num_ops;
+  return abi::MboxStatus::kOk;
+}
+
+abi::MboxStatus ContextTable::unload(std::uint32_t id) {
+  if (id >= slots_.size() || !slots_[id]) return abi::MboxStatus::kNoSuchContext;
+  slots_[id].reset();
+  if (active_ == id) active_.reset();
+  return abi::MboxStatus::kOk;
+}
+
+RunOutcome ContextTable::run(const abi::RunRequest& req, abi::RunResponse& resp) {
+  RunOutcome out;
+  if (req.context_id >= slots_.size() || !slots_[req.context_id]) {
+    out.status = abi::MboxStatus::kNoSuchContext;
+    return out;
+  }
+  if ((req.flags & ~std::uint32_t{abi::kRunTimingOnly}) != 0) {
+    out.status = abi::MboxStatus::kBadArgs;
+    return out;
+  }
+  const std::uint64_t total = slots_[req.context_id]->program.ops.size();
+  const std::uint64_t first = req.first_op;
+  const std::uint64_t count = req.num_ops == 0 ? (first <= total ? total - first : 0) : req.num_ops;
+  if (first > total || count > total - first) {
+    out.status = abi::MboxStatus::kBadArgs;
+    return out;
+  }
+  if (active_ != req.context_id) switch_to(req.context_id);
+  const LoadedContext& c = *slots_[req.context_id];
+  ++stats_.runs;
+  resp.start_cycle = platform_.now();
+  OpRequest op_req;
+  op_req.weights_in_sram = c.weights_in_sram;
+  op_req.timing_only = (req.flags & abi::kRunTimingOnly) != 0;
+  op_req.run_params = req.params;
+  for (std::uint64_t i = first; i < first + count; ++i) {
+    const abi::OpDesc& op = c.program.ops[i];
+    op_req.op = &op;
+    op_req.index = static_cast<std::uint32_t>(i);
+    for (std::size_t k = 0; k < 4; ++k) op_req.address[k] = operand_address(op.operands[k], c.segments);
+    OpOutcome r = platform_.execute_op(op_req);
+    if (!platform_.core_running()) {
+      out.aborted = true;
+      return out;
+    }
+    resp.compute_cycles += r.cost.compute_cycles;
+    resp.dma_cycles += r.cost.memory_cycles;
+    resp.ddr_bytes += r.cost.ddr_bytes;
+    stats_.ddr_bytes += r.cost.ddr_bytes;
+    if (r.status != OpStatus::kOk) {
+      resp.failed_op = static_cast<std::uint32_t>(i);
+      out.status = abi::MboxStatus::kExecError;
+      if (r.status == OpStatus::kMemoryError) out.fault = abi::FaultCode::kMemoryError;
+      break;
+    }
+    ++resp.ops_executed;
+  }
+  resp.end_cycle = platform_.now();
+  return out;
+}
+
+}  // namespace npu::fw

@@ -1,0 +1,54 @@
+// The firmware's loaded contexts: LOAD_CONTEXT validates and keeps a context's program and
+// segments, RUN executes a range of its ops through the platform's compute clusters. Internal to
+// the firmware.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "npu/firmware/firmware.hpp"
+#include "npu/firmware/program.hpp"
+#include "npu_abi/regs.hpp"
+
+namespace npu::fw {
+
+struct LoadedContext {
+  SegmentTable segments;
+  ValidatedProgram program;
+  std::uint64_t program_bytes = 0;
+  std::uint64_t sram_bytes = 0;
+  bool weights_in_sram = false;
+};
+
+// A RUN's result; `fault` is set when the device must stop (memory error, core stopped).
+struct RunOutcome {
+  abi::MboxStatus status = abi::MboxStatus::kOk;
+  abi::FaultCode fault = abi::FaultCode::kNone;
+  bool aborted = false;  // the control core stopped mid-run (crash, hang, removal): no answer
+};
+
+class ContextTable {
+ public:
+  ContextTable(Platform& platform, FirmwareStats& stats) : platform_(platform), stats_(stats) {}
+
+  void configure(std::uint32_t max_contexts);
+  void clear();
+  [[nodiscard]] std::uint32_t max_contexts() const noexcept { return static_cast<std::uint32_t>(slots_.size()); }
+  [[nodiscard]] std::uint32_t loaded() const noexcept;
+
+  [[nodiscard]] abi::MboxStatus load(const abi::LoadContextRequest& request,
+                                     abi::LoadContextResponse& response);
+  [[nodiscard]] abi::MboxStatus unload(std::uint32_t context_id);
+  [[nodiscard]] RunOutcome run(const abi::RunRequest& request, abi::RunResponse& response);
+
+ private:
+  void switch_to(std::uint32_t context_id);
+
+  Platform& platform_;
+  FirmwareStats& stats_;
+  std::vector<std::optional<LoadedContext>> slots_;
+  std::optional<std::uint32_t> active_;  // context whose configuration is loaded in the clusters
+};
+
+}  // namespace npu::fw

@@ -1,0 +1,106 @@
+// fw::Platform: everything the firmware (the device-side control program) needs from the chip it
+// runs on. The simulator implements it; on an ABI-native accelerator the same firmware would run
+// against real registers. The firmware never sees host pointers: host memory is reached only by
+// IOVA, device memory only by device address, and all modeled time is charged through here.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "npu_abi/dma.hpp"
+#include "npu_abi/mailbox.hpp"
+#include "npu_abi/program.hpp"
+
+namespace npu::fw {
+
+using Cycles = std::uint64_t;
+
+// What a piece of charged work cost, in device cycles.
+struct Cost {
+  Cycles start = 0;
+  Cycles end = 0;
+  Cycles compute_cycles = 0;    // compute-array busy time
+  Cycles memory_cycles = 0;     // DMA / DDR / link busy time
+  std::uint64_t ddr_bytes = 0;  // device DDR traffic
+};
+
+// Fixed facts about the chip (from the device profile in the simulator).
+struct HardwareInfo {
+  std::uint32_t clock_khz = 0;
+  std::uint64_t ddr_bytes = 0;
+  std::uint64_t sram_bytes = 0;
+  std::uint32_t num_clusters = 0;
+  std::uint64_t serial = 0;
+  std::string board_name;  // "npustack-sim (hailo10h)"
+  std::string profile;     // "hailo10h"
+};
+
+enum class DmaDirection : std::uint8_t { kHostToDevice, kDeviceToHost };
+enum class ControlTask : std::uint8_t { kBoot, kMailbox };
+
+// One op of a context program, with its operands resolved to device addresses (kNoSegment
+// operands have address 0). The firmware has validated every operand range before this.
+struct OpRequest {
+  const abi::OpDesc* op = nullptr;
+  std::array<std::uint64_t, 4> address{};
+  bool weights_in_sram = false;          // the context keeps its weights segment resident
+  bool timing_only = false;              // charge time, skip values (RunFlags::kRunTimingOnly)
+  std::span<const std::int32_t> run_params;
+  std::uint32_t index = 0;               // op index in the program (for traces)
+};
+
+enum class OpStatus : std::uint8_t {
+  kOk,
+  kExecError,    // the kernel could not run the op (unsupported opcode/shape)
+  kMemoryError,  // uncorrectable device-memory error: the device faults
+};
+
+struct OpOutcome {
+  OpStatus status = OpStatus::kOk;
+  Cost cost;
+};
+
+class Platform {
+ public:
+  virtual ~Platform() = default;
+  Platform() = default;
+  Platform(const Platform&) = delete;
+  Platform& operator=(const Platform&) = delete;
+
+  [[nodiscard]] virtual const HardwareInfo& hardware() const = 0;
+
+  // BAR0 registers as the device sees them (it may write RO-for-host registers such as HEAD,
+  // STATUS, ERROR_CODE, FW_VERSION).
+  [[nodiscard]] virtual std::uint32_t read_reg(std::uint32_t offset) = 0;
+  virtual void write_reg(std::uint32_t offset, std::uint32_t value) = 0;
+  virtual void raise_irq(std::uint32_t bits) = 0;
+  [[nodiscard]] virtual abi::MboxMessage read_mailbox_request() = 0;
+  virtual void write_mailbox_response(const abi::MboxMessage& message) = 0;
+
+  // Host memory by IOVA; false when [iova, iova + size) is not mapped for the device.
+  [[nodiscard]] virtual bool read_host(std::uint64_t iova, std::span<std::byte> out) = 0;
+  [[nodiscard]] virtual bool write_host(std::uint64_t iova, std::span<const std::byte> in) = 0;
+  // Device memory; false when the range is outside it.
+  [[nodiscard]] virtual bool read_device(std::uint64_t address, std::span<std::byte> out) = 0;
+
+  // The DMA engine: performs one validated descriptor's copy and charges it. Returns kDone or the
+  // error status to write back into the descriptor.
+  [[nodiscard]] virtual abi::DmaStatus dma_transfer(DmaDirection direction,
+                                                    const abi::DmaDescriptor& descriptor) = 0;
+  // The compute clusters: runs (or, timing-only, just charges) one op.
+  [[nodiscard]] virtual OpOutcome execute_op(const OpRequest& request) = 0;
+
+  // Modeled time.
+  virtual Cost charge_control(ControlTask task) = 0;
+  virtual Cost charge_context_load(std::uint64_t bytes, std::string_view label) = 0;
+  [[nodiscard]] virtual Cycles now() const = 0;
+  [[nodiscard]] virtual Cycles busy_cycles() const = 0;
+
+  // False once the control core stopped (crash, hang, removal): long loops check it and bail out.
+  [[nodiscard]] virtual bool core_running() const = 0;
+};
+
+}  // namespace npu::fw

@@ -1,0 +1,51 @@
+// Context programs (npu_abi/program.hpp) on the device side: validation before a program is
+// accepted, and the encoder tests (and tools) use to build one. A program that fails any check is
+// refused as a whole with a message naming the op and operand; nothing of it ever runs.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "npu/common/error.hpp"
+#include "npu_abi/mailbox.hpp"
+#include "npu_abi/program.hpp"
+
+namespace npu::fw {
+
+// The segments of one context (LOAD_CONTEXT): base and size per abi::Segment index.
+struct SegmentTable {
+  std::array<std::uint64_t, abi::kMaxSegments> base{};
+  std::array<std::uint64_t, abi::kMaxSegments> size{};
+  std::uint32_t count = 0;
+};
+
+struct ValidatedProgram {
+  abi::ProgramHeader header{};
+  std::vector<abi::OpDesc> ops;
+};
+
+// Checks magic, version, header_size, op_size, the op count against the byte size, the CRC of the
+// op array, and every op (opcode, dims, dtypes, params, each operand inside its segment).
+// kBadFormat on any failure.
+[[nodiscard]] Expected<ValidatedProgram> validate_program(std::span<const std::byte> bytes,
+                                                          const SegmentTable& segments);
+
+// One op against the segments (used by validate_program).
+[[nodiscard]] Expected<void> validate_op(const abi::OpDesc& op, const SegmentTable& segments);
+
+// The device address of an operand; the caller has validated it. 0 for absent operands.
+[[nodiscard]] std::uint64_t operand_address(const abi::Operand& operand,
+                                            const SegmentTable& segments) noexcept;
+
+// ProgramHeader + ops with the CRC filled in.
+[[nodiscard]] std::vector<std::byte> encode_program(std::span<const abi::OpDesc> ops,
+                                                    std::uint64_t sram_bytes = 0);
+
+// Convenience for building GEMM ops: operand in `segment` at `offset`.
+[[nodiscard]] abi::Operand make_operand(abi::Segment segment, abi::DType dtype,
+                                        std::uint64_t offset) noexcept;
+[[nodiscard]] abi::Operand absent_operand() noexcept;
+
+}  // namespace npu::fw
