@@ -18,6 +18,7 @@
 
 #include "npu/common/error.hpp"
 #include "npu/hal/device.hpp"
+#include "npu_abi/dma.hpp"
 #include "npu_abi/mailbox.hpp"
 
 namespace npu::driver {
@@ -33,6 +34,11 @@ struct DriverOptions {
   std::uint32_t ring_entries = 256;      // per DMA ring, power of two
   std::size_t staging_bytes = 4u << 20;  // DMA-able bounce buffer per direction
   bool auto_recover = true;              // reset + re-boot after a fault
+  // Largest transfer per DMA descriptor (<= abi::kMaxDmaLength); smaller values split transfers
+  // into more descriptors (tests use it to exercise ring wrap-around).
+  std::uint32_t max_descriptor_bytes = abi::kMaxDmaLength;
+  // Waiters re-check the device state this often, so a lost interrupt costs at most this delay.
+  std::chrono::milliseconds irq_poll_interval{10};
 };
 
 struct DeviceIdentity {
@@ -98,6 +104,15 @@ struct DeviceStats {
   std::uint64_t mailbox_requests = 0;
   std::uint32_t contexts_loaded = 0;
   std::uint64_t resets = 0;  // host side: recoveries performed by this driver
+  // Host side, below: what the driver itself observed.
+  std::uint64_t lost_interrupts = 0;       // completions noticed by polling, not by interrupt
+  std::uint64_t interrupts = 0;            // interrupts serviced
+  std::uint64_t device_memory_free = 0;    // bytes free in the device-memory allocator
+  std::uint64_t device_memory_largest_free = 0;
+  double device_memory_fragmentation = 0;  // 1 - largest free block / free bytes
+  std::uint64_t h2d_descriptors = 0;       // DMA descriptors submitted per ring
+  std::uint64_t d2h_descriptors = 0;
+  std::uint64_t dma_ring_full_waits = 0;   // times a transfer waited for a free ring slot
 };
 
 class Driver {

@@ -1,0 +1,42 @@
+#include "npu/driver/abi_compat.hpp"
+
+#include <fmt/format.h>
+
+#include "npu/driver/error_text.hpp"
+#include "npu_abi/version.hpp"
+
+namespace npu::driver {
+
+bool abi_supports(std::uint32_t peer_abi, std::string_view feature) noexcept {
+  if (abi::abi_major(peer_abi) != abi::kAbiMajor) return false;
+  for (const auto& f : abi::kFeatures) {
+    if (feature == f.name) return abi::abi_minor(peer_abi) >= f.min_minor;
+  }
+  return false;
+}
+
+Expected<void> check_abi_compatible(std::uint32_t peer_abi, std::string_view peer) {
+  const auto major = abi::abi_major(peer_abi);
+  if (major != abi::kAbiMajor) {
+    const char* fix = major > abi::kAbiMajor
+                          ? "update npustack (driver) to a release that speaks this ABI"
+                          : "install the npustack firmware matching this driver";
+    return fail(ErrorCode::kVersionMismatch,
+                fmt::format("{} speaks {} but this driver speaks ABI {}.x: {}", peer,
+                            abi_version_text(peer_abi), abi::kAbiMajor, fix));
+  }
+  // Every feature in the table is one the driver relies on; a peer older than a feature's minor
+  // cannot serve this driver.
+  for (const auto& f : abi::kFeatures) {
+    if (abi::abi_minor(peer_abi) < f.min_minor) {
+      return fail(ErrorCode::kVersionMismatch,
+                  fmt::format("{} speaks {}, which lacks feature '{}' (needs ABI {}.{} or newer): "
+                              "install newer npustack firmware",
+                              peer, abi_version_text(peer_abi), f.name, abi::kAbiMajor,
+                              f.min_minor));
+    }
+  }
+  return {};
+}
+
+}  // namespace npu::driver
