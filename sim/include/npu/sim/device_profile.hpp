@@ -1,11 +1,17 @@
 // A device profile: every number the simulator needs about a device, loaded from a JSON file in
 // profiles/ (installed with the project). Each field in the file carries a "why" note explaining
 // where its value comes from (published fact, derivation, or calibration).
+//
+// File format: {"name": "...", "description": "...", "base": "<optional profile to start from>",
+//               "params": {"<field>": {"value": <number or string>, "why": "<reason>"}, ...}}
+// Every field below must be present once "base" (if any) has been applied.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
+#include <string_view>
 
 #include "npu/common/error.hpp"
 
@@ -43,10 +49,30 @@ struct DeviceProfile {
   double energy_per_int4_mac_j = 0;
   double energy_per_ddr_byte_j = 0;
 
+  // Added with the calibrated model (all required in profile files):
+  double dma_descriptor_ns = 0;        // DMA engine time per descriptor (pipelined with data)
+  double placement_bytes_per_s = 0;    // firmware writing uploaded weights into place in DDR
+  std::uint64_t load_chunk_bytes = 0;  // weight upload chunk (one staging buffer)
+  std::uint32_t load_staging_buffers = 0;  // chunks in flight during a weight upload
+  std::uint64_t context_config_bytes = 0;  // configuration of one context (programs, tables)
+  double energy_per_vector_op_j = 0;
+  double energy_per_sram_byte_j = 0;
+  double energy_per_link_byte_j = 0;
+  double typical_power_w = 0;          // published typical power (used by sanity checks only)
+
+  // The "why" note of every field, by field name (for reports and `npu` tooling).
+  std::map<std::string, std::string, std::less<>> why;
+
   // "hailo10h", a file path, or a name found in $NPU_PROFILE_DIR / the build or install dir.
   [[nodiscard]] static Expected<DeviceProfile> load(const std::string& name_or_path);
   [[nodiscard]] static Expected<DeviceProfile> parse(std::string_view json_text,
                                                      const std::string& origin);
+  // The file `load` would read for `name_or_path`, or kNotFound listing the places searched.
+  [[nodiscard]] static Expected<std::filesystem::path> find(const std::string& name_or_path);
+
+  // Cycles of `seconds` at clock_hz, rounded up (the one rounding rule of the timing model).
+  [[nodiscard]] std::uint64_t cycles(double seconds) const noexcept;
+  [[nodiscard]] double seconds(std::uint64_t cycles) const noexcept { return cycles / clock_hz; }
 };
 
 }  // namespace npu::sim

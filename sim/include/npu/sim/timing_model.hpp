@@ -5,6 +5,7 @@
 // calls gives the same cycles on every machine.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -28,6 +29,16 @@ enum class WorkKind : std::uint8_t {
   kControl,         // firmware work on the control core (mailbox command, boot step)
 };
 
+// The servers of the timing model. Each is busy until some cycle; an item waits for the servers
+// it uses. kPcieLink is the host link (both directions share it: a half-duplex approximation,
+// fine because loads are H2D-only and per-token transfers are tiny).
+enum class Resource : std::uint8_t {
+  kControl, kMac, kVector, kSram, kDdr, kDmaH2D, kDmaD2H, kPcieLink,
+};
+inline constexpr std::size_t kResourceCount = 8;
+[[nodiscard]] const char* to_string(Resource r) noexcept;
+[[nodiscard]] const char* to_string(WorkKind k) noexcept;
+
 struct WorkItem {
   WorkKind kind = WorkKind::kCompute;
   std::string label;                 // shows in reports and traces ("gemm_i8 L3.ffn_up")
@@ -45,6 +56,10 @@ struct WorkItem {
   std::uint32_t descriptors = 0;     // DMA descriptors processed
   // Control:
   std::uint64_t control_ns = 0;      // fixed firmware latency (0 = the profile's default for kind)
+  // Control items with bytes > 0: the control core touches that many bytes (e.g. writing uploaded
+  // weights into place) at the profile's placement rate, on top of control_ns.
+  std::uint32_t layer = kNoLayer;    // model layer the item belongs to (reports), if any
+  static constexpr std::uint32_t kNoLayer = 0xffffffffu;
 };
 
 struct Charge {
@@ -55,6 +70,16 @@ struct Charge {
   std::uint64_t ddr_bytes = 0;   // device DDR traffic caused
   bool memory_bound = false;     // memory time exceeded compute time
   double energy_j = 0.0;         // dynamic energy of this item
+};
+
+// Totals since reset.
+struct TimingTotals {
+  Cycles busy[kResourceCount] = {};  // per resource
+  std::uint64_t items = 0;
+  std::uint64_t macs = 0;
+  std::uint64_t ddr_bytes = 0;
+  std::uint64_t link_bytes = 0;
+  double dynamic_energy_j = 0.0;
 };
 
 class TimingModel {
@@ -71,6 +96,11 @@ class TimingModel {
   // Cycles during which any resource was busy; per-resource busy totals for utilisation.
   [[nodiscard]] virtual Cycles busy_cycles() const noexcept = 0;
   [[nodiscard]] virtual const DeviceProfile& profile() const noexcept = 0;
+
+  // Per-resource busy cycles, MACs, bytes and dynamic energy since reset.
+  [[nodiscard]] virtual const TimingTotals& totals() const noexcept = 0;
+  // Static power over [0, now()] plus the dynamic energy of every charge.
+  [[nodiscard]] virtual double energy_j() const noexcept = 0;
 
   // Everything back to cycle 0 (device reset).
   virtual void reset() noexcept = 0;
