@@ -1,0 +1,92 @@
+#include "npu/compiler/model_config.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace npu::compiler {
+
+std::string_view to_string(Architecture arch) noexcept {
+  switch (arch) {
+    case Architecture::kLfm2: return "lfm2";
+    case Architecture::kLlama: return "llama";
+    case Architecture::kQwen2: return "qwen2";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(LayerKind kind) noexcept {
+  return kind == LayerKind::kConv ? "conv" : "attention";
+}
+
+Expected<Architecture> parse_architecture(std::string_view name) {
+  if (name == "lfm2" || name == "Lfm2ForCausalLM") return Architecture::kLfm2;
+  if (name == "llama" || name == "LlamaForCausalLM") return Architecture::kLlama;
+  if (name == "qwen2" || name == "Qwen2ForCausalLM") return Architecture::kQwen2;
+  return fail(ErrorCode::kUnsupported,
+              fmt::format("unsupported model architecture '{}' (supported: lfm2 [LFM2, LFM2.5], llama, "
+                          "qwen2)", name));
+}
+
+std::uint32_t lfm2_effective_ffn(std::uint32_t block_ff_dim, bool auto_adjust, double multiplier,
+                                 std::uint32_t multiple_of) noexcept {
+  std::uint64_t ff = block_ff_dim;
+  if (auto_adjust) {
+    ff = 2 * ff / 3;
+    ff = static_cast<std::uint64_t>(multiplier * static_cast<double>(ff));
+    if (multiple_of > 0) ff = (ff + multiple_of - 1) / multiple_of * multiple_of;
+  }
+  return static_cast<std::uint32_t>(ff);
+}
+
+std::uint32_t ModelConfig::attention_layer_count() const noexcept {
+  std::uint32_t n = 0;
+  for (LayerKind k : layer_kinds) n += k == LayerKind::kAttention ? 1 : 0;
+  return n;
+}
+
+Expected<void> ModelConfig::validate() const {
+  auto bad = [](std::string msg) { return fail(ErrorCode::kBadFormat, std::move(msg)); };
+  if (hidden_size == 0 || n_layers == 0 || n_heads == 0 || head_dim == 0 || ffn_size == 0 ||
+      vocab_size == 0) {
+    return bad(fmt::format("model config is incomplete: hidden {}, layers {}, heads {}, head_dim {}, "
+                           "ffn {}, vocab {} (all must be > 0)",
+                           hidden_size, n_layers, n_heads, head_dim, ffn_size, vocab_size));
+  }
+  if (layer_kinds.size() != n_layers || kv_heads.size() != n_layers) {
+    return bad(fmt::format("model config lists {} layer kinds and {} kv-head counts for {} layers",
+                           layer_kinds.size(), kv_heads.size(), n_layers));
+  }
+  if (head_dim % 2 != 0) return bad(fmt::format("head_dim {} must be even for RoPE", head_dim));
+  for (std::uint32_t l = 0; l < n_layers; ++l) {
+    if (layer_kinds[l] == LayerKind::kConv) {
+      if (arch != Architecture::kLfm2) return bad(fmt::format("layer {} is a conv layer, but {} has none", l, to_string(arch)));
+      if (kv_heads[l] != 0) return bad(fmt::format("conv layer {} has {} kv heads (must be 0)", l, kv_heads[l]));
+    } else if (kv_heads[l] == 0 || n_heads % kv_heads[l] != 0) {
+      return bad(fmt::format("attention layer {}: {} kv heads do not divide {} query heads", l,
+                             kv_heads[l], n_heads));
+    }
+  }
+  if (arch == Architecture::kLfm2 && conv_l_cache < 2) {
+    return bad(fmt::format("LFM2 conv L_cache is {} (must be >= 2; LFM2 uses 3)", conv_l_cache));
+  }
+  if (!(norm_eps > 0.0f) || !(rope_theta > 0.0) || !std::isfinite(rope_theta)) {
+    return bad(fmt::format("norm eps {} and rope theta {} must be positive", norm_eps, rope_theta));
+  }
+  if (bos_token_id >= static_cast<std::int64_t>(vocab_size) ||
+      eos_token_id >= static_cast<std::int64_t>(vocab_size)) {
+    return bad(fmt::format("bos {} / eos {} outside the vocabulary of {}", bos_token_id, eos_token_id, vocab_size));
+  }
+  return {};
+}
+
+std::string ModelConfig::summary() const {
+  const std::uint32_t attn = attention_layer_count();
+  std::uint32_t max_kv = 0;
+  for (std::uint32_t k : kv_heads) max_kv = std::max(max_kv, k);
+  return fmt::format("{} hidden {}, {} layers ({} conv, {} attention), heads {}/{} x {}, ffn {}, vocab {}, {}",
+                     to_string(arch), hidden_size, n_layers, n_layers - attn, attn, n_heads, max_kv,
+                     head_dim, ffn_size, vocab_size, tied_embeddings ? "tied head" : "untied head");
+}
+
+}  // namespace npu::compiler

@@ -1,0 +1,132 @@
+// ModelConfig from GGUF metadata: the "<arch>.*" keys llama.cpp writes and reads.
+#include <fmt/format.h>
+
+#include "npu/compiler/gguf_reader.hpp"
+#include "npu/compiler/model_config.hpp"
+
+namespace npu::compiler {
+namespace {
+
+class Keys {
+ public:
+  Keys(const GgufFile& file, std::string_view arch) : file_(file), arch_(arch) {}
+
+  Expected<std::uint32_t> u32(std::string_view suffix) const {
+    NPU_TRY_ASSIGN(const GgufValue* v, file_.get(key(suffix)));
+    NPU_TRY_ASSIGN(std::uint64_t n, with_key(v->as_u64(), suffix));
+    if (n > UINT32_MAX) return fail(ErrorCode::kBadFormat, fmt::format("'{}' = {} is too large", key(suffix), n));
+    return static_cast<std::uint32_t>(n);
+  }
+  Expected<std::uint32_t> u32_or(std::string_view suffix, std::uint32_t fallback) const {
+    if (file_.find(key(suffix)) == nullptr) return fallback;
+    return u32(suffix);
+  }
+  Expected<double> f64_or(std::string_view suffix, double fallback) const {
+    const GgufValue* v = file_.find(key(suffix));
+    if (v == nullptr) return fallback;
+    return with_key(v->as_f64(), suffix);
+  }
+  const GgufValue* find(std::string_view suffix) const { return file_.find(key(suffix)); }
+  std::string key(std::string_view suffix) const { return fmt::format("{}.{}", arch_, suffix); }
+
+  template <class T>
+  Expected<T> with_key(Expected<T> r, std::string_view suffix) const {
+    if (!r) return fail(r.error().with_context(fmt::format("metadata '{}'", key(suffix))));
+    return r;
+  }
+
+ private:
+  const GgufFile& file_;
+  std::string_view arch_;
+};
+
+std::int64_t token_id(const GgufFile& file, std::string_view key) {
+  const GgufValue* v = file.find(key);
+  if (v == nullptr) return -1;
+  auto id = v->as_i64();
+  return id ? *id : -1;
+}
+
+}  // namespace
+
+Expected<ModelConfig> model_config_from_gguf(const GgufFile& file) {
+  NPU_TRY_ASSIGN(const GgufValue* arch_value, file.get("general.architecture"));
+  NPU_TRY_ASSIGN(std::string_view arch_name, arch_value->as_string());
+  NPU_TRY_ASSIGN(Architecture arch, parse_architecture(arch_name));
+  Keys keys(file, arch_name);
+
+  ModelConfig c;
+  c.arch = arch;
+  NPU_TRY_ASSIGN(c.hidden_size, keys.u32("embedding_length"));
+  NPU_TRY_ASSIGN(c.n_layers, keys.u32("block_count"));
+  NPU_TRY_ASSIGN(c.n_heads, keys.u32("attention.head_count"));
+  NPU_TRY_ASSIGN(c.ffn_size, keys.u32("feed_forward_length"));
+  NPU_TRY_ASSIGN(c.context_length, keys.u32_or("context_length", 2048));
+  const std::uint32_t default_head_dim = c.n_heads ? c.hidden_size / c.n_heads : 0;
+  NPU_TRY_ASSIGN(c.head_dim, keys.u32_or("attention.key_length", default_head_dim));
+  NPU_TRY_ASSIGN(c.rope_theta, keys.f64_or("rope.freq_base", 10000.0));
+  NPU_TRY_ASSIGN(double eps, keys.f64_or("attention.layer_norm_rms_epsilon", -1.0));
+  if (eps <= 0.0) {
+    return fail(ErrorCode::kBadFormat, fmt::format("GGUF '{}' lacks a positive '{}'", file.source(),
+                                                   keys.key("attention.layer_norm_rms_epsilon")));
+  }
+  c.norm_eps = static_cast<float>(eps);
+
+  // Vocabulary: the explicit key, else the token list, else the embedding's row count.
+  std::uint32_t vocab = 0;
+  if (keys.find("vocab_size") != nullptr) {
+    NPU_TRY_ASSIGN(vocab, keys.u32("vocab_size"));
+  } else if (const GgufValue* tokens = file.find("tokenizer.ggml.tokens")) {
+    NPU_TRY_ASSIGN(const GgufArray* list, tokens->as_array());
+    vocab = static_cast<std::uint32_t>(list->items.size());
+  } else if (const GgufTensorInfo* embd = file.find_tensor("token_embd.weight");
+             embd != nullptr && embd->shape.size() == 2) {
+    vocab = static_cast<std::uint32_t>(embd->shape[1]);
+  }
+  c.vocab_size = vocab;
+
+  // Per-layer kv heads: a scalar (every layer attention) or an array with 0 for conv layers.
+  const GgufValue* kv = keys.find("attention.head_count_kv");
+  if (kv == nullptr) {
+    c.kv_heads.assign(c.n_layers, c.n_heads);
+  } else if (const GgufArray* list = kv->get_if<GgufArray>()) {
+    if (list->items.size() != c.n_layers) {
+      return fail(ErrorCode::kBadFormat,
+                  fmt::format("'{}' has {} entries for {} layers", keys.key("attention.head_count_kv"),
+                              list->items.size(), c.n_layers));
+    }
+    for (const GgufValue& item : list->items) {
+      NPU_TRY_ASSIGN(std::uint64_t n, keys.with_key(item.as_u64(), "attention.head_count_kv"));
+      c.kv_heads.push_back(static_cast<std::uint32_t>(n));
+    }
+  } else {
+    NPU_TRY_ASSIGN(std::uint32_t n, keys.u32("attention.head_count_kv"));
+    c.kv_heads.assign(c.n_layers, n);
+  }
+  for (std::uint32_t n : c.kv_heads) c.layer_kinds.push_back(n == 0 ? LayerKind::kConv : LayerKind::kAttention);
+
+  c.tied_embeddings = file.find_tensor("output.weight") == nullptr;
+  c.bos_token_id = token_id(file, "tokenizer.ggml.bos_token_id");
+  c.eos_token_id = token_id(file, "tokenizer.ggml.eos_token_id");
+  c.pad_token_id = token_id(file, "tokenizer.ggml.padding_token_id");
+  switch (arch) {
+    case Architecture::kLfm2: {
+      NPU_TRY_ASSIGN(c.conv_l_cache, keys.u32("shortconv.l_cache"));
+      c.qk_norm = true;
+      c.rope_neox = true;
+      break;
+    }
+    case Architecture::kLlama:
+      c.rope_neox = false;  // GGUF Llama q/k rows are permuted to interleaved pairs
+      break;
+    case Architecture::kQwen2:
+      c.rope_neox = true;
+      c.qkv_bias = file.find_tensor("blk.0.attn_q.bias") != nullptr;
+      break;
+  }
+  auto valid = c.validate();
+  if (!valid) return fail(valid.error().with_context(fmt::format("GGUF '{}'", file.source())));
+  return c;
+}
+
+}  // namespace npu::compiler

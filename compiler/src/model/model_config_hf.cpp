@@ -1,0 +1,148 @@
+// ModelConfig from a Hugging Face config.json (LFM2 with `layer_types` or `full_attn_idxs`,
+// Llama, Qwen2).
+#include <nlohmann/json.hpp>
+
+#include <fmt/format.h>
+
+#include "npu/common/file.hpp"
+#include "npu/compiler/model_config.hpp"
+
+namespace npu::compiler {
+namespace {
+
+using nlohmann::json;
+
+Expected<std::uint32_t> get_u32(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end()) return fail(ErrorCode::kBadFormat, fmt::format("config.json lacks \"{}\"", key));
+  if (!it->is_number_unsigned() || it->get<std::uint64_t>() > UINT32_MAX) {
+    return fail(ErrorCode::kBadFormat, fmt::format("config.json \"{}\" must be a non-negative integer, got {}", key, it->dump()));
+  }
+  return it->get<std::uint32_t>();
+}
+
+Expected<std::uint32_t> get_u32_or(const json& j, const char* key, std::uint32_t fallback) {
+  if (!j.contains(key) || j[key].is_null()) return fallback;
+  return get_u32(j, key);
+}
+
+Expected<double> get_f64_or(const json& j, const char* key, double fallback) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  if (!it->is_number()) return fail(ErrorCode::kBadFormat, fmt::format("config.json \"{}\" must be a number, got {}", key, it->dump()));
+  return it->get<double>();
+}
+
+bool get_bool_or(const json& j, const char* key, bool fallback) {
+  auto it = j.find(key);
+  return (it != j.end() && it->is_boolean()) ? it->get<bool>() : fallback;
+}
+
+std::int64_t get_token(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end()) return -1;
+  if (it->is_number_integer()) return it->get<std::int64_t>();
+  if (it->is_array() && !it->empty() && (*it)[0].is_number_integer()) return (*it)[0].get<std::int64_t>();
+  return -1;
+}
+
+Expected<std::string> architecture_name(const json& j) {
+  if (j.contains("model_type") && j["model_type"].is_string()) return j["model_type"].get<std::string>();
+  if (j.contains("architectures") && j["architectures"].is_array() && !j["architectures"].empty() &&
+      j["architectures"][0].is_string()) {
+    return j["architectures"][0].get<std::string>();
+  }
+  return fail(ErrorCode::kBadFormat, "config.json names no \"model_type\" or \"architectures\"");
+}
+
+// LFM2 layer kinds: `layer_types` (["conv", "full_attention", ...]) or `full_attn_idxs`.
+Expected<void> lfm2_layers(const json& j, ModelConfig& c, std::uint32_t kv_heads) {
+  std::vector<LayerKind> kinds(c.n_layers, LayerKind::kConv);
+  if (j.contains("layer_types") && j["layer_types"].is_array()) {
+    const json& types = j["layer_types"];
+    if (types.size() != c.n_layers) {
+      return fail(ErrorCode::kBadFormat, fmt::format("config.json \"layer_types\" has {} entries for {} layers", types.size(), c.n_layers));
+    }
+    for (std::size_t l = 0; l < types.size(); ++l) {
+      const std::string t = types[l].is_string() ? types[l].get<std::string>() : types[l].dump();
+      if (t == "full_attention" || t == "attention") kinds[l] = LayerKind::kAttention;
+      else if (t != "conv") {
+        return fail(ErrorCode::kBadFormat, fmt::format("config.json \"layer_types\"[{}] is '{}' (expected \"conv\" or \"full_attention\")", l, t));
+      }
+    }
+  } else if (j.contains("full_attn_idxs") && j["full_attn_idxs"].is_array()) {
+    for (const json& idx : j["full_attn_idxs"]) {
+      if (!idx.is_number_unsigned() || idx.get<std::uint64_t>() >= c.n_layers) {
+        return fail(ErrorCode::kBadFormat, fmt::format("config.json \"full_attn_idxs\" entry {} is not a layer index below {}", idx.dump(), c.n_layers));
+      }
+      kinds[idx.get<std::size_t>()] = LayerKind::kAttention;
+    }
+  } else {
+    return fail(ErrorCode::kBadFormat, "LFM2 config.json has neither \"layer_types\" nor \"full_attn_idxs\"");
+  }
+  c.layer_kinds = kinds;
+  for (LayerKind k : kinds) c.kv_heads.push_back(k == LayerKind::kAttention ? kv_heads : 0);
+  return {};
+}
+
+}  // namespace
+
+Expected<ModelConfig> model_config_from_hf_json(std::string_view json_text) {
+  json j = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return fail(ErrorCode::kBadFormat, "config.json is not a valid JSON object");
+  }
+  NPU_TRY_ASSIGN(std::string arch_name, architecture_name(j));
+  NPU_TRY_ASSIGN(Architecture arch, parse_architecture(arch_name));
+  ModelConfig c;
+  c.arch = arch;
+  NPU_TRY_ASSIGN(c.hidden_size, get_u32(j, "hidden_size"));
+  NPU_TRY_ASSIGN(c.n_layers, get_u32(j, "num_hidden_layers"));
+  NPU_TRY_ASSIGN(c.n_heads, get_u32(j, "num_attention_heads"));
+  NPU_TRY_ASSIGN(std::uint32_t kv_heads, get_u32_or(j, "num_key_value_heads", c.n_heads));
+  NPU_TRY_ASSIGN(c.vocab_size, get_u32(j, "vocab_size"));
+  NPU_TRY_ASSIGN(c.head_dim, get_u32_or(j, "head_dim", c.n_heads ? c.hidden_size / c.n_heads : 0));
+  NPU_TRY_ASSIGN(c.context_length, get_u32_or(j, "max_position_embeddings", 2048));
+  NPU_TRY_ASSIGN(c.rope_theta, get_f64_or(j, "rope_theta", 10000.0));
+  c.bos_token_id = get_token(j, "bos_token_id");
+  c.eos_token_id = get_token(j, "eos_token_id");
+  c.pad_token_id = get_token(j, "pad_token_id");
+
+  if (arch == Architecture::kLfm2) {
+    NPU_TRY_ASSIGN(double eps, get_f64_or(j, "norm_eps", 1e-5));
+    c.norm_eps = static_cast<float>(eps);
+    NPU_TRY_ASSIGN(std::uint32_t ff, get_u32(j, "block_ff_dim"));
+    NPU_TRY_ASSIGN(double mult, get_f64_or(j, "block_ffn_dim_multiplier", 1.0));
+    NPU_TRY_ASSIGN(std::uint32_t multiple_of, get_u32_or(j, "block_multiple_of", 256));
+    c.ffn_size = lfm2_effective_ffn(ff, get_bool_or(j, "block_auto_adjust_ff_dim", true), mult, multiple_of);
+    NPU_TRY_ASSIGN(c.conv_l_cache, get_u32_or(j, "conv_L_cache", 3));
+    if (get_bool_or(j, "conv_bias", false)) {
+      return fail(ErrorCode::kUnsupported, "LFM2 with conv_bias = true is not supported (no released model uses it)");
+    }
+    c.tied_embeddings = get_bool_or(j, "tie_embedding", get_bool_or(j, "tie_word_embeddings", true));
+    c.qk_norm = true;
+    c.rope_neox = true;
+    NPU_TRY(lfm2_layers(j, c, kv_heads));
+  } else {
+    NPU_TRY_ASSIGN(double eps, get_f64_or(j, "rms_norm_eps", 1e-6));
+    c.norm_eps = static_cast<float>(eps);
+    NPU_TRY_ASSIGN(c.ffn_size, get_u32(j, "intermediate_size"));
+    c.tied_embeddings = get_bool_or(j, "tie_word_embeddings", arch == Architecture::kQwen2);
+    c.qkv_bias = arch == Architecture::kQwen2;
+    // Our canonical (GGUF) tensors for Llama have q/k rows permuted to interleaved RoPE pairs.
+    c.rope_neox = arch != Architecture::kLlama;
+    c.layer_kinds.assign(c.n_layers, LayerKind::kAttention);
+    c.kv_heads.assign(c.n_layers, kv_heads);
+  }
+  NPU_TRY(c.validate());
+  return c;
+}
+
+Expected<ModelConfig> model_config_from_hf_file(const std::filesystem::path& path) {
+  NPU_TRY_ASSIGN(std::string text, read_text_file(path));
+  auto config = model_config_from_hf_json(text);
+  if (!config) return fail(config.error().with_context(path.string()));
+  return config;
+}
+
+}  // namespace npu::compiler
