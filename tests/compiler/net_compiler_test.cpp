@@ -211,7 +211,7 @@ TEST(NetCompiler, WritesReadableNpk) {
 TEST(NetCompiler, RejectsImpossibleOutputScale) {
   auto s = parse_net_spec(R"({"input": {"shape": [2], "scale": 1.0},
       "layers": [{"type":"dense","units":1,"weights":[[1.0, 1.0]],"output_scale": 0.0001}]})", "t.json");
-  ASSERT_TRUE(s.has_value());
+  ASSERT_TRUE(s.has_value()) << s.error().what();
   auto net = compile_net(*s);
   ASSERT_FALSE(net.has_value());
   EXPECT_NE(net.error().message().find("output_scale"), std::string::npos) << net.error().what();

@@ -58,7 +58,7 @@ Expected<std::string> get_name(const Ctx& c, const json& obj, const char* key,
   return v.get<std::string>();
 }
 
-// Flattens a number array (or array of arrays) into `out`, checking the count.
+// Flattens a number array (rows == 0) or an array of `rows` arrays into floats, checking counts.
 Expected<std::vector<float>> get_floats(const Ctx& c, const json& v, std::string_view field,
                                         std::size_t rows, std::size_t cols) {
   std::vector<float> out;
@@ -70,7 +70,7 @@ Expected<std::vector<float>> get_floats(const Ctx& c, const json& v, std::string
     return {};
   };
   if (!v.is_array()) return c.bad(field, fmt::format("expected an array, got {}", shown(v)));
-  if (rows == 1) {
+  if (rows == 0) {
     if (v.size() != cols) return c.bad(field, fmt::format("expected {} numbers, got {}", cols, v.size()));
     for (std::size_t i = 0; i < cols; ++i) NPU_TRY(push(v[i], fmt::format("{}[{}]", field, i)));
     return out;
@@ -135,7 +135,7 @@ Expected<DenseLayerSpec> parse_layer(const Ctx& c, const json& l, std::size_t i,
     NPU_TRY_ASSIGN(d.weights, get_floats(c, l.at("weights"), f + ".weights", d.units, in));
   }
   if (l.contains("bias")) {
-    NPU_TRY_ASSIGN(d.bias, get_floats(c, l.at("bias"), f + ".bias", 1, d.units));
+    NPU_TRY_ASSIGN(d.bias, get_floats(c, l.at("bias"), f + ".bias", 0, d.units));
   }
   if (l.contains("output_scale")) {
     NPU_TRY_ASSIGN(d.output_scale, get_positive_float(c, l.at("output_scale"), f + ".output_scale"));
