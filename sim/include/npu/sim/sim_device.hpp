@@ -1,0 +1,69 @@
+// npu::sim::SimDevice: the simulated NPU as a host sees it over PCIe — a BAR0 register file
+// (npu_abi/regs.hpp), an IOVA table through which the device reaches host memory, an interrupt
+// line, and function-level reset. Inside: sparse device DDR, a DMA engine, bit-exact compute
+// kernels, the timing model, and a control-core thread running the firmware (npu_firmware), so a
+// doorbell write returns at once and the work completes asynchronously with interrupts.
+// Reached only through hal's sim backend; tests of the device model use it directly.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "npu/common/error.hpp"
+#include "npu/sim/device_profile.hpp"
+#include "npu/sim/fault_plan.hpp"
+#include "npu/sim/timing_model.hpp"
+
+namespace npu::sim {
+
+struct SimConfig {
+  DeviceProfile profile;
+  std::uint32_t index = 0;  // the N of "sim:N"; seeds the serial number
+  FaultPlan faults;
+};
+
+enum class WaitResult : std::uint8_t { kInterrupt, kTimeout, kRemoved };
+
+class SimDevice {
+ public:
+  // Starts the control core. The timing model must be built from the same profile.
+  [[nodiscard]] static Expected<std::shared_ptr<SimDevice>> create(SimConfig config,
+                                                                   std::unique_ptr<TimingModel> timing);
+  virtual ~SimDevice() = default;
+  SimDevice(const SimDevice&) = delete;
+  SimDevice& operator=(const SimDevice&) = delete;
+
+  // BAR0. Reads of a removed device, of unaligned or out-of-range offsets return 0xffffffff.
+  [[nodiscard]] virtual std::uint32_t read32(std::uint32_t offset) = 0;
+  virtual void write32(std::uint32_t offset, std::uint32_t value) = 0;
+
+  // The interrupt line: one remembered edge; kRemoved once the device is gone.
+  [[nodiscard]] virtual WaitResult wait_interrupt(std::chrono::milliseconds timeout) = 0;
+
+  // Function-level reset (same as writing kResetMagic to RESET): back to kWaitFirmware, device
+  // memory, contexts, rings, interrupts and modeled time cleared; host mappings kept. Waits for
+  // the control core to finish the step it is in. No effect on a removed device.
+  virtual void reset() = 0;
+  [[nodiscard]] virtual bool present() const noexcept = 0;
+
+  // Host memory the device may reach: returns the IOVA of [host, host + bytes) (page-aligned).
+  [[nodiscard]] virtual std::uint64_t map_host(std::byte* host, std::size_t bytes) = 0;
+  virtual void unmap_host(std::uint64_t iova) = 0;
+
+  // Replaces the fault plan and restarts its counters.
+  virtual void set_fault_plan(FaultPlan plan) = 0;
+
+  // Introspection (tests, tools): modeled cycles, bytes of DDR backing allocated so far, trace.
+  [[nodiscard]] virtual Cycles cycles() const noexcept = 0;
+  [[nodiscard]] virtual std::uint64_t ddr_resident_bytes() const = 0;
+  virtual void enable_trace(bool on) = 0;
+  [[nodiscard]] virtual std::string trace_json() = 0;
+  [[nodiscard]] virtual const DeviceProfile& profile() const noexcept = 0;
+
+ protected:
+  SimDevice() = default;
+};
+
+}  // namespace npu::sim

@@ -1,0 +1,107 @@
+// The control core: a thread that waits for doorbells and boot requests and runs the firmware for
+// each, one at a time; it also ticks the heartbeat and applies injected faults at their triggers.
+#include <chrono>
+#include <cstring>
+
+#include "npu/common/log.hpp"
+#include "sim_device_impl.hpp"
+
+namespace npu::sim {
+
+namespace reg = abi::reg;
+
+void SimDeviceImpl::control_loop() {
+  using clock = std::chrono::steady_clock;
+  constexpr auto kHeartbeatPeriod = std::chrono::milliseconds(10);
+  auto last_beat = clock::now();
+  std::unique_lock lock(mutex_);
+  while (!stop_) {
+    if (clock::now() - last_beat >= kHeartbeatPeriod) {
+      last_beat = clock::now();
+      if (regs_[reg::kStatus / 4] == static_cast<std::uint32_t>(abi::DeviceState::kAlive) && !hung_ &&
+          !removed_)
+        ++heartbeat_;
+    }
+    if (pending_ != 0 && (hung_ || removed_)) pending_ = 0;  // nobody is listening
+    if (pending_ == 0) {
+      core_cv_.wait_for(lock, kHeartbeatPeriod);
+      continue;
+    }
+    // Fixed order keeps runs deterministic when several doorbells are pending at once.
+    std::uint32_t event = kEvBoot;
+    while ((pending_ & event) == 0) event <<= 1;
+    pending_ &= ~event;
+    const std::uint64_t epoch = epoch_.load();
+    lock.unlock();
+    {
+      std::lock_guard exec(exec_mutex_);
+      if (epoch == epoch_.load()) step(event);  // a reset in between dropped this event
+    }
+    lock.lock();
+  }
+}
+
+bool SimDeviceImpl::fire(FaultTrigger trigger) {
+  for (FaultKind kind : faults_.hit(trigger)) {
+    log().info("sim: injected fault {} at {}", to_string(kind), to_string(trigger));
+    switch (kind) {
+      case FaultKind::kFirmwareCrash:
+        pending_fault_ = abi::FaultCode::kFirmwareCrash;
+        core_stopped_ = true;
+        break;
+      case FaultKind::kFirmwareHang: hung_ = true; break;
+      case FaultKind::kDeviceRemoval: {
+        std::lock_guard lock(mutex_);
+        removed_ = true;
+        irq_cv_.notify_all();
+        break;
+      }
+      case FaultKind::kLostInterrupt: {
+        std::lock_guard lock(mutex_);
+        lose_next_irq_ = true;
+        break;
+      }
+      case FaultKind::kDmaError: dma_error_armed_ = true; break;
+      case FaultKind::kMemoryError: memory_error_armed_ = true; break;
+    }
+  }
+  return !core_running();
+}
+
+void SimDeviceImpl::step(std::uint32_t event) {
+  core_stopped_ = false;
+  switch (event) {
+    case kEvBoot:
+      if (!fire(FaultTrigger::kBoot)) firmware_.boot();
+      break;
+    case kEvMailbox: {
+      bool stopped = fire(FaultTrigger::kMailbox);
+      std::uint16_t opcode = 0;
+      {
+        std::lock_guard lock(mutex_);
+        std::memcpy(&opcode, &regs_[reg::kMboxReq / 4], sizeof(opcode));
+      }
+      if (!stopped && opcode == static_cast<std::uint16_t>(abi::MboxOpcode::kRun)) stopped = fire(FaultTrigger::kRun);
+      if (!stopped && opcode == static_cast<std::uint16_t>(abi::MboxOpcode::kLoadContext))
+        stopped = fire(FaultTrigger::kLoad);
+      if (!stopped) firmware_.on_mailbox_doorbell();
+      break;
+    }
+    case kEvH2d: firmware_.on_ring_doorbell(fw::DmaDirection::kHostToDevice); break;
+    case kEvD2h: firmware_.on_ring_doorbell(fw::DmaDirection::kDeviceToHost); break;
+    default: break;
+  }
+  // An armed memory error nothing consumed still hits within the step that triggered it.
+  if (memory_error_armed_ && !hung_ && !removed_) {
+    memory_error_armed_ = false;
+    pending_fault_ = abi::FaultCode::kMemoryError;
+  }
+  if (pending_fault_ && !hung_ && !removed_) {
+    core_stopped_ = false;
+    firmware_.fault(*pending_fault_);
+  }
+  pending_fault_.reset();
+  cycles_ = timing_->now();
+}
+
+}  // namespace npu::sim

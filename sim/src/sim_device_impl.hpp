@@ -1,0 +1,113 @@
+// The simulated device: SimDevice (what the host sees) and fw::Platform (what the firmware on its
+// control core sees) in one object. Internal to npu_sim.
+//
+// Threads and locks: host threads call read32/write32/wait_interrupt/reset; one control-core
+// thread runs the firmware, one event at a time, holding exec_mutex_ for the whole step (so a
+// reset waits for the step to end and then finds a quiet device). mutex_ guards the register file,
+// interrupt state and pending events; it is taken briefly, after exec_mutex_ when both are held.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "device_memory.hpp"
+#include "fault_injector.hpp"
+#include "iova_table.hpp"
+#include "npu/firmware/firmware.hpp"
+#include "npu/sim/sim_device.hpp"
+#include "npu_abi/regs.hpp"
+
+namespace npu::sim {
+
+class SimDeviceImpl final : public SimDevice, private fw::Platform {
+ public:
+  SimDeviceImpl(SimConfig config, std::unique_ptr<TimingModel> timing);
+  ~SimDeviceImpl() override;
+
+  // SimDevice
+  std::uint32_t read32(std::uint32_t offset) override;
+  void write32(std::uint32_t offset, std::uint32_t value) override;
+  WaitResult wait_interrupt(std::chrono::milliseconds timeout) override;
+  void reset() override;
+  bool present() const noexcept override { return !removed_.load(); }
+  std::uint64_t map_host(std::byte* host, std::size_t bytes) override { return iova_.map(host, bytes); }
+  void unmap_host(std::uint64_t iova) override { iova_.unmap(iova); }
+  void set_fault_plan(FaultPlan plan) override { faults_.set_plan(std::move(plan)); }
+  Cycles cycles() const noexcept override { return cycles_.load(); }
+  std::uint64_t ddr_resident_bytes() const override;
+  void enable_trace(bool on) override;
+  std::string trace_json() override;
+  const DeviceProfile& profile() const noexcept override { return config_.profile; }
+
+ private:
+  // fw::Platform (called on the control core)
+  const fw::HardwareInfo& hardware() const override { return hw_; }
+  std::uint32_t read_reg(std::uint32_t offset) override;
+  void write_reg(std::uint32_t offset, std::uint32_t value) override;
+  void raise_irq(std::uint32_t bits) override;
+  abi::MboxMessage read_mailbox_request() override;
+  void write_mailbox_response(const abi::MboxMessage& message) override;
+  bool read_host(std::uint64_t iova, std::span<std::byte> out) override { return iova_.read(iova, out); }
+  bool write_host(std::uint64_t iova, std::span<const std::byte> in) override { return iova_.write(iova, in); }
+  bool read_device(std::uint64_t address, std::span<std::byte> out) override { return ddr_.read(address, out); }
+  abi::DmaStatus dma_transfer(fw::DmaDirection direction, const abi::DmaDescriptor& descriptor) override;
+  fw::OpOutcome execute_op(const fw::OpRequest& request) override;
+  fw::Cost charge_control(fw::ControlTask task) override;
+  fw::Cost charge_context_load(std::uint64_t bytes, std::string_view label) override;
+  fw::Cycles now() const override { return timing_->now(); }
+  fw::Cycles busy_cycles() const override { return timing_->busy_cycles(); }
+  bool core_running() const override { return !core_stopped_ && !hung_.load() && !removed_.load(); }
+
+  // Control core (control_core.cpp).
+  enum Event : std::uint32_t { kEvBoot = 1, kEvMailbox = 2, kEvH2d = 4, kEvD2h = 8 };
+  void control_loop();
+  void step(std::uint32_t event);
+  // Counts a trigger event and applies the faults that fire; true if the core stopped.
+  bool fire(FaultTrigger trigger);
+  fw::Cost charge(const WorkItem& item);
+  fw::OpOutcome gemm_i8(const fw::OpRequest& request);
+  // Bytes [address, +bytes) of DDR for reading: a direct pointer or a copy in `scratch`.
+  const std::byte* view(std::uint64_t address, std::uint64_t bytes, std::vector<std::byte>& scratch);
+
+  void init_registers();  // caller holds mutex_
+  void deliver_irq_locked(std::uint32_t bits);
+
+  SimConfig config_;
+  std::unique_ptr<TimingModel> timing_;
+  fw::HardwareInfo hw_;
+  DeviceMemory ddr_;
+  IovaTable iova_;
+  FaultInjector faults_;
+  fw::Firmware firmware_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable core_cv_;
+  std::condition_variable irq_cv_;
+  std::array<std::uint32_t, abi::reg::kBar0Size / 4> regs_{};
+  std::uint32_t cycles_hi_latch_ = 0;
+  std::uint32_t pending_ = 0;
+  bool irq_edge_ = false;
+  bool lose_next_irq_ = false;
+  bool stop_ = false;
+  std::atomic<bool> hung_{false};
+  std::atomic<bool> removed_{false};
+  std::atomic<std::uint64_t> epoch_{0};
+  std::atomic<Cycles> cycles_{0};
+  std::atomic<std::uint32_t> heartbeat_{0};
+
+  mutable std::mutex exec_mutex_;
+  // Control-core state, guarded by exec_mutex_.
+  bool core_stopped_ = false;
+  bool dma_error_armed_ = false;
+  bool memory_error_armed_ = false;
+  std::optional<abi::FaultCode> pending_fault_;
+
+  std::thread core_;  // last: started after everything above exists
+};
+
+}  // namespace npu::sim

@@ -1,0 +1,100 @@
+// The fw::Platform side of the simulated device: what the firmware on the control core sees —
+// registers, mailbox windows, host memory via IOVA, device memory, the DMA engine, modeled time.
+#include <cstring>
+#include <vector>
+
+#include "npu/common/log.hpp"
+#include "sim_device_impl.hpp"
+
+namespace npu::sim {
+
+namespace reg = abi::reg;
+
+std::uint32_t SimDeviceImpl::read_reg(std::uint32_t offset) {
+  std::lock_guard lock(mutex_);
+  return offset < reg::kBar0Size ? regs_[offset / 4] : 0;
+}
+
+void SimDeviceImpl::write_reg(std::uint32_t offset, std::uint32_t value) {
+  std::lock_guard lock(mutex_);
+  if (offset < reg::kBar0Size) regs_[offset / 4] = value;
+}
+
+void SimDeviceImpl::raise_irq(std::uint32_t bits) {
+  std::lock_guard lock(mutex_);
+  regs_[reg::kIrqStatus / 4] |= bits;
+  deliver_irq_locked(bits);
+}
+
+abi::MboxMessage SimDeviceImpl::read_mailbox_request() {
+  abi::MboxMessage m;
+  std::lock_guard lock(mutex_);
+  std::memcpy(&m, &regs_[reg::kMboxReq / 4], sizeof(m));
+  return m;
+}
+
+void SimDeviceImpl::write_mailbox_response(const abi::MboxMessage& message) {
+  std::lock_guard lock(mutex_);
+  std::memcpy(&regs_[reg::kMboxResp / 4], &message, sizeof(message));
+}
+
+fw::Cost SimDeviceImpl::charge(const WorkItem& item) {
+  const Charge c = timing_->charge(item, timing_->now());
+  cycles_ = timing_->now();
+  return fw::Cost{c.start, c.end, c.compute_cycles, c.memory_cycles, c.ddr_bytes};
+}
+
+fw::Cost SimDeviceImpl::charge_control(fw::ControlTask task) {
+  WorkItem item;
+  item.kind = WorkKind::kControl;
+  item.label = task == fw::ControlTask::kBoot ? "boot" : "mailbox";
+  if (task == fw::ControlTask::kBoot) item.control_ns = static_cast<std::uint64_t>(config_.profile.boot_ns);
+  return charge(item);
+}
+
+fw::Cost SimDeviceImpl::charge_context_load(std::uint64_t bytes, std::string_view label) {
+  WorkItem item;
+  item.kind = WorkKind::kContextSwitch;
+  item.label = label;
+  item.bytes = bytes;
+  return charge(item);
+}
+
+abi::DmaStatus SimDeviceImpl::dma_transfer(fw::DmaDirection direction, const abi::DmaDescriptor& d) {
+  if (fire(FaultTrigger::kDma)) return abi::DmaStatus::kTransferError;
+  const bool h2d = direction == fw::DmaDirection::kHostToDevice;
+  if (dma_error_armed_) {
+    dma_error_armed_ = false;
+    log().debug("sim: DMA descriptor cookie {} fails (injected dma_error)", d.cookie);
+    return abi::DmaStatus::kTransferError;
+  }
+  if (!ddr_.contains(d.device_addr, d.length)) return abi::DmaStatus::kBadDeviceAddress;
+  if (memory_error_armed_) {
+    memory_error_armed_ = false;
+    pending_fault_ = abi::FaultCode::kMemoryError;
+    core_stopped_ = true;
+    return abi::DmaStatus::kTransferError;
+  }
+  std::byte* direct = ddr_.contiguous(d.device_addr, d.length);
+  std::vector<std::byte> bounce;
+  if (!direct) {
+    bounce.resize(d.length);
+    if (!h2d && !ddr_.read(d.device_addr, bounce)) return abi::DmaStatus::kBadDeviceAddress;
+  }
+  std::span<std::byte> buf = direct ? std::span(direct, d.length) : std::span(bounce);
+  if (h2d) {
+    if (!iova_.read(d.host_addr, buf)) return abi::DmaStatus::kBadHostAddress;
+    if (!direct && !ddr_.write(d.device_addr, buf)) return abi::DmaStatus::kBadDeviceAddress;
+  } else if (!iova_.write(d.host_addr, buf)) {
+    return abi::DmaStatus::kBadHostAddress;
+  }
+  WorkItem item;
+  item.kind = h2d ? WorkKind::kDmaH2D : WorkKind::kDmaD2H;
+  item.label = h2d ? "h2d" : "d2h";
+  item.bytes = d.length;
+  item.descriptors = 1;
+  charge(item);
+  return abi::DmaStatus::kDone;
+}
+
+}  // namespace npu::sim
