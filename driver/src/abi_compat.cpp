@@ -18,11 +18,14 @@ bool abi_supports(std::uint32_t peer_abi, std::string_view feature) noexcept {
 Expected<void> check_abi_compatible(std::uint32_t peer_abi, std::string_view peer) {
   const auto major = abi::abi_major(peer_abi);
   if (major != abi::kAbiMajor) {
-    const char* fix = major > abi::kAbiMajor
-                          ? "update npustack (driver) to a release that speaks this ABI"
-                          : "install the npustack firmware matching this driver";
+    const std::string fix =
+        major > abi::kAbiMajor
+            ? fmt::format("install the npustack firmware matching this driver, or update npustack "
+                          "to a release that speaks ABI {}",
+                          major)
+            : std::string("install the npustack firmware matching this driver");
     return fail(ErrorCode::kVersionMismatch,
-                fmt::format("{} speaks {} but this driver speaks ABI {}.x: {}", peer,
+                fmt::format("{} speaks {}, which does not match this driver's ABI {}.x: {}", peer,
                             abi_version_text(peer_abi), abi::kAbiMajor, fix));
   }
   // Every feature in the table is one the driver relies on; a peer older than a feature's minor

@@ -131,7 +131,7 @@ Error dma_status_error(bool host_to_device, std::uint16_t status, std::uint64_t 
                            "Driver::allocate");
     case abi::DmaStatus::kTransferError:
       return Error(ErrorCode::kDeviceError,
-                   where + " failed: link or DMA engine error");
+                   where + " failed: transfer error (link or DMA engine)");
     case abi::DmaStatus::kPending:
     case abi::DmaStatus::kDone:
       break;
