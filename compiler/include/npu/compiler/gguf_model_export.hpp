@@ -1,0 +1,40 @@
+// Writes a model (config + weights [+ tokenizer]) as a GGUF file that both npustack and llama.cpp
+// load: the "<arch>.*" keys llama.cpp requires with the exact value types it checks, and the
+// tensors in GGUF names. Matrices are stored in `matrix_type`; norms, biases and LFM2's conv taps
+// stay F32 (as llama.cpp's own quantizer keeps them). Tensors are produced lazily while writing.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "npu/common/error.hpp"
+#include "npu/compiler/gguf_types.hpp"
+#include "npu/compiler/model_config.hpp"
+#include "npu/compiler/model_weights.hpp"
+
+namespace npu::compiler {
+
+struct GgufTokenizer {
+  std::string model = "gpt2";  // tokenizer.ggml.model
+  std::string pre = "lfm2";    // tokenizer.ggml.pre
+  std::vector<std::string> tokens;
+  std::vector<std::int32_t> token_types;  // 1 normal, 3 control, 6 byte (llama.cpp's enum)
+  std::vector<std::string> merges;
+  bool add_bos = true;
+  std::string chat_template;  // empty: not written
+};
+
+struct GgufExportOptions {
+  GgmlType matrix_type = GgmlType::kF32;
+  std::optional<GgufTokenizer> tokenizer;
+  std::string name = "npustack-model";  // general.name
+  std::uint32_t alignment = 32;
+};
+
+[[nodiscard]] Expected<void> write_model_gguf(const std::filesystem::path& path, const ModelConfig& config,
+                                              const WeightSource& weights, const GgufExportOptions& options);
+
+}  // namespace npu::compiler

@@ -1,0 +1,80 @@
+#include "npu/compiler/gguf_model_export.hpp"
+
+#include <fmt/format.h>
+
+#include "npu/compiler/gguf_writer.hpp"
+
+namespace npu::compiler {
+namespace {
+
+bool stays_f32(std::string_view name) {
+  return name.ends_with("norm.weight") || name.ends_with(".bias") || name.ends_with("shortconv.conv.weight");
+}
+
+void put_config(GgufWriter& w, const ModelConfig& c, const GgufExportOptions& options) {
+  const std::string a(to_string(c.arch));
+  auto key = [&](std::string_view suffix) { return fmt::format("{}.{}", a, suffix); };
+  w.set("general.architecture", GgufValue(a));
+  w.set("general.name", GgufValue(options.name));
+  w.set(key("context_length"), GgufValue(c.context_length));
+  w.set(key("embedding_length"), GgufValue(c.hidden_size));
+  w.set(key("block_count"), GgufValue(c.n_layers));
+  w.set(key("feed_forward_length"), GgufValue(c.ffn_size));
+  w.set(key("vocab_size"), GgufValue(c.vocab_size));
+  w.set(key("attention.head_count"), GgufValue(c.n_heads));
+  if (c.head_dim * c.n_heads != c.hidden_size) {
+    w.set(key("attention.key_length"), GgufValue(c.head_dim));
+    w.set(key("attention.value_length"), GgufValue(c.head_dim));
+  }
+  if (c.arch == Architecture::kLfm2) {
+    // Per-layer array, 0 for conv layers: how llama.cpp tells LFM2's layer kinds apart.
+    std::vector<std::int32_t> kv(c.kv_heads.begin(), c.kv_heads.end());
+    w.set(key("attention.head_count_kv"), GgufValue::array_of(GgufValueType::kI32, kv));
+    w.set(key("shortconv.l_cache"), GgufValue(c.conv_l_cache));
+  } else {
+    w.set(key("attention.head_count_kv"), GgufValue(c.kv_heads.empty() ? c.n_heads : c.kv_heads[0]));
+  }
+  w.set(key("attention.layer_norm_rms_epsilon"), GgufValue(c.norm_eps));
+  w.set(key("rope.freq_base"), GgufValue(static_cast<float>(c.rope_theta)));
+  w.set(key("rope.dimension_count"), GgufValue(c.head_dim));
+}
+
+void put_tokenizer(GgufWriter& w, const ModelConfig& c, const GgufTokenizer& t) {
+  w.set("tokenizer.ggml.model", GgufValue(t.model));
+  w.set("tokenizer.ggml.pre", GgufValue(t.pre));
+  w.set("tokenizer.ggml.tokens", GgufValue::array_of(GgufValueType::kString, t.tokens));
+  w.set("tokenizer.ggml.token_type", GgufValue::array_of(GgufValueType::kI32, t.token_types));
+  w.set("tokenizer.ggml.merges", GgufValue::array_of(GgufValueType::kString, t.merges));
+  if (c.bos_token_id >= 0) w.set("tokenizer.ggml.bos_token_id", GgufValue(static_cast<std::uint32_t>(c.bos_token_id)));
+  if (c.eos_token_id >= 0) w.set("tokenizer.ggml.eos_token_id", GgufValue(static_cast<std::uint32_t>(c.eos_token_id)));
+  if (c.pad_token_id >= 0) w.set("tokenizer.ggml.padding_token_id", GgufValue(static_cast<std::uint32_t>(c.pad_token_id)));
+  w.set("tokenizer.ggml.add_bos_token", GgufValue(t.add_bos));
+  if (!t.chat_template.empty()) w.set("tokenizer.chat_template", GgufValue(t.chat_template));
+}
+
+}  // namespace
+
+Expected<void> write_model_gguf(const std::filesystem::path& path, const ModelConfig& config,
+                                const WeightSource& weights, const GgufExportOptions& options) {
+  NPU_TRY(config.validate());
+  NPU_TRY(check_weights(config, weights));
+  if (options.tokenizer && options.tokenizer->tokens.size() != config.vocab_size) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("tokenizer has {} tokens for a vocabulary of {}", options.tokenizer->tokens.size(),
+                            config.vocab_size));
+  }
+  NPU_TRY_ASSIGN(GgufWriter writer, GgufWriter::create(options.alignment));
+  put_config(writer, config, options);
+  if (options.tokenizer) put_tokenizer(writer, config, *options.tokenizer);
+  for (const TensorSpec& spec : expected_tensors(config)) {
+    const GgmlType type = stays_f32(spec.name) ? GgmlType::kF32 : options.matrix_type;
+    const WeightSource* source = &weights;
+    const std::string name = spec.name;
+    const TensorShape shape = spec.shape;
+    NPU_TRY(writer.add_tensor_lazy(spec.name, spec.shape, type,
+                                   [source, name, shape] { return load_checked(*source, name, shape); }));
+  }
+  return writer.write(path);
+}
+
+}  // namespace npu::compiler
