@@ -1,0 +1,137 @@
+// ModelConfig from config.json (the published LFM2 / Qwen2 configs) and from GGUF metadata.
+#include <gtest/gtest.h>
+
+#include "npu/compiler/gguf_model_export.hpp"
+#include "npu/compiler/gguf_reader.hpp"
+#include "npu/compiler/model_config.hpp"
+#include "npu/compiler/synthetic_weights.hpp"
+#include "test_models_util.hpp"
+
+using namespace npu::compiler;
+
+namespace {
+
+// Values of the published Hugging Face configs (shapes only).
+constexpr const char* kLfm2_12B = R"({
+  "architectures": ["Lfm2ForCausalLM"], "model_type": "lfm2", "hidden_size": 2048,
+  "num_hidden_layers": 16, "num_attention_heads": 32, "num_key_value_heads": 8,
+  "block_ff_dim": 12288, "block_auto_adjust_ff_dim": true, "block_multiple_of": 256,
+  "block_ffn_dim_multiplier": 1.0, "conv_L_cache": 3, "conv_bias": false, "norm_eps": 1e-05,
+  "rope_theta": 1000000.0, "max_position_embeddings": 128000, "tie_embedding": true,
+  "vocab_size": 65536, "bos_token_id": 1, "eos_token_id": 7, "pad_token_id": 0,
+  "layer_types": ["conv", "conv", "full_attention", "conv", "conv", "full_attention", "conv", "conv",
+                  "full_attention", "conv", "full_attention", "conv", "full_attention", "conv",
+                  "full_attention", "conv"]})";
+
+constexpr const char* kLfm2_350M = R"({
+  "architectures": ["Lfm2ForCausalLM"], "model_type": "lfm2", "hidden_size": 1024,
+  "num_hidden_layers": 16, "num_attention_heads": 16, "num_key_value_heads": 8,
+  "block_ff_dim": 6656, "block_auto_adjust_ff_dim": true, "block_multiple_of": 256,
+  "block_ffn_dim_multiplier": 1.0, "conv_L_cache": 3, "conv_bias": false, "norm_eps": 1e-05,
+  "rope_theta": 1000000.0, "max_position_embeddings": 128000, "tie_embedding": true,
+  "vocab_size": 65536, "bos_token_id": 1, "eos_token_id": 7, "pad_token_id": 0,
+  "full_attn_idxs": [2, 5, 8, 10, 12, 14]})";
+
+constexpr const char* kQwen2_15B = R"({
+  "architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_act": "silu",
+  "hidden_size": 1536, "intermediate_size": 8960, "num_hidden_layers": 28,
+  "num_attention_heads": 12, "num_key_value_heads": 2, "max_position_embeddings": 32768,
+  "rms_norm_eps": 1e-06, "rope_theta": 1000000.0, "tie_word_embeddings": true,
+  "bos_token_id": 151643, "eos_token_id": 151645, "vocab_size": 151936})";
+
+}  // namespace
+
+TEST(ModelConfig, Lfm2EffectiveFfnSize) {
+  EXPECT_EQ(lfm2_effective_ffn(12288, true, 1.0, 256), 8192u);
+  EXPECT_EQ(lfm2_effective_ffn(6656, true, 1.0, 256), 4608u);
+  EXPECT_EQ(lfm2_effective_ffn(6656, false, 1.0, 256), 6656u);
+}
+
+TEST(ModelConfig, Lfm2_12BFromLayerTypes) {
+  auto c = model_config_from_hf_json(kLfm2_12B);
+  ASSERT_TRUE(c) << c.error().what();
+  EXPECT_EQ(c->arch, Architecture::kLfm2);
+  EXPECT_EQ(c->ffn_size, 8192u);
+  EXPECT_EQ(c->head_dim, 64u);
+  EXPECT_EQ(c->attention_layer_count(), 6u);
+  const std::vector<std::uint32_t> kv{0, 0, 8, 0, 0, 8, 0, 0, 8, 0, 8, 0, 8, 0, 8, 0};
+  EXPECT_EQ(c->kv_heads, kv);
+  EXPECT_EQ(c->conv_l_cache, 3u);
+  EXPECT_DOUBLE_EQ(c->rope_theta, 1e6);
+  EXPECT_TRUE(c->tied_embeddings);
+  EXPECT_TRUE(c->qk_norm);
+  EXPECT_EQ(c->eos_token_id, 7);
+  EXPECT_EQ(c->context_length, 128000u);
+}
+
+TEST(ModelConfig, Lfm2_350MFromFullAttnIdxs) {
+  auto c = model_config_from_hf_json(kLfm2_350M);
+  ASSERT_TRUE(c) << c.error().what();
+  EXPECT_EQ(c->ffn_size, 4608u);
+  EXPECT_EQ(c->head_dim, 64u);
+  const std::vector<std::uint32_t> kv{0, 0, 8, 0, 0, 8, 0, 0, 8, 0, 8, 0, 8, 0, 8, 0};
+  EXPECT_EQ(c->kv_heads, kv);
+}
+
+TEST(ModelConfig, Qwen2HasBiasesAndNoConv) {
+  auto c = model_config_from_hf_json(kQwen2_15B);
+  ASSERT_TRUE(c) << c.error().what();
+  EXPECT_EQ(c->arch, Architecture::kQwen2);
+  EXPECT_TRUE(c->qkv_bias);
+  EXPECT_FALSE(c->qk_norm);
+  EXPECT_EQ(c->ffn_size, 8960u);
+  EXPECT_EQ(c->head_dim, 128u);
+  EXPECT_EQ(c->attention_layer_count(), 28u);
+  EXPECT_EQ(c->kv_heads[5], 2u);
+  EXPECT_FLOAT_EQ(c->norm_eps, 1e-6f);
+}
+
+TEST(ModelConfig, UnknownArchitectureListsSupported) {
+  auto c = model_config_from_hf_json(R"({"model_type": "mamba", "hidden_size": 8})");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code(), npu::ErrorCode::kUnsupported);
+  EXPECT_NE(c.error().message().find("mamba"), std::string::npos);
+  EXPECT_NE(c.error().message().find("lfm2"), std::string::npos);
+  EXPECT_NE(c.error().message().find("qwen2"), std::string::npos);
+}
+
+TEST(ModelConfig, MalformedJsonAndFieldsAreClearErrors) {
+  EXPECT_FALSE(model_config_from_hf_json("{not json"));
+  auto missing = model_config_from_hf_json(R"({"model_type": "qwen2", "hidden_size": 8})");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message().find("num_hidden_layers"), std::string::npos);
+  auto wrong = model_config_from_hf_json(R"({"model_type": "qwen2", "hidden_size": "big"})");
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message().find("hidden_size"), std::string::npos);
+  std::string bad_types = kLfm2_12B;
+  bad_types.replace(bad_types.find("\"full_attention\""), 16, "\"mamba\"");
+  EXPECT_FALSE(model_config_from_hf_json(bad_types));
+}
+
+TEST(ModelConfig, GgufMetadataRoundTrip) {
+  using npu::compiler::testing::tiny_lfm2;
+  for (bool tied : {true, false}) {
+    ModelConfig c = tiny_lfm2("cacca", 2, tied);
+    auto weights = SyntheticWeightSource::create(c, 1);
+    ASSERT_TRUE(weights);
+    const auto path = npu::compiler::testing::temp_path("config.gguf");
+    ASSERT_TRUE(write_model_gguf(path, c, **weights, {}));
+    auto file = GgufFile::open(path);
+    ASSERT_TRUE(file) << file.error().what();
+    // The exact value types llama.cpp checks.
+    EXPECT_NE(file->find("lfm2.attention.layer_norm_rms_epsilon")->get_if<float>(), nullptr);
+    EXPECT_NE(file->find("lfm2.block_count")->get_if<std::uint32_t>(), nullptr);
+    auto back = model_config_from_gguf(*file);
+    ASSERT_TRUE(back) << back.error().what();
+    EXPECT_EQ(back->kv_heads, c.kv_heads);
+    EXPECT_EQ(back->layer_kinds, c.layer_kinds);
+    EXPECT_EQ(back->hidden_size, c.hidden_size);
+    EXPECT_EQ(back->ffn_size, c.ffn_size);
+    EXPECT_EQ(back->head_dim, c.head_dim);
+    EXPECT_EQ(back->vocab_size, c.vocab_size);
+    EXPECT_EQ(back->conv_l_cache, 3u);
+    EXPECT_EQ(back->tied_embeddings, tied);
+    EXPECT_DOUBLE_EQ(back->rope_theta, 1e6);
+    std::filesystem::remove(path);
+  }
+}
