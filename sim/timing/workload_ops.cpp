@@ -62,9 +62,9 @@ WorkItem make_work_item(const OpShape& op) {
       w.macs = 2 * scores * op.head_dim;  // QK^T and PV
       w.precision = mac_precision(op.kv_scheme);
       w.vector_ops = scores * kSoftmaxOpsPerScore;
-      // The KV cache lives in DDR: read the cached rows, append this chunk's rows.
+      // The KV cache (where op.weights says: DDR unless the whole model fits on chip): read the
+      // cached rows, append this chunk's rows.
       w.weight_bytes = 2 * kv_row * (op.cached + op.m) * kv_elem_bytes;
-      w.weight_location = MemLocation::kDdr;
       w.act_bytes_in = act_bytes(op.scheme, op.m * op.heads * op.head_dim);
       w.act_bytes_out = act_bytes(op.scheme, op.m * op.heads * op.head_dim);
       break;

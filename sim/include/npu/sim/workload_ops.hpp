@@ -39,7 +39,7 @@ struct OpShape {
   std::uint64_t context = 0;       // positions attended per query (average for a causal chunk)
   std::uint64_t cached = 0;        // positions read from the KV cache
   QuantScheme kv_scheme = QuantScheme::kW8A8;
-  MemLocation weights = MemLocation::kDdr;
+  MemLocation weights = MemLocation::kDdr;  // weights, and the KV cache for attention
   MemLocation activations = MemLocation::kSram;
 };
 
