@@ -1,0 +1,178 @@
+// Tiny LFM2 models, written as GGUF with synthetic weights and a synthetic tokenizer, run through
+// llama.cpp and through our fp32 reference: greedy tokens must be identical for 32 steps and
+// logits within 1e-3 of the largest |logit| at every step.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+
+#include "npu/compiler/gguf_model_export.hpp"
+#include "npu/compiler/reference_model.hpp"
+#include "npu/compiler/synthetic_tokenizer.hpp"
+#include "npu/compiler/synthetic_weights.hpp"
+#include "oracle_runner.hpp"
+
+using namespace npu::compiler;
+
+namespace {
+
+constexpr std::uint32_t kSteps = 32;
+constexpr double kTolerance = 1e-3;  // relative to the largest |logit| of the step
+
+struct Shape {
+  const char* name;
+  std::uint32_t hidden, heads, kv_heads, ffn;
+  const char* pattern;  // 'c' conv, 'a' attention
+  bool tied;
+  double rope_theta;
+};
+
+// GQA group sizes 1, 2 and 4; conv/attention patterns; tied and untied heads.
+const Shape kShapes[] = {
+    {"gqa1_tied", 64, 4, 4, 96, "ccacca", true, 1e6},
+    {"gqa2_untied", 64, 4, 2, 128, "cacac", false, 1e6},
+    {"gqa4_tied_attention_first", 128, 8, 2, 160, "aacc", true, 1e4},
+    {"gqa2_mostly_conv_untied", 96, 6, 3, 64, "cccac", false, 1e6},
+};
+
+ModelConfig config_for(const Shape& s) {
+  ModelConfig c;
+  c.arch = Architecture::kLfm2;
+  c.hidden_size = s.hidden;
+  c.n_heads = s.heads;
+  c.head_dim = s.hidden / s.heads;
+  c.ffn_size = s.ffn;
+  c.vocab_size = 320;
+  c.context_length = 128;
+  c.conv_l_cache = 3;
+  for (const char* p = s.pattern; *p != '\0'; ++p) {
+    c.layer_kinds.push_back(*p == 'a' ? LayerKind::kAttention : LayerKind::kConv);
+    c.kv_heads.push_back(*p == 'a' ? s.kv_heads : 0);
+  }
+  c.n_layers = static_cast<std::uint32_t>(c.layer_kinds.size());
+  c.rope_theta = s.rope_theta;
+  c.norm_eps = 1e-5f;
+  c.tied_embeddings = s.tied;
+  c.qk_norm = true;
+  c.rope_neox = true;
+  c.bos_token_id = 1;
+  c.eos_token_id = 7;
+  c.pad_token_id = 0;
+  return c;
+}
+
+bool oracle_required() {
+  const char* v = std::getenv("NPU_REQUIRE_ORACLE");
+  return v != nullptr && std::string(v) == "1";
+}
+
+// Skips loudly, or fails under NPU_REQUIRE_ORACLE=1.
+#define NPU_REQUIRE_ORACLE_OR_SKIP()                                                          \
+  do {                                                                                        \
+    if (auto why = npu::oracle::oracle_unavailable()) {                                       \
+      if (oracle_required()) FAIL() << "NPU_REQUIRE_ORACLE=1 but the oracle cannot run: " << *why; \
+      std::fprintf(stderr, "\n*** ORACLE TEST SKIPPED: %s ***\n\n", why->c_str());           \
+      GTEST_SKIP() << "llama.cpp oracle unavailable: " << *why;                               \
+    }                                                                                         \
+  } while (0)
+
+struct Comparison {
+  std::vector<std::int32_t> ours;
+  double worst_relative = 0;  // max over steps of max|ours - theirs| / max|theirs|
+  std::size_t worst_step = 0;
+  std::size_t compared_steps = 0;
+};
+
+// Runs our reference greedily on the same prompt and compares every position llama.cpp reported.
+Comparison compare(const ModelConfig& config, const WeightSource& weights, const std::vector<std::int32_t>& prompt,
+                   const npu::oracle::OracleResult& theirs) {
+  Comparison out;
+  auto model = ReferenceModel::create(config, weights);
+  EXPECT_TRUE(model) << model.error().what();
+  if (!model) return out;
+  std::vector<std::int32_t> inputs = prompt;
+  for (std::size_t i = 0; i < theirs.logits.size(); ++i) {
+    if (i >= inputs.size()) break;
+    auto logits = model->forward(inputs[i]);
+    EXPECT_TRUE(logits);
+    if (!logits) return out;
+    const auto& ref = theirs.logits[i];
+    EXPECT_EQ(ref.size(), logits->size());
+    double max_abs = 0, max_diff = 0;
+    for (std::size_t v = 0; v < ref.size() && v < logits->size(); ++v) {
+      max_abs = std::max(max_abs, static_cast<double>(std::fabs(ref[v])));
+      max_diff = std::max(max_diff, static_cast<double>(std::fabs(ref[v] - (*logits)[v])));
+    }
+    const double rel = max_diff / std::max(max_abs, 1e-30);
+    if (rel > out.worst_relative) {
+      out.worst_relative = rel;
+      out.worst_step = i;
+    }
+    ++out.compared_steps;
+    if (i + 1 >= prompt.size()) {
+      out.ours.push_back(argmax(*logits));
+      inputs.push_back(out.ours.back());
+    }
+  }
+  return out;
+}
+
+class OracleTest : public ::testing::TestWithParam<Shape> {};
+
+std::filesystem::path temp_model(const std::string& name) {
+  return std::filesystem::temp_directory_path() / ("npu_oracle_" + std::to_string(::getpid()) + "_" + name + ".gguf");
+}
+
+}  // namespace
+
+TEST_P(OracleTest, ReferenceMatchesLlamaCpp) {
+  NPU_REQUIRE_ORACLE_OR_SKIP();
+  const Shape& shape = GetParam();
+  const ModelConfig config = config_for(shape);
+  auto weights = SyntheticWeightSource::create(config, 17);
+  ASSERT_TRUE(weights) << weights.error().what();
+  auto tokenizer = make_synthetic_tokenizer(config.vocab_size);
+  ASSERT_TRUE(tokenizer);
+  const auto path = temp_model(shape.name);
+  auto written = write_model_gguf(path, config, **weights, {.tokenizer = *tokenizer, .name = shape.name});
+  ASSERT_TRUE(written) << written.error().what();
+
+  const std::vector<std::int32_t> prompt{1, 40, 41, 100, 200, 319, 77};  // BOS first
+  auto theirs = npu::oracle::run_oracle(path, config.vocab_size, prompt, kSteps);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(theirs) << theirs.error().what();
+  ASSERT_EQ(theirs->generated.size(), kSteps);
+  ASSERT_EQ(theirs->logits.size(), prompt.size() + kSteps - 1);
+
+  const Comparison c = compare(config, **weights, prompt, *theirs);
+  EXPECT_EQ(c.ours, theirs->generated) << "greedy tokens differ from llama.cpp";
+  EXPECT_EQ(c.compared_steps, theirs->logits.size());
+  EXPECT_LE(c.worst_relative, kTolerance) << "worst step " << c.worst_step;
+  std::fprintf(stderr, "[oracle] %s: %zu positions, worst |diff|/max|logit| = %.2e at step %zu\n", shape.name,
+               c.compared_steps, c.worst_relative, c.worst_step);
+}
+
+INSTANTIATE_TEST_SUITE_P(TinyLfm2, OracleTest, ::testing::ValuesIn(kShapes),
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
+
+// The comparison is sharp: a reference with RoPE pairs (2i, 2i+1) instead of NeoX's (i, i+d/2),
+// or with B and C swapped, is caught. This keeps the oracle test from passing vacuously.
+TEST(OracleSensitivity, WrongRopeStyleIsCaught) {
+  NPU_REQUIRE_ORACLE_OR_SKIP();
+  const ModelConfig config = config_for(kShapes[1]);
+  auto weights = SyntheticWeightSource::create(config, 17);
+  ASSERT_TRUE(weights);
+  auto tokenizer = make_synthetic_tokenizer(config.vocab_size);
+  const auto path = temp_model("sensitivity");
+  ASSERT_TRUE(write_model_gguf(path, config, **weights, {.tokenizer = *tokenizer}));
+  const std::vector<std::int32_t> prompt{1, 40, 41, 100, 200, 319, 77};
+  auto theirs = npu::oracle::run_oracle(path, config.vocab_size, prompt, 8);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(theirs) << theirs.error().what();
+  ModelConfig wrong = config;
+  wrong.rope_neox = false;
+  const Comparison c = compare(wrong, **weights, prompt, *theirs);
+  EXPECT_GT(c.worst_relative, 100 * kTolerance);
+}
