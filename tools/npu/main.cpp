@@ -1,0 +1,25 @@
+// `npu`: the command-line front end of npustack. Subcommands are in cmd_*.cpp.
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"npu: npustack command-line tool (devices, compile, run)"};
+  app.require_subcommand(1);
+  npu::tools::CommandContext ctx;
+  npu::tools::add_scan_command(app, ctx);
+  npu::tools::add_identify_command(app, ctx);
+  npu::tools::add_compile_command(app, ctx);
+  npu::tools::add_run_command(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    (void)app.exit(e);  // prints the usage error
+    return 2;
+  }
+  return ctx.exit_code;
+}
