@@ -44,9 +44,11 @@ PassReport summarise(const TimingModel& model, std::span<const Task> tasks,
 }
 
 Expected<PassReport> run_pass(TimingModel& model, const std::vector<Task>& tasks,
-                              const ModelShape* shape) {
+                              const ModelShape* shape, std::string* trace = nullptr) {
   model.reset();
+  model.enable_trace(trace != nullptr);
   NPU_TRY_ASSIGN(const auto run, run_schedule(model, tasks));
+  if (trace != nullptr) *trace = model.trace_json();
   return summarise(model, tasks, run, shape);
 }
 
@@ -79,12 +81,14 @@ Expected<WorkloadReport> estimate_workload(const DeviceProfile& profile, const M
     append_chain(prefill, std::move(items));
     position += tokens;
   }
-  NPU_TRY_ASSIGN(report.prefill, run_pass(*model, prefill, &shape));
+  NPU_TRY_ASSIGN(report.prefill, run_pass(*model, prefill, &shape,
+                                                   options.trace ? &report.prefill_trace : nullptr));
   report.ttft_s = report.prefill.seconds;
 
   const std::uint32_t decode_at = options.decode_position ? options.decode_position : prompt;
   NPU_TRY_ASSIGN(report.decode,
-                 run_pass(*model, forward_pass_tasks(shape, policy, plan, 1, decode_at), &shape));
+                 run_pass(*model, forward_pass_tasks(shape, policy, plan, 1, decode_at), &shape,
+                          options.trace ? &report.decode_trace : nullptr));
   report.decode_step_s = report.decode.seconds;
   report.decode_tokens_per_s = report.decode_step_s > 0 ? 1.0 / report.decode_step_s : 0.0;
   report.energy_per_token_j = report.decode.energy_j;

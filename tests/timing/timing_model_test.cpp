@@ -2,6 +2,9 @@
 // servers, accounting, determinism and the Perfetto trace.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 #include "npu/sim/timing_model.hpp"
@@ -177,6 +180,19 @@ TEST(TimingModel, TraceIsValidPerfettoJson) {
     last_end_us = std::max(last_end_us, e["ts"].get<double>() + e["dur"].get<double>());
   }
   EXPECT_EQ(thread_names, static_cast<int>(kResourceCount));
+  // A resource is a server: its events never overlap (Perfetto needs nesting on a track).
+  std::map<int, std::vector<std::pair<Cycles, Cycles>>> by_track;
+  for (const auto& e : doc["traceEvents"]) {
+    if (e["ph"] != "X") continue;
+    by_track[e["tid"].get<int>()].emplace_back(e["args"]["start_cycle"].get<Cycles>(),
+                                               e["args"]["cycles"].get<Cycles>());
+  }
+  for (auto& [tid, spans] : by_track) {
+    std::sort(spans.begin(), spans.end());
+    for (std::size_t i = 1; i < spans.size(); ++i) {
+      EXPECT_GE(spans[i].first, spans[i - 1].first + spans[i - 1].second) << "track " << tid;
+    }
+  }
   EXPECT_GT(complete, static_cast<int>(charges.size()));  // several resources per item
   Cycles last = 0;
   for (const auto& c : charges) last = std::max(last, c.end);

@@ -1,6 +1,10 @@
 // Op shape -> WorkItem, the event-ordered schedule, workload plans and passes.
 #include <gtest/gtest.h>
 
+#include <set>
+
+#include <nlohmann/json.hpp>
+
 #include "models.hpp"
 #include "npu/sim/workload_model.hpp"
 #include "npu/sim/workload_ops.hpp"
@@ -133,6 +137,36 @@ TEST(WorkloadPasses, LongerPromptsAndContextsCostMore) {
   EXPECT_GT(b->decode.ddr_bytes, a->decode.ddr_bytes);  // longer KV cache read
   EXPECT_LT(b->decode_tokens_per_s, a->decode_tokens_per_s);
   EXPECT_EQ(a->decode.macs, a->decode.macs);
+}
+
+TEST(WorkloadPasses, TracesShowEveryLayerOnTheResourceTracks) {
+  const auto p = testing::device("hailo10h");
+  const auto s = testing::model(testing::kLfm350);
+  WorkloadOptions o;
+  o.trace = true;
+  auto r = estimate_workload(p, s, *PrecisionPolicy::named("default"), o);
+  ASSERT_TRUE(r);
+  auto doc = nlohmann::json::parse(r->decode_trace, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded());
+  std::set<std::string> names;
+  std::set<int> tids;
+  for (const auto& e : doc["traceEvents"]) {
+    if (e["ph"] != "X") continue;
+    names.insert(e["name"].get<std::string>());
+    tids.insert(e["tid"].get<int>());
+  }
+  EXPECT_TRUE(names.contains("L0.in_proj"));
+  EXPECT_TRUE(names.contains("L15.ffn_down"));
+  EXPECT_TRUE(names.contains("head"));
+  EXPECT_GE(tids.size(), 5u);  // control, MACs, vector, SRAM, DDR, DMA, link
+  auto prefill = nlohmann::json::parse(r->prefill_trace, nullptr, false);
+  ASSERT_FALSE(prefill.is_discarded());
+  EXPECT_NE(r->prefill_trace.find("switch to prefill context"), std::string::npos);
+  WorkloadOptions quiet;
+  auto q = estimate_workload(p, s, *PrecisionPolicy::named("default"), quiet);
+  ASSERT_TRUE(q);
+  EXPECT_TRUE(q->decode_trace.empty());
+  EXPECT_EQ(q->decode_step_s, r->decode_step_s);  // tracing does not change the timing
 }
 
 TEST(WorkloadPasses, SameInputsGiveIdenticalReports) {

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "npu/common/error.hpp"
@@ -20,6 +21,7 @@ struct WorkloadOptions {
   std::uint32_t prefill_chunk = 96;     // tokens per prefill pass (Hailo's default chunk)
   std::uint32_t prompt_tokens = 0;      // prompt behind TTFT; 0 = one full chunk
   std::uint32_t decode_position = 0;    // KV length at the modeled decode step; 0 = prompt
+  bool trace = false;                   // keep Perfetto traces of the TTFT and decode passes
 };
 
 // Where a model's parts live and how big the compiled model is.
@@ -79,6 +81,8 @@ struct WorkloadReport {
   PassReport load;
   PassReport prefill;             // the TTFT pass (context switch + first chunk(s))
   PassReport decode;              // one decode step
+  std::string prefill_trace;      // Chrome/Perfetto JSON when WorkloadOptions::trace
+  std::string decode_trace;
 };
 
 [[nodiscard]] Expected<WorkloadReport> estimate_workload(const DeviceProfile& profile,
