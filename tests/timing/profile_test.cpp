@@ -2,7 +2,14 @@
 // that name the file and the field.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "npu/sim/device_profile.hpp"
 
@@ -41,6 +48,31 @@ TEST(DeviceProfile, MissingProfileNamesTheSearchPath) {
   auto file = DeviceProfile::load("/nonexistent/dir/x.json");
   ASSERT_FALSE(file);
   EXPECT_EQ(file.error().code(), ErrorCode::kNotFound);
+}
+
+TEST(DeviceProfile, NamesResolveThroughNpuProfileDirFirst) {
+  const auto dir = std::filesystem::temp_directory_path() / fmt::format("npu-prof-{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  auto write = [&](const char* name, const char* text) { std::ofstream(dir / name) << text; };
+  write("rpi5-x1-gen3.json",
+        R"({"name": "shadow", "description": "d", "base": "hailo10h", "params": {}})");
+  write("loop-a.json", R"({"name": "a", "description": "d", "base": "loop-b", "params": {}})");
+  write("loop-b.json", R"({"name": "b", "description": "d", "base": "loop-a", "params": {}})");
+  ::setenv("NPU_PROFILE_DIR", dir.c_str(), 1);
+  auto found = DeviceProfile::find("rpi5-x1-gen3");
+  auto shadow = DeviceProfile::load("rpi5-x1-gen3");
+  auto gen2 = DeviceProfile::load("rpi5-x1-gen2");  // not in the dir: falls back to the tree
+  auto loop = DeviceProfile::load("loop-a");
+  ::unsetenv("NPU_PROFILE_DIR");
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(*found, dir / "rpi5-x1-gen3.json");
+  ASSERT_TRUE(shadow) << shadow.error().what();
+  EXPECT_EQ(shadow->name, "shadow");
+  ASSERT_TRUE(gen2) << gen2.error().what();
+  EXPECT_EQ(gen2->name, "rpi5-x1-gen2");
+  ASSERT_FALSE(loop);
+  EXPECT_NE(loop.error().message().find("cycle"), std::string::npos) << loop.error().message();
 }
 
 Expected<DeviceProfile> parse_with_base(const std::string& params) {
