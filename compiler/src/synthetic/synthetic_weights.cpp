@@ -41,12 +41,14 @@ Distribution distribution_for(std::string_view name, const TensorShape& shape) {
   const float unit = std::sqrt(3.0f);
   if (name.ends_with("norm.weight")) return {1.0f, 0.2f};
   if (name.ends_with(".bias")) return {0.0f, 0.2f};
-  if (name == "token_embd.weight" || name == "output.weight") return {0.0f, unit};  // std 1
+  // Embedding and head rows with std 3/sqrt(hidden): logits get a std near 3 whatever the width,
+  // and with a tied head the current token's own embedding does not dominate the residual stream
+  // (which would make greedy decoding repeat the last token forever).
+  if (name == "token_embd.weight" || name == "output.weight") return {0.0f, unit * 3.0f / std::sqrt(fan_in)};
   if (name.ends_with("shortconv.conv.weight")) return {0.0f, 0.8f};
-  // Projections back into the residual stream get half gain, so depth does not blow it up.
-  const bool residual = name.ends_with("out_proj.weight") || name.ends_with("attn_output.weight") ||
-                        name.ends_with("ffn_down.weight");
-  return {0.0f, unit / std::sqrt(fan_in) * (residual ? 0.5f : 1.0f)};
+  // Every projection keeps unit gain (output RMS ~ input RMS); with pre-norm blocks the residual
+  // stream then grows only like sqrt(layers), and outweighs the embedding as in a trained model.
+  return {0.0f, unit / std::sqrt(fan_in)};
 }
 
 }  // namespace
