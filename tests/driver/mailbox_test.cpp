@@ -33,6 +33,8 @@ struct Rig {
     device.write32(abi::reg::kBootAddrLo, static_cast<std::uint32_t>((*image)->device_address()));
     device.write32(abi::reg::kBootSize, 64);
     device.write32(abi::reg::kBootCtrl, abi::reg::kBootStart);
+    // Let the dispatcher take the boot interrupt, so no stale event is counted later.
+    for (int i = 0; i < 200 && irq->interrupts() == 0; ++i) std::this_thread::sleep_for(1ms);
   }
   ~Rig() {
     mailbox.reset();
