@@ -47,7 +47,89 @@ enum class OpCode : std::uint16_t {
   //             out = clamp(((int64)acc * multiplier + 2^(30+shift)) >> (31+shift) + zp, -128, 127)
   //             (arithmetic shift; i.e. round half up of acc * multiplier / 2^(31+shift))
   kGemmI8 = 1,
+
+  // ---- LLM ops (LFM2 / Llama / Qwen2). Conventions for all of them:
+  //  * "rows" = dims[0]. With OpFlags::kRowsFromParam the op processes n = min(dims[0],
+  //    params_rt[kParamTokens]) rows instead (a prefill chunk that is not full).
+  //  * params_rt = RunRequest::params: [kParamPosition] absolute position of row 0, [kParamTokens]
+  //    number of valid rows. Float op parameters travel as IEEE-754 bit patterns in params[].
+  //  * Numerics are exact so that the compiler's emulation matches bit for bit: float element-wise
+  //    math in float with no fused multiply-add (-ffp-contract=off); every reduction the spec
+  //    calls "double-sequential" accumulates in double in increasing index order; libm exp/sqrt/pow/
+  //    cos/sin/nearbyint as named. Only F32-weight kLinear (the fp32 policy) has free summation order.
+  //
+  // kEmbed: out[r][:] = table row ids[r] (dequantized).
+  //   dims [0] rows [1] D [2] V.  operands [0] ids I32 [rows]  [1] table F32|F16|BF16 [V][D], or I8
+  //   [V][D] with [2] per-row scales F32 [V] (value = q * scale)  [3] out F32 [rows][D].
+  //   An id outside [0, V) fails the run (kExecError).
+  kEmbed = 2,
+  // kRmsNorm: inv = (float)(1.0 / sqrt(ss / width + (double)eps)) with ss = double-sequential sum of
+  //   (double)x*x; out[i] = (x[i] * inv) * w[i] (float).   dims [0] rows [1] width.
+  //   operands [0] in F32 [rows][width]  [1] weight F32 [width]  [3] out F32.  params [0] eps (f32).
+  //   Per-head norms (q/k) use rows = tokens * heads, width = head_dim.
+  kRmsNorm = 3,
+  // kQuantize: out = (int8) clamp(nearbyint(x * inv_scale), -127, 127) (float product; current
+  //   rounding mode = to nearest even).   dims [0] rows [1] width.  operands [0] in F32  [3] out I8.
+  //   params [0] inv_scale (f32).
+  kQuantize = 4,
+  // kLinear: out[m][n] = in[m] . W[n] (no bias; use kAdd with kBroadcastB).
+  //   dims [0] rows M [1] K [2] N [3] group size G (0 = one scale per output row).
+  //   operands [0] in: F32 [M][K] (F32 weights) or I8 [M][K] (int weights)  [1] W: F32|F16|BF16 [N][K]
+  //   or I8 [N][K] or I4 [N][K] (packed per row, K even)  [2] scales F32: [N] if G = 0, else
+  //   [N][K/G] (K % G == 0)  [3] out F32 [M][N].  params [0] activation scale a (f32, I8 input).
+  //   Integer numerics: G = 0: acc = exact int32 sum over k; out = (float)acc * (a * s[n]).
+  //   G > 0: per block b, acc_b = exact int32 sum over the block; t = 0.0f; for b ascending:
+  //   t = t + (float)acc_b * s[n][b]; out = t * a.
+  kLinear = 5,
+  // kShortConv (LFM2 short convolution with its gates), per row t and channel d (D = dims[1]):
+  //   B, C, x = in[t][0:D], in[t][D:2D], in[t][2D:3D];  bx_t = B * x (float);
+  //   y = sum_{j=0..L-1} w[d][j] * bx_{t-L+1+j} (float, j ascending; rows before this run come from
+  //   the state, oldest first);  out[t][d] = C * y.  Tap L-1 multiplies the current row.
+  //   dims [0] rows [1] D [2] L.  operands [0] in F32 [rows][3D]  [1] w F32 [D][L]
+  //   [2] state F32 [L-1][D] (kState)  [3] out F32 [rows][D].  Afterwards the state holds the last
+  //   L-1 bx rows. When params_rt[kParamPosition] == 0 the state is zeroed before the run.
+  kShortConv = 6,
+  // kRope (NeoX pairing, in place): row r has position p = params_rt[kParamPosition] + r; for head h,
+  //   i < hd/2: f = pow((double)theta, -2.0 * i / hd); ang = p * f (double); c = (float)cos(ang),
+  //   s = (float)sin(ang); (x0, x1) = (x[i], x[i + hd/2]); x[i] = x0*c - x1*s; x[i+hd/2] = x0*s + x1*c.
+  //   dims [0] rows [1] heads [2] head_dim.  operands [0] data F32 [rows][heads][hd] (read and
+  //   written).  params [0] theta (f32).
+  kRope = 7,
+  // kKvAppend: cache K[p] = k[r], V[p] = v[r] for p = params_rt[kParamPosition] + r.
+  //   dims [0] rows [1] kv_heads [2] head_dim [3] capacity (positions).  operands [0] k F32
+  //   [rows][kvh][hd]  [1] v F32 [rows][kvh][hd]  [2] cache (kState) F32|F16: K [capacity][kvh][hd]
+  //   then V [capacity][kvh][hd].  A position >= capacity fails the run.
+  kKvAppend = 8,
+  // kAttention (causal GQA over the cache, after kKvAppend): for row r at p = pos + r, head h,
+  //   g = h / (heads / kv_heads): score_j = (double-sequential dot of q[r][h] and K[j][g]) * scale,
+  //   j = 0..p; m = max_j score_j; e_j = exp(score_j - m) (double); out[r][h][:] =
+  //   (float)(double-sequential sum_j e_j * V[j][g][:] / double-sequential sum_j e_j).
+  //   dims [0] rows [1] heads [2] kv_heads [3] head_dim [4] capacity.  operands [0] q F32
+  //   [rows][heads][hd]  [2] cache (as kKvAppend)  [3] out F32 [rows][heads*hd].  params [0] scale.
+  kAttention = 9,
+  // kSwiGlu: out = (g / (1.0f + exp(-g))) * u (float).  dims [0] rows [1] width.
+  //   operands [0] gate F32 [rows][width]  [1] up F32 [rows][width]  [3] out F32.
+  kSwiGlu = 10,
+  // kAdd: out = a + b (float); with OpFlags::kBroadcastB, b is one row added to every row.
+  //   dims [0] rows [1] width.  operands [0] a F32  [1] b F32  [3] out F32 (may alias a).
+  kAdd = 11,
+  // kCopyRow: copies one row of dims[1] bytes: row index params[0], or the last valid row
+  //   (n - 1) when params[0] == -1.  operands [0] src base  [3] dst.
+  kCopyRow = 12,
+  // kArgmax: out[r] = index of the largest value of row r (lowest index on ties; NaN never wins).
+  //   dims [0] rows [1] width.  operands [0] in F32 [rows][width]  [3] out I32 [rows].
+  kArgmax = 13,
 };
+
+// OpDesc::flags bits.
+enum OpFlags : std::uint16_t {
+  kRowsFromParam = 1u << 0,  // rows = min(dims[0], params_rt[kParamTokens])
+  kBroadcastB = 1u << 1,     // kAdd: operand 1 is a single row
+};
+
+// Indices into RunRequest::params read by ops.
+inline constexpr std::uint32_t kParamPosition = 0;  // absolute position of the first row
+inline constexpr std::uint32_t kParamTokens = 1;    // valid rows in this run
 
 struct OpDesc {
   std::uint16_t opcode;      // OpCode
