@@ -2,7 +2,9 @@
 // identity, memory, DMA, contexts, faults with recovery, device loss.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstring>
+#include <thread>
 #include <filesystem>
 
 #include "fake_device.hpp"
@@ -18,14 +20,14 @@ namespace fs = std::filesystem;
 using npu::ErrorCode;
 using npu::test::FakeDevice;
 
-struct Fixture : ::testing::Test {
+struct DriverOverFake : ::testing::Test {
   fs::path image = fs::temp_directory_path() /
                    (std::string("npu-drvfake-") +
                     ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".bin");
   FakeDevice* fake = nullptr;  // owned by the driver once opened
   DriverOptions options;
 
-  Fixture() {
+  DriverOverFake() {
     npu::test::write_test_image(image.string());
     options.firmware_path = image;
     options.boot_timeout = 500ms;
@@ -36,7 +38,7 @@ struct Fixture : ::testing::Test {
     options.staging_bytes = 8192;
     options.max_descriptor_bytes = 1024;
   }
-  ~Fixture() override { fs::remove(image); }
+  ~DriverOverFake() override { fs::remove(image); }
 
   npu::Expected<std::unique_ptr<Driver>> open() {
     auto dev = std::make_unique<FakeDevice>();
@@ -62,7 +64,7 @@ std::vector<std::byte> program(std::uint32_t ops) {
   return p;
 }
 
-TEST_F(Fixture, BootsAndIdentifies) {
+TEST_F(DriverOverFake, BootsAndIdentifies) {
   auto d = open();
   ASSERT_TRUE(d) << d.error().what();
   const auto& id = (*d)->identity();
@@ -75,7 +77,7 @@ TEST_F(Fixture, BootsAndIdentifies) {
   EXPECT_EQ((*d)->free_device_bytes(), 1u << 20);
 }
 
-TEST_F(Fixture, EveryBootRefusalIsExplained) {
+TEST_F(DriverOverFake, EveryBootRefusalIsExplained) {
   const std::pair<abi::BootError, const char*> cases[] = {
       {abi::BootError::kBadMagic, "not an npustack firmware image"},
       {abi::BootError::kAbiMismatch, "does not match device"},
@@ -95,7 +97,7 @@ TEST_F(Fixture, EveryBootRefusalIsExplained) {
   }
 }
 
-TEST_F(Fixture, ImageOfAnotherAbiMajorIsRefusedBeforeUpload) {
+TEST_F(DriverOverFake, ImageOfAnotherAbiMajorIsRefusedBeforeUpload) {
   npu::test::write_test_image(image.string(), abi::make_abi_version(abi::kAbiMajor + 1, 0));
   auto d = open();
   ASSERT_FALSE(d);
@@ -105,7 +107,7 @@ TEST_F(Fixture, ImageOfAnotherAbiMajorIsRefusedBeforeUpload) {
       << d.error().message();
 }
 
-TEST_F(Fixture, NewerFirmwareMinorIsAccepted) {
+TEST_F(DriverOverFake, NewerFirmwareMinorIsAccepted) {
   auto dev = make_fake();
   dev->firmware_abi = abi::make_abi_version(abi::kAbiMajor, abi::kAbiMinor + 3);
   auto d = Driver::open(std::move(dev), options);
@@ -113,7 +115,7 @@ TEST_F(Fixture, NewerFirmwareMinorIsAccepted) {
   EXPECT_EQ((*d)->identity().abi_version, abi::make_abi_version(abi::kAbiMajor, abi::kAbiMinor + 3));
 }
 
-TEST_F(Fixture, BootThatNeverFinishesTimesOut) {
+TEST_F(DriverOverFake, BootThatNeverFinishesTimesOut) {
   auto dev = make_fake();
   dev->boot_silent = true;
   auto d = Driver::open(std::move(dev), options);
@@ -122,14 +124,14 @@ TEST_F(Fixture, BootThatNeverFinishesTimesOut) {
   EXPECT_NE(d.error().message().find("booting firmware"), std::string::npos);
 }
 
-TEST_F(Fixture, BootSurvivesALostInterrupt) {
+TEST_F(DriverOverFake, BootSurvivesALostInterrupt) {
   auto dev = make_fake();
   dev->drop_interrupts = true;
   auto d = Driver::open(std::move(dev), options);
   ASSERT_TRUE(d) << d.error().what();
 }
 
-TEST_F(Fixture, MissingFirmwareNamesThePath) {
+TEST_F(DriverOverFake, MissingFirmwareNamesThePath) {
   options.firmware_path = image.string() + ".missing";
   auto d = open();
   ASSERT_FALSE(d);
@@ -137,7 +139,7 @@ TEST_F(Fixture, MissingFirmwareNamesThePath) {
   EXPECT_NE(d.error().message().find(".missing"), std::string::npos);
 }
 
-TEST_F(Fixture, MemoryDmaAndContexts) {
+TEST_F(DriverOverFake, MemoryDmaAndContexts) {
   auto d = open();
   ASSERT_TRUE(d) << d.error().what();
   auto& drv = **d;
@@ -179,7 +181,7 @@ TEST_F(Fixture, MemoryDmaAndContexts) {
   EXPECT_EQ(s->resets, 0u);
 }
 
-TEST_F(Fixture, FaultIsReportedThenRecovered) {
+TEST_F(DriverOverFake, FaultIsReportedThenRecovered) {
   auto d = open();
   ASSERT_TRUE(d);
   auto& drv = **d;
@@ -206,7 +208,7 @@ TEST_F(Fixture, FaultIsReportedThenRecovered) {
   EXPECT_EQ(drv.stats()->resets, 1u);
 }
 
-TEST_F(Fixture, DmaErrorAndHangAreRecovered) {
+TEST_F(DriverOverFake, DmaErrorAndHangAreRecovered) {
   auto d = open();
   ASSERT_TRUE(d);
   auto& drv = **d;
@@ -229,7 +231,7 @@ TEST_F(Fixture, DmaErrorAndHangAreRecovered) {
   EXPECT_EQ(after->resets, 2u);
 }
 
-TEST_F(Fixture, NoRecoveryWhenDisabled) {
+TEST_F(DriverOverFake, NoRecoveryWhenDisabled) {
   options.auto_recover = false;
   auto d = open();
   ASSERT_TRUE(d);
@@ -241,7 +243,32 @@ TEST_F(Fixture, NoRecoveryWhenDisabled) {
   EXPECT_EQ((*d)->generation(), 1u);
 }
 
-TEST_F(Fixture, DeviceLostIsNotReset) {
+TEST_F(DriverOverFake, ConcurrentTransfersAndMailboxAreSerializedSafely) {
+  auto d = open();
+  ASSERT_TRUE(d);
+  auto& drv = **d;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::byte> data(20000, std::byte(t + 1)), back(data.size());
+      auto buf = drv.allocate(data.size());
+      if (!buf) return void(++failures);
+      for (int i = 0; i < 5; ++i) {
+        if (!drv.write(buf->address, data) || !drv.read(buf->address, back) || back != data ||
+            !drv.stats()) {
+          ++failures;
+        }
+      }
+      drv.release(*buf);
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(drv.free_device_bytes(), 1u << 20);
+}
+
+TEST_F(DriverOverFake, DeviceLostIsNotReset) {
   auto d = open();
   ASSERT_TRUE(d);
   fake->present_ = false;
