@@ -16,6 +16,7 @@ Scheduler::~Scheduler() {
     stopping_ = true;
     for (auto& [id, q] : models_) {
       for (auto& item : q.jobs) dropped.push_back(std::move(item.job));
+      stats_.aborted += q.jobs.size();
       q.jobs.clear();
     }
   }
