@@ -1,0 +1,83 @@
+// Program validation on its own (the end-to-end refusals are in tests/hal/gemm_test.cpp).
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "npu/firmware/program.hpp"
+
+namespace npu::fw {
+namespace {
+
+SegmentTable segments() {
+  SegmentTable s;
+  s.count = 2;
+  s.base = {0x1000, 0x100000};
+  s.size = {0x10000, 0x10000};
+  return s;
+}
+
+abi::OpDesc gemm(std::uint32_t m, std::uint32_t k, std::uint32_t n) {
+  abi::OpDesc op{};
+  op.opcode = static_cast<std::uint16_t>(abi::OpCode::kGemmI8);
+  op.dims[0] = m, op.dims[1] = k, op.dims[2] = n;
+  op.operands[0] = make_operand(abi::Segment::kIo, abi::DType::kI8, 0);
+  op.operands[1] = make_operand(abi::Segment::kWeights, abi::DType::kI8, 0);
+  op.operands[2] = absent_operand();
+  op.operands[3] = make_operand(abi::Segment::kIo, abi::DType::kI8, 0x8000);
+  op.params[0] = 1 << 30;
+  return op;
+}
+
+TEST(Program, EncodeThenValidate) {
+  abi::OpDesc ops[2] = {gemm(4, 32, 8), abi::OpDesc{}};
+  auto bytes = encode_program(ops, 4096);
+  auto p = validate_program(bytes, segments());
+  ASSERT_TRUE(p) << p.error().what();
+  EXPECT_EQ(p->header.num_ops, 2u);
+  EXPECT_EQ(p->header.sram_bytes, 4096u);
+  EXPECT_EQ(p->ops[0].dims[1], 32u);
+  EXPECT_EQ(operand_address(p->ops[0].operands[3], segments()), 0x100000u + 0x8000);
+  EXPECT_EQ(operand_address(p->ops[0].operands[2], segments()), 0u);
+  EXPECT_TRUE(validate_program(encode_program({}), segments()));  // empty program is valid
+}
+
+TEST(Program, MessagesNameTheOpAndOperand) {
+  auto op = gemm(4, 32, 8);
+  op.operands[3].offset = 0xfff0;  // 32 bytes do not fit in the 64 KiB segment
+  abi::OpDesc ops[2] = {abi::OpDesc{}, op};
+  auto p = validate_program(encode_program(ops), segments());
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().code(), ErrorCode::kBadFormat);
+  EXPECT_NE(p.error().message().find("op 1"), std::string::npos) << p.error().message();
+  EXPECT_NE(p.error().message().find("operand 3"), std::string::npos) << p.error().message();
+}
+
+TEST(Program, HeaderChecks) {
+  auto good = encode_program(std::vector<abi::OpDesc>{gemm(1, 8, 1)});
+  EXPECT_FALSE(validate_program(std::span(good).first(16), segments()));
+  auto bad = good;
+  bad[24] ^= std::byte{1};  // header crc32
+  EXPECT_FALSE(validate_program(bad, segments()));
+  bad = good;
+  bad[6] = std::byte{16};  // header_size
+  EXPECT_FALSE(validate_program(bad, segments()));
+  SegmentTable none;
+  EXPECT_FALSE(validate_program(good, none));  // operands name segments the context lacks
+}
+
+TEST(Program, ShapesThatOverflowAreRefused) {
+  auto op = gemm(0x80000000u, 0x80000000u, 4);
+  EXPECT_FALSE(validate_op(op, segments()));
+  op = gemm(1, 1, 1);
+  op.dims[4] = 1;
+  EXPECT_FALSE(validate_op(op, segments()));
+  op = gemm(1, 1, 1);
+  op.operands[0].reserved1 = 1;
+  EXPECT_FALSE(validate_op(op, segments()));
+  op = gemm(1, 1, 1);
+  op.params[5] = 1;
+  EXPECT_FALSE(validate_op(op, segments()));
+}
+
+}  // namespace
+}  // namespace npu::fw
