@@ -64,6 +64,9 @@ class VDevice {
   [[nodiscard]] Expected<DeviceStats> stats(std::size_t device = 0);
   [[nodiscard]] SchedulerStats scheduler_stats() const;
   [[nodiscard]] const VDeviceParams& params() const noexcept;
+  // The devices and scheduler this VDevice shares with its models; for runtime components built
+  // on top of it (genai::LLM). Opaque outside the runtime.
+  [[nodiscard]] const std::shared_ptr<detail::VDeviceCore>& core() const noexcept { return core_; }
 
  private:
   std::shared_ptr<detail::VDeviceCore> core_;
