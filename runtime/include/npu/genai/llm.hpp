@@ -1,0 +1,108 @@
+// genai::LLM: a chat/completion session of a compiled language model (.npk) on a VDevice.
+//
+//   NPU_TRY_ASSIGN(auto vdevice, npu::VDevice::create());
+//   NPU_TRY_ASSIGN(auto llm, npu::genai::LLM::create(*vdevice, {.model_path = "lfm2.npk"}));
+//   NPU_TRY_ASSIGN(auto gen, llm->generate("Why is the sky blue?"));
+//   NPU_TRY_ASSIGN(auto text, gen.read_all(std::chrono::minutes(1)));
+//
+// The weights go to each device once per model; create_session() opens another session on the
+// same weights, with its own context (KV cache, conv state) and its own pair of contexts on the
+// device. A session's runs go through the VDevice scheduler, so sessions and models share a
+// device round-robin within priority. The prompt runs through the prefill subnet in chunks (the
+// remainder chunk first), generation through the TBT subnet one token at a time.
+// A session is used from one thread; its Generator may be read from another.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "npu/common/error.hpp"
+#include "npu/genai/chat_message.hpp"
+#include "npu/genai/llm_generator.hpp"
+#include "npu/vdevice.hpp"
+
+namespace npu::genai {
+
+class Tokenizer;
+
+struct LLMParams {
+  std::filesystem::path model_path;      // the .npk
+  std::uint8_t scheduler_priority = 16;  // 0..31, higher first
+};
+
+struct LLMInfo {
+  std::string name, architecture;
+  bool synthetic = false;             // random weights: generated text is meaningless
+  std::uint32_t vocab = 0, context_length = 0, prefill_chunk = 0;
+  std::uint64_t weights_bytes = 0, state_bytes = 0;
+  std::chrono::nanoseconds load_device_time{0};  // writing the weights, as the device reports it
+  std::chrono::nanoseconds load_host_time{0};
+};
+
+enum class PrefillMode : std::uint8_t {
+  kChunked,      // prefill subnet, chunks of prefill_chunk rows (remainder first)
+  kTokenByToken, // TBT subnet, one run per token (slow; for checks)
+};
+
+struct LLMHooks {
+  std::function<void()> on_think_start;  // the model entered <think> (e.g. raise the clocks)
+  std::function<void()> on_think_end;    // it left it
+};
+
+class LLM {
+ public:
+  struct Impl;
+
+  [[nodiscard]] static Expected<std::unique_ptr<LLM>> create(VDevice& vdevice, const LLMParams& params);
+  // A new, empty session on the same model and weights.
+  [[nodiscard]] Expected<std::unique_ptr<LLM>> create_session() const;
+  explicit LLM(std::shared_ptr<Impl> impl);
+  ~LLM();  // aborts a running generation
+  LLM(const LLM&) = delete;
+  LLM& operator=(const LLM&) = delete;
+
+  [[nodiscard]] const LLMInfo& info() const noexcept;
+  // The model's tokenizer (kNotFound if the .npk carries none; then only token ids work).
+  [[nodiscard]] Expected<const Tokenizer*> tokenizer() const;
+  [[nodiscard]] Expected<std::vector<TokenId>> tokenize(std::string_view text) const;
+  // The sampling presets of the model (its metadata), as generate() applies them.
+  [[nodiscard]] GeneratorParams default_params() const;
+
+  // Generation continues the session's context. Token ids are used as given; a prompt is
+  // tokenized (BOS added at the start of an empty context); messages go through the model's chat
+  // template with the assistant turn opened. kInvalidArgument when the prompt does not fit the
+  // context (naming both lengths); kBusy while another generation of this session runs.
+  [[nodiscard]] Expected<Generator> generate(std::span<const TokenId> tokens, const GeneratorParams& params = {});
+  [[nodiscard]] Expected<Generator> generate(std::string_view prompt, const GeneratorParams& params = {});
+  [[nodiscard]] Expected<Generator> generate(std::span<const ChatMessage> messages,
+                                             const GeneratorParams& params = {},
+                                             std::span<const std::string> tools_json = {});
+
+  // Feeds tokens into the context without generating; afterwards logits() holds the logits
+  // after the last of them.
+  [[nodiscard]] Expected<GenerationStats> prefill(std::span<const TokenId> tokens,
+                                                  PrefillMode mode = PrefillMode::kChunked);
+  [[nodiscard]] std::span<const float> logits() const noexcept;
+
+  [[nodiscard]] std::uint32_t context_usage() const noexcept;     // positions used
+  [[nodiscard]] std::uint32_t context_capacity() const noexcept;  // the compiled context length
+  [[nodiscard]] Expected<void> clear_context();
+  // Saves / restores the context (tokens and device state). save writes atomically; load refuses
+  // a file saved from another model, naming both.
+  [[nodiscard]] Expected<void> save_context(const std::filesystem::path& path);
+  [[nodiscard]] Expected<void> load_context(const std::filesystem::path& path);
+
+  void set_hooks(LLMHooks hooks);
+  [[nodiscard]] Expected<void> set_scheduler_priority(std::uint8_t priority);
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace npu::genai

@@ -1,0 +1,69 @@
+// One generation, run on its own thread: prefill of the prompt, then TBT steps, each token turned
+// into typed outputs (content, reasoning inside <think>, the "Analyzing..." status, tool calls)
+// and queued for the reader. Stops on an end-of-turn or stop token, a stop string, the token
+// limit, a full context, abort(), or an error.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "event_queue.hpp"
+#include "llm_impl.hpp"
+#include "npu/genai/stream_detokenizer.hpp"
+#include "token_chooser.hpp"
+
+namespace npu::genai::detail {
+
+class GenerationJob {
+ public:
+  GenerationJob(std::shared_ptr<LLM::Impl> session, std::vector<TokenId> prompt, GeneratorParams params,
+                SamplingConfig sampling);
+  ~GenerationJob();
+  GenerationJob(const GenerationJob&) = delete;
+  GenerationJob& operator=(const GenerationJob&) = delete;
+
+  void start();
+  void join();
+  void abort() noexcept { abort_ = true; }
+
+  [[nodiscard]] Expected<GenerationOutput> read(std::chrono::milliseconds timeout);
+  [[nodiscard]] GenerationStatus status() const noexcept { return status_.load(); }
+  [[nodiscard]] GenerationStats stats() const;
+
+ private:
+  void run();
+  [[nodiscard]] Expected<GenerationStatus> generate();
+  // Queues the outputs of one generated token; true when a stop string was seen.
+  bool emit_token(TokenId token, std::uint32_t index);
+  void emit_text(OutputKind kind, TokenId token, std::uint32_t index, std::string text);
+  [[nodiscard]] bool is_stop(TokenId token) const noexcept;
+
+  std::shared_ptr<LLM::Impl> session_;
+  std::vector<TokenId> prompt_;
+  GeneratorParams params_;
+  TokenChooser chooser_;
+  LLMHooks hooks_;
+  std::vector<TokenId> stops_;
+  std::optional<StreamDetokenizer> detok_;
+  bool in_think_ = false, in_tool_ = false;
+  std::string tool_text_;
+  std::string tail_;  // recent visible text, for stop strings
+  std::size_t longest_stop_ = 0;
+
+  EventQueue queue_;
+  std::atomic<bool> abort_{false};
+  std::atomic<GenerationStatus> status_{GenerationStatus::kGenerating};
+  std::optional<Error> error_;  // set before the final kEnd is queued
+  bool error_reported_ = false, ended_ = false;
+  GenerationOutput end_;
+  mutable std::mutex stats_mutex_;
+  GenerationStats stats_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::thread thread_;
+};
+
+}  // namespace npu::genai::detail
