@@ -70,9 +70,6 @@ class SimDeviceImpl final : public SimDevice, private fw::Platform {
   // Counts a trigger event and applies the faults that fire; true if the core stopped.
   bool fire(FaultTrigger trigger);
   fw::Cost charge(const WorkItem& item);
-  fw::OpOutcome gemm_i8(const fw::OpRequest& request);
-  // Bytes [address, +bytes) of DDR for reading: a direct pointer or a copy in `scratch`.
-  const std::byte* view(std::uint64_t address, std::uint64_t bytes, std::vector<std::byte>& scratch);
 
   void init_registers();  // caller holds mutex_
   void deliver_irq_locked(std::uint32_t bits);

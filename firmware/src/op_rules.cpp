@@ -1,0 +1,281 @@
+// Validation of each op of a context program against program.hpp: dims, flags, operand dtypes,
+// every operand range inside its segment (with overflow-safe arithmetic), and parameter ranges.
+// Row counts are checked at dims[0] (the maximum; kRowsFromParam only ever lowers them).
+#include <bit>
+#include <cmath>
+#include <fmt/format.h>
+#include <initializer_list>
+
+#include "npu/firmware/program.hpp"
+
+namespace npu::fw {
+namespace {
+
+using abi::DType;
+
+Expected<void> bad(std::string message) { return fail(ErrorCode::kBadFormat, std::move(message)); }
+
+bool mul(std::uint64_t a, std::uint64_t b, std::uint64_t& out) { return !__builtin_mul_overflow(a, b, &out); }
+
+std::uint64_t dtype_bits(std::uint8_t dtype) {
+  switch (static_cast<DType>(dtype)) {
+    case DType::kI4: return 4;
+    case DType::kI8: case DType::kU8: return 8;
+    case DType::kF16: case DType::kBF16: return 16;
+    case DType::kI32: case DType::kF32: return 32;
+    case DType::kNone: break;
+  }
+  return 0;
+}
+
+// Checks of one op; each returns an error naming the operand or field.
+class OpCheck {
+ public:
+  OpCheck(const abi::OpDesc& op, const SegmentTable& segs) : op_(op), segs_(segs) {}
+
+  [[nodiscard]] bool present(std::size_t i) const { return op_.operands[i].segment != abi::kNoSegment; }
+  [[nodiscard]] DType dtype(std::size_t i) const { return static_cast<DType>(op_.operands[i].dtype); }
+
+  // Operand i holds `elements` (product of the factors) of one of `dtypes`.
+  Expected<void> operand(std::size_t i, std::initializer_list<DType> dtypes, std::initializer_list<std::uint64_t> dims) {
+    const abi::Operand& o = op_.operands[i];
+    if (!present(i)) return bad(fmt::format("operand {} is required but absent", i));
+    bool ok = false;
+    for (DType t : dtypes) ok = ok || o.dtype == static_cast<std::uint8_t>(t);
+    if (!ok) return bad(fmt::format("operand {} has dtype {}, not one this op accepts", i, o.dtype));
+    std::uint64_t elements = 1;
+    for (std::uint64_t d : dims)
+      if (!mul(elements, d, elements)) return bad(fmt::format("operand {} is too large", i));
+    return range(i, elements, dtype_bits(o.dtype));
+  }
+  // Operand i holds `bytes` bytes of any dtype.
+  Expected<void> bytes(std::size_t i, std::uint64_t count) {
+    if (!present(i)) return bad(fmt::format("operand {} is required but absent", i));
+    return range(i, count, 8);
+  }
+  Expected<void> absent(std::size_t i) {
+    if (present(i)) return bad(fmt::format("operand {} must be absent for this op", i));
+    return {};
+  }
+  // dims[0..n) > 0 and dims[n..6) == 0.
+  Expected<void> dims(std::size_t n) {
+    for (std::size_t i = 0; i < 6; ++i) {
+      if (i < n && op_.dims[i] == 0) return bad(fmt::format("dims[{}] must be > 0", i));
+      if (i >= n && op_.dims[i] != 0) return bad(fmt::format("dims[{}] must be 0", i));
+    }
+    return {};
+  }
+  Expected<void> flags(std::uint16_t allowed) {
+    if (op_.flags & ~allowed) return bad(fmt::format("flags {:#x} are not valid for this op", op_.flags));
+    return {};
+  }
+  // params[first..8) == 0.
+  Expected<void> params_zero_from(std::size_t first) {
+    for (std::size_t i = first; i < 8; ++i)
+      if (op_.params[i] != 0) return bad(fmt::format("params[{}] must be 0", i));
+    return {};
+  }
+  // params[i] is the bit pattern of a finite float (> 0 when positive is set).
+  Expected<void> float_param(std::size_t i, bool positive) {
+    const float f = std::bit_cast<float>(op_.params[i]);
+    if (!std::isfinite(f) || (positive && !(f > 0.0f)))
+      return bad(fmt::format("params[{}] must be a finite{} float", i, positive ? " positive" : ""));
+    return {};
+  }
+
+ private:
+  Expected<void> range(std::size_t i, std::uint64_t elements, std::uint64_t bits_each) {
+    const abi::Operand& o = op_.operands[i];
+    if (o.reserved0 != 0 || o.reserved1 != 0) return bad(fmt::format("operand {} has reserved bits set", i));
+    if (o.segment >= segs_.count)
+      return bad(fmt::format("operand {} names segment {} but the context has {}", i, o.segment, segs_.count));
+    std::uint64_t bits = 0;
+    if (!mul(elements, bits_each, bits)) return bad(fmt::format("operand {} is too large", i));
+    const std::uint64_t size = (bits + 7) / 8, seg = segs_.size[o.segment];
+    if (o.offset > seg || size > seg - o.offset)
+      return bad(fmt::format("operand {} [{:#x}, +{}) lies outside segment {} of {} bytes", i, o.offset, size,
+                             o.segment, seg));
+    return {};
+  }
+
+  const abi::OpDesc& op_;
+  const SegmentTable& segs_;
+};
+
+constexpr std::uint16_t kRows = abi::kRowsFromParam;
+
+Expected<void> gemm_i8(const abi::OpDesc& op, OpCheck& c) {
+  NPU_TRY(c.flags(0));
+  NPU_TRY(c.dims(3));
+  const std::uint64_t m = op.dims[0], k = op.dims[1], n = op.dims[2];
+  NPU_TRY(c.operand(0, {DType::kI8}, {m, k}));
+  NPU_TRY(c.operand(1, {DType::kI8}, {n, k}));
+  if (c.present(2)) NPU_TRY(c.operand(2, {DType::kI32}, {n}));
+  NPU_TRY(c.operand(3, {DType::kI8}, {m, n}));
+  if (op.params[0] <= 0) return bad("gemm_i8 multiplier (params[0]) must be > 0");
+  if (op.params[1] < 0 || op.params[1] > 31) return bad("gemm_i8 shift (params[1]) must be 0..31");
+  if (op.params[2] < -128 || op.params[2] > 127) return bad("gemm_i8 zero point (params[2]) must be -128..127");
+  if (op.params[3] != 0 && op.params[3] != 1) return bad("gemm_i8 activation (params[3]) must be 0 or 1");
+  return c.params_zero_from(4);
+}
+
+Expected<void> embed(const abi::OpDesc& op, OpCheck& c) {
+  NPU_TRY(c.flags(kRows));
+  NPU_TRY(c.dims(3));
+  const std::uint64_t rows = op.dims[0], d = op.dims[1], v = op.dims[2];
+  NPU_TRY(c.operand(0, {DType::kI32}, {rows}));
+  NPU_TRY(c.operand(1, {DType::kF32, DType::kF16, DType::kBF16, DType::kI8}, {v, d}));
+  if (c.dtype(1) == DType::kI8) NPU_TRY(c.operand(2, {DType::kF32}, {v}));
+  else NPU_TRY(c.absent(2));
+  NPU_TRY(c.operand(3, {DType::kF32}, {rows, d}));
+  return c.params_zero_from(0);
+}
+
+// Ops over [rows][width] F32 with in at 0 and out at 3 (rmsnorm, quantize, swiglu, add).
+Expected<void> rowwise(const abi::OpDesc& op, OpCheck& c, std::uint16_t flags) {
+  NPU_TRY(c.flags(flags));
+  NPU_TRY(c.dims(2));
+  NPU_TRY(c.operand(0, {DType::kF32}, {op.dims[0], op.dims[1]}));
+  NPU_TRY(c.absent(2));
+  return {};
+}
+
+Expected<void> linear(const abi::OpDesc& op, OpCheck& c) {
+  NPU_TRY(c.flags(kRows));
+  for (std::size_t i = 0; i < 3; ++i)
+    if (op.dims[i] == 0) return bad(fmt::format("dims[{}] must be > 0", i));
+  if (op.dims[4] || op.dims[5]) return bad("dims[4..5] must be 0");
+  const std::uint64_t m = op.dims[0], k = op.dims[1], n = op.dims[2], g = op.dims[3];
+  if (!c.present(1)) return bad("operand 1 (weights) is required");
+  const DType w = c.dtype(1);
+  const bool int_weights = w == DType::kI8 || w == DType::kI4;
+  NPU_TRY(c.operand(1, {DType::kF32, DType::kF16, DType::kBF16, DType::kI8, DType::kI4}, {n, k}));
+  NPU_TRY(c.operand(0, {int_weights ? DType::kI8 : DType::kF32}, {m, k}));
+  NPU_TRY(c.operand(3, {DType::kF32}, {m, n}));
+  if (!int_weights) {
+    if (g != 0) return bad("linear with float weights takes no group size (dims[3] = 0)");
+    NPU_TRY(c.absent(2));
+    return c.params_zero_from(0);
+  }
+  if (w == DType::kI4 && k % 2 != 0) return bad("linear with I4 weights needs an even K");
+  if (g != 0 && k % g != 0) return bad(fmt::format("linear K {} is not a multiple of the group size {}", k, g));
+  NPU_TRY(c.operand(2, {DType::kF32}, {n, g == 0 ? 1 : k / g}));
+  NPU_TRY(c.float_param(0, true));
+  return c.params_zero_from(1);
+}
+
+Expected<void> short_conv(const abi::OpDesc& op, OpCheck& c) {
+  NPU_TRY(c.flags(kRows));
+  NPU_TRY(c.dims(3));
+  const std::uint64_t rows = op.dims[0], d = op.dims[1], l = op.dims[2];
+  NPU_TRY(c.operand(0, {DType::kF32}, {rows, 3, d}));
+  NPU_TRY(c.operand(1, {DType::kF32}, {d, l}));
+  if (l > 1) NPU_TRY(c.operand(2, {DType::kF32}, {l - 1, d}));
+  NPU_TRY(c.operand(3, {DType::kF32}, {rows, d}));
+  return c.params_zero_from(0);
+}
+
+Expected<void> rope(const abi::OpDesc& op, OpCheck& c) {
+  NPU_TRY(c.flags(kRows));
+  NPU_TRY(c.dims(3));
+  if (op.dims[2] % 2 != 0) return bad("rope head_dim (dims[2]) must be even");
+  NPU_TRY(c.operand(0, {DType::kF32}, {op.dims[0], op.dims[1], op.dims[2]}));
+  NPU_TRY(c.absent(1));
+  NPU_TRY(c.absent(2));
+  NPU_TRY(c.absent(3));
+  NPU_TRY(c.float_param(0, true));
+  return c.params_zero_from(1);
+}
+
+// K [cap][kvh][hd] then V [cap][kvh][hd].
+Expected<void> kv_cache(OpCheck& c, std::uint64_t kvh, std::uint64_t hd, std::uint64_t cap) {
+  return c.operand(2, {DType::kF32, DType::kF16}, {2, cap, kvh, hd});
+}
+
+Expected<void> kv_append(const abi::OpDesc& op, OpCheck& c) {
+  NPU_TRY(c.flags(kRows));
+  NPU_TRY(c.dims(4));
+  const std::uint64_t rows = op.dims[0], kvh = op.dims[1], hd = op.dims[2], cap = op.dims[3];
+  NPU_TRY(c.operand(0, {DType::kF32}, {rows, kvh, hd}));
+  NPU_TRY(c.operand(1, {DType::kF32}, {rows, kvh, hd}));
+  NPU_TRY(kv_cache(c, kvh, hd, cap));
+  NPU_TRY(c.absent(3));
+  return c.params_zero_from(0);
+}
+
+Expected<void> attention(const abi::OpDesc& op, OpCheck& c) {
+  NPU_TRY(c.flags(kRows));
+  NPU_TRY(c.dims(5));
+  const std::uint64_t rows = op.dims[0], heads = op.dims[1], kvh = op.dims[2], hd = op.dims[3], cap = op.dims[4];
+  if (heads % kvh != 0) return bad("attention heads (dims[1]) must be a multiple of kv_heads (dims[2])");
+  NPU_TRY(c.operand(0, {DType::kF32}, {rows, heads, hd}));
+  NPU_TRY(c.absent(1));
+  NPU_TRY(kv_cache(c, kvh, hd, cap));
+  NPU_TRY(c.operand(3, {DType::kF32}, {rows, heads, hd}));
+  NPU_TRY(c.float_param(0, false));
+  return c.params_zero_from(1);
+}
+
+Expected<void> copy_row(const abi::OpDesc& op, OpCheck& c) {
+  NPU_TRY(c.flags(kRows));
+  NPU_TRY(c.dims(2));
+  std::uint64_t total = 0;
+  if (!mul(op.dims[0], op.dims[1], total)) return bad("copy_row source is too large");
+  NPU_TRY(c.bytes(0, total));
+  NPU_TRY(c.absent(1));
+  NPU_TRY(c.absent(2));
+  NPU_TRY(c.bytes(3, op.dims[1]));
+  if (op.params[0] < -1 || (op.params[0] >= 0 && static_cast<std::uint64_t>(op.params[0]) >= op.dims[0]))
+    return bad("copy_row row index (params[0]) must be -1 (last valid row) or below dims[0]");
+  return c.params_zero_from(1);
+}
+
+}  // namespace
+
+Expected<void> validate_op(const abi::OpDesc& op, const SegmentTable& segs) {
+  if (op.reserved != 0) return bad("reserved must be 0");
+  OpCheck c(op, segs);
+  const std::uint64_t rows = op.dims[0], width = op.dims[1];
+  switch (static_cast<abi::OpCode>(op.opcode)) {
+    case abi::OpCode::kNop:
+      NPU_TRY(c.flags(0));
+      return {};
+    case abi::OpCode::kGemmI8: return gemm_i8(op, c);
+    case abi::OpCode::kEmbed: return embed(op, c);
+    case abi::OpCode::kRmsNorm:
+      NPU_TRY(rowwise(op, c, kRows));
+      NPU_TRY(c.operand(1, {DType::kF32}, {width}));
+      NPU_TRY(c.operand(3, {DType::kF32}, {rows, width}));
+      NPU_TRY(c.float_param(0, false));
+      return c.params_zero_from(1);
+    case abi::OpCode::kQuantize:
+      NPU_TRY(rowwise(op, c, kRows));
+      NPU_TRY(c.absent(1));
+      NPU_TRY(c.operand(3, {DType::kI8}, {rows, width}));
+      NPU_TRY(c.float_param(0, true));
+      return c.params_zero_from(1);
+    case abi::OpCode::kLinear: return linear(op, c);
+    case abi::OpCode::kShortConv: return short_conv(op, c);
+    case abi::OpCode::kRope: return rope(op, c);
+    case abi::OpCode::kKvAppend: return kv_append(op, c);
+    case abi::OpCode::kAttention: return attention(op, c);
+    case abi::OpCode::kSwiGlu:
+    case abi::OpCode::kAdd: {
+      const bool add = op.opcode == static_cast<std::uint16_t>(abi::OpCode::kAdd);
+      NPU_TRY(rowwise(op, c, add ? (kRows | abi::kBroadcastB) : kRows));
+      const bool broadcast = (op.flags & abi::kBroadcastB) != 0;
+      NPU_TRY(c.operand(1, {DType::kF32}, {broadcast ? 1 : rows, width}));
+      NPU_TRY(c.operand(3, {DType::kF32}, {rows, width}));
+      return c.params_zero_from(0);
+    }
+    case abi::OpCode::kCopyRow: return copy_row(op, c);
+    case abi::OpCode::kArgmax:
+      NPU_TRY(rowwise(op, c, kRows));
+      NPU_TRY(c.absent(1));
+      NPU_TRY(c.operand(3, {DType::kI32}, {rows}));
+      return c.params_zero_from(0);
+  }
+  return bad(fmt::format("unknown opcode {}", op.opcode));
+}
+
+}  // namespace npu::fw

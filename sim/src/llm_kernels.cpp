@@ -1,0 +1,249 @@
+#include "llm_kernels.hpp"
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "gemm_i8.hpp"
+
+namespace npu::sim {
+
+float half_to_float(std::uint16_t h) noexcept {
+  const std::uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ffu;
+  if (exp == 0x1f) return std::bit_cast<float>(sign | 0x7f800000u | (mant << 13));
+  if (exp != 0) return std::bit_cast<float>(sign | ((exp + 112) << 23) | (mant << 13));
+  // Subnormal half: mant * 2^-24, exact in float.
+  const float v = static_cast<float>(mant) * 0x1p-24f;
+  return sign ? -v : v;
+}
+
+std::uint16_t float_to_half(float f) noexcept {
+  const std::uint32_t x = std::bit_cast<std::uint32_t>(f);
+  const std::uint16_t sign = static_cast<std::uint16_t>((x >> 16) & 0x8000u);
+  const std::uint32_t ax = x & 0x7fffffffu;
+  if (ax >= 0x7f800000u) return sign | 0x7c00u | (ax > 0x7f800000u ? 0x200u : 0u);  // inf / NaN
+  if (ax >= 0x477ff000u) return sign | 0x7c00u;  // rounds to >= 65520: overflow to inf
+  if (ax < 0x38800000u) {  // below the smallest normal half: subnormal or zero
+    const float a = std::bit_cast<float>(ax);
+    return sign | static_cast<std::uint16_t>(std::nearbyint(a * 0x1p24f));  // ties to even
+  }
+  std::uint32_t r = ax - 0x38000000u;  // rebias exponent 127 -> 15
+  r += 0xfffu + ((r >> 13) & 1u);      // round to nearest even at bit 13
+  return sign | static_cast<std::uint16_t>(r >> 13);
+}
+
+float bf16_to_float(std::uint16_t b) noexcept { return std::bit_cast<float>(std::uint32_t{b} << 16); }
+
+namespace {
+
+float load(const void* base, TableType type, std::size_t i) noexcept {
+  switch (type) {
+    case TableType::kF32: {
+      float f;
+      std::memcpy(&f, static_cast<const std::byte*>(base) + 4 * i, 4);
+      return f;
+    }
+    case TableType::kF16: case TableType::kBF16: {
+      std::uint16_t h;
+      std::memcpy(&h, static_cast<const std::byte*>(base) + 2 * i, 2);
+      return type == TableType::kF16 ? half_to_float(h) : bf16_to_float(h);
+    }
+    case TableType::kI8: return static_cast<float>(static_cast<const std::int8_t*>(base)[i]);
+  }
+  return 0.0f;
+}
+
+}  // namespace
+
+bool embed(const std::int32_t* ids, const void* table, TableType type, const float* scales, float* out,
+           std::size_t rows, std::size_t d, std::size_t v) noexcept {
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::int32_t id = ids[r];
+    if (id < 0 || static_cast<std::size_t>(id) >= v) return false;
+    const std::size_t base = static_cast<std::size_t>(id) * d;
+    for (std::size_t i = 0; i < d; ++i) {
+      const float x = load(table, type, base + i);
+      out[r * d + i] = type == TableType::kI8 ? x * scales[id] : x;
+    }
+  }
+  return true;
+}
+
+void rms_norm(const float* in, const float* weight, float* out, std::size_t rows, std::size_t width, float eps) noexcept {
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* x = in + r * width;
+    double ss = 0.0;
+    for (std::size_t i = 0; i < width; ++i) ss += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+    const float inv = static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(width) + static_cast<double>(eps)));
+    for (std::size_t i = 0; i < width; ++i) out[r * width + i] = (x[i] * inv) * weight[i];
+  }
+}
+
+void quantize(const float* in, std::int8_t* out, std::size_t count, float inv_scale) noexcept {
+  for (std::size_t i = 0; i < count; ++i) {
+    float q = std::nearbyint(in[i] * inv_scale);
+    if (std::isnan(q)) q = 0.0f;
+    q = q < -127.0f ? -127.0f : (q > 127.0f ? 127.0f : q);
+    out[i] = static_cast<std::int8_t>(q);
+  }
+}
+
+void linear_int(const std::int8_t* in, const std::uint8_t* w, bool int4, const float* scales, float* out,
+                std::size_t m, std::size_t k, std::size_t n, std::size_t group, float act_scale) noexcept {
+  std::vector<std::int8_t> unpacked(int4 ? k : 0);
+  const std::size_t blocks = group == 0 ? 1 : k / group, bk = group == 0 ? k : group;
+  for (std::size_t col = 0; col < n; ++col) {
+    const std::int8_t* wrow;
+    if (int4) {
+      const std::uint8_t* packed = w + col * (k / 2);
+      for (std::size_t i = 0; i < k / 2; ++i) {  // element 2i in the low nibble, sign-extended
+        unpacked[2 * i] = static_cast<std::int8_t>(static_cast<std::int8_t>(packed[i] << 4) >> 4);
+        unpacked[2 * i + 1] = static_cast<std::int8_t>(static_cast<std::int8_t>(packed[i]) >> 4);
+      }
+      wrow = unpacked.data();
+    } else {
+      wrow = reinterpret_cast<const std::int8_t*>(w) + col * k;
+    }
+    for (std::size_t row = 0; row < m; ++row) {
+      const std::int8_t* x = in + row * k;
+      if (group == 0) {
+        const std::int32_t acc = dot_i8(x, wrow, k);
+        out[row * n + col] = static_cast<float>(acc) * (act_scale * scales[col]);
+      } else {
+        float t = 0.0f;
+        for (std::size_t b = 0; b < blocks; ++b)
+          t = t + static_cast<float>(dot_i8(x + b * bk, wrow + b * bk, bk)) * scales[col * blocks + b];
+        out[row * n + col] = t * act_scale;
+      }
+    }
+  }
+}
+
+void linear_float(const float* in, const void* w, TableType type, float* out, std::size_t m, std::size_t k,
+                  std::size_t n) noexcept {
+  std::vector<float> wrow(k);
+  for (std::size_t col = 0; col < n; ++col) {
+    for (std::size_t i = 0; i < k; ++i) wrow[i] = load(w, type, col * k + i);
+    for (std::size_t row = 0; row < m; ++row) {
+      float acc = 0.0f;
+      for (std::size_t i = 0; i < k; ++i) acc += in[row * k + i] * wrow[i];
+      out[row * n + col] = acc;
+    }
+  }
+}
+
+void short_conv(const float* in, const float* w, float* state, float* out, std::size_t rows, std::size_t d,
+                std::size_t l) noexcept {
+  // hist = state rows (oldest first) followed by this run's bx rows.
+  std::vector<float> hist((l - 1 + rows) * d);
+  std::memcpy(hist.data(), state, (l - 1) * d * sizeof(float));
+  for (std::size_t t = 0; t < rows; ++t)
+    for (std::size_t c = 0; c < d; ++c) hist[(l - 1 + t) * d + c] = in[t * 3 * d + c] * in[t * 3 * d + 2 * d + c];
+  for (std::size_t t = 0; t < rows; ++t)
+    for (std::size_t c = 0; c < d; ++c) {
+      float y = 0.0f;
+      for (std::size_t j = 0; j < l; ++j) y += w[c * l + j] * hist[(t + j) * d + c];
+      out[t * d + c] = in[t * 3 * d + d + c] * y;
+    }
+  std::memcpy(state, hist.data() + rows * d, (l - 1) * d * sizeof(float));
+}
+
+void rope(float* data, std::size_t rows, std::size_t heads, std::size_t hd, float theta, std::int64_t position) noexcept {
+  const std::size_t half = hd / 2;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const double p = static_cast<double>(position + static_cast<std::int64_t>(r));
+    for (std::size_t i = 0; i < half; ++i) {
+      const double f = std::pow(static_cast<double>(theta), -2.0 * static_cast<double>(i) / static_cast<double>(hd));
+      const double ang = p * f;
+      const float c = static_cast<float>(std::cos(ang)), s = static_cast<float>(std::sin(ang));
+      for (std::size_t h = 0; h < heads; ++h) {
+        float* x = data + (r * heads + h) * hd;
+        const float x0 = x[i], x1 = x[i + half];
+        x[i] = x0 * c - x1 * s;
+        x[i + half] = x0 * s + x1 * c;
+      }
+    }
+  }
+}
+
+bool kv_append(const float* k, const float* v, void* cache, bool f16, std::size_t rows, std::size_t kvh,
+               std::size_t hd, std::size_t cap, std::int64_t position) noexcept {
+  const std::size_t row = kvh * hd;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::int64_t p = position + static_cast<std::int64_t>(r);
+    if (p < 0 || static_cast<std::uint64_t>(p) >= cap) return false;
+    for (std::size_t i = 0; i < row; ++i) {
+      const std::size_t ki = static_cast<std::size_t>(p) * row + i, vi = cap * row + ki;
+      if (f16) {
+        static_cast<std::uint16_t*>(cache)[ki] = float_to_half(k[r * row + i]);
+        static_cast<std::uint16_t*>(cache)[vi] = float_to_half(v[r * row + i]);
+      } else {
+        static_cast<float*>(cache)[ki] = k[r * row + i];
+        static_cast<float*>(cache)[vi] = v[r * row + i];
+      }
+    }
+  }
+  return true;
+}
+
+bool attention(const float* q, const void* cache, bool f16, float* out, std::size_t rows, std::size_t heads,
+               std::size_t kvh, std::size_t hd, std::size_t cap, std::int64_t position, float scale) noexcept {
+  const TableType type = f16 ? TableType::kF16 : TableType::kF32;
+  const std::size_t row = kvh * hd, group = heads / kvh;
+  std::vector<double> score, num(hd);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::int64_t p = position + static_cast<std::int64_t>(r);
+    if (p < 0 || static_cast<std::uint64_t>(p) >= cap) return false;
+    const std::size_t npos = static_cast<std::size_t>(p) + 1;
+    score.resize(npos);
+    for (std::size_t h = 0; h < heads; ++h) {
+      const std::size_t g = h / group;
+      const float* qv = q + (r * heads + h) * hd;
+      double m = -INFINITY;
+      for (std::size_t j = 0; j < npos; ++j) {
+        double dot = 0.0;
+        for (std::size_t i = 0; i < hd; ++i)
+          dot += static_cast<double>(qv[i]) * static_cast<double>(load(cache, type, j * row + g * hd + i));
+        score[j] = dot * static_cast<double>(scale);
+        if (score[j] > m) m = score[j];
+      }
+      double den = 0.0;
+      std::fill(num.begin(), num.end(), 0.0);
+      for (std::size_t j = 0; j < npos; ++j) {
+        const double e = std::exp(score[j] - m);
+        den += e;
+        for (std::size_t i = 0; i < hd; ++i)
+          num[i] += e * static_cast<double>(load(cache, type, cap * row + j * row + g * hd + i));
+      }
+      for (std::size_t i = 0; i < hd; ++i) out[(r * heads + h) * hd + i] = static_cast<float>(num[i] / den);
+    }
+  }
+  return true;
+}
+
+void swiglu(const float* gate, const float* up, float* out, std::size_t count) noexcept {
+  for (std::size_t i = 0; i < count; ++i) {
+    const float g = gate[i];
+    out[i] = (g / (1.0f + std::exp(-g))) * up[i];
+  }
+}
+
+void add(const float* a, const float* b, float* out, std::size_t rows, std::size_t width, bool broadcast) noexcept {
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t i = 0; i < width; ++i) out[r * width + i] = a[r * width + i] + b[(broadcast ? 0 : r) * width + i];
+}
+
+void argmax(const float* in, std::int32_t* out, std::size_t rows, std::size_t width) noexcept {
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::int32_t best = -1;
+    float bv = 0.0f;
+    for (std::size_t i = 0; i < width; ++i) {
+      const float x = in[r * width + i];
+      if (!std::isnan(x) && (best < 0 || x > bv)) best = static_cast<std::int32_t>(i), bv = x;
+    }
+    out[r] = best < 0 ? 0 : best;
+  }
+}
+
+}  // namespace npu::sim

@@ -1,0 +1,183 @@
+// Runs each op's kernel on device memory. Operands are used in place when they lie inside one
+// backing chunk and are aligned; otherwise they are copied to aligned scratch (and outputs written
+// back afterwards).
+#include <bit>
+#include <cstring>
+#include <vector>
+
+#include "gemm_i8.hpp"
+#include "llm_kernels.hpp"
+#include "op_kernels.hpp"
+
+namespace npu::sim {
+namespace {
+
+// One operand region of device memory, as a host pointer for the duration of an op.
+class Region {
+ public:
+  // `load`: the kernel reads the current contents (inputs, in-place data, state).
+  Region(DeviceMemory& mem, std::uint64_t address, std::uint64_t bytes, bool load, std::size_t align = 4)
+      : mem_(mem), address_(address), bytes_(bytes) {
+    std::byte* direct = bytes ? mem.contiguous(address, bytes) : nullptr;
+    if (direct && reinterpret_cast<std::uintptr_t>(direct) % align == 0) {
+      ptr_ = direct;
+      return;
+    }
+    scratch_.resize((bytes + 7) / 8);
+    ptr_ = reinterpret_cast<std::byte*>(scratch_.data());
+    if (load && bytes) ok_ = mem.read(address, {ptr_, bytes});
+  }
+  [[nodiscard]] bool ok() const { return ok_; }
+  template <class T>
+  [[nodiscard]] T* as() const { return reinterpret_cast<T*>(ptr_); }
+  // Writes scratch back (no-op for in-place regions).
+  [[nodiscard]] bool store() {
+    return scratch_.empty() || bytes_ == 0 || mem_.write(address_, {ptr_, bytes_});
+  }
+
+ private:
+  DeviceMemory& mem_;
+  std::uint64_t address_, bytes_;
+  std::vector<std::uint64_t> scratch_;  // 8-byte aligned
+  std::byte* ptr_ = nullptr;
+  bool ok_ = true;
+};
+
+std::uint64_t elem_bytes(std::uint8_t dtype) {
+  switch (static_cast<abi::DType>(dtype)) {
+    case abi::DType::kF16: case abi::DType::kBF16: return 2;
+    case abi::DType::kI32: case abi::DType::kF32: return 4;
+    default: return 1;
+  }
+}
+
+TableType table_type(std::uint8_t dtype) {
+  switch (static_cast<abi::DType>(dtype)) {
+    case abi::DType::kF16: return TableType::kF16;
+    case abi::DType::kBF16: return TableType::kBF16;
+    case abi::DType::kI8: return TableType::kI8;
+    default: return TableType::kF32;
+  }
+}
+
+float fparam(const abi::OpDesc& op, std::size_t i) { return std::bit_cast<float>(op.params[i]); }
+
+fw::OpStatus status(bool ok) { return ok ? fw::OpStatus::kOk : fw::OpStatus::kExecError; }
+
+}  // namespace
+
+fw::OpStatus compute_op(DeviceMemory& mem, const fw::OpRequest& r) {
+  const abi::OpDesc& op = *r.op;
+  const auto& a = r.address;
+  const std::uint64_t n = op_rows(r), d1 = op.dims[1], d2 = op.dims[2], d3 = op.dims[3], d4 = op.dims[4];
+  const std::int64_t pos = op_position(r);
+  const bool has2 = op.operands[2].segment != abi::kNoSegment;
+  switch (static_cast<abi::OpCode>(op.opcode)) {
+    case abi::OpCode::kNop: return fw::OpStatus::kOk;
+    case abi::OpCode::kGemmI8: {
+      Region in(mem, a[0], n * d1, true, 1), w(mem, a[1], d2 * d1, true, 1), out(mem, a[3], n * d2, false, 1);
+      Region bias(mem, a[2], has2 ? 4 * d2 : 0, true);
+      if (!in.ok() || !w.ok() || !bias.ok()) return fw::OpStatus::kExecError;
+      const Requant q{op.params[0], op.params[1], op.params[2], op.params[3] == 1};
+      gemm_i8(in.as<std::int8_t>(), w.as<std::int8_t>(), has2 ? bias.as<std::int32_t>() : nullptr,
+              out.as<std::int8_t>(), n, d1, d2, q);
+      return status(out.store());
+    }
+    case abi::OpCode::kEmbed: {
+      const auto type = table_type(op.operands[1].dtype);
+      Region ids(mem, a[0], 4 * n, true), table(mem, a[1], d2 * d1 * elem_bytes(op.operands[1].dtype), true, 1);
+      Region scales(mem, a[2], has2 ? 4 * d2 : 0, true), out(mem, a[3], 4 * n * d1, false);
+      if (!ids.ok() || !table.ok() || !scales.ok()) return fw::OpStatus::kExecError;
+      if (!embed(ids.as<std::int32_t>(), table.as<void>(), type, scales.as<float>(), out.as<float>(), n, d1, d2))
+        return fw::OpStatus::kExecError;
+      return status(out.store());
+    }
+    case abi::OpCode::kRmsNorm: {
+      Region in(mem, a[0], 4 * n * d1, true), w(mem, a[1], 4 * d1, true), out(mem, a[3], 4 * n * d1, false);
+      if (!in.ok() || !w.ok()) return fw::OpStatus::kExecError;
+      rms_norm(in.as<float>(), w.as<float>(), out.as<float>(), n, d1, fparam(op, 0));
+      return status(out.store());
+    }
+    case abi::OpCode::kQuantize: {
+      Region in(mem, a[0], 4 * n * d1, true), out(mem, a[3], n * d1, false, 1);
+      if (!in.ok()) return fw::OpStatus::kExecError;
+      quantize(in.as<float>(), out.as<std::int8_t>(), n * d1, fparam(op, 0));
+      return status(out.store());
+    }
+    case abi::OpCode::kLinear: {
+      const auto wt = static_cast<abi::DType>(op.operands[1].dtype);
+      const bool int_w = wt == abi::DType::kI8 || wt == abi::DType::kI4;
+      const std::uint64_t w_bytes = wt == abi::DType::kI4 ? d2 * d1 / 2 : d2 * d1 * elem_bytes(op.operands[1].dtype);
+      Region in(mem, a[0], n * d1 * (int_w ? 1 : 4), true, int_w ? 1 : 4), w(mem, a[1], w_bytes, true, int_w ? 1 : 4);
+      Region scales(mem, a[2], int_w ? 4 * d2 * (d3 ? d1 / d3 : 1) : 0, true), out(mem, a[3], 4 * n * d2, false);
+      if (!in.ok() || !w.ok() || !scales.ok()) return fw::OpStatus::kExecError;
+      if (int_w)
+        linear_int(in.as<std::int8_t>(), w.as<std::uint8_t>(), wt == abi::DType::kI4, scales.as<float>(),
+                   out.as<float>(), n, d1, d2, d3, fparam(op, 0));
+      else
+        linear_float(in.as<float>(), w.as<void>(), table_type(op.operands[1].dtype), out.as<float>(), n, d1, d2);
+      return status(out.store());
+    }
+    case abi::OpCode::kShortConv: {
+      Region in(mem, a[0], 4 * n * 3 * d1, true), w(mem, a[1], 4 * d1 * d2, true);
+      Region state(mem, a[2], 4 * (d2 - 1) * d1, pos != 0), out(mem, a[3], 4 * n * d1, false);
+      if (!in.ok() || !w.ok() || !state.ok()) return fw::OpStatus::kExecError;
+      if (pos == 0) std::memset(state.as<float>(), 0, 4 * (d2 - 1) * d1);
+      short_conv(in.as<float>(), w.as<float>(), state.as<float>(), out.as<float>(), n, d1, d2);
+      return status(out.store() && state.store());
+    }
+    case abi::OpCode::kRope: {
+      Region data(mem, a[0], 4 * n * d1 * d2, true);
+      if (!data.ok()) return fw::OpStatus::kExecError;
+      rope(data.as<float>(), n, d1, d2, fparam(op, 0), pos);
+      return status(data.store());
+    }
+    case abi::OpCode::kKvAppend: {
+      const bool f16 = op.operands[2].dtype == static_cast<std::uint8_t>(abi::DType::kF16);
+      Region k(mem, a[0], 4 * n * d1 * d2, true), v(mem, a[1], 4 * n * d1 * d2, true);
+      Region cache(mem, a[2], 2 * d3 * d1 * d2 * (f16 ? 2 : 4), true);
+      if (!k.ok() || !v.ok() || !cache.ok()) return fw::OpStatus::kExecError;
+      if (!kv_append(k.as<float>(), v.as<float>(), cache.as<void>(), f16, n, d1, d2, d3, pos))
+        return fw::OpStatus::kExecError;
+      return status(cache.store());
+    }
+    case abi::OpCode::kAttention: {
+      const bool f16 = op.operands[2].dtype == static_cast<std::uint8_t>(abi::DType::kF16);
+      Region q(mem, a[0], 4 * n * d1 * d3, true), cache(mem, a[2], 2 * d4 * d2 * d3 * (f16 ? 2 : 4), true);
+      Region out(mem, a[3], 4 * n * d1 * d3, false);
+      if (!q.ok() || !cache.ok()) return fw::OpStatus::kExecError;
+      if (!attention(q.as<float>(), cache.as<void>(), f16, out.as<float>(), n, d1, d2, d3, d4, pos, fparam(op, 0)))
+        return fw::OpStatus::kExecError;
+      return status(out.store());
+    }
+    case abi::OpCode::kSwiGlu: {
+      Region g(mem, a[0], 4 * n * d1, true), u(mem, a[1], 4 * n * d1, true), out(mem, a[3], 4 * n * d1, false);
+      if (!g.ok() || !u.ok()) return fw::OpStatus::kExecError;
+      swiglu(g.as<float>(), u.as<float>(), out.as<float>(), n * d1);
+      return status(out.store());
+    }
+    case abi::OpCode::kAdd: {
+      const bool bcast = (op.flags & abi::kBroadcastB) != 0;
+      Region x(mem, a[0], 4 * n * d1, true), y(mem, a[1], 4 * (bcast ? 1 : n) * d1, true);
+      Region out(mem, a[3], 4 * n * d1, false);
+      if (!x.ok() || !y.ok()) return fw::OpStatus::kExecError;
+      add(x.as<float>(), y.as<float>(), out.as<float>(), n, d1, bcast);
+      return status(out.store());
+    }
+    case abi::OpCode::kCopyRow: {
+      const std::int64_t row = op.params[0] == -1 ? static_cast<std::int64_t>(n) - 1 : op.params[0];
+      if (row < 0 || static_cast<std::uint64_t>(row) >= n) return fw::OpStatus::kExecError;
+      std::vector<std::byte> buf(d1);
+      return status(mem.read(a[0] + static_cast<std::uint64_t>(row) * d1, buf) && mem.write(a[3], buf));
+    }
+    case abi::OpCode::kArgmax: {
+      Region in(mem, a[0], 4 * n * d1, true), out(mem, a[3], 4 * n, false);
+      if (!in.ok()) return fw::OpStatus::kExecError;
+      argmax(in.as<float>(), out.as<std::int32_t>(), n, d1);
+      return status(out.store());
+    }
+  }
+  return fw::OpStatus::kExecError;
+}
+
+}  // namespace npu::sim

@@ -1,0 +1,109 @@
+// The WorkItem of each op: MACs / vector work, bytes of weights and activations, where they live.
+#include <fmt/format.h>
+
+#include "op_kernels.hpp"
+
+namespace npu::sim {
+namespace {
+
+std::uint64_t elem_bytes(std::uint8_t dtype) {
+  switch (static_cast<abi::DType>(dtype)) {
+    case abi::DType::kF16: case abi::DType::kBF16: return 2;
+    case abi::DType::kI32: case abi::DType::kF32: return 4;
+    default: return 1;
+  }
+}
+
+const char* op_name(std::uint16_t opcode) {
+  static constexpr const char* kNames[] = {"nop", "gemm_i8", "embed", "rms_norm", "quantize", "linear", "short_conv",
+                                           "rope", "kv_append", "attention", "swiglu", "add", "copy_row", "argmax"};
+  return opcode < std::size(kNames) ? kNames[opcode] : "op";
+}
+
+}  // namespace
+
+std::uint64_t op_rows(const fw::OpRequest& r) noexcept {
+  std::uint64_t rows = r.op->dims[0];
+  if ((r.op->flags & abi::kRowsFromParam) && r.run_params.size() > abi::kParamTokens) {
+    const std::int32_t tokens = r.run_params[abi::kParamTokens];
+    rows = tokens <= 0 ? 0 : std::min<std::uint64_t>(rows, static_cast<std::uint64_t>(tokens));
+  }
+  return rows;
+}
+
+std::int64_t op_position(const fw::OpRequest& r) noexcept {
+  return r.run_params.size() > abi::kParamPosition ? r.run_params[abi::kParamPosition] : 0;
+}
+
+WorkItem describe_op(const fw::OpRequest& r) {
+  const abi::OpDesc& op = *r.op;
+  const std::uint64_t n = op_rows(r), d1 = op.dims[1], d2 = op.dims[2], d3 = op.dims[3];
+  WorkItem w;
+  w.kind = WorkKind::kCompute;
+  w.label = fmt::format("{} #{}", op_name(op.opcode), r.index);
+  w.weight_location = r.weights_in_sram ? MemLocation::kSram : MemLocation::kDdr;
+  w.act_location = MemLocation::kDdr;  // ABI v1 segments live in device DDR
+  switch (static_cast<abi::OpCode>(op.opcode)) {
+    case abi::OpCode::kNop: break;
+    case abi::OpCode::kGemmI8:
+      w.macs = n * d1 * d2;
+      w.weight_bytes = d2 * d1 + (op.operands[2].segment != abi::kNoSegment ? 4 * d2 : 0);
+      w.act_bytes_in = n * d1;
+      w.act_bytes_out = n * d2;
+      break;
+    case abi::OpCode::kLinear: {
+      const auto wt = static_cast<abi::DType>(op.operands[1].dtype);
+      w.precision = wt == abi::DType::kI4 ? Precision::kInt4
+                    : wt == abi::DType::kI8 ? Precision::kInt8
+                    : wt == abi::DType::kF32 ? Precision::kFp32 : Precision::kFp16;
+      w.macs = n * d1 * d2;
+      w.weight_bytes = wt == abi::DType::kI4 ? d2 * d1 / 2 : d2 * d1 * elem_bytes(op.operands[1].dtype);
+      if (op.operands[2].segment != abi::kNoSegment) w.weight_bytes += 4 * d2 * (d3 ? d1 / d3 : 1);
+      w.act_bytes_in = n * d1 * elem_bytes(op.operands[0].dtype);
+      w.act_bytes_out = n * d2 * 4;
+      break;
+    }
+    case abi::OpCode::kEmbed:
+      w.vector_ops = n * d1;
+      w.act_bytes_in = n * d1 * elem_bytes(op.operands[1].dtype) + 4 * n;
+      w.act_bytes_out = n * d1 * 4;
+      break;
+    case abi::OpCode::kShortConv:
+      w.vector_ops = n * d1 * (2 * d2 + 2);
+      w.weight_bytes = d1 * d2 * 4;
+      w.act_bytes_in = n * 3 * d1 * 4 + (d2 - 1) * d1 * 4;
+      w.act_bytes_out = n * d1 * 4 + (d2 - 1) * d1 * 4;
+      break;
+    case abi::OpCode::kRope:
+      w.vector_ops = n * d1 * d2 * 3;
+      w.act_bytes_in = w.act_bytes_out = n * d1 * d2 * 4;
+      break;
+    case abi::OpCode::kKvAppend:
+      w.act_bytes_in = 2 * n * d1 * d2 * 4;
+      w.act_bytes_out = 2 * n * d1 * d2 * elem_bytes(op.operands[2].dtype);
+      break;
+    case abi::OpCode::kAttention: {
+      // Row r attends over pos + r + 1 cached positions: QK^T and PV, each heads * hd MACs.
+      const std::uint64_t pos = static_cast<std::uint64_t>(std::max<std::int64_t>(0, op_position(r)));
+      const std::uint64_t positions = n * (pos + 1) + n * (n - (n ? 1 : 0)) / 2;
+      w.precision = Precision::kFp16;
+      w.macs = 2 * positions * d1 * d3;
+      w.vector_ops = positions * d1 * 4;
+      w.act_bytes_in = n * d1 * d3 * 4 + 2 * (pos + n) * d2 * d3 * elem_bytes(op.operands[2].dtype);
+      w.act_bytes_out = n * d1 * d3 * 4;
+      break;
+    }
+    case abi::OpCode::kRmsNorm: case abi::OpCode::kQuantize: case abi::OpCode::kSwiGlu: case abi::OpCode::kAdd:
+    case abi::OpCode::kArgmax:
+      w.vector_ops = n * d1 * (op.opcode == static_cast<std::uint16_t>(abi::OpCode::kSwiGlu) ? 4 : 2);
+      w.act_bytes_in = n * d1 * 4 * (op.operands[1].segment != abi::kNoSegment ? 2 : 1);
+      w.act_bytes_out = n * d1 * (op.opcode == static_cast<std::uint16_t>(abi::OpCode::kQuantize) ? 1 : 4);
+      break;
+    case abi::OpCode::kCopyRow:
+      w.act_bytes_in = w.act_bytes_out = d1;
+      break;
+  }
+  return w;
+}
+
+}  // namespace npu::sim

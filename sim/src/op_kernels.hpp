@@ -1,0 +1,23 @@
+// What each program op costs (a WorkItem for the timing model) and computing its values on device
+// memory. Internal to npu_sim; the firmware has validated every operand range before these run.
+#pragma once
+
+#include <cstdint>
+
+#include "device_memory.hpp"
+#include "npu/firmware/platform.hpp"
+#include "npu/sim/timing_model.hpp"
+
+namespace npu::sim {
+
+// Rows an op processes: dims[0], or min(dims[0], params_rt[kParamTokens]) with kRowsFromParam.
+[[nodiscard]] std::uint64_t op_rows(const fw::OpRequest& request) noexcept;
+[[nodiscard]] std::int64_t op_position(const fw::OpRequest& request) noexcept;
+
+[[nodiscard]] WorkItem describe_op(const fw::OpRequest& request);
+
+// Computes the op's values in `memory`: kOk, or kExecError (e.g. an embedding id out of range,
+// a KV position beyond the cache).
+[[nodiscard]] fw::OpStatus compute_op(DeviceMemory& memory, const fw::OpRequest& request);
+
+}  // namespace npu::sim

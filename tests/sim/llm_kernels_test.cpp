@@ -1,0 +1,178 @@
+// The LLM kernels against the numerics of npu_abi/program.hpp written out plainly here.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "llm_kernels.hpp"
+
+namespace npu::sim {
+namespace {
+
+std::vector<float> randf(std::size_t n, std::mt19937& rng, float lo = -2.0f, float hi = 2.0f) {
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+TEST(LlmKernels, HalfConversionsRoundTripAndRoundToNearestEven) {
+  for (std::uint32_t h = 0; h < 0x10000; ++h) {
+    const auto hv = static_cast<std::uint16_t>(h);
+    const float f = half_to_float(hv);
+    if (std::isnan(f)) continue;
+    EXPECT_EQ(float_to_half(f), hv) << std::hex << h;
+  }
+  EXPECT_EQ(half_to_float(0x3c00), 1.0f);
+  EXPECT_EQ(half_to_float(0x0001), 0x1p-24f);
+  EXPECT_EQ(float_to_half(1.0f + 0x1p-11f), 0x3c00);         // tie -> even (down)
+  EXPECT_EQ(float_to_half(1.0f + 3 * 0x1p-11f), 0x3c02);     // tie -> even (up)
+  EXPECT_EQ(float_to_half(70000.0f), 0x7c00);                // overflow -> inf
+  EXPECT_EQ(bf16_to_float(0x3f80), 1.0f);
+}
+
+TEST(LlmKernels, EmbedDequantizesAndRefusesBadIds) {
+  const std::int8_t table[6] = {1, -2, 3, 4, 5, -6};  // V=3, D=2
+  const float scales[3] = {0.5f, 2.0f, -1.0f};
+  const std::int32_t ids[2] = {2, 0};
+  float out[4];
+  ASSERT_TRUE(embed(ids, table, TableType::kI8, scales, out, 2, 2, 3));
+  EXPECT_EQ(out[0], -5.0f);
+  EXPECT_EQ(out[1], 6.0f);
+  EXPECT_EQ(out[2], 0.5f);
+  EXPECT_EQ(out[3], -1.0f);
+  const std::int32_t bad[1] = {3};
+  EXPECT_FALSE(embed(bad, table, TableType::kI8, scales, out, 1, 2, 3));
+}
+
+TEST(LlmKernels, RmsNormQuantizeSwigluAddArgmax) {
+  std::mt19937 rng(3);
+  const std::size_t rows = 3, width = 37;
+  auto x = randf(rows * width, rng), w = randf(width, rng), u = randf(rows * width, rng);
+  std::vector<float> out(rows * width);
+  rms_norm(x.data(), w.data(), out.data(), rows, width, 1e-5f);
+  for (std::size_t r = 0; r < rows; ++r) {
+    double ss = 0;
+    for (std::size_t i = 0; i < width; ++i) ss = ss + (double)x[r * width + i] * (double)x[r * width + i];
+    float inv = (float)(1.0 / std::sqrt(ss / width + (double)1e-5f));
+    for (std::size_t i = 0; i < width; ++i) {
+      volatile float t = x[r * width + i] * inv;
+      EXPECT_EQ(out[r * width + i], t * w[i]);
+    }
+  }
+  std::vector<std::int8_t> q(rows * width);
+  quantize(x.data(), q.data(), q.size(), 100.0f);
+  for (std::size_t i = 0; i < q.size(); ++i)
+    EXPECT_EQ(q[i], (std::int8_t)std::clamp(std::nearbyint(x[i] * 100.0f), -127.0f, 127.0f));
+  swiglu(x.data(), u.data(), out.data(), out.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    volatile float g = x[i] / (1.0f + std::exp(-x[i]));
+    EXPECT_EQ(out[i], g * u[i]);
+  }
+  add(x.data(), w.data(), out.data(), rows, width, true);
+  EXPECT_EQ(out[width + 5], x[width + 5] + w[5]);
+  const float am[8] = {1.0f, NAN, 3.0f, 3.0f, -1.0f, NAN, NAN, NAN};
+  std::int32_t idx[2];
+  argmax(am, idx, 2, 4);
+  EXPECT_EQ(idx[0], 2);  // lowest index on ties, NaN never wins
+  EXPECT_EQ(idx[1], 0);
+}
+
+TEST(LlmKernels, LinearIntPerRowAndGrouped) {
+  std::mt19937 rng(11);
+  const std::size_t m = 2, k = 64, n = 3, g = 16;
+  std::vector<std::int8_t> x(m * k), w(n * k);
+  for (auto& v : x) v = (std::int8_t)(rng() % 255 - 127);
+  for (auto& v : w) v = (std::int8_t)(rng() % 15 - 7);  // fits in int4
+  auto s_row = randf(n, rng, 0.01f, 0.1f), s_grp = randf(n * k / g, rng, 0.01f, 0.1f);
+  std::vector<float> out(m * n);
+  linear_int(x.data(), reinterpret_cast<const std::uint8_t*>(w.data()), false, s_row.data(), out.data(), m, k, n, 0, 0.25f);
+  for (std::size_t i = 0; i < m; ++i)
+    for (std::size_t j = 0; j < n; ++j) {
+      std::int32_t acc = 0;
+      for (std::size_t kk = 0; kk < k; ++kk) acc += x[i * k + kk] * w[j * k + kk];
+      volatile float sc = 0.25f * s_row[j];
+      EXPECT_EQ(out[i * n + j], (float)acc * sc);
+    }
+  // Same weights packed as int4, grouped scales.
+  std::vector<std::uint8_t> packed(n * k / 2);
+  for (std::size_t i = 0; i < packed.size(); ++i)
+    packed[i] = (std::uint8_t)((w[2 * i] & 0xf) | ((w[2 * i + 1] & 0xf) << 4));
+  linear_int(x.data(), packed.data(), true, s_grp.data(), out.data(), m, k, n, g, 0.5f);
+  for (std::size_t i = 0; i < m; ++i)
+    for (std::size_t j = 0; j < n; ++j) {
+      float t = 0.0f;
+      for (std::size_t b = 0; b < k / g; ++b) {
+        std::int32_t acc = 0;
+        for (std::size_t kk = b * g; kk < (b + 1) * g; ++kk) acc += x[i * k + kk] * w[j * k + kk];
+        volatile float p = (float)acc * s_grp[j * (k / g) + b];
+        t = t + p;
+      }
+      EXPECT_EQ(out[i * n + j], t * 0.5f);
+    }
+}
+
+TEST(LlmKernels, ShortConvCarriesStateAcrossRuns) {
+  std::mt19937 rng(5);
+  const std::size_t d = 4, l = 3, rows = 5;
+  auto in = randf(rows * 3 * d, rng), w = randf(d * l, rng);
+  // One run of 5 rows == a run of 2 rows then 3 rows with the state carried.
+  std::vector<float> state(2 * d, 0.0f), out_all(rows * d);
+  short_conv(in.data(), w.data(), state.data(), out_all.data(), rows, d, l);
+  std::vector<float> state2(2 * d, 0.0f), out_a(2 * d), out_b(3 * d);
+  short_conv(in.data(), w.data(), state2.data(), out_a.data(), 2, d, l);
+  short_conv(in.data() + 2 * 3 * d, w.data(), state2.data(), out_b.data(), 3, d, l);
+  for (std::size_t i = 0; i < 2 * d; ++i) EXPECT_EQ(out_a[i], out_all[i]);
+  for (std::size_t i = 0; i < 3 * d; ++i) EXPECT_EQ(out_b[i], out_all[2 * d + i]);
+  EXPECT_EQ(state2, state);
+  // Row 0 with zero state: only the last tap sees data.
+  volatile float bx = in[0] * in[2 * d];
+  volatile float y = 0.0f + w[l - 1] * bx;
+  EXPECT_EQ(out_all[0], in[d] * y);
+}
+
+TEST(LlmKernels, RopeKvAppendAttention) {
+  std::mt19937 rng(8);
+  const std::size_t heads = 4, kvh = 2, hd = 8, cap = 6;
+  auto q = randf(heads * hd, rng);
+  auto rq = q;
+  rope(rq.data(), 1, heads, hd, 10000.0f, 3);
+  {
+    const double f = std::pow(10000.0, -2.0 * 1 / 8), ang = 3 * f;
+    const float c = (float)std::cos(ang), s = (float)std::sin(ang);
+    volatile float a = q[1] * c, b = q[5] * s;
+    EXPECT_EQ(rq[1], a - b);
+  }
+  std::vector<float> cache(2 * cap * kvh * hd, 0.0f);
+  std::vector<std::vector<float>> ks, vs;
+  for (std::int64_t p = 0; p < 3; ++p) {
+    ks.push_back(randf(kvh * hd, rng));
+    vs.push_back(randf(kvh * hd, rng));
+    ASSERT_TRUE(kv_append(ks.back().data(), vs.back().data(), cache.data(), false, 1, kvh, hd, cap, p));
+  }
+  EXPECT_FALSE(kv_append(ks[0].data(), vs[0].data(), cache.data(), false, 1, kvh, hd, cap, 6));
+  std::vector<float> out(heads * hd);
+  ASSERT_TRUE(attention(q.data(), cache.data(), false, out.data(), 1, heads, kvh, hd, cap, 2, 0.35f));
+  for (std::size_t h = 0; h < heads; ++h) {
+    const std::size_t g = h / 2;
+    double sc[3], m = -INFINITY;
+    for (int j = 0; j < 3; ++j) {
+      double dot = 0;
+      for (std::size_t i = 0; i < hd; ++i) dot += (double)q[h * hd + i] * (double)ks[j][g * hd + i];
+      sc[j] = dot * (double)0.35f;
+      m = std::max(m, sc[j]);
+    }
+    double den = 0, e[3];
+    for (int j = 0; j < 3; ++j) den += (e[j] = std::exp(sc[j] - m));
+    for (std::size_t i = 0; i < hd; ++i) {
+      double num = 0;
+      for (int j = 0; j < 3; ++j) num += e[j] * (double)vs[j][g * hd + i];
+      EXPECT_EQ(out[h * hd + i], (float)(num / den));
+    }
+  }
+  EXPECT_FALSE(attention(q.data(), cache.data(), false, out.data(), 1, heads, kvh, hd, cap, 6, 0.35f));
+}
+
+}  // namespace
+}  // namespace npu::sim
