@@ -15,9 +15,9 @@ using Clock = std::chrono::steady_clock;
 }  // namespace
 
 GenerationJob::GenerationJob(std::shared_ptr<LLM::Impl> session, std::vector<TokenId> prompt,
-                             GeneratorParams params, SamplingConfig sampling)
+                             GeneratorParams params, TokenChooser chooser)
     : session_(std::move(session)), prompt_(std::move(prompt)), params_(std::move(params)),
-      chooser_(sampling), hooks_(session_->hooks) {
+      chooser_(std::move(chooser)), hooks_(session_->hooks) {
   if (!params_.ignore_end_tokens) stops_ = session_->text->end_tokens;
   stops_.insert(stops_.end(), params_.stop_tokens.begin(), params_.stop_tokens.end());
   if (session_->text->tokenizer) detok_.emplace(*session_->text->tokenizer);
@@ -121,7 +121,11 @@ Expected<GenerationStatus> GenerationJob::generate() {
     stats_ = local;
   }
   if (!first) return fail(first.error());
-  TokenId next = greedy ? first->next_token : chooser_.choose(s.core->logits(), s.history);
+  chooser_.accept(s.history);
+  TokenId next = first->next_token;
+  if (!greedy) {
+    NPU_TRY_ASSIGN(next, chooser_.choose(s.core->logits()));
+  }
   const auto first_token_at = Clock::now();
   {
     std::lock_guard lock(stats_mutex_);
@@ -161,7 +165,10 @@ Expected<GenerationStatus> GenerationJob::generate() {
       add_step(stats_, r->timing, true);
       stats_.generated_tokens = index;
     }
-    next = greedy ? r->next_token : chooser_.choose(s.core->logits(), s.history);
+    next = r->next_token;
+    if (!greedy) {
+    NPU_TRY_ASSIGN(next, chooser_.choose(s.core->logits()));
+  }
   }
 }
 

@@ -21,7 +21,7 @@ namespace npu::genai::detail {
 class GenerationJob {
  public:
   GenerationJob(std::shared_ptr<LLM::Impl> session, std::vector<TokenId> prompt, GeneratorParams params,
-                SamplingConfig sampling);
+                TokenChooser chooser);
   ~GenerationJob();
   GenerationJob(const GenerationJob&) = delete;
   GenerationJob& operator=(const GenerationJob&) = delete;

@@ -51,8 +51,9 @@ GeneratorParams LLM::default_params() const {
 
 Expected<Generator> LLM::generate(std::span<const TokenId> tokens, const GeneratorParams& params) {
   NPU_TRY(impl_->check_idle());
-  auto sampling = detail::resolve_sampling(params, default_params());
-  NPU_TRY(detail::validate_sampling(sampling));
+  const auto& pkg = impl_->model->package();
+  auto sampling = detail::resolve_generation_sampling(params, detail::to_sampling(default_params()), pkg.name);
+  NPU_TRY_ASSIGN(auto chooser, detail::TokenChooser::create(params, sampling));
   auto prompt = impl_->with_pending(tokens);
   if (prompt.empty()) return fail(ErrorCode::kInvalidArgument, "the prompt is empty: give at least one token");
   NPU_TRY(impl_->check_fits(prompt.size()));
@@ -60,7 +61,8 @@ Expected<Generator> LLM::generate(std::span<const TokenId> tokens, const Generat
     return fail(ErrorCode::kInvalidArgument, "max_generated_tokens must be at least 1 (leave it unset for no limit)");
   }
   impl_->pending.reset();  // it is part of this prompt now
-  auto job = std::make_shared<detail::GenerationJob>(impl_, std::move(prompt), params, sampling);
+  auto job = std::make_shared<detail::GenerationJob>(impl_, std::move(prompt), params,
+                                                      std::move(chooser));
   {
     std::lock_guard lock(impl_->mutex);
     impl_->active = job;

@@ -29,8 +29,8 @@ namespace npu::genai {
 using TokenId = std::int32_t;
 
 struct GeneratorParams {
-  // Sampling. Unset values take the model's presets (its metadata); a model without presets and
-  // a call without values generates greedily.
+  // Sampling. When the caller sets none of these, the model's metadata defaults apply, else
+  // the published preset for its name (genai::sampling_preset), else temperature 1.
   std::optional<float> temperature;         // 0 = greedy
   std::optional<std::uint32_t> top_k;       // 0 = off
   std::optional<float> top_p;               // 1 = off
