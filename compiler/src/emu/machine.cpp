@@ -1,0 +1,138 @@
+// Program parsing and the op dispatcher of the emulation.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "emu_internal.hpp"
+#include "npu/common/checksum.hpp"
+#include "npu/compiler/emu.hpp"
+
+namespace npu::compiler::emu {
+
+using abi::OpCode;
+
+Expected<Program> parse_program(std::span<const std::byte> bytes) {
+  Program p;
+  if (bytes.size() < sizeof(abi::ProgramHeader)) {
+    return fail(ErrorCode::kBadFormat, fmt::format("program of {} bytes is shorter than its header", bytes.size()));
+  }
+  std::memcpy(&p.header, bytes.data(), sizeof p.header);
+  const auto& h = p.header;
+  if (h.magic != abi::kProgramMagic) return fail(ErrorCode::kBadFormat, "program magic is not NPRG");
+  if (h.version != abi::kProgramVersion || h.header_size != sizeof(abi::ProgramHeader) ||
+      h.op_size != sizeof(abi::OpDesc)) {
+    return fail(ErrorCode::kVersionMismatch,
+                fmt::format("program version {} (header {} B, op {} B) is not the supported version {}; "
+                            "recompile the model", h.version, h.header_size, h.op_size, abi::kProgramVersion));
+  }
+  const std::uint64_t op_bytes = std::uint64_t{h.num_ops} * sizeof(abi::OpDesc);
+  if (bytes.size() - sizeof(abi::ProgramHeader) != op_bytes) {
+    return fail(ErrorCode::kBadFormat, fmt::format("program declares {} ops but holds {} bytes of them",
+                                                   h.num_ops, bytes.size() - sizeof(abi::ProgramHeader)));
+  }
+  const auto ops = bytes.subspan(sizeof(abi::ProgramHeader));
+  if (crc32(ops) != h.crc32) return fail(ErrorCode::kBadFormat, "program CRC mismatch: the file is corrupted");
+  p.ops.resize(h.num_ops);
+  std::memcpy(p.ops.data(), ops.data(), ops.size());
+  return p;
+}
+
+std::vector<std::byte> serialize_program(std::span<const abi::OpDesc> ops, std::uint64_t sram_bytes) {
+  abi::ProgramHeader h{};
+  h.magic = abi::kProgramMagic;
+  h.version = abi::kProgramVersion;
+  h.header_size = sizeof(abi::ProgramHeader);
+  h.num_ops = static_cast<std::uint32_t>(ops.size());
+  h.op_size = sizeof(abi::OpDesc);
+  h.sram_bytes = sram_bytes;
+  const auto op_bytes = std::as_bytes(ops);
+  h.crc32 = crc32(op_bytes);
+  std::vector<std::byte> out(sizeof h + op_bytes.size());
+  std::memcpy(out.data(), &h, sizeof h);
+  std::memcpy(out.data() + sizeof h, op_bytes.data(), op_bytes.size());
+  return out;
+}
+
+Machine::Machine(std::span<const std::byte> weights, std::uint64_t io_bytes, std::uint64_t scratch_bytes,
+                 std::uint64_t state_bytes)
+    : weights_(weights) {
+  owned_[0].assign(io_bytes, std::byte{0});
+  owned_[1].assign(scratch_bytes, std::byte{0});
+  owned_[2].assign(state_bytes, std::byte{0});
+}
+
+std::span<std::byte> Machine::segment(abi::Segment s) noexcept {
+  const auto i = static_cast<std::size_t>(s);
+  if (i == 0 || i > owned_.size()) return {};
+  return owned_[i - 1];
+}
+
+std::span<const std::byte> Machine::segment(abi::Segment s) const noexcept {
+  const auto i = static_cast<std::size_t>(s);
+  if (i == 0) return weights_;
+  if (i > owned_.size()) return {};
+  return owned_[i - 1];
+}
+
+Expected<void> Machine::run(const Program& program, std::span<const std::int32_t> params_rt, const OpHook& hook) {
+  if (params_rt.size() < 2) return fail(ErrorCode::kInvalidArgument, "a run needs params {position, tokens}");
+  if (params_rt[abi::kParamPosition] < 0 || params_rt[abi::kParamTokens] < 0) {
+    return fail(ErrorCode::kInvalidArgument, "run parameters must not be negative");
+  }
+  for (std::size_t i = 0; i < program.ops.size(); ++i) {
+    const abi::OpDesc& op = program.ops[i];
+    auto where = [&](const Error& e) { return e.with_context(fmt::format("op #{} (opcode {})", i, op.opcode)); };
+    auto sizes = detail::operand_sizes(op);
+    if (!sizes) return fail(where(sizes.error()));
+    detail::OpContext c{op, params_rt[abi::kParamPosition], params_rt[abi::kParamTokens], {}};
+    for (int k = 0; k < 4; ++k) {
+      const abi::Operand& o = op.operands[k];
+      if (o.segment == abi::kNoSegment || sizes->bytes[k] == 0) continue;
+      const auto seg = static_cast<abi::Segment>(o.segment);
+      const auto span = std::as_const(*this).segment(seg);
+      if (o.segment >= static_cast<std::uint8_t>(abi::Segment::kCount) || o.offset > span.size() ||
+          sizes->bytes[k] > span.size() - o.offset) {
+        return fail(where(Error(ErrorCode::kBadFormat,
+                                fmt::format("operand {} [{} + {} B] lies outside segment {} of {} B", k, o.offset,
+                                            sizes->bytes[k], o.segment, span.size()))));
+      }
+      // Only the weights segment is read-only; ops write operand 3 (and state / in-place data).
+      c.operand[k] = const_cast<std::byte*>(span.data()) + o.offset;
+      const bool writes = k == 3 || (k == 2 && (op.opcode == static_cast<std::uint16_t>(OpCode::kShortConv) ||
+                                                op.opcode == static_cast<std::uint16_t>(OpCode::kKvAppend))) ||
+                          (k == 0 && op.opcode == static_cast<std::uint16_t>(OpCode::kRope));
+      if (writes && seg == abi::Segment::kWeights) {
+        return fail(where(Error(ErrorCode::kBadFormat, fmt::format("operand {} writes the read-only weights", k))));
+      }
+    }
+    Expected<void> r;
+    switch (static_cast<OpCode>(op.opcode)) {
+      case OpCode::kNop: break;
+      case OpCode::kGemmI8: detail::run_gemm_i8(c); break;
+      case OpCode::kEmbed: r = detail::run_embed(c); break;
+      case OpCode::kRmsNorm: detail::run_rms_norm(c); break;
+      case OpCode::kQuantize: detail::run_quantize(c); break;
+      case OpCode::kLinear: detail::run_linear(c); break;
+      case OpCode::kShortConv: detail::run_short_conv(c); break;
+      case OpCode::kRope: detail::run_rope(c); break;
+      case OpCode::kKvAppend: r = detail::run_kv_append(c); break;
+      case OpCode::kAttention: r = detail::run_attention(c); break;
+      case OpCode::kSwiGlu: detail::run_swiglu(c); break;
+      case OpCode::kAdd: detail::run_add(c); break;
+      case OpCode::kCopyRow: r = detail::run_copy_row(c); break;
+      case OpCode::kArgmax: detail::run_argmax(c); break;
+    }
+    if (!r) return fail(where(r.error()));
+    if (hook) hook(i, op);
+  }
+  return {};
+}
+
+namespace detail {
+std::uint32_t OpContext::rows() const noexcept {
+  if ((op.flags & abi::kRowsFromParam) == 0) return op.dims[0];
+  return std::min<std::uint32_t>(op.dims[0], static_cast<std::uint32_t>(std::max(tokens, 0)));
+}
+}  // namespace detail
+
+}  // namespace npu::compiler::emu

@@ -1,0 +1,119 @@
+// Matrix ops of the emulation: kLinear (float weights; int8 / int4 weights with int8 activations,
+// per-row or per-block scales) and the small-network kGemmI8.
+#include <algorithm>
+#include <vector>
+
+#include "emu_internal.hpp"
+#include "npu/compiler/gguf_quant.hpp"
+
+namespace npu::compiler::emu::detail {
+
+using abi::DType;
+
+namespace {
+
+std::int32_t dot_i8(const std::int8_t* a, const std::int8_t* w, std::uint32_t k) {
+  std::int32_t acc = 0;
+  for (std::uint32_t i = 0; i < k; ++i) acc += std::int32_t{a[i]} * std::int32_t{w[i]};
+  return acc;
+}
+
+// Unpacks one row of K int4 weights (element 2i in the low nibble of byte i).
+void unpack_i4(const std::uint8_t* packed, std::uint32_t k, std::int8_t* out) {
+  for (std::uint32_t i = 0; i < k / 2; ++i) {
+    const std::uint8_t b = packed[i];
+    out[2 * i] = static_cast<std::int8_t>(static_cast<std::int8_t>(b << 4) >> 4);
+    out[2 * i + 1] = static_cast<std::int8_t>(static_cast<std::int8_t>(b) >> 4);
+  }
+}
+
+void linear_int(const OpContext& c, std::uint32_t m_rows) {
+  const std::uint32_t K = c.op.dims[1], N = c.op.dims[2], G = c.op.dims[3];
+  const bool i4 = static_cast<DType>(c.op.operands[1].dtype) == DType::kI4;
+  const float a = c.fparam(0);
+  const float* s = c.as<const float>(2);
+  const auto* in = c.as<const std::int8_t>(0);
+  float* out = c.as<float>(3);
+  std::vector<std::int8_t> row(K);
+  const std::uint32_t blocks = G == 0 ? 1 : K / G, bsize = G == 0 ? K : G;
+  for (std::uint32_t n = 0; n < N; ++n) {
+    const std::int8_t* w;
+    if (i4) {
+      unpack_i4(c.as<const std::uint8_t>(1) + std::size_t(n) * (K / 2), K, row.data());
+      w = row.data();
+    } else {
+      w = c.as<const std::int8_t>(1) + std::size_t(n) * K;
+    }
+    for (std::uint32_t m = 0; m < m_rows; ++m) {
+      const std::int8_t* x = in + std::size_t(m) * K;
+      if (G == 0) {
+        out[std::size_t(m) * N + n] = static_cast<float>(dot_i8(x, w, K)) * (a * s[n]);
+        continue;
+      }
+      float t = 0.0f;
+      for (std::uint32_t b = 0; b < blocks; ++b) {
+        const std::int32_t acc = dot_i8(x + std::size_t(b) * bsize, w + std::size_t(b) * bsize, bsize);
+        t = t + static_cast<float>(acc) * s[std::size_t(n) * blocks + b];
+      }
+      out[std::size_t(m) * N + n] = t * a;
+    }
+  }
+}
+
+void linear_float(const OpContext& c, std::uint32_t m_rows) {
+  const std::uint32_t K = c.op.dims[1], N = c.op.dims[2];
+  const auto type = static_cast<DType>(c.op.operands[1].dtype);
+  const float* in = c.as<const float>(0);
+  float* out = c.as<float>(3);
+  std::vector<float> row(type == DType::kF32 ? 0 : K);
+  for (std::uint32_t n = 0; n < N; ++n) {
+    const float* w;
+    if (type == DType::kF32) {
+      w = c.as<const float>(1) + std::size_t(n) * K;
+    } else {
+      const auto* bits = c.as<const std::uint16_t>(1) + std::size_t(n) * K;
+      for (std::uint32_t k = 0; k < K; ++k) row[k] = type == DType::kF16 ? fp16_to_float(bits[k]) : bf16_to_float(bits[k]);
+      w = row.data();
+    }
+    for (std::uint32_t m = 0; m < m_rows; ++m) {
+      const float* x = in + std::size_t(m) * K;
+      // Free summation order for float weights (program.hpp): four double accumulators.
+      double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      std::uint32_t k = 0;
+      for (; k + 4 <= K; k += 4) {
+        a0 += static_cast<double>(w[k]) * x[k];
+        a1 += static_cast<double>(w[k + 1]) * x[k + 1];
+        a2 += static_cast<double>(w[k + 2]) * x[k + 2];
+        a3 += static_cast<double>(w[k + 3]) * x[k + 3];
+      }
+      for (; k < K; ++k) a0 += static_cast<double>(w[k]) * x[k];
+      out[std::size_t(m) * N + n] = static_cast<float>((a0 + a1) + (a2 + a3));
+    }
+  }
+}
+
+}  // namespace
+
+void run_linear(const OpContext& c) {
+  const auto type = static_cast<DType>(c.op.operands[1].dtype);
+  if (type == DType::kI8 || type == DType::kI4) linear_int(c, c.rows());
+  else linear_float(c, c.rows());
+}
+
+void run_gemm_i8(const OpContext& c) {
+  const std::uint32_t M = c.op.dims[0], K = c.op.dims[1], N = c.op.dims[2];
+  const auto* bias = c.operand[2] != nullptr ? c.as<const std::int32_t>(2) : nullptr;
+  const std::int64_t mult = c.op.params[0], shift = c.op.params[1], zp = c.op.params[2];
+  for (std::uint32_t m = 0; m < M; ++m) {
+    for (std::uint32_t n = 0; n < N; ++n) {
+      std::int32_t acc = dot_i8(c.as<const std::int8_t>(0) + std::size_t(m) * K,
+                                c.as<const std::int8_t>(1) + std::size_t(n) * K, K);
+      if (bias != nullptr) acc += bias[n];
+      std::int64_t v = ((std::int64_t{acc} * mult + (std::int64_t{1} << (30 + shift))) >> (31 + shift)) + zp;
+      if (c.op.params[3] == 1) v = std::max<std::int64_t>(v, zp);
+      c.as<std::int8_t>(3)[std::size_t(m) * N + n] = static_cast<std::int8_t>(std::clamp<std::int64_t>(v, -128, 127));
+    }
+  }
+}
+
+}  // namespace npu::compiler::emu::detail

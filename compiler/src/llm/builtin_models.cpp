@@ -1,0 +1,82 @@
+// The built-in model shapes (published config.json values; no weights).
+#include <algorithm>
+#include <cctype>
+
+#include "npu/compiler/llm_builtin.hpp"
+
+namespace npu::compiler::llm {
+namespace {
+
+constexpr std::string_view kLfm25_1_2b = R"json({
+  "architectures": ["Lfm2ForCausalLM"], "model_type": "lfm2",
+  "hidden_size": 2048, "num_hidden_layers": 16, "num_attention_heads": 32, "num_key_value_heads": 8,
+  "block_ff_dim": 12288, "block_auto_adjust_ff_dim": true, "block_multiple_of": 256,
+  "block_ffn_dim_multiplier": 1.0, "conv_L_cache": 3, "conv_bias": false, "norm_eps": 1e-05,
+  "rope_theta": 1000000.0, "max_position_embeddings": 128000, "tie_embedding": true,
+  "vocab_size": 65536, "bos_token_id": 1, "eos_token_id": 7, "pad_token_id": 0,
+  "layer_types": ["conv", "conv", "full_attention", "conv", "conv", "full_attention", "conv", "conv",
+                  "full_attention", "conv", "full_attention", "conv", "full_attention", "conv",
+                  "full_attention", "conv"]
+})json";
+
+constexpr std::string_view kLfm2_350m = R"json({
+  "architectures": ["Lfm2ForCausalLM"], "model_type": "lfm2",
+  "hidden_size": 1024, "num_hidden_layers": 16, "num_attention_heads": 16, "num_key_value_heads": 8,
+  "block_ff_dim": 6656, "block_auto_adjust_ff_dim": true, "block_multiple_of": 256,
+  "block_ffn_dim_multiplier": 1.0, "conv_L_cache": 3, "conv_bias": false, "norm_eps": 1e-05,
+  "rope_theta": 1000000.0, "max_position_embeddings": 128000, "tie_embedding": true,
+  "vocab_size": 65536, "bos_token_id": 1, "eos_token_id": 7, "pad_token_id": 0,
+  "full_attn_idxs": [2, 5, 8, 10, 12, 14]
+})json";
+
+constexpr std::string_view kQwen2_1_5b = R"json({
+  "architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_act": "silu",
+  "hidden_size": 1536, "intermediate_size": 8960, "num_hidden_layers": 28,
+  "num_attention_heads": 12, "num_key_value_heads": 2, "max_position_embeddings": 32768,
+  "rms_norm_eps": 1e-06, "rope_theta": 1000000.0, "tie_word_embeddings": true,
+  "bos_token_id": 151643, "eos_token_id": 151645, "vocab_size": 151936
+})json";
+
+struct Alias {
+  std::string_view alias, name;
+};
+constexpr Alias kAliases[] = {
+    {"lfm2.5-1.2b-thinking", "lfm2.5-1.2b"}, {"lfm2.5-1.2b-instruct", "lfm2.5-1.2b"},
+    {"lfm2-1.2b", "lfm2.5-1.2b"},            {"qwen2-1.5b-instruct", "qwen2-1.5b"},
+};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+}  // namespace
+
+const std::vector<BuiltinModel>& builtin_models() {
+  static const std::vector<BuiltinModel> models = {
+      {"lfm2.5-1.2b", "LiquidAI LFM2.5-1.2B (Thinking / Instruct; same shapes as LFM2-1.2B)", kLfm25_1_2b},
+      {"lfm2-350m", "LiquidAI LFM2-350M", kLfm2_350m},
+      {"qwen2-1.5b", "Qwen2-1.5B-Instruct (the simulator's calibration model)", kQwen2_1_5b},
+  };
+  return models;
+}
+
+std::optional<BuiltinModel> find_builtin_model(std::string_view name) {
+  std::string key = lower(name);
+  for (const Alias& a : kAliases) {
+    if (key == a.alias) key = std::string(a.name);
+  }
+  for (const BuiltinModel& m : builtin_models()) {
+    if (m.name == key) return m;
+  }
+  return std::nullopt;
+}
+
+std::string builtin_model_names() {
+  std::string out;
+  for (const BuiltinModel& m : builtin_models()) out += (out.empty() ? "" : ", ") + std::string(m.name);
+  return out;
+}
+
+}  // namespace npu::compiler::llm

@@ -1,0 +1,188 @@
+// The fp32 reference over the calibration tokens, layer-major: one layer's float weights are
+// loaded at a time (so a 1.2B model calibrates in a few hundred MB), all tokens go through that
+// layer, and max|x| is recorded at every point the quantized programs quantize. Same math as
+// ReferenceModel (reference_math.hpp); tests hold the two to the same logits.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "llm_internal.hpp"
+#include "npu/compiler/reference_math.hpp"
+
+namespace npu::compiler::llm::detail {
+namespace {
+
+using reference::matvec;
+using reference::rms_norm;
+
+void track(std::map<std::string, float>& amax, const std::string& name, std::span<const float> x) {
+  float& m = amax[name];
+  for (float v : x) m = std::max(m, std::fabs(v));
+}
+
+struct Loader {
+  const ModelConfig& c;
+  const WeightSource& src;
+  std::vector<TensorSpec> specs = expected_tensors(c);
+  Expected<std::vector<float>> operator()(const std::string& name) const {
+    for (const TensorSpec& s : specs) {
+      if (s.name == name) return load_checked(src, name, s.shape);
+    }
+    return fail(ErrorCode::kInternal, fmt::format("no expected shape for tensor '{}'", name));
+  }
+};
+
+Expected<void> conv_layer(const ModelConfig& c, const Loader& load, std::uint32_t l, std::vector<float>& hs,
+                          std::vector<float>& out, std::map<std::string, float>& amax, std::size_t T) {
+  const std::size_t H = c.hidden_size, L = c.conv_l_cache;
+  NPU_TRY_ASSIGN(auto in_proj, load(fmt::format("blk.{}.shortconv.in_proj.weight", l)));
+  NPU_TRY_ASSIGN(auto conv, load(fmt::format("blk.{}.shortconv.conv.weight", l)));
+  NPU_TRY_ASSIGN(auto out_proj, load(fmt::format("blk.{}.shortconv.out_proj.weight", l)));
+  std::vector<float> bcx(3 * H), state((L - 1) * H, 0.0f), mix(H);
+  for (std::size_t t = 0; t < T; ++t) {
+    matvec(in_proj, std::span<const float>(hs.data() + t * H, H), bcx);
+    for (std::size_t ch = 0; ch < H; ++ch) {
+      const float bx = bcx[ch] * bcx[2 * H + ch];
+      const float* taps = conv.data() + ch * L;
+      double acc = static_cast<double>(taps[L - 1]) * bx;
+      for (std::size_t j = 0; j + 1 < L; ++j) acc += static_cast<double>(taps[j]) * state[j * H + ch];
+      for (std::size_t j = 0; j + 2 < L; ++j) state[j * H + ch] = state[(j + 1) * H + ch];
+      state[(L - 2) * H + ch] = bx;
+      mix[ch] = bcx[H + ch] * static_cast<float>(acc);
+    }
+    track(amax, point(l, "mix_in"), mix);
+    matvec(out_proj, mix, std::span<float>(out.data() + t * H, H));
+  }
+  return {};
+}
+
+Expected<void> attention_layer(const ModelConfig& c, const Loader& load, std::uint32_t l, std::vector<float>& hs,
+                               std::vector<float>& out, std::map<std::string, float>& amax, std::size_t T) {
+  const std::size_t H = c.hidden_size, hd = c.head_dim, nh = c.n_heads, nkv = c.kv_heads[l], group = nh / nkv;
+  auto get = [&](const char* what) { return load(fmt::format("blk.{}.{}", l, what)); };
+  NPU_TRY_ASSIGN(auto wq, get("attn_q.weight"));
+  NPU_TRY_ASSIGN(auto wk, get("attn_k.weight"));
+  NPU_TRY_ASSIGN(auto wv, get("attn_v.weight"));
+  NPU_TRY_ASSIGN(auto wo, get("attn_output.weight"));
+  std::vector<float> qn, kn, bq, bk, bv;
+  if (c.qk_norm) {
+    NPU_TRY_ASSIGN(qn, get("attn_q_norm.weight"));
+    NPU_TRY_ASSIGN(kn, get("attn_k_norm.weight"));
+  }
+  if (c.qkv_bias) {
+    NPU_TRY_ASSIGN(bq, get("attn_q.bias"));
+    NPU_TRY_ASSIGN(bk, get("attn_k.bias"));
+    NPU_TRY_ASSIGN(bv, get("attn_v.bias"));
+  }
+  const std::size_t kvd = nkv * hd;
+  std::vector<float> q(nh * hd), kc(T * kvd), vc(T * kvd), mix(nh * hd);
+  std::vector<double> scores(T);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+  for (std::size_t t = 0; t < T; ++t) {
+    const std::span<const float> h(hs.data() + t * H, H);
+    std::span<float> k(kc.data() + t * kvd, kvd), v(vc.data() + t * kvd, kvd);
+    matvec(wq, h, q);
+    matvec(wk, h, k);
+    matvec(wv, h, v);
+    if (c.qkv_bias) {
+      for (std::size_t i = 0; i < q.size(); ++i) q[i] += bq[i];
+      for (std::size_t i = 0; i < kvd; ++i) k[i] += bk[i], v[i] += bv[i];
+    }
+    for (std::size_t head = 0; head < nh + nkv; ++head) {
+      std::span<float> x = head < nh ? std::span<float>(q.data() + head * hd, hd) : k.subspan((head - nh) * hd, hd);
+      if (c.qk_norm) rms_norm(x, head < nh ? qn : kn, c.norm_eps, x);
+      reference::rope(x, static_cast<std::uint32_t>(t), c.rope_theta, c.rope_neox);
+    }
+    for (std::size_t head = 0; head < nh; ++head) {
+      const std::size_t g = head / group;
+      double m = -INFINITY;
+      for (std::size_t j = 0; j <= t; ++j) {
+        double dot = 0;
+        for (std::size_t i = 0; i < hd; ++i) dot += static_cast<double>(q[head * hd + i]) * kc[j * kvd + g * hd + i];
+        scores[j] = dot * scale;
+        m = std::max(m, scores[j]);
+      }
+      double sum = 0;
+      for (std::size_t j = 0; j <= t; ++j) sum += (scores[j] = std::exp(scores[j] - m));
+      for (std::size_t i = 0; i < hd; ++i) {
+        double acc = 0;
+        for (std::size_t j = 0; j <= t; ++j) acc += scores[j] * vc[j * kvd + g * hd + i];
+        mix[head * hd + i] = static_cast<float>(acc / sum);
+      }
+    }
+    track(amax, point(l, "mix_in"), mix);
+    matvec(wo, mix, std::span<float>(out.data() + t * H, H));
+  }
+  return {};
+}
+
+Expected<void> ffn(const ModelConfig& c, const Loader& load, std::uint32_t l, std::vector<float>& x,
+                   std::map<std::string, float>& amax, std::size_t T) {
+  const std::size_t H = c.hidden_size, F = c.ffn_size;
+  auto get = [&](const char* what) { return load(fmt::format("blk.{}.{}", l, what)); };
+  NPU_TRY_ASSIGN(auto norm, get("ffn_norm.weight"));
+  NPU_TRY_ASSIGN(auto gate, get("ffn_gate.weight"));
+  NPU_TRY_ASSIGN(auto up, get("ffn_up.weight"));
+  NPU_TRY_ASSIGN(auto down, get("ffn_down.weight"));
+  std::vector<float> h(H), a(F), b(F), o(H);
+  for (std::size_t t = 0; t < T; ++t) {
+    std::span<float> xt(x.data() + t * H, H);
+    rms_norm(xt, norm, c.norm_eps, h);
+    track(amax, point(l, "ffn_in"), h);
+    matvec(gate, h, a);
+    matvec(up, h, b);
+    for (std::size_t i = 0; i < F; ++i) a[i] = reference::silu(a[i]) * b[i];
+    track(amax, point(l, "down_in"), a);
+    matvec(down, a, o);
+    for (std::size_t i = 0; i < H; ++i) xt[i] += o[i];
+  }
+  return {};
+}
+
+}  // namespace
+
+Expected<Fp32Trace> run_fp32_trace(const ModelConfig& c, const WeightSource& src, std::span<const std::int32_t> tokens,
+                                   std::uint32_t chunk, const std::function<void(double)>& progress) {
+  Fp32Trace trace;
+  const Loader load{c, src};
+  const std::size_t T = tokens.size(), H = c.hidden_size, V = c.vocab_size;
+  std::vector<float> x(T * H), hs(T * H), out(T * H);
+  {
+    NPU_TRY_ASSIGN(auto embd, load("token_embd.weight"));
+    for (std::size_t t = 0; t < T; ++t) {
+      if (tokens[t] < 0 || static_cast<std::size_t>(tokens[t]) >= V) {
+        return fail(ErrorCode::kInvalidArgument, fmt::format("calibration token {} outside the vocabulary", tokens[t]));
+      }
+      std::copy_n(embd.begin() + std::ptrdiff_t(std::size_t(tokens[t]) * H), H, x.begin() + std::ptrdiff_t(t * H));
+    }
+  }
+  for (std::uint32_t l = 0; l < c.n_layers; ++l) {
+    NPU_TRY_ASSIGN(auto norm, load(fmt::format("blk.{}.attn_norm.weight", l)));
+    for (std::size_t t = 0; t < T; ++t) {
+      rms_norm(std::span<const float>(x.data() + t * H, H), norm, c.norm_eps, std::span<float>(hs.data() + t * H, H));
+    }
+    track(trace.amax, point(l, "op_in"), hs);
+    if (c.layer_kinds[l] == LayerKind::kConv) NPU_TRY(conv_layer(c, load, l, hs, out, trace.amax, T));
+    else NPU_TRY(attention_layer(c, load, l, hs, out, trace.amax, T));
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] += out[i];
+    NPU_TRY(ffn(c, load, l, x, trace.amax, T));
+    trace.residual.push_back(x);
+    if (progress) progress(static_cast<double>(l + 1) / (c.n_layers + 1));
+  }
+  NPU_TRY_ASSIGN(auto fnorm, load(c.arch == Architecture::kLfm2 ? "token_embd_norm.weight" : "output_norm.weight"));
+  NPU_TRY_ASSIGN(auto head, load(c.tied_embeddings ? "token_embd.weight" : "output.weight"));
+  std::vector<float> h(H);
+  for (std::size_t t = 0; t < T; ++t) {
+    rms_norm(std::span<const float>(x.data() + t * H, H), fnorm, c.norm_eps, h);
+    track(trace.amax, "head_in", h);
+    if ((t + 1) % chunk == 0 || t + 1 == T) {
+      trace.logits.emplace_back(V);
+      matvec(head, h, trace.logits.back());
+    }
+  }
+  if (progress) progress(1.0);
+  return trace;
+}
+
+}  // namespace npu::compiler::llm::detail

@@ -1,0 +1,96 @@
+// Steps of the LLM compiler shared between its source files (not a public interface).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "npu/compiler/llm_compiler.hpp"
+
+namespace npu::compiler::llm::detail {
+
+inline constexpr std::uint64_t kAlign = 64;  // every tensor starts on a cache line
+
+// One linear layer's weights in the weights segment.
+struct LinearPlacement {
+  std::uint64_t offset = 0;
+  abi::DType dtype = abi::DType::kF32;
+  std::uint64_t scales_offset = 0;  // integer weights only
+  std::uint32_t group = 0;
+  std::uint32_t in = 0, out = 0;
+  [[nodiscard]] bool quantized() const noexcept { return dtype == abi::DType::kI8 || dtype == abi::DType::kI4; }
+};
+
+struct LayerPlacement {
+  std::uint64_t attn_norm = 0, ffn_norm = 0, conv = 0, q_norm = 0, k_norm = 0, bq = 0, bk = 0, bv = 0;
+  LinearPlacement in_proj, out_proj, q, k, v, o, gate, up, down;
+};
+
+// A named tensor of the weights image, for the allocation plan.
+struct WeightItem {
+  std::string name;
+  std::int32_t layer = -1;  // -1: not per layer
+  std::uint64_t offset = 0, bytes = 0;
+};
+
+struct WeightsImage {
+  std::vector<std::byte> bytes;
+  std::uint64_t embedding = 0, embedding_scales = 0, final_norm = 0;
+  abi::DType embedding_dtype = abi::DType::kF32;
+  LinearPlacement head;
+  std::vector<LayerPlacement> layers;
+  std::vector<WeightItem> items;
+};
+
+struct QuantizedMatrix {
+  std::vector<std::byte> data;
+  std::vector<float> scales;  // [N] or [N][K/group]
+  abi::DType dtype = abi::DType::kF32;
+  std::uint32_t group = 0;
+};
+// w is [N][K] row-major. Symmetric: int4 scale = max|w|/7, int8 scale = max|w|/127 per row or block.
+[[nodiscard]] QuantizedMatrix quantize_matrix(std::span<const float> w, std::uint32_t n, std::uint32_t k,
+                                              const LinearPrecision& p);
+
+// Loads, converts and places every tensor. `progress` gets the fraction done (0..1).
+[[nodiscard]] Expected<WeightsImage> build_weights(const ModelConfig& c, const WeightSource& src,
+                                                   const PrecisionPolicy& policy,
+                                                   const std::function<void(double)>& progress);
+
+[[nodiscard]] LlmLayout make_layout(const ModelConfig& c, std::uint32_t chunk, std::uint32_t context,
+                                    std::uint64_t weights_bytes);
+
+// Quantize-point names: "blk.N.op_in", "blk.N.mix_in", "blk.N.ffn_in", "blk.N.down_in", "head_in".
+[[nodiscard]] std::string point(std::uint32_t layer, const char* what);
+
+struct EmittedProgram {
+  std::vector<abi::OpDesc> ops;
+  std::vector<std::size_t> layer_end;
+};
+// The program for `rows` rows (prefill chunk, or 1 for TBT).
+[[nodiscard]] EmittedProgram emit_program(const ModelConfig& c, const WeightsImage& w, const LlmLayout& layout,
+                                          const std::map<std::string, float>& amax, std::uint32_t rows);
+
+// fp32 reference over the calibration tokens, layer by layer (weights of one layer at a time).
+struct Fp32Trace {
+  std::map<std::string, float> amax;
+  std::vector<std::vector<float>> residual;   // per layer: [tokens][hidden] after the layer
+  std::vector<std::vector<float>> logits;     // at the last token of every prefill chunk
+};
+[[nodiscard]] Expected<Fp32Trace> run_fp32_trace(const ModelConfig& c, const WeightSource& src,
+                                                 std::span<const std::int32_t> tokens, std::uint32_t chunk,
+                                                 const std::function<void(double)>& progress);
+
+// Tokenizes calibration text with the model's tokenizer (byte-level BPE), BOS first if it has one.
+[[nodiscard]] std::vector<std::int32_t> tokenize_for_calibration(const TokenizerData& tok, std::string_view text,
+                                                                 std::uint32_t vocab, std::uint32_t max_tokens);
+
+[[nodiscard]] Expected<AllocationPlan> plan_allocation(const ModelConfig& c, const WeightsImage& w,
+                                                       const LlmLayout& layout, const DeviceMemory& device);
+
+[[nodiscard]] std::string metadata_json(const CompiledLlm& m);
+
+}  // namespace npu::compiler::llm::detail
