@@ -1,7 +1,10 @@
 // Program validation on its own (the end-to-end refusals are in tests/hal/gemm_test.cpp).
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <cmath>
 #include <cstring>
+#include <initializer_list>
 
 #include "npu/firmware/program.hpp"
 
@@ -77,6 +80,89 @@ TEST(Program, ShapesThatOverflowAreRefused) {
   op = gemm(1, 1, 1);
   op.params[5] = 1;
   EXPECT_FALSE(validate_op(op, segments()));
+}
+
+}  // namespace
+}  // namespace npu::fw
+
+namespace npu::fw {
+namespace {
+
+abi::OpDesc llm_op(abi::OpCode code, std::initializer_list<std::uint32_t> dims) {
+  abi::OpDesc op{};
+  op.opcode = static_cast<std::uint16_t>(code);
+  std::size_t i = 0;
+  for (auto d : dims) op.dims[i++] = d;
+  for (auto& o : op.operands) o = absent_operand();
+  return op;
+}
+
+abi::Operand f32(std::uint64_t off) { return make_operand(abi::Segment::kIo, abi::DType::kF32, off); }
+
+TEST(LlmOpRules, LinearShapesAndDtypes) {
+  auto op = llm_op(abi::OpCode::kLinear, {2, 32, 4, 8});
+  op.operands[0] = make_operand(abi::Segment::kIo, abi::DType::kI8, 0);
+  op.operands[1] = make_operand(abi::Segment::kWeights, abi::DType::kI4, 0);
+  op.operands[2] = make_operand(abi::Segment::kWeights, abi::DType::kF32, 0x1000);
+  op.operands[3] = f32(0x100);
+  op.params[0] = std::bit_cast<std::int32_t>(0.5f);
+  EXPECT_TRUE(validate_op(op, segments())) << validate_op(op, segments()).error().message();
+  auto bad = op;
+  bad.dims[3] = 5;  // K not a multiple of the group
+  EXPECT_FALSE(validate_op(bad, segments()));
+  bad = op;
+  bad.dims[1] = 31;  // odd K with int4 weights
+  bad.dims[3] = 0;
+  EXPECT_FALSE(validate_op(bad, segments()));
+  bad = op;
+  bad.operands[0].dtype = static_cast<std::uint8_t>(abi::DType::kF32);  // int weights need I8 input
+  EXPECT_FALSE(validate_op(bad, segments()));
+  bad = op;
+  bad.params[0] = std::bit_cast<std::int32_t>(NAN);
+  EXPECT_FALSE(validate_op(bad, segments()));
+  bad = op;
+  bad.operands[2] = absent_operand();  // int weights need scales
+  EXPECT_FALSE(validate_op(bad, segments()));
+  bad = op;
+  bad.flags = abi::kBroadcastB;  // only kAdd broadcasts
+  EXPECT_FALSE(validate_op(bad, segments()));
+}
+
+TEST(LlmOpRules, AttentionRopeCopyRowAdd) {
+  auto att = llm_op(abi::OpCode::kAttention, {1, 4, 3, 8, 16});  // 4 heads over 3 kv heads
+  att.operands[0] = f32(0);
+  att.operands[2] = make_operand(abi::Segment::kWeights, abi::DType::kF16, 0);
+  att.operands[3] = f32(0x1000);
+  EXPECT_FALSE(validate_op(att, segments()));
+  att.dims[2] = 2;
+  EXPECT_TRUE(validate_op(att, segments())) << validate_op(att, segments()).error().message();
+  att.dims[4] = 0x10000;  // cache larger than its segment
+  EXPECT_FALSE(validate_op(att, segments()));
+
+  auto rope = llm_op(abi::OpCode::kRope, {1, 2, 7});
+  rope.operands[0] = f32(0);
+  rope.params[0] = std::bit_cast<std::int32_t>(10000.0f);
+  EXPECT_FALSE(validate_op(rope, segments()));  // odd head_dim
+  rope.dims[2] = 8;
+  EXPECT_TRUE(validate_op(rope, segments()));
+
+  auto copy = llm_op(abi::OpCode::kCopyRow, {4, 16});
+  copy.operands[0] = f32(0);
+  copy.operands[3] = f32(0x100);
+  copy.params[0] = -1;
+  EXPECT_TRUE(validate_op(copy, segments()));
+  copy.params[0] = 4;
+  EXPECT_FALSE(validate_op(copy, segments()));
+
+  auto add = llm_op(abi::OpCode::kAdd, {3, 8});
+  add.operands[0] = f32(0);
+  add.operands[1] = f32(0x8000 - 32);  // one row fits only when broadcast
+  add.operands[3] = f32(0);
+  add.flags = abi::kBroadcastB | abi::kRowsFromParam;
+  EXPECT_TRUE(validate_op(add, segments()));
+  add.operands[1].offset = 0x10000 - 32;
+  add.flags = 0;
+  EXPECT_FALSE(validate_op(add, segments()));
 }
 
 }  // namespace
