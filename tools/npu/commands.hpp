@@ -14,5 +14,8 @@ void add_scan_command(CLI::App& app, CommandContext& ctx);
 void add_identify_command(CLI::App& app, CommandContext& ctx);
 void add_compile_command(CLI::App& app, CommandContext& ctx);
 void add_run_command(CLI::App& app, CommandContext& ctx);
+void add_generate_command(CLI::App& app, CommandContext& ctx);
+void add_chat_command(CLI::App& app, CommandContext& ctx);
+void add_bench_command(CLI::App& app, CommandContext& ctx);
 
 }  // namespace npu::tools

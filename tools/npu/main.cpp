@@ -11,6 +11,9 @@ int main(int argc, char** argv) {
   npu::tools::add_identify_command(app, ctx);
   npu::tools::add_compile_command(app, ctx);
   npu::tools::add_run_command(app, ctx);
+  npu::tools::add_generate_command(app, ctx);
+  npu::tools::add_chat_command(app, ctx);
+  npu::tools::add_bench_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -111,19 +111,20 @@ bool GenerationJob::emit_token(TokenId token, std::uint32_t index) {
 Expected<GenerationStatus> GenerationJob::generate() {
   LLM::Impl& s = *session_;
   const bool greedy = chooser_.greedy();
-  const Readback readback = greedy ? (params_.return_logits ? Readback::kBoth : Readback::kNextToken)
-                                   : Readback::kLogits;
+  const bool timing_only = params_.timing_only;
+  Readback readback = greedy ? (params_.return_logits ? Readback::kBoth : Readback::kNextToken) : Readback::kLogits;
+  if (timing_only) readback = Readback::kNone;  // the device computed no values to read
   if (abort_) return GenerationStatus::kAborted;
   GenerationStats local;
-  auto first = s.feed(prompt_, PrefillMode::kChunked, readback, local);
+  auto first = s.feed(prompt_, PrefillMode::kChunked, readback, local, timing_only);
   {
     std::lock_guard lock(stats_mutex_);
     stats_ = local;
   }
   if (!first) return fail(first.error());
   chooser_.accept(s.history);
-  TokenId next = first->next_token;
-  if (!greedy) {
+  TokenId next = timing_only ? prompt_.back() : first->next_token;
+  if (!greedy && !timing_only) {
     NPU_TRY_ASSIGN(next, chooser_.choose(s.core->logits()));
   }
   const auto first_token_at = Clock::now();
@@ -154,6 +155,7 @@ Expected<GenerationStatus> GenerationJob::generate() {
     req.position = s.used();
     req.tokens = std::span<const TokenId>(&next, 1);
     req.readback = readback;
+    req.timing_only = timing_only;
     auto r = s.core->step(req);
     if (!r) {
       s.clear();
@@ -165,8 +167,8 @@ Expected<GenerationStatus> GenerationJob::generate() {
       add_step(stats_, r->timing, true);
       stats_.generated_tokens = index;
     }
-    next = r->next_token;
-    if (!greedy) {
+    if (!timing_only) next = r->next_token;
+    if (!greedy && !timing_only) {
     NPU_TRY_ASSIGN(next, chooser_.choose(s.core->logits()));
   }
   }

@@ -69,6 +69,9 @@ void add_step(GenerationStats& stats, const detail::StepTiming& t, bool decode) 
     ++stats.tbt_runs;
     stats.device_decode += t.device_time;
     stats.decode_ddr_bytes += t.ddr_bytes;
+    stats.decode_cycles += t.device_cycles;
+    stats.decode_compute_cycles += t.compute_cycles;
+    stats.decode_dma_cycles += t.dma_cycles;
   } else {
     ++stats.prefill_runs;
     stats.device_ttft += t.device_time;

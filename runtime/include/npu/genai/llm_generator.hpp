@@ -43,6 +43,8 @@ struct GeneratorParams {
   bool ignore_end_tokens = false;           // do not stop on the model's end-of-turn tokens
   std::vector<std::string> stop_strings;    // generation ends once the text contains one
   bool return_logits = false;               // attach the logits that chose each token
+  // What-if timing: the device skips the values; every generated token is the last prompt token.
+  bool timing_only = false;
 };
 
 enum class GenerationStatus : std::uint8_t {
@@ -77,6 +79,7 @@ struct GenerationStats {
   std::chrono::nanoseconds host_step{0};      // host time in the stack's own DMA + RUN calls
   std::chrono::nanoseconds queue{0};          // waiting for the scheduler
   std::uint64_t device_cycles = 0, ddr_bytes = 0, decode_ddr_bytes = 0;
+  std::uint64_t decode_cycles = 0, decode_compute_cycles = 0, decode_dma_cycles = 0;
   [[nodiscard]] double device_decode_tokens_per_s() const noexcept;
   [[nodiscard]] double host_decode_tokens_per_s() const noexcept;
 };

@@ -1,0 +1,96 @@
+// `npu generate MODEL.npk (--prompt TEXT | --tokens 1,2,3) [--max-tokens N] [--greedy] [--json]
+// [--logits]`: one generation through genai::LLM. With --json: one object per generated token
+// {"index","token","text","kind"} (+ "logits" with --logits), then {"summary": true, ...figures}.
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "llm_common.hpp"
+#include "output.hpp"
+
+namespace npu::tools {
+namespace {
+
+struct Opts {
+  std::string model, device, prompt, tokens;
+  std::optional<std::uint32_t> max_tokens;
+  std::optional<float> temperature;
+  std::optional<std::uint64_t> seed;
+  bool greedy = false, json = false, logits = false, ignore_eos = false;
+};
+
+Expected<void> generate(const Opts& o) {
+  if (o.prompt.empty() == o.tokens.empty()) {
+    return fail(ErrorCode::kInvalidArgument, "give exactly one of --prompt TEXT or --tokens 1,2,3");
+  }
+  NPU_TRY_ASSIGN(auto opened, open_llm(o.model, o.device));
+  auto& llm = *opened.llm;
+  std::vector<genai::TokenId> prompt;
+  if (!o.tokens.empty()) {
+    NPU_TRY_ASSIGN(prompt, parse_token_list(o.tokens));
+  } else {
+    NPU_TRY_ASSIGN(prompt, llm.tokenize(o.prompt));
+  }
+  genai::GeneratorParams params;
+  params.greedy = o.greedy;
+  params.temperature = o.temperature;
+  params.seed = o.seed;
+  params.max_generated_tokens = o.max_tokens;
+  params.return_logits = o.logits;
+  params.ignore_end_tokens = o.ignore_eos;
+  NPU_TRY_ASSIGN(auto gen, llm.generate(prompt, params));
+  genai::GenerationStatus status = genai::GenerationStatus::kGenerating;
+  while (true) {
+    NPU_TRY_ASSIGN(auto out, gen.read(std::chrono::minutes(10)));
+    if (out.kind == genai::OutputKind::kEnd) {
+      status = out.status;
+      break;
+    }
+    if (o.json) {
+      if (out.token < 0) continue;  // trailing bytes of an incomplete character
+      nlohmann::json line{{"index", out.index}, {"token", out.token}, {"text", out.text},
+                          {"kind", genai::to_string(out.kind)}};
+      if (o.logits) line["logits"] = out.logits;
+      print_json_line(line);
+    } else if (out.kind == genai::OutputKind::kContent || out.kind == genai::OutputKind::kToolCall) {
+      fmt::print("{}", out.text);
+      std::fflush(stdout);
+    }
+  }
+  auto figures = generation_figures(gen.stats(), llm.info());
+  figures["status"] = genai::to_string(status);
+  if (o.json) {
+    figures["summary"] = true;
+    figures["model"] = llm.info().name;
+    print_json_line(figures);
+  } else {
+    print_generation_figures(figures);
+  }
+  return {};
+}
+
+}  // namespace
+
+void add_generate_command(CLI::App& app, CommandContext& ctx) {
+  auto* cmd = app.add_subcommand("generate", "Generate text (or tokens) with a compiled LLM");
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("model", o->model, "Compiled LLM (.npk)")->required();
+  cmd->add_option("-d,--device", o->device, "Device id from `npu scan` (default: the first)");
+  cmd->add_option("-p,--prompt", o->prompt, "Prompt text (tokenized with the model's tokenizer)");
+  cmd->add_option("-t,--tokens", o->tokens, "Prompt as token ids: 1,2,3");
+  cmd->add_option("-n,--max-tokens", o->max_tokens, "Stop after N generated tokens (default: no limit)")
+      ->check(CLI::Range(1u, 1000000u));
+  cmd->add_option("--temperature", o->temperature, "Sampling temperature (default: the model's preset)");
+  cmd->add_option("--seed", o->seed, "Sampling seed");
+  cmd->add_flag("--greedy", o->greedy, "Argmax decoding on the device");
+  cmd->add_flag("--ignore-eos", o->ignore_eos, "Do not stop at the model's end-of-turn tokens");
+  cmd->add_flag("--json", o->json, "One JSON object per token, then a summary object");
+  cmd->add_flag("--logits", o->logits, "With --json: the full logits vector that chose each token");
+  cmd->callback([&ctx, o] {
+    auto r = generate(*o);
+    if (!r) ctx.exit_code = report_error("generate", r.error());
+  });
+}
+
+}  // namespace npu::tools

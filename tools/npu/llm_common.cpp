@@ -1,0 +1,81 @@
+#include "llm_common.hpp"
+
+#include <charconv>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+namespace npu::tools {
+
+Expected<OpenedLlm> open_llm(const std::string& model, const std::string& device) {
+  VDeviceParams params;
+  if (!device.empty()) params.device_ids = {device};
+  OpenedLlm out;
+  NPU_TRY_ASSIGN(out.vdevice, VDevice::create(params));
+  NPU_TRY_ASSIGN(out.llm, genai::LLM::create(*out.vdevice, {.model_path = model}));
+  return out;
+}
+
+Expected<std::vector<genai::TokenId>> parse_token_list(const std::string& text) {
+  std::vector<genai::TokenId> tokens;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    std::size_t comma = text.find(',', pos);
+    if (comma == std::string::npos) comma = text.size();
+    std::string_view item(text.data() + pos, comma - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    genai::TokenId id = 0;
+    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), id);
+    if (item.empty() || ec != std::errc() || end != item.data() + item.size() || id < 0) {
+      return fail(ErrorCode::kInvalidArgument,
+                  fmt::format("--tokens '{}': '{}' is not a token id (expected e.g. --tokens 1,2,3)", text, item));
+    }
+    tokens.push_back(id);
+    pos = comma + 1;
+  }
+  return tokens;
+}
+
+void print_json_line(const nlohmann::json& object) {
+  std::string line = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
+}
+
+double seconds(std::chrono::nanoseconds t) noexcept { return static_cast<double>(t.count()) * 1e-9; }
+
+nlohmann::json generation_figures(const genai::GenerationStats& s, const genai::LLMInfo& info) {
+  const double host_tokens = s.generated_tokens > 1 && s.host_decode.count() > 0
+                                 ? (s.generated_tokens - 1) / seconds(s.host_decode) : 0.0;
+  return nlohmann::json{
+      {"prompt_tokens", s.prompt_tokens},
+      {"generated_tokens", s.generated_tokens},
+      {"load_s", seconds(info.load_device_time)},
+      {"host_load_s", seconds(info.load_host_time)},
+      {"ttft_s", seconds(s.device_ttft)},
+      {"decode_tokens_per_s", s.device_decode_tokens_per_s()},
+      {"host_ttft_s", seconds(s.host_ttft)},
+      {"host_decode_tokens_per_s", host_tokens},
+      {"host_stack_s", seconds(s.host_step)},
+      {"device_cycles", s.device_cycles},
+      {"ddr_bytes", s.ddr_bytes},
+      // The device/driver report no energy figure today (see the runtime report).
+      {"energy_j", nullptr},
+      {"synthetic_weights", info.synthetic},
+  };
+}
+
+void print_generation_figures(const nlohmann::json& f) {
+  fmt::print("\n--\nprompt {} tokens, generated {}\n", f["prompt_tokens"].get<std::uint32_t>(),
+             f["generated_tokens"].get<std::uint32_t>());
+  fmt::print("device (modeled): load {:.3f} s, time to first token {:.4f} s, decode {:.2f} tokens/s\n",
+             f["load_s"].get<double>(), f["ttft_s"].get<double>(), f["decode_tokens_per_s"].get<double>());
+  fmt::print("host: time to first token {:.4f} s, {:.1f} tokens/s\n", f["host_ttft_s"].get<double>(),
+             f["host_decode_tokens_per_s"].get<double>());
+  fmt::print("energy: not reported by this device\n");
+  if (f["synthetic_weights"].get<bool>()) fmt::print("(synthetic weights: the text is meaningless)\n");
+}
+
+}  // namespace npu::tools
