@@ -1,14 +1,17 @@
 #include <mutex>
 
 #include "npu/hal/backend.hpp"
+#include "pcie/pcie_backend.hpp"
 #include "sim/sim_backend.hpp"
+#include "usb/usb_backend.hpp"
 
 namespace npu::hal {
 namespace {
 
 struct Registry {
   std::mutex mutex;
-  std::vector<std::shared_ptr<Backend>> backends{make_sim_backend()};  // built-in backends first
+  // Built-in backends first: the simulator, then real hardware (pcie, usb).
+  std::vector<std::shared_ptr<Backend>> backends{make_sim_backend(), make_pcie_backend(), make_usb_backend()};
 };
 
 Registry& registry() {
