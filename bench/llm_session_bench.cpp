@@ -1,0 +1,91 @@
+// Host cost of the LLM session path (runtime + driver + hal) per generated token, on a small
+// LFM2-shaped model compiled here. Timing-only runs make the device compute nothing, so what is
+// left is the stack's own per-token work: scheduling, DMA of the token and next_token, RUN.
+// Counters: host_us_per_token (wall clock per generated token), stack_us_per_token (time inside
+// the stack's DMA + RUN calls), modeled_device_us_per_token. Use --benchmark_out=FILE.json for a
+// JSON file.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "npu/compiler/llm_compiler.hpp"
+#include "npu/compiler/synthetic_tokenizer.hpp"
+#include "npu/compiler/synthetic_weights.hpp"
+#include "npu/genai/llm.hpp"
+#include "npu/runtime.hpp"
+
+namespace {
+
+using namespace npu;
+
+std::filesystem::path compile_model() {
+  compiler::ModelConfig c;
+  c.arch = compiler::Architecture::kLfm2;
+  c.hidden_size = 256;
+  c.n_layers = 4;
+  c.n_heads = 4;
+  c.head_dim = 64;
+  c.ffn_size = 512;
+  c.vocab_size = 1024;
+  c.context_length = 512;
+  c.conv_l_cache = 3;
+  c.layer_kinds = {compiler::LayerKind::kConv, compiler::LayerKind::kAttention, compiler::LayerKind::kConv,
+                   compiler::LayerKind::kAttention};
+  c.kv_heads = {0, 2, 0, 2};
+  c.qk_norm = true;
+  c.bos_token_id = 1;
+  c.eos_token_id = 7;
+  auto weights = compiler::SyntheticWeightSource::create(c, 1).value();
+  compiler::llm::LlmSource src{c, weights.get(), TokenizerData{}, "bench-lfm2-small", true};
+  auto g = compiler::make_synthetic_tokenizer(c.vocab_size).value();
+  src.tokenizer.tokens = g.tokens;
+  for (auto t : g.token_types) src.tokenizer.token_types.push_back(token_type_from_gguf(t).value());
+  src.tokenizer.merges = g.merges;
+  src.tokenizer.bos_id = 1;
+  src.tokenizer.eos_id = 7;
+  compiler::llm::LlmCompileOptions o;
+  o.policy = compiler::llm::builtin_policy("default").value();
+  o.context_length = 512;
+  o.prefill_chunk = 32;
+  o.calibration_tokens = 32;
+  o.device = compiler::llm::load_device_memory("hailo10h").value();
+  auto model = compiler::llm::compile_llm(src, o).value();
+  auto path = std::filesystem::temp_directory_path() / ("npu_llm_bench_" + std::to_string(::getpid()) + ".npk");
+  (void)compiler::llm::write_llm_npk(model, path).value();
+  return path;
+}
+
+void run(benchmark::State& state, bool timing_only) {
+  static const auto path = compile_model();
+  auto vdevice = VDevice::create().value();
+  auto llm = genai::LLM::create(*vdevice, {.model_path = path}).value();
+  const auto tokens = static_cast<std::uint32_t>(state.range(0));
+  double host = 0, stack = 0, device = 0, generated = 0;
+  for (auto _ : state) {
+    (void)llm->clear_context();
+    genai::GeneratorParams p;
+    p.greedy = true;
+    p.ignore_end_tokens = true;
+    p.timing_only = timing_only;
+    p.max_generated_tokens = tokens;
+    std::vector<genai::TokenId> prompt{1, 20, 30, 40};
+    auto gen = llm->generate(prompt, p).value();
+    while (gen.read(std::chrono::minutes(1)).value().kind != genai::OutputKind::kEnd) {}
+    auto s = gen.stats();
+    host += static_cast<double>(s.host_decode.count()) / 1e3;
+    stack += static_cast<double>(s.host_step.count()) / 1e3 * s.tbt_runs / std::max(1u, s.tbt_runs + s.prefill_runs);
+    device += static_cast<double>(s.device_decode.count()) / 1e3;
+    generated += s.tbt_runs;
+  }
+  state.counters["host_us_per_token"] = host / generated;
+  state.counters["stack_us_per_token"] = stack / generated;
+  state.counters["modeled_device_us_per_token"] = device / generated;
+}
+
+void BM_LlmDecodeTimingOnly(benchmark::State& state) { run(state, true); }
+void BM_LlmDecodeFunctional(benchmark::State& state) { run(state, false); }
+BENCHMARK(BM_LlmDecodeTimingOnly)->Arg(32)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LlmDecodeFunctional)->Arg(32)->Unit(benchmark::kMillisecond);
+
+}  // namespace
