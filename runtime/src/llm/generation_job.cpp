@@ -3,8 +3,10 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "npu/common/log.hpp"
+#include "npu/genai/tool_call_parser.hpp"
 
 namespace npu::genai::detail {
 namespace {
@@ -86,7 +88,18 @@ bool GenerationJob::emit_token(TokenId token, std::uint32_t index) {
   if (in_tool_) {
     if (sp.tool_call_end && token == *sp.tool_call_end) {
       in_tool_ = false;
-      emit_text(OutputKind::kToolCall, token, index, std::move(tool_text_));
+      auto calls = ToolCallParser::parse(tool_text_);
+      if (!calls) {  // a malformed call is passed on as text, never dropped
+        log().warn("model wrote a tool call that does not parse ({}); passing it on as content",
+                   calls.error().message());
+        emit_text(OutputKind::kContent, token, index, std::move(tool_text_));
+      } else {
+        for (const auto& call : *calls) {
+          emit_text(OutputKind::kToolCall, token, index,
+                    fmt::format("{{\"name\":{},\"arguments\":{}}}", nlohmann::json(call.name).dump(),
+                                call.arguments_json));
+        }
+      }
       tool_text_.clear();
     } else {
       tool_text_ += piece;
