@@ -2,7 +2,8 @@
 // the models' own Jinja templates render.
 //   kLfm2   LFM2: BOS, "<|im_start|>role\n...<|im_end|>\n" turns, the tool list in the system turn
 //           as "List of tools: <|tool_list_start|>[...]<|tool_list_end|>", tool results wrapped in
-//           <|tool_response_start|>...<|tool_response_end|>.
+//           <|tool_response_start|>...<|tool_response_end|>. (LFM2's Jinja has no tool_calls
+//           field; structured calls are rendered as LFM2.5 does, the text the model itself writes.)
 //   kLfm25  LFM2.5: tools as a "List of tools: [...]" system line; assistant tool calls rendered
 //           Pythonic between <|tool_call_start|>[...]<|tool_call_end|>; the <think> reasoning of
 //           every assistant turn but the last is stripped (unless keep_past_thinking).

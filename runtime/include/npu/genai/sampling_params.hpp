@@ -16,7 +16,7 @@ struct SamplingParams {
   std::optional<float> top_p{};               // nucleus: smallest set with mass >= p; 1 = off
   std::optional<float> min_p{};               // drop tokens below min_p * p(max); 0 = off
   std::optional<float> repetition_penalty{};  // > 1 discourages recent tokens; 1 = off
-  std::optional<std::int32_t> repetition_window{};  // recent tokens penalized (default 64)
+  std::optional<std::int32_t> repetition_window{};  // recent tokens penalized (default 64; 0 = none)
   std::optional<std::uint64_t> seed{};        // fixed seed = reproducible; unset = random
 
   // Whether the caller chose any of temperature, top_k, top_p, min_p, repetition_penalty.
