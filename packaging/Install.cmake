@@ -1,0 +1,80 @@
+# Installation and packaging of npustack, included once from the top-level CMakeLists.txt after
+# every target exists. Per-folder install() lines (tools, firmware image, profiles) stay where
+# they are; this file adds: libraries + public headers + CMake package config + pkg-config file
+# (component "dev"), the udev rule and the npud systemd unit, and the CPack Debian packages.
+include(CMakePackageConfigHelpers)
+
+# --- libraries and headers: find_package(npustack) -> npustack::runtime --------------------------
+set(NPU_EXPORTED_LIBS npu_runtime npu_driver npu_hal npu_sim npu_firmware npu_common npu_abi)
+foreach(lib ${NPU_EXPORTED_LIBS})
+  string(REGEX REPLACE "^npu_" "" export_name ${lib})
+  set_target_properties(${lib} PROPERTIES EXPORT_NAME ${export_name})
+endforeach()
+install(TARGETS ${NPU_EXPORTED_LIBS} EXPORT npustackTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)
+# The runtime's public headers and what they include (driver, hal, common, device ABI).
+foreach(dir runtime/include driver/include hal/include common/include firmware/include)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev
+          FILES_MATCHING PATTERN "*.hpp" PATTERN "*.h")
+endforeach()
+
+set(NPU_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/npustack)
+install(EXPORT npustackTargets NAMESPACE npustack:: DESTINATION ${NPU_CMAKE_INSTALL_DIR} COMPONENT dev)
+configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/npustackConfig.cmake.in
+                              ${CMAKE_BINARY_DIR}/packaging/npustackConfig.cmake
+                              INSTALL_DESTINATION ${NPU_CMAKE_INSTALL_DIR})
+write_basic_package_version_file(${CMAKE_BINARY_DIR}/packaging/npustackConfigVersion.cmake
+                                 VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_BINARY_DIR}/packaging/npustackConfig.cmake
+              ${CMAKE_BINARY_DIR}/packaging/npustackConfigVersion.cmake
+        DESTINATION ${NPU_CMAKE_INSTALL_DIR} COMPONENT dev)
+configure_file(${CMAKE_CURRENT_LIST_DIR}/npustack.pc.in ${CMAKE_BINARY_DIR}/packaging/npustack.pc @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/packaging/npustack.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT dev)
+
+# --- udev rule and systemd unit (system directories from udev.pc / systemd.pc) -----------------
+function(npu_pkg_variable out module variable fallback)
+  execute_process(COMMAND ${PKG_CONFIG_EXECUTABLE} --variable=${variable} ${module}
+                  OUTPUT_VARIABLE value OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0 OR value STREQUAL "")
+    set(value ${fallback})
+  endif()
+  set(${out} ${value} PARENT_SCOPE)
+endfunction()
+npu_pkg_variable(NPU_UDEVDIR_DEFAULT udev udevdir /usr/lib/udev)
+npu_pkg_variable(NPU_UNITDIR_DEFAULT systemd systemdsystemunitdir /usr/lib/systemd/system)
+set(NPU_UDEV_RULES_DIR ${NPU_UDEVDIR_DEFAULT}/rules.d CACHE PATH "Where 70-npustack.rules is installed")
+set(NPU_SYSTEMD_UNIT_DIR ${NPU_UNITDIR_DEFAULT} CACHE PATH "Where npud.service is installed")
+install(FILES ${PROJECT_SOURCE_DIR}/udev/70-npustack.rules DESTINATION ${NPU_UDEV_RULES_DIR})
+configure_file(${CMAKE_CURRENT_LIST_DIR}/npud.service.in ${CMAKE_BINARY_DIR}/packaging/npud.service @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/packaging/npud.service DESTINATION ${NPU_SYSTEMD_UNIT_DIR})
+install(FILES ${PROJECT_SOURCE_DIR}/docs/hardware.md ${PROJECT_SOURCE_DIR}/docs/raspberry-pi.md
+        DESTINATION ${CMAKE_INSTALL_DOCDIR} OPTIONAL)
+
+# --- Debian packages: `cpack -G DEB` in a build tree -> npustack_<v>_<arch>.deb (tools, firmware
+# image, profiles, udev rule, unit; creates the npu group) and libnpustack-dev (libraries,
+# headers, CMake/pkg-config files). Works the same in the arm64 cross build.
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME npustack)
+set(CPACK_PACKAGE_VENDOR npustack)
+set(CPACK_PACKAGE_CONTACT "npustack maintainers <npustack@invalid>")
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Open user-space driver stack for Hailo-10H-class NPUs, with a simulator")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_ALL Unspecified dev)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+if(CMAKE_CROSSCOMPILING AND CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64)$")
+  set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE arm64)
+endif()
+set(CPACK_DEBIAN_PACKAGE_SECTION misc)
+# Debian 12 / Raspberry Pi OS bookworm library packages (the binaries link these dynamically).
+set(CPACK_DEBIAN_UNSPECIFIED_PACKAGE_NAME npustack)
+set(CPACK_DEBIAN_UNSPECIFIED_PACKAGE_DEPENDS
+    "libfmt9, libspdlog1.10, libpci3, libusb-1.0-0, libudev1, libpcre2-8-0, zlib1g, libstdc++6 (>= 12), adduser")
+set(CPACK_DEBIAN_UNSPECIFIED_PACKAGE_CONTROL_EXTRA ${CMAKE_CURRENT_LIST_DIR}/postinst)
+set(CPACK_DEBIAN_DEV_PACKAGE_NAME libnpustack-dev)
+set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
+set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
+    "npustack (= ${PROJECT_VERSION}), libfmt-dev, libspdlog-dev, nlohmann-json3-dev, libpci-dev, libusb-1.0-0-dev, libudev-dev, libpcre2-dev, zlib1g-dev")
+include(CPack)
