@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Cross-builds npustack for arm64 (Raspberry Pi 5) on Debian 12 amd64 with Debian's own packages
+# only, then runs the simulator integration tests (and the unit tests) under qemu-user, and builds
+# the arm64 .deb packages. Usage: scripts/cross-build-arm64.sh [extra ctest arguments]
+#   NPU_CROSS_BUILD_DIR (default build-arm64), NPU_JOBS (default nproc),
+#   NPU_CROSS_TESTS (ctest -L regex, default "integration|unit"; "none" skips the tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${NPU_CROSS_BUILD_DIR:-build-arm64}
+JOBS=${NPU_JOBS:-$(nproc)}
+LABELS=${NPU_CROSS_TESTS:-integration|unit}
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+ARM64_DEV=(
+  libspdlog-dev libfmt-dev zlib1g-dev libpcre2-dev libusb-1.0-0-dev libpci-dev libudev-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+NATIVE=(crossbuild-essential-arm64 qemu-user qemu-user-binfmt cmake ninja-build pkg-config
+        nlohmann-json3-dev libcli11-dev libboost-dev dpkg-dev file)
+
+missing=()
+for p in "${NATIVE[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+for p in "${ARM64_DEV[@]}"; do
+  dpkg-query -W -f='${Status}' "$p:arm64" 2>/dev/null | grep -q "install ok installed" || missing+=("$p:arm64")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "npustack cross-build: installing ${missing[*]}"
+  dpkg --print-foreign-architectures | grep -qx arm64 || $SUDO dpkg --add-architecture arm64
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+start=$(date +%s)
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  # Header-only packages (nlohmann-json, CLI11) come from the native install: same headers.
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPU_WERROR=ON \
+        -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64-linux-gnu.cmake -DNPU_BUILD_BENCH=OFF \
+        -Dnlohmann_json_DIR=/usr/share/cmake/nlohmann_json -DCLI11_DIR=/usr/share/cmake/CLI11
+fi
+cmake --build "$BUILD_DIR" -j "$JOBS"
+file "$BUILD_DIR/tools/npu" | grep -q "ARM aarch64" || { echo "npu is not an arm64 binary"; exit 1; }
+built=$(date +%s)
+
+if [ "$LABELS" != "none" ]; then
+  # The oracle tests need node-llama-cpp's x86 binaries: not run under qemu.
+  ctest --test-dir "$BUILD_DIR" -j "$JOBS" --output-on-failure --timeout 900 -L "$LABELS" -LE "oracle|slow" "$@"
+fi
+(cd "$BUILD_DIR" && cpack -G DEB >/dev/null && ls -1 ./*.deb)
+echo "cross-build: build $((built - start)) s, tests $(( $(date +%s) - built )) s"
