@@ -16,7 +16,7 @@ ARM64_DEV=(
   libspdlog-dev libfmt-dev zlib1g-dev libpcre2-dev libusb-1.0-0-dev libpci-dev libudev-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-NATIVE=(crossbuild-essential-arm64 qemu-user qemu-user-binfmt cmake ninja-build pkg-config
+NATIVE=(crossbuild-essential-arm64 qemu-user cmake ninja-build pkg-config
         nlohmann-json3-dev libcli11-dev libboost-dev dpkg-dev file)
 
 missing=()
@@ -37,8 +37,7 @@ start=$(date +%s)
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   # Header-only packages (nlohmann-json, CLI11) come from the native install: same headers.
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPU_WERROR=ON \
-        -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64-linux-gnu.cmake -DNPU_BUILD_BENCH=OFF \
-        -Dnlohmann_json_DIR=/usr/share/cmake/nlohmann_json -DCLI11_DIR=/usr/share/cmake/CLI11
+        -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64-linux-gnu.cmake -DNPU_BUILD_BENCH=OFF
 fi
 cmake --build "$BUILD_DIR" -j "$JOBS"
 file "$BUILD_DIR/tools/npu" | grep -q "ARM aarch64" || { echo "npu is not an arm64 binary"; exit 1; }
