@@ -1,0 +1,205 @@
+// The emulation's ops on hand-checked inputs: exact integer numerics, int4 packing, blocks,
+// quantize rounding and saturation, conv state across runs, cache capacity, copy-row, argmax,
+// and refusal of malformed programs.
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "npu/compiler/emu.hpp"
+
+namespace npu::compiler::emu {
+namespace {
+
+using abi::DType;
+using abi::OpCode;
+using abi::Segment;
+
+abi::Operand opnd(Segment s, DType t, std::uint64_t off) {
+  abi::Operand o{};
+  o.segment = static_cast<std::uint8_t>(s);
+  o.dtype = static_cast<std::uint8_t>(t);
+  o.offset = off;
+  return o;
+}
+
+abi::OpDesc make(OpCode code, std::uint32_t d0, std::uint32_t d1, std::uint32_t d2 = 0, std::uint32_t d3 = 0) {
+  abi::OpDesc o{};
+  o.opcode = static_cast<std::uint16_t>(code);
+  o.dims[0] = d0;
+  o.dims[1] = d1;
+  o.dims[2] = d2;
+  o.dims[3] = d3;
+  for (auto& x : o.operands) x.segment = abi::kNoSegment;
+  return o;
+}
+
+std::int32_t fbits(float f) { return std::bit_cast<std::int32_t>(f); }
+
+template <class T>
+void put(std::span<std::byte> seg, std::uint64_t off, const std::vector<T>& v) {
+  std::memcpy(seg.data() + off, v.data(), v.size() * sizeof(T));
+}
+template <class T>
+std::vector<T> get(std::span<const std::byte> seg, std::uint64_t off, std::size_t n) {
+  std::vector<T> v(n);
+  std::memcpy(v.data(), seg.data() + off, n * sizeof(T));
+  return v;
+}
+
+Expected<void> run(Machine& m, std::vector<abi::OpDesc> ops, std::int32_t pos = 0, std::int32_t tokens = 1) {
+  NPU_TRY_ASSIGN(Program p, parse_program(serialize_program(ops, 0)));
+  const std::int32_t params[2] = {pos, tokens};
+  return m.run(p, params);
+}
+
+TEST(EmuOps, LinearInt8PerRowIsExactIntegerThenScaled) {
+  // W [2][4] int8, scales [2]; x [1][4] int8, activation scale 0.5.
+  std::vector<std::byte> w(64);
+  put<std::int8_t>(w, 0, {1, -2, 3, 127, -128, 0, 5, 1});
+  put<float>(w, 16, {0.25f, 2.0f});
+  Machine m(w, 64, 64, 0);
+  put<std::int8_t>(m.segment(Segment::kScratch), 0, {10, 20, -30, 1});
+  auto op = make(OpCode::kLinear, 1, 4, 2, 0);
+  op.operands[0] = opnd(Segment::kScratch, DType::kI8, 0);
+  op.operands[1] = opnd(Segment::kWeights, DType::kI8, 0);
+  op.operands[2] = opnd(Segment::kWeights, DType::kF32, 16);
+  op.operands[3] = opnd(Segment::kIo, DType::kF32, 0);
+  op.params[0] = fbits(0.5f);
+  ASSERT_TRUE(run(m, {op}));
+  auto out = get<float>(m.segment(Segment::kIo), 0, 2);
+  EXPECT_EQ(out[0], static_cast<float>(10 - 40 - 90 + 127) * (0.5f * 0.25f));
+  EXPECT_EQ(out[1], static_cast<float>(-1280 - 150 + 1) * (0.5f * 2.0f));
+}
+
+TEST(EmuOps, LinearInt4PerBlockUnpacksLowNibbleFirst) {
+  // K = 4, G = 2, one output row: weights {-1, 7, -8, 2} packed as 0x7f, 0x28.
+  std::vector<std::byte> w(64);
+  put<std::uint8_t>(w, 0, {0x7f, 0x28});
+  put<float>(w, 16, {0.5f, 3.0f});
+  Machine m(w, 64, 64, 0);
+  put<std::int8_t>(m.segment(Segment::kScratch), 0, {2, 1, 1, 4});
+  auto op = make(OpCode::kLinear, 1, 4, 1, 2);
+  op.operands[0] = opnd(Segment::kScratch, DType::kI8, 0);
+  op.operands[1] = opnd(Segment::kWeights, DType::kI4, 0);
+  op.operands[2] = opnd(Segment::kWeights, DType::kF32, 16);
+  op.operands[3] = opnd(Segment::kIo, DType::kF32, 0);
+  op.params[0] = fbits(0.25f);
+  ASSERT_TRUE(run(m, {op}));
+  const float block0 = static_cast<float>(-2 + 7) * 0.5f, block1 = static_cast<float>(-8 + 8) * 3.0f;
+  EXPECT_EQ(get<float>(m.segment(Segment::kIo), 0, 1)[0], ((0.0f + block0) + block1) * 0.25f);
+}
+
+TEST(EmuOps, QuantizeRoundsHalfToEvenAndSaturatesAt127) {
+  Machine m({}, 64, 64, 0);
+  put<float>(m.segment(Segment::kScratch), 0, {0.5f, 1.5f, -2.5f, 1000.0f, -1000.0f, 0.49f});
+  auto op = make(OpCode::kQuantize, 1, 6);
+  op.operands[0] = opnd(Segment::kScratch, DType::kF32, 0);
+  op.operands[3] = opnd(Segment::kIo, DType::kI8, 0);
+  op.params[0] = fbits(1.0f);
+  ASSERT_TRUE(run(m, {op}));
+  EXPECT_EQ(get<std::int8_t>(m.segment(Segment::kIo), 0, 6), (std::vector<std::int8_t>{0, 2, -2, 127, -127, 0}));
+}
+
+TEST(EmuOps, ShortConvCarriesStateAcrossRunsAndResetsAtPositionZero) {
+  // D = 1, L = 3, taps {1, 10, 100}: out = C * (bx[t-2] + 10 bx[t-1] + 100 bx[t]).
+  std::vector<std::byte> w(64);
+  put<float>(w, 0, {1.0f, 10.0f, 100.0f});
+  Machine m(w, 64, 256, 64);
+  auto op = make(OpCode::kShortConv, 2, 1, 3);
+  op.flags = abi::kRowsFromParam;
+  op.operands[0] = opnd(Segment::kScratch, DType::kF32, 0);
+  op.operands[1] = opnd(Segment::kWeights, DType::kF32, 0);
+  op.operands[2] = opnd(Segment::kState, DType::kF32, 0);
+  op.operands[3] = opnd(Segment::kIo, DType::kF32, 0);
+  auto sc = m.segment(Segment::kScratch);
+  put<float>(sc, 0, {1, 1, 2, 1, 2, 3});  // rows (B, C, x): bx = 2, 3
+  ASSERT_TRUE(run(m, {op}, 0, 2));
+  EXPECT_EQ(get<float>(m.segment(Segment::kIo), 0, 2), (std::vector<float>{200.0f, 2.0f * (20.0f + 300.0f)}));
+  put<float>(sc, 0, {1, 1, 1});  // one more row at position 2: bx = 1
+  ASSERT_TRUE(run(m, {op}, 2, 1));
+  EXPECT_EQ(get<float>(m.segment(Segment::kIo), 0, 1)[0], 2.0f + 30.0f + 100.0f);
+  ASSERT_TRUE(run(m, {op}, 0, 1));  // position 0: state forgotten
+  EXPECT_EQ(get<float>(m.segment(Segment::kIo), 0, 1)[0], 100.0f);
+}
+
+TEST(EmuOps, KvAppendBeyondCapacityFailsTheRun) {
+  Machine m({}, 64, 256, 2 * 4 * 4 * 4);
+  auto op = make(OpCode::kKvAppend, 1, 1, 4, 4);
+  op.flags = abi::kRowsFromParam;
+  op.operands[0] = opnd(Segment::kScratch, DType::kF32, 0);
+  op.operands[1] = opnd(Segment::kScratch, DType::kF32, 16);
+  op.operands[2] = opnd(Segment::kState, DType::kF32, 0);
+  EXPECT_TRUE(run(m, {op}, 3, 1));
+  auto r = run(m, {op}, 4, 1);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("capacity"), std::string::npos);
+}
+
+TEST(EmuOps, CopyRowTakesTheLastValidRow) {
+  Machine m({}, 64, 64, 0);
+  put<float>(m.segment(Segment::kScratch), 0, {1, 2, 3, 4});
+  auto op = make(OpCode::kCopyRow, 4, 4);
+  op.flags = abi::kRowsFromParam;
+  op.params[0] = -1;
+  op.operands[0] = opnd(Segment::kScratch, DType::kF32, 0);
+  op.operands[3] = opnd(Segment::kIo, DType::kF32, 0);
+  ASSERT_TRUE(run(m, {op}, 0, 3));
+  EXPECT_EQ(get<float>(m.segment(Segment::kIo), 0, 1)[0], 3.0f);
+}
+
+TEST(EmuOps, ArgmaxTakesLowestIndexOnTiesAndSkipsNaN) {
+  Machine m({}, 64, 64, 0);
+  put<float>(m.segment(Segment::kScratch), 0, {std::nanf(""), 5.0f, 2.0f, 5.0f});
+  auto op = make(OpCode::kArgmax, 1, 4);
+  op.operands[0] = opnd(Segment::kScratch, DType::kF32, 0);
+  op.operands[3] = opnd(Segment::kIo, DType::kI32, 0);
+  ASSERT_TRUE(run(m, {op}));
+  EXPECT_EQ(get<std::int32_t>(m.segment(Segment::kIo), 0, 1)[0], 1);
+}
+
+TEST(EmuOps, EmbedRefusesATokenOutsideTheVocabulary) {
+  std::vector<std::byte> w(64);
+  Machine m(w, 64, 64, 0);
+  put<std::int32_t>(m.segment(Segment::kIo), 0, {2});
+  auto op = make(OpCode::kEmbed, 1, 4, 2);
+  op.operands[0] = opnd(Segment::kIo, DType::kI32, 0);
+  op.operands[1] = opnd(Segment::kWeights, DType::kF32, 0);
+  op.operands[3] = opnd(Segment::kScratch, DType::kF32, 0);
+  auto r = run(m, {op});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("outside the vocabulary"), std::string::npos);
+}
+
+TEST(EmuOps, OperandOutsideItsSegmentIsRefusedNotRead) {
+  Machine m({}, 64, 64, 0);
+  auto op = make(OpCode::kAdd, 4, 8);  // 128 bytes > 64-byte scratch
+  op.operands[0] = opnd(Segment::kScratch, DType::kF32, 0);
+  op.operands[1] = opnd(Segment::kScratch, DType::kF32, 0);
+  op.operands[3] = opnd(Segment::kScratch, DType::kF32, 0);
+  auto r = run(m, {op});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kBadFormat);
+  auto write_weights = make(OpCode::kAdd, 1, 1);
+  write_weights.operands[0] = opnd(Segment::kScratch, DType::kF32, 0);
+  write_weights.operands[1] = opnd(Segment::kScratch, DType::kF32, 0);
+  write_weights.operands[3] = opnd(Segment::kWeights, DType::kF32, 0);
+  std::vector<std::byte> w(64);
+  Machine m2(w, 64, 64, 0);
+  EXPECT_FALSE(run(m2, {write_weights}));
+}
+
+TEST(EmuOps, ProgramWithBadCrcOrSizeIsRefused) {
+  auto bytes = serialize_program(std::vector<abi::OpDesc>{make(OpCode::kNop, 0, 0)}, 0);
+  ASSERT_TRUE(parse_program(bytes));
+  auto corrupt = bytes;
+  corrupt.back() ^= std::byte{1};
+  EXPECT_FALSE(parse_program(corrupt));
+  EXPECT_FALSE(parse_program(std::span(bytes).first(bytes.size() - 1)));
+  EXPECT_FALSE(parse_program(std::span(bytes).first(10)));
+}
+
+}  // namespace
+}  // namespace npu::compiler::emu

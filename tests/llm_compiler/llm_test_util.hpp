@@ -1,0 +1,122 @@
+// Shared helpers of the LLM compiler tests: tiny model shapes, compile with a policy, temp paths.
+#pragma once
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "npu/compiler/llm_compiler.hpp"
+#include "npu/compiler/llm_source.hpp"
+#include "npu/compiler/model_config.hpp"
+#include "npu/compiler/synthetic_tokenizer.hpp"
+#include "npu/compiler/synthetic_weights.hpp"
+
+namespace npu::compiler::llm::testing {
+
+// A tiny LFM2: hidden 64, 4 heads of 16, layers per `pattern` ('c' conv, 'a' attention).
+inline ModelConfig tiny_lfm2(const std::string& pattern = "ccac", std::uint32_t kv = 2, bool tied = true) {
+  ModelConfig c;
+  c.arch = Architecture::kLfm2;
+  c.hidden_size = 64;
+  c.n_heads = 4;
+  c.head_dim = 16;
+  c.ffn_size = 96;
+  c.vocab_size = 300;
+  c.context_length = 4096;
+  c.conv_l_cache = 3;
+  c.n_layers = static_cast<std::uint32_t>(pattern.size());
+  for (char ch : pattern) {
+    c.layer_kinds.push_back(ch == 'a' ? LayerKind::kAttention : LayerKind::kConv);
+    c.kv_heads.push_back(ch == 'a' ? kv : 0);
+  }
+  c.rope_theta = 1e6;
+  c.norm_eps = 1e-5f;
+  c.tied_embeddings = tied;
+  c.qk_norm = true;
+  c.rope_neox = true;
+  c.bos_token_id = 1;
+  c.eos_token_id = 7;
+  c.pad_token_id = 0;
+  return c;
+}
+
+// Qwen2 (q/k/v biases, NeoX RoPE) or Llama (GGUF's interleaved RoPE pairs), all attention.
+inline ModelConfig tiny_attention_model(Architecture arch, std::uint32_t layers = 2, std::uint32_t kv = 2) {
+  ModelConfig c = tiny_lfm2(std::string(layers, 'a'), kv, arch != Architecture::kQwen2);
+  c.arch = arch;
+  c.conv_l_cache = 0;
+  c.qk_norm = false;
+  c.qkv_bias = arch == Architecture::kQwen2;
+  c.rope_neox = arch == Architecture::kQwen2;
+  c.norm_eps = 1e-6f;
+  return c;
+}
+
+// Synthetic weights with peaked (not flat) logits, as trained models have: the embedding is scaled
+// by `gain` so the residual stream carries the current token strongly, and an untied head is the
+// embedding's copy. Random-weight models otherwise have near-Gaussian logits whose top-2 gap is a
+// small fraction of their spread, so any quantization noise flips top-1 and the check means little.
+class PeakedWeights final : public WeightSource {
+ public:
+  PeakedWeights(std::unique_ptr<WeightSource> inner, float gain) : inner_(std::move(inner)), gain_(gain) {}
+  std::string describe() const override { return "peaked " + inner_->describe(); }
+  std::vector<std::string> tensor_names() const override { return inner_->tensor_names(); }
+  Expected<TensorShape> shape(std::string_view name) const override { return inner_->shape(name); }
+  Expected<std::vector<float>> load(std::string_view name) const override {
+    if (name != "token_embd.weight" && name != "output.weight") return inner_->load(name);
+    NPU_TRY_ASSIGN(std::vector<float> v, inner_->load("token_embd.weight"));
+    for (float& x : v) x *= gain_;
+    return v;
+  }
+
+ private:
+  std::unique_ptr<WeightSource> inner_;
+  float gain_;
+};
+
+struct TinyModel {
+  std::unique_ptr<WeightSource> weights;
+  LlmSource source;
+};
+
+inline TinyModel make_tiny(const ModelConfig& c, std::uint64_t seed = 1, float peak_gain = 0.0f) {
+  TinyModel m;
+  auto w = SyntheticWeightSource::create(c, seed);
+  EXPECT_TRUE(w.has_value()) << (w ? "" : w.error().what());
+  m.weights = std::move(*w);
+  if (peak_gain > 0.0f) m.weights = std::make_unique<PeakedWeights>(std::move(m.weights), peak_gain);
+  auto g = make_synthetic_tokenizer(c.vocab_size);
+  EXPECT_TRUE(g.has_value());
+  auto tok = tokenizer_from_export(*g, c);
+  EXPECT_TRUE(tok.has_value());
+  m.source = LlmSource{c, m.weights.get(), std::move(*tok), "tiny", true};
+  return m;
+}
+
+inline LlmCompileOptions tiny_options(const std::string& policy, std::uint32_t chunk = 8, std::uint32_t context = 256) {
+  LlmCompileOptions o;
+  auto p = builtin_policy(policy);
+  EXPECT_TRUE(p.has_value());
+  o.policy = *p;
+  o.prefill_chunk = chunk;
+  o.context_length = context;
+  o.calibration_tokens = 96;
+  o.device = DeviceMemory{"test", 16u << 20, 1ull << 30};
+  return o;
+}
+
+inline CompiledLlm compile_tiny(const TinyModel& m, const LlmCompileOptions& o) {
+  auto r = compile_llm(m.source, o);
+  if (!r) ADD_FAILURE() << r.error().what();
+  return r ? std::move(*r) : CompiledLlm{};
+}
+
+inline std::filesystem::path temp_path(const std::string& name) {
+  return std::filesystem::temp_directory_path() / ("npu_llmc_" + std::to_string(::getpid()) + "_" + name);
+}
+
+}  // namespace npu::compiler::llm::testing
