@@ -70,6 +70,14 @@ write_basic_package_version_file(${CMAKE_BINARY_DIR}/packaging/npustackConfigVer
 install(FILES ${CMAKE_BINARY_DIR}/packaging/npustackConfig.cmake
               ${CMAKE_BINARY_DIR}/packaging/npustackConfigVersion.cmake
         DESTINATION ${NPU_CMAKE_INSTALL_DIR} COMPONENT dev)
+# The static libraries for npustack.pc, in a link group (their order then does not matter).
+set(NPU_PC_LIBS "")
+foreach(lib ${NPU_EXPORTED_LIBS})
+  get_target_property(type ${lib} TYPE)
+  if(NOT type STREQUAL "INTERFACE_LIBRARY")
+    string(APPEND NPU_PC_LIBS " -l${lib}")
+  endif()
+endforeach()
 configure_file(${CMAKE_CURRENT_LIST_DIR}/npustack.pc.in ${CMAKE_BINARY_DIR}/packaging/npustack.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/packaging/npustack.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT dev)
 
