@@ -154,27 +154,27 @@ Expected<std::vector<TokenId>> Tokenizer::encode(std::string_view text, EncodeOp
   if (options.add_special && add_bos_) out.push_back(bos_);
   std::size_t plain_start = 0;
   if (options.parse_special && !specials_.empty()) {
-    for (std::size_t pos = 0; pos < text.size();) {
-      TokenId found = -1;
-      if (special_first_[static_cast<std::uint8_t>(text[pos])]) for (TokenId id : specials_) {
-        if (text.substr(pos).starts_with(tokens_[static_cast<std::size_t>(id)])) {
-          found = id;
-          break;
-        }
-      }
-      if (found < 0) {
-        ++pos;
-        continue;
-      }
+    for (std::size_t pos = 0; pos < text.size(); ++pos) {
+      const TokenId found = special_at(text, pos);
+      if (found < 0) continue;
       NPU_TRY(encode_text(text.substr(plain_start, pos - plain_start), out));
       out.push_back(found);
-      pos += tokens_[static_cast<std::size_t>(found)].size();
-      plain_start = pos;
+      pos += tokens_[static_cast<std::size_t>(found)].size() - 1;
+      plain_start = pos + 1;
     }
   }
   NPU_TRY(encode_text(text.substr(plain_start), out));
   if (options.add_special && add_eos_) out.push_back(eos_);
   return out;
+}
+
+TokenId Tokenizer::special_at(std::string_view text, std::size_t pos) const {
+  if (!special_first_[static_cast<std::uint8_t>(text[pos])]) return -1;
+  const std::string_view rest = text.substr(pos);
+  for (TokenId id : specials_) {  // longest first
+    if (rest.starts_with(tokens_[static_cast<std::size_t>(id)])) return id;
+  }
+  return -1;
 }
 
 Expected<void> Tokenizer::encode_text(std::string_view text, std::vector<TokenId>& out) const {

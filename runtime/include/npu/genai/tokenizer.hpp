@@ -79,6 +79,8 @@ class Tokenizer {
   [[nodiscard]] static std::optional<TokenId> optional_id(TokenId id) noexcept {
     return id >= 0 ? std::optional<TokenId>(id) : std::nullopt;
   }
+  // The longest special token starting at text[pos], or -1.
+  [[nodiscard]] TokenId special_at(std::string_view text, std::size_t pos) const;
   [[nodiscard]] Expected<void> encode_text(std::string_view text, std::vector<TokenId>& out) const;
   void encode_piece(std::string_view piece, std::vector<TokenId>& out) const;
   [[nodiscard]] Expected<void> load_merges(const std::vector<std::string>& merges);
