@@ -79,7 +79,7 @@ TEST(DmaRings, BadDescriptorsGetErrorStatusesAndRingKeepsGoing) {
       {iova, 0, 4096, 0, 0, 1, 0},                 // fine
       {iova, (8ull << 30) - 100, 4096, 0, 0, 2, 0},  // past the end of DDR
       {0x10, 0, 64, 0, 0, 3, 0},                   // host address not mapped
-      {iova + 4000, 0, 200, 0, 0, 4, 0},           // runs past the end of the mapping
+      {iova + buf->size() - 96, 0, 200, 0, 0, 4, 0},  // runs past the end of the mapping (any page size)
       {iova, 0, 0, 0, 0, 5, 0},                    // zero length
       {iova, 0, 64, 0, 0, 6, 7},                   // reserved set
       {iova, 64, 64, 0, 0, 7, 0},                  // fine
