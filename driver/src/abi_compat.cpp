@@ -28,10 +28,10 @@ Expected<void> check_abi_compatible(std::uint32_t peer_abi, std::string_view pee
                 fmt::format("{} speaks {}, which does not match this driver's ABI {}.x: {}", peer,
                             abi_version_text(peer_abi), abi::kAbiMajor, fix));
   }
-  // Every feature in the table is one the driver relies on; a peer older than a feature's minor
-  // cannot serve this driver.
+  // Every required feature in the table is one the driver relies on; a peer older than such a
+  // feature's minor cannot serve this driver. Optional ones are checked where they are used.
   for (const auto& f : abi::kFeatures) {
-    if (abi::abi_minor(peer_abi) < f.min_minor) {
+    if (f.required && abi::abi_minor(peer_abi) < f.min_minor) {
       return fail(ErrorCode::kVersionMismatch,
                   fmt::format("{} speaks {}, which lacks feature '{}' (needs ABI {}.{} or newer): "
                               "install newer npustack firmware",

@@ -48,6 +48,11 @@ class DeviceDriver final : public Driver {
   Expected<void> unload_context(const ContextHandle& context) override;
   Expected<RunResult> run(const ContextHandle& context, const RunParams& params) override;
 
+  Expected<void> write_weights(std::uint64_t device_address, std::span<const std::byte> data) override;
+  Expected<void> model_weight_upload(std::uint64_t device_address, std::uint64_t bytes) override;
+  Expected<void> start_profile() override;
+  Expected<ProfileData> read_profile(bool stop) override;
+
   Expected<DeviceStats> stats() override;
   Expected<std::uint64_t> device_cycles() override;
   Expected<void> reset() override;
@@ -67,6 +72,9 @@ class DeviceDriver final : public Driver {
   [[nodiscard]] Expected<void> check_generation(std::uint64_t generation, const char* what) const;
   // Unlocked bodies (caller holds state_ shared).
   [[nodiscard]] Expected<ContextHandle> load_context_locked(const ContextSpec& spec);
+  // kUnsupported naming the feature when the running firmware lacks it.
+  [[nodiscard]] Expected<void> require_feature(const char* feature, const char* what) const;
+  [[nodiscard]] Expected<abi::ProfileResponse> profile_call(const abi::ProfileRequest& request);
 
   Parts parts_;  // device first: destroyed last
   FirmwareImage image_;

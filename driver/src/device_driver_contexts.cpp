@@ -117,7 +117,7 @@ Expected<RunResult> DeviceDriver::run(const ContextHandle& context, const RunPar
     NPU_TRY_ASSIGN(auto r, parts_.mailbox->call<abi::RunResponse>(abi::MboxOpcode::kRun, req,
                                                                   options_.run_timeout));
     result = RunResult{r.start_cycle, r.end_cycle, r.compute_cycles, r.dma_cycles, r.ddr_bytes,
-                       r.ops_executed};
+                       r.ops_executed, static_cast<double>(r.energy_nj) * 1e-9};
     return {};
   });
   if (!done) return fail(done.error());
@@ -138,6 +138,8 @@ Expected<DeviceStats> DeviceDriver::stats() {
     s.ddr_bytes = r.ddr_bytes;
     s.mailbox_requests = r.mailbox_requests;
     s.contexts_loaded = r.contexts_loaded;
+    s.energy_j = static_cast<double>(r.energy_nj) * 1e-9;
+    s.dynamic_energy_j = static_cast<double>(r.dynamic_energy_nj) * 1e-9;
     return {};
   });
   if (!done) return fail(done.error());

@@ -50,13 +50,13 @@ std::uint64_t DmaChannel::bytes() const {
 }
 
 Expected<std::uint32_t> DmaChannel::queue(std::size_t staging_offset, std::uint64_t device_address,
-                                          std::size_t len) {
+                                          std::size_t len, std::uint16_t flags) {
   std::uint32_t last = 0;
   for (std::size_t done = 0; done < len;) {
     const auto n = static_cast<std::uint32_t>(
         std::min<std::size_t>(len - done, config_.max_descriptor_bytes));
     NPU_TRY_ASSIGN(last, ring_->push(staging_->device_address() + staging_offset + done,
-                                     device_address + done, n, config_.timeout));
+                                     device_address + done, n, config_.timeout, flags));
     done += n;
   }
   ring_->kick();
@@ -71,7 +71,22 @@ Error DmaChannel::settle(Error error) {
   return error;
 }
 
-Expected<void> DmaChannel::write(std::uint64_t device_address, std::span<const std::byte> data) {
+Expected<void> DmaChannel::write_no_data(std::uint64_t device_address, std::uint64_t bytes, std::uint16_t flags) {
+  std::lock_guard lock(mutex_);
+  if (ring_->direction() != DmaDirection::kHostToDevice) {
+    return fail(ErrorCode::kInternal, "write_no_data() on a device-to-host DMA channel");
+  }
+  for (std::uint64_t off = 0; off < bytes; off += half_) {
+    const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(half_, bytes - off));
+    auto last = queue(0, device_address + off, len, static_cast<std::uint16_t>(flags | abi::kDmaNoData));
+    if (!last) return fail(settle(last.error()));
+  }
+  if (auto r = ring_->drain(config_.timeout); !r) return fail(settle(r.error()));
+  return {};
+}
+
+Expected<void> DmaChannel::write(std::uint64_t device_address, std::span<const std::byte> data,
+                                 std::uint16_t flags) {
   std::lock_guard lock(mutex_);
   if (ring_->direction() != DmaDirection::kHostToDevice) {
     return fail(ErrorCode::kInternal, "write() on a device-to-host DMA channel");
@@ -86,7 +101,7 @@ Expected<void> DmaChannel::write(std::uint64_t device_address, std::span<const s
       if (auto r = ring_->wait_done(last_of_half[h], config_.timeout); !r) return fail(settle(r.error()));
     }
     std::memcpy(staging_->data() + h * half_, data.data() + off, len);
-    auto last = queue(h * half_, device_address + off, len);
+    auto last = queue(h * half_, device_address + off, len, flags);
     if (!last) return fail(settle(last.error()));
     last_of_half[h] = *last;
     used[h] = true;

@@ -59,7 +59,8 @@ void DmaRing::program() {
 }
 
 Expected<std::uint32_t> DmaRing::push(std::uint64_t host_addr, std::uint64_t device_addr,
-                                      std::uint32_t length, std::chrono::milliseconds timeout) {
+                                      std::uint32_t length, std::chrono::milliseconds timeout,
+                                      std::uint16_t extra_flags) {
   if (length == 0 || length > abi::kMaxDmaLength) {
     return fail(ErrorCode::kInternal, fmt::format("DMA descriptor length {} out of range", length));
   }
@@ -78,7 +79,7 @@ Expected<std::uint32_t> DmaRing::push(std::uint64_t host_addr, std::uint64_t dev
   d.host_addr = host_addr;
   d.device_addr = device_addr;
   d.length = length;
-  d.flags = abi::kDmaIrqOnDone;
+  d.flags = static_cast<std::uint16_t>(abi::kDmaIrqOnDone | extra_flags);
   d.status = static_cast<std::uint16_t>(abi::DmaStatus::kPending);
   d.cookie = tail_;
   std::memcpy(slot(tail_), &d, sizeof d);

@@ -25,6 +25,7 @@ std::string_view to_string(abi::MboxOpcode opcode) noexcept {
     case abi::MboxOpcode::kReset: return "RESET";
     case abi::MboxOpcode::kQueryStats: return "QUERY_STATS";
     case abi::MboxOpcode::kUnloadContext: return "UNLOAD_CONTEXT";
+    case abi::MboxOpcode::kProfile: return "PROFILE";
   }
   return "UNKNOWN_OPCODE";
 }

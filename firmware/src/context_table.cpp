@@ -1,6 +1,7 @@
 #include "context_table.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fmt/format.h>
 
 #include "npu/common/log.hpp"
@@ -32,7 +33,8 @@ std::uint32_t ContextTable::loaded() const noexcept {
 
 void ContextTable::switch_to(std::uint32_t id) {
   const LoadedContext& c = *slots_[id];
-  platform_.charge_context_load(c.program_bytes + c.sram_bytes, fmt::format("context {}", id));
+  const Cost cost = platform_.charge_context_load(c.program_bytes + c.sram_bytes, fmt::format("context {}", id));
+  profile_.add(abi::ProfileKind::kContextSwitch, cost, id);
   ++stats_.context_switches;
   active_ = id;
 }
@@ -110,10 +112,12 @@ RunOutcome ContextTable::run(const abi::RunRequest& req, abi::RunResponse& resp)
     out.status = abi::MboxStatus::kBadArgs;
     return out;
   }
+  // The run starts when the device takes it: a context switch it needs is part of it.
+  resp.start_cycle = platform_.now();
+  const double energy_before = platform_.energy_j();
   if (active_ != req.context_id) switch_to(req.context_id);
   const LoadedContext& c = *slots_[req.context_id];
   ++stats_.runs;
-  resp.start_cycle = platform_.now();
   OpRequest op_req;
   op_req.weights_in_sram = c.weights_in_sram;
   op_req.timing_only = (req.flags & abi::kRunTimingOnly) != 0;
@@ -128,6 +132,7 @@ RunOutcome ContextTable::run(const abi::RunRequest& req, abi::RunResponse& resp)
       out.aborted = true;
       return out;
     }
+    profile_.add(abi::ProfileKind::kOp, r.cost, req.context_id, op.opcode, op_req.index, abi::op_layer(op));
     resp.compute_cycles += r.cost.compute_cycles;
     resp.dma_cycles += r.cost.memory_cycles;
     resp.ddr_bytes += r.cost.ddr_bytes;
@@ -141,6 +146,8 @@ RunOutcome ContextTable::run(const abi::RunRequest& req, abi::RunResponse& resp)
     ++resp.ops_executed;
   }
   resp.end_cycle = platform_.now();
+  const double nj = (platform_.energy_j() - energy_before) * 1e9;
+  resp.energy_nj = nj > 0 ? static_cast<std::uint64_t>(std::llround(nj)) : 0;
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include "npu/firmware/firmware.hpp"
 #include "npu/firmware/program.hpp"
+#include "profile_buffer.hpp"
 #include "npu_abi/regs.hpp"
 
 namespace npu::fw {
@@ -30,7 +31,8 @@ struct RunOutcome {
 
 class ContextTable {
  public:
-  ContextTable(Platform& platform, FirmwareStats& stats) : platform_(platform), stats_(stats) {}
+  ContextTable(Platform& platform, FirmwareStats& stats, ProfileBuffer& profile)
+      : platform_(platform), stats_(stats), profile_(profile) {}
 
   void configure(std::uint32_t max_contexts);
   void clear();
@@ -47,6 +49,7 @@ class ContextTable {
 
   Platform& platform_;
   FirmwareStats& stats_;
+  ProfileBuffer& profile_;
   std::vector<std::optional<LoadedContext>> slots_;
   std::optional<std::uint32_t> active_;  // context whose configuration is loaded in the clusters
 };

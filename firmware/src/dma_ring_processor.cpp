@@ -37,8 +37,17 @@ abi::FaultCode DmaRingProcessor::process(DmaDirection dir) {
       return abi::FaultCode::kDmaFault;
     }
     abi::DmaStatus status = abi::DmaStatus::kTransferError;  // malformed descriptor
-    if (d.length > 0 && d.length <= abi::kMaxDmaLength && d.reserved == 0)
-      status = platform_.dma_transfer(dir, d);
+    // Placement and no-data transfers are host-to-device only.
+    const std::uint16_t allowed = h2d ? abi::kDmaKnownFlags : std::uint16_t{abi::kDmaIrqOnDone};
+    if (d.length > 0 && d.length <= abi::kMaxDmaLength && d.reserved == 0 && (d.flags & ~allowed) == 0) {
+      const DmaOutcome out = platform_.dma_transfer(dir, d);
+      status = out.status;
+      if (status == abi::DmaStatus::kDone) {
+        Cost c = out.cost;
+        c.ddr_bytes = d.length;  // the record's bytes are the bytes moved
+        profile_.add(h2d ? abi::ProfileKind::kDmaH2D : abi::ProfileKind::kDmaD2H, c);
+      }
+    }
     if (!platform_.core_running()) break;
     if (status == abi::DmaStatus::kDone) (h2d ? stats_.h2d_bytes : stats_.d2h_bytes) += d.length;
     const auto status_bits = static_cast<std::uint16_t>(status);

@@ -5,13 +5,15 @@
 #pragma once
 
 #include "npu/firmware/firmware.hpp"
+#include "profile_buffer.hpp"
 #include "npu_abi/regs.hpp"
 
 namespace npu::fw {
 
 class DmaRingProcessor {
  public:
-  DmaRingProcessor(Platform& platform, FirmwareStats& stats) : platform_(platform), stats_(stats) {}
+  DmaRingProcessor(Platform& platform, FirmwareStats& stats, ProfileBuffer& profile)
+      : platform_(platform), stats_(stats), profile_(profile) {}
 
   // Processes every pending descriptor. Returns kDmaFault when the ring itself is unusable (size
   // not a power of two in range, descriptor array unmapped, TAIL more than size ahead of HEAD).
@@ -20,6 +22,7 @@ class DmaRingProcessor {
  private:
   Platform& platform_;
   FirmwareStats& stats_;
+  ProfileBuffer& profile_;
 };
 
 }  // namespace npu::fw

@@ -16,9 +16,10 @@ namespace npu::fw {
 
 Firmware::Firmware(Platform& platform)
     : platform_(platform),
-      contexts_(std::make_unique<ContextTable>(platform, stats_)),
-      mailbox_(std::make_unique<MailboxProcessor>(platform, *contexts_, stats_)),
-      rings_(std::make_unique<DmaRingProcessor>(platform, stats_)) {}
+      profile_(std::make_unique<ProfileBuffer>()),
+      contexts_(std::make_unique<ContextTable>(platform, stats_, *profile_)),
+      mailbox_(std::make_unique<MailboxProcessor>(platform, *contexts_, stats_, *profile_)),
+      rings_(std::make_unique<DmaRingProcessor>(platform, stats_, *profile_)) {}
 
 Firmware::~Firmware() = default;
 
@@ -52,6 +53,8 @@ abi::BootError Firmware::check_and_start() {
   state->build_id.assign(h.build_id, strnlen(h.build_id, sizeof(h.build_id)));
   contexts_->configure(state->manifest.max_contexts);
   stats_ = {};
+  profile_->stop();
+  profile_->clear();
   boot_ = std::move(state);
   platform_.write_reg(abi::reg::kFwVersion, h.fw_version);
   return BootError::kNone;
@@ -89,6 +92,8 @@ void Firmware::reset() {
   boot_.reset();
   contexts_->clear();
   stats_ = {};
+  profile_->stop();
+  profile_->clear();
 }
 
 void Firmware::fault(abi::FaultCode code) {

@@ -1,6 +1,7 @@
 #include "mailbox_processor.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "npu/common/log.hpp"
@@ -35,12 +36,13 @@ const char* feature_of(abi::MboxOpcode op) {
     case abi::MboxOpcode::kLoadContext: return "mailbox.load_context";
     case abi::MboxOpcode::kRun: return "mailbox.run";
     case abi::MboxOpcode::kQueryStats: return "mailbox.query_stats";
+    case abi::MboxOpcode::kProfile: return "mailbox.profile";
     case abi::MboxOpcode::kReset: case abi::MboxOpcode::kUnloadContext: return nullptr;
   }
   return nullptr;
 }
 
-bool known_opcode(std::uint16_t op) { return op >= 1 && op <= 6; }
+bool known_opcode(std::uint16_t op) { return op >= 1 && op <= 7; }
 
 // Bytes of request payload each opcode needs (more is accepted and ignored, for extension).
 std::uint32_t request_size(abi::MboxOpcode op) {
@@ -48,6 +50,7 @@ std::uint32_t request_size(abi::MboxOpcode op) {
     case abi::MboxOpcode::kLoadContext: return sizeof(abi::LoadContextRequest);
     case abi::MboxOpcode::kRun: return sizeof(abi::RunRequest);
     case abi::MboxOpcode::kUnloadContext: return sizeof(abi::UnloadContextRequest);
+    case abi::MboxOpcode::kProfile: return sizeof(abi::ProfileRequest);
     default: return 0;
   }
 }
@@ -84,6 +87,35 @@ abi::MboxStatus MailboxProcessor::query_stats(abi::MboxMessage& resp) {
   r.ddr_bytes = stats_.ddr_bytes;
   r.mailbox_requests = stats_.mailbox_requests;
   r.contexts_loaded = contexts_.loaded();
+  r.energy_nj = static_cast<std::uint64_t>(std::llround(std::max(0.0, platform_.energy_j()) * 1e9));
+  r.dynamic_energy_nj = static_cast<std::uint64_t>(std::llround(std::max(0.0, platform_.dynamic_energy_j()) * 1e9));
+  put(resp, r);
+  return abi::MboxStatus::kOk;
+}
+
+abi::MboxStatus MailboxProcessor::profile(const abi::ProfileRequest& req, abi::MboxMessage& resp) {
+  if (req.reserved != 0) return abi::MboxStatus::kBadArgs;
+  abi::ProfileResponse r{};
+  switch (static_cast<abi::ProfileAction>(req.action)) {
+    case abi::ProfileAction::kStart: profile_.start(); break;
+    case abi::ProfileAction::kStop: profile_.stop(); break;
+    case abi::ProfileAction::kRead: {
+      const auto records = profile_.records();
+      if (req.first_record > records.size()) return abi::MboxStatus::kBadArgs;
+      const std::size_t room = req.host_bytes / sizeof(abi::ProfileRecord);
+      const std::size_t n = std::min<std::size_t>(room, records.size() - req.first_record);
+      if (n > 0 && !platform_.write_host(req.host_addr, std::as_bytes(records.subspan(req.first_record, n))))
+        return abi::MboxStatus::kDmaError;
+      r.records_copied = static_cast<std::uint32_t>(n);
+      break;
+    }
+    default: return abi::MboxStatus::kBadArgs;
+  }
+  r.records_total = profile_.size();
+  r.record_size = sizeof(abi::ProfileRecord);
+  r.dropped = profile_.dropped();
+  r.recording = profile_.recording() ? 1 : 0;
+  r.capacity = ProfileBuffer::kCapacity;
   put(resp, r);
   return abi::MboxStatus::kOk;
 }
@@ -91,7 +123,8 @@ abi::MboxStatus MailboxProcessor::query_stats(abi::MboxMessage& resp) {
 abi::FaultCode MailboxProcessor::serve(const BootState& boot) {
   const abi::MboxMessage req = platform_.read_mailbox_request();
   ++stats_.mailbox_requests;
-  platform_.charge_control(ControlTask::kMailbox);
+  const Cost control = platform_.charge_control(ControlTask::kMailbox);
+  profile_.add(abi::ProfileKind::kMailbox, control, 0xffffffffu, req.header.opcode);
   abi::MboxMessage resp{};
   resp.header.opcode = req.header.opcode;
   resp.header.seq = req.header.seq;
@@ -107,6 +140,7 @@ abi::FaultCode MailboxProcessor::serve(const BootState& boot) {
     switch (op) {
       case abi::MboxOpcode::kIdentify: status = identify(boot, resp); break;
       case abi::MboxOpcode::kQueryStats: status = query_stats(resp); break;
+      case abi::MboxOpcode::kProfile: status = profile(get<abi::ProfileRequest>(req), resp); break;
       case abi::MboxOpcode::kReset:
         contexts_.configure(boot.manifest.max_contexts);
         break;

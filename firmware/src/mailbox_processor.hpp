@@ -18,8 +18,8 @@ struct BootState {
 
 class MailboxProcessor {
  public:
-  MailboxProcessor(Platform& platform, ContextTable& contexts, FirmwareStats& stats)
-      : platform_(platform), contexts_(contexts), stats_(stats) {}
+  MailboxProcessor(Platform& platform, ContextTable& contexts, FirmwareStats& stats, ProfileBuffer& profile)
+      : platform_(platform), contexts_(contexts), stats_(stats), profile_(profile) {}
 
   // Serves one request. Returns a fault the firmware must raise (kNone normally).
   [[nodiscard]] abi::FaultCode serve(const BootState& boot);
@@ -27,10 +27,12 @@ class MailboxProcessor {
  private:
   abi::MboxStatus identify(const BootState& boot, abi::MboxMessage& resp);
   abi::MboxStatus query_stats(abi::MboxMessage& resp);
+  abi::MboxStatus profile(const abi::ProfileRequest& req, abi::MboxMessage& resp);
 
   Platform& platform_;
   ContextTable& contexts_;
   FirmwareStats& stats_;
+  ProfileBuffer& profile_;
 };
 
 }  // namespace npu::fw

@@ -233,7 +233,7 @@ Expected<void> copy_row(const abi::OpDesc& op, OpCheck& c) {
 }  // namespace
 
 Expected<void> validate_op(const abi::OpDesc& op, const SegmentTable& segs) {
-  if (op.reserved != 0) return bad("reserved must be 0");
+  // op.reserved is the layer tag (abi::op_layer_tag): any value is valid.
   OpCheck c(op, segs);
   const std::uint64_t rows = op.dims[0], width = op.dims[1];
   switch (static_cast<abi::OpCode>(op.opcode)) {

@@ -35,12 +35,13 @@ std::int64_t op_position(const fw::OpRequest& r) noexcept {
   return r.run_params.size() > abi::kParamPosition ? r.run_params[abi::kParamPosition] : 0;
 }
 
-WorkItem describe_op(const fw::OpRequest& r) {
+WorkItem describe_op(const fw::OpRequest& r, bool label) {
   const abi::OpDesc& op = *r.op;
   const std::uint64_t n = op_rows(r), d1 = op.dims[1], d2 = op.dims[2], d3 = op.dims[3];
   WorkItem w;
   w.kind = WorkKind::kCompute;
-  w.label = fmt::format("{} #{}", op_name(op.opcode), r.index);
+  if (label) w.label = fmt::format("{} #{}", op_name(op.opcode), r.index);
+  w.layer = abi::op_layer(op);
   w.weight_location = r.weights_in_sram ? MemLocation::kSram : MemLocation::kDdr;
   w.act_location = MemLocation::kDdr;  // ABI v1 segments live in device DDR
   switch (static_cast<abi::OpCode>(op.opcode)) {
@@ -53,8 +54,9 @@ WorkItem describe_op(const fw::OpRequest& r) {
       break;
     case abi::OpCode::kLinear: {
       const auto wt = static_cast<abi::DType>(op.operands[1].dtype);
-      w.precision = wt == abi::DType::kI4 ? Precision::kInt4
-                    : wt == abi::DType::kI8 ? Precision::kInt8
+      // Integer weights meet int8 activations: W4A8 runs at the rate of its wider operand (the
+      // int8 arrays), as the workload model charges it; the int4 rate needs 4-bit activations.
+      w.precision = (wt == abi::DType::kI4 || wt == abi::DType::kI8) ? Precision::kInt8
                     : wt == abi::DType::kF32 ? Precision::kFp32 : Precision::kFp16;
       w.macs = n * d1 * d2;
       w.weight_bytes = wt == abi::DType::kI4 ? d2 * d1 / 2 : d2 * d1 * elem_bytes(op.operands[1].dtype);

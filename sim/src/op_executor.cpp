@@ -8,7 +8,7 @@ namespace npu::sim {
 fw::OpOutcome SimDeviceImpl::execute_op(const fw::OpRequest& r) {
   if (r.op->opcode == static_cast<std::uint16_t>(abi::OpCode::kNop))
     return fw::OpOutcome{fw::OpStatus::kOk, fw::Cost{now(), now(), 0, 0, 0}};
-  fw::OpOutcome out{fw::OpStatus::kOk, charge(describe_op(r))};
+  fw::OpOutcome out{fw::OpStatus::kOk, charge(describe_op(r, tracing_))};
   if (memory_error_armed_) {
     memory_error_armed_ = false;
     out.status = fw::OpStatus::kMemoryError;

@@ -14,7 +14,8 @@ namespace npu::sim {
 [[nodiscard]] std::uint64_t op_rows(const fw::OpRequest& request) noexcept;
 [[nodiscard]] std::int64_t op_position(const fw::OpRequest& request) noexcept;
 
-[[nodiscard]] WorkItem describe_op(const fw::OpRequest& request);
+// `label`: name the item ("linear #12") for traces; skipped otherwise (it costs host time).
+[[nodiscard]] WorkItem describe_op(const fw::OpRequest& request, bool label = true);
 
 // Computes the op's values in `memory`: kOk, or kExecError (e.g. an embedding id out of range,
 // a KV position beyond the cache).

@@ -170,6 +170,7 @@ std::uint64_t SimDeviceImpl::ddr_resident_bytes() const {
 
 void SimDeviceImpl::enable_trace(bool on) {
   std::lock_guard exec(exec_mutex_);
+  tracing_ = on;
   timing_->enable_trace(on);
 }
 

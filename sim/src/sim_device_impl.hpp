@@ -55,12 +55,14 @@ class SimDeviceImpl final : public SimDevice, private fw::Platform {
   bool read_host(std::uint64_t iova, std::span<std::byte> out) override { return iova_.read(iova, out); }
   bool write_host(std::uint64_t iova, std::span<const std::byte> in) override { return iova_.write(iova, in); }
   bool read_device(std::uint64_t address, std::span<std::byte> out) override { return ddr_.read(address, out); }
-  abi::DmaStatus dma_transfer(fw::DmaDirection direction, const abi::DmaDescriptor& descriptor) override;
+  fw::DmaOutcome dma_transfer(fw::DmaDirection direction, const abi::DmaDescriptor& descriptor) override;
   fw::OpOutcome execute_op(const fw::OpRequest& request) override;
   fw::Cost charge_control(fw::ControlTask task) override;
   fw::Cost charge_context_load(std::uint64_t bytes, std::string_view label) override;
   fw::Cycles now() const override { return timing_->now(); }
   fw::Cycles busy_cycles() const override { return timing_->busy_cycles(); }
+  double energy_j() const override { return timing_->energy_j(); }
+  double dynamic_energy_j() const override { return timing_->totals().dynamic_energy_j; }
   bool core_running() const override { return !core_stopped_ && !hung_.load() && !removed_.load(); }
 
   // Control core (control_core.cpp).
@@ -70,6 +72,8 @@ class SimDeviceImpl final : public SimDevice, private fw::Platform {
   // Counts a trigger event and applies the faults that fire; true if the core stopped.
   bool fire(FaultTrigger trigger);
   fw::Cost charge(const WorkItem& item);
+  // Copies one descriptor's data (unless kDmaNoData); kDone or the status to report.
+  abi::DmaStatus copy_dma(bool h2d, const abi::DmaDescriptor& descriptor);
 
   void init_registers();  // caller holds mutex_
   void deliver_irq_locked(std::uint32_t bits);
@@ -102,6 +106,7 @@ class SimDeviceImpl final : public SimDevice, private fw::Platform {
   bool core_stopped_ = false;
   bool dma_error_armed_ = false;
   bool memory_error_armed_ = false;
+  bool tracing_ = false;  // label work items (for the timing model's trace)
   std::optional<abi::FaultCode> pending_fault_;
 
   std::thread core_;  // last: started after everything above exists

@@ -41,7 +41,7 @@ void SimDeviceImpl::write_mailbox_response(const abi::MboxMessage& message) {
 fw::Cost SimDeviceImpl::charge(const WorkItem& item) {
   const Charge c = timing_->charge(item, timing_->now());
   cycles_ = timing_->now();
-  return fw::Cost{c.start, c.end, c.compute_cycles, c.memory_cycles, c.ddr_bytes};
+  return fw::Cost{c.start, c.end, c.compute_cycles, c.memory_cycles, c.ddr_bytes, c.energy_j, c.memory_bound};
 }
 
 fw::Cost SimDeviceImpl::charge_control(fw::ControlTask task) {
@@ -60,21 +60,8 @@ fw::Cost SimDeviceImpl::charge_context_load(std::uint64_t bytes, std::string_vie
   return charge(item);
 }
 
-abi::DmaStatus SimDeviceImpl::dma_transfer(fw::DmaDirection direction, const abi::DmaDescriptor& d) {
-  if (fire(FaultTrigger::kDma)) return abi::DmaStatus::kTransferError;
-  const bool h2d = direction == fw::DmaDirection::kHostToDevice;
-  if (dma_error_armed_) {
-    dma_error_armed_ = false;
-    log().debug("sim: DMA descriptor cookie {} fails (injected dma_error)", d.cookie);
-    return abi::DmaStatus::kTransferError;
-  }
-  if (!ddr_.contains(d.device_addr, d.length)) return abi::DmaStatus::kBadDeviceAddress;
-  if (memory_error_armed_) {
-    memory_error_armed_ = false;
-    pending_fault_ = abi::FaultCode::kMemoryError;
-    core_stopped_ = true;
-    return abi::DmaStatus::kTransferError;
-  }
+abi::DmaStatus SimDeviceImpl::copy_dma(bool h2d, const abi::DmaDescriptor& d) {
+  if ((d.flags & abi::kDmaNoData) != 0) return abi::DmaStatus::kDone;
   std::byte* direct = ddr_.contiguous(d.device_addr, d.length);
   std::vector<std::byte> bounce;
   if (!direct) {
@@ -88,13 +75,46 @@ abi::DmaStatus SimDeviceImpl::dma_transfer(fw::DmaDirection direction, const abi
   } else if (!iova_.write(d.host_addr, buf)) {
     return abi::DmaStatus::kBadHostAddress;
   }
+  return abi::DmaStatus::kDone;
+}
+
+fw::DmaOutcome SimDeviceImpl::dma_transfer(fw::DmaDirection direction, const abi::DmaDescriptor& d) {
+  if (fire(FaultTrigger::kDma)) return {abi::DmaStatus::kTransferError, {}};
+  const bool h2d = direction == fw::DmaDirection::kHostToDevice;
+  if (dma_error_armed_) {
+    dma_error_armed_ = false;
+    log().debug("sim: DMA descriptor cookie {} fails (injected dma_error)", d.cookie);
+    return {abi::DmaStatus::kTransferError, {}};
+  }
+  if (!ddr_.contains(d.device_addr, d.length)) return {abi::DmaStatus::kBadDeviceAddress, {}};
+  if (memory_error_armed_) {
+    memory_error_armed_ = false;
+    pending_fault_ = abi::FaultCode::kMemoryError;
+    core_stopped_ = true;
+    return {abi::DmaStatus::kTransferError, {}};
+  }
+  if (const abi::DmaStatus s = copy_dma(h2d, d); s != abi::DmaStatus::kDone) return {s, {}};
   WorkItem item;
   item.kind = h2d ? WorkKind::kDmaH2D : WorkKind::kDmaD2H;
   item.label = h2d ? "h2d" : "d2h";
   item.bytes = d.length;
   item.descriptors = 1;
-  charge(item);
-  return abi::DmaStatus::kDone;
+  fw::Cost cost = charge(item);
+  if (h2d && (d.flags & abi::kDmaPlace) != 0) {
+    // The runtime on the control core writes the weights into their final layout (the profile's
+    // placement rate), after the transfer; the descriptor completes when they are placed.
+    WorkItem place;
+    place.kind = WorkKind::kControl;
+    place.label = "place weights";
+    place.bytes = d.length;
+    const fw::Cost p = charge(place);
+    cost.end = p.end;
+    cost.compute_cycles += p.compute_cycles;
+    cost.memory_cycles += p.memory_cycles;
+    cost.ddr_bytes += p.ddr_bytes;
+    cost.energy_j += p.energy_j;
+  }
+  return {abi::DmaStatus::kDone, cost};
 }
 
 }  // namespace npu::sim

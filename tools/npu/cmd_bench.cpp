@@ -7,6 +7,9 @@
 
 #include <fmt/format.h>
 
+#include "npu/common/file.hpp"
+#include "npu/driver/profile_data.hpp"
+
 #include "commands.hpp"
 #include "llm_common.hpp"
 #include "output.hpp"
@@ -57,12 +60,35 @@ double jain(const std::vector<double>& x) {
   return sq == 0 ? 0.0 : sum * sum / (static_cast<double>(x.size()) * sq);
 }
 
-Expected<nlohmann::json> bench(const Opts& o) {
-  if (!o.trace.empty()) {
-    return fail(ErrorCode::kUnsupported,
-                "--trace: the driver does not expose device traces yet, so `npu bench` cannot write one; "
-                "run without --trace");
+// Per-layer figures of one subnet's op records, per run of that subnet.
+nlohmann::json layer_report(std::span<const abi::ProfileRecord> records, std::uint32_t context, double runs,
+                            double clock_hz) {
+  nlohmann::json out = nlohmann::json::array();
+  runs = std::max(runs, 1.0);
+  for (const auto& l : driver::summarize_layers(records, context)) {
+    nlohmann::json e = {{"ops", static_cast<double>(l.ops) / runs},
+                        {"seconds", clock_hz > 0 ? static_cast<double>(l.cycles) / runs / clock_hz : 0.0},
+                        {"cycles", static_cast<double>(l.cycles) / runs},
+                        {"compute_cycles", static_cast<double>(l.compute_cycles) / runs},
+                        {"memory_cycles", static_cast<double>(l.memory_cycles) / runs},
+                        {"ddr_bytes", static_cast<double>(l.bytes) / runs},
+                        {"energy_j", l.energy_j / runs},
+                        {"bound", l.memory_bound() ? "memory" : "compute"}};
+    if (l.layer == abi::kProfileNoLayer) e["layer"] = nullptr;
+    else e["layer"] = l.layer;
+    out.push_back(std::move(e));
   }
+  return out;
+}
+
+// The context id named `name` ("prefill", "tbt"), or all contexts.
+std::uint32_t context_id(const std::vector<std::pair<std::uint32_t, std::string>>& names, const char* name) {
+  for (const auto& [id, n] : names)
+    if (n == name) return id;
+  return 0xffffffffu;
+}
+
+Expected<nlohmann::json> bench(const Opts& o) {
   NPU_TRY_ASSIGN(auto opened, open_llm(o.model, o.device));
   auto& first = *opened.llm;
   const auto& info = first.info();
@@ -82,6 +108,13 @@ Expected<nlohmann::json> bench(const Opts& o) {
     extra.push_back(std::move(s));
   }
   NPU_TRY_ASSIGN(auto before, opened.vdevice->stats(0));
+  // The device's profile gives the per-layer report (and the trace); firmware without profiling
+  // (ABI < 1.1) still benches, without them.
+  const bool profiling = static_cast<bool>(first.start_device_profile());
+  if (!profiling && !o.trace.empty()) {
+    return fail(ErrorCode::kUnsupported, "--trace: the device's firmware cannot record a profile (needs ABI 1.1); "
+                                         "run without --trace or update the firmware");
+  }
   std::vector<SessionRun> runs(sessions.size());
   {
     std::vector<std::jthread> threads;
@@ -93,6 +126,8 @@ Expected<nlohmann::json> bench(const Opts& o) {
   for (const auto& r : runs) {
     if (r.error) return fail(*r.error);
   }
+  driver::ProfileData profile;
+  if (profiling) NPU_TRY_ASSIGN(profile, first.read_device_profile());
   const auto& s = runs[0].stats;
   auto j = generation_figures(s, info);
   const double tokens = std::max<double>(s.tbt_runs, 1);
@@ -101,7 +136,24 @@ Expected<nlohmann::json> bench(const Opts& o) {
   j["device_utilisation"] = s.decode_cycles == 0 ? 0.0 : static_cast<double>(s.decode_compute_cycles) / static_cast<double>(s.decode_cycles);
   j["ddr_bytes_per_token"] = static_cast<double>(s.decode_ddr_bytes) / tokens;
   j["decode_bound"] = s.decode_compute_cycles >= s.decode_dma_cycles ? "compute" : "memory";
-  j["energy_j_per_token"] = nullptr;  // not reported by the device/driver
+  // Energy the device reports for the decode runs (static power over them plus their work).
+  if (s.decode_energy_j > 0) j["energy_j_per_token"] = s.decode_energy_j / tokens;
+  else j["energy_j_per_token"] = nullptr;  // firmware before ABI 1.1 reports no energy
+  j["energy_j"] = s.device_energy_j;
+  j["device_energy_j_total"] = after.energy_j;
+  if (profiling) {
+    const auto contexts = first.device_contexts();
+    const double clock_hz = opened.vdevice->identity(0).clock_khz * 1e3;
+    j["decode_layers"] = layer_report(profile.records, context_id(contexts, "tbt"), s.tbt_runs, clock_hz);
+    j["prefill_layers"] = layer_report(profile.records, context_id(contexts, "prefill"), s.prefill_runs, clock_hz);
+    j["profile_records"] = profile.records.size();
+    j["profile_dropped"] = profile.dropped;
+    if (!o.trace.empty()) {
+      const auto& id = opened.vdevice->identity(0);
+      NPU_TRY(write_file_atomic(o.trace, driver::chrome_trace_json(profile, id.board_name, contexts)));
+      j["trace"] = o.trace;
+    }
+  }
   j["host_stack_s_per_token"] = seconds(s.host_step) / std::max<double>(s.tbt_runs + s.prefill_runs, 1);
   if (o.sessions > 1) {
     nlohmann::json per = nlohmann::json::array();
@@ -133,8 +185,18 @@ void print_text(const nlohmann::json& j) {
   fmt::print("device utilisation        {:10.1f} %   decode is {}-bound\n", 100 * j["device_utilisation"].get<double>(),
              j["decode_bound"].get<std::string>());
   fmt::print("DDR bytes per token       {:10.0f}\n", j["ddr_bytes_per_token"].get<double>());
-  fmt::print("energy per token          not reported by this device\n");
+  if (j["energy_j_per_token"].is_null()) fmt::print("energy per token          not reported by this device\n");
+  else fmt::print("energy per token          {:10.4f} J   ({:.2f} W while decoding)\n", j["energy_j_per_token"].get<double>(),
+                  j["energy_j_per_token"].get<double>() * j["decode_tokens_per_s"].get<double>());
   fmt::print("device cycles             {:10}\n", j["device_cycles"].get<std::uint64_t>());
+  if (j.contains("decode_layers")) {
+    fmt::print("decode per token, by layer:\n  layer      ms   DDR MB  bound\n");
+    for (const auto& l : j["decode_layers"]) {
+      fmt::print("  {:>5} {:7.3f} {:8.2f}  {}\n", l["layer"].is_null() ? std::string("other") : std::to_string(l["layer"].get<std::uint32_t>()),
+                 l["seconds"].get<double>() * 1e3, l["ddr_bytes"].get<double>() / 1e6, l["bound"].get<std::string>());
+    }
+  }
+  if (j.contains("trace")) fmt::print("trace written to {}\n", j["trace"].get<std::string>());
   if (j.contains("jain_fairness")) {
     for (std::size_t i = 0; i < j["sessions"].size(); ++i) {
       fmt::print("session {:3}               {:10.1f} tokens/s (host)\n", i, j["sessions"][i]["tokens_per_s"].get<double>());
@@ -156,7 +218,7 @@ void add_bench_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--gen-tokens", o->gen_tokens, "Tokens to generate")->check(CLI::Range(1u, 1000000u));
   cmd->add_flag("--timing-only", o->timing_only, "The device skips the values (modeled time only)");
   cmd->add_option("--sessions", o->sessions, "Sessions generating at once")->check(CLI::Range(1u, 64u));
-  cmd->add_option("--trace", o->trace, "Chrome/Perfetto trace file (needs driver support)");
+  cmd->add_option("--trace", o->trace, "Write a Chrome/Perfetto trace of the device (chrome://tracing, ui.perfetto.dev)");
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->callback([&ctx, o] {
     auto r = bench(*o);

@@ -15,7 +15,16 @@ namespace npu::abi {
 
 enum DmaFlags : std::uint16_t {
   kDmaIrqOnDone = 1u << 0,  // raise the ring's interrupt when this descriptor completes
+  // ABI 1.1 ("dma.place"), H2D only:
+  // The data are model weights: after the copy the device's runtime writes them into their final
+  // (tiled) layout in place, on its control core; the descriptor completes once they are placed.
+  kDmaPlace = 1u << 1,
+  // Timing only: charge the transfer (and placement) but move no data; host_addr is not read and
+  // device memory keeps its contents. For what-if runs of models whose weight values were never
+  // generated (the device must then run them timing-only too).
+  kDmaNoData = 1u << 2,
 };
+inline constexpr std::uint16_t kDmaKnownFlags = kDmaIrqOnDone | kDmaPlace | kDmaNoData;
 
 enum class DmaStatus : std::uint16_t {
   kPending = 0,

@@ -17,6 +17,7 @@ enum class MboxOpcode : std::uint16_t {
   kReset = 4,          // soft reset of firmware state (drops contexts); no payload
   kQueryStats = 5,     // -> StatsResponse
   kUnloadContext = 6,  // UnloadContextRequest -> no payload
+  kProfile = 7,        // ABI 1.1 ("mailbox.profile"): ProfileRequest -> ProfileResponse
 };
 
 enum class MboxStatus : std::uint16_t {
@@ -119,9 +120,13 @@ struct RunResponse {
   std::uint64_t ddr_bytes;           // bytes read+written in device DDR
   std::uint32_t ops_executed;
   std::uint32_t failed_op;           // index of the failing op when status = kExecError
-  std::uint8_t reserved[16];
+  // ABI 1.1 ("stats.energy"; 0 from older firmware): modeled or measured energy of the run,
+  // static power over [start_cycle, end_cycle] plus the dynamic energy of its work, nanojoules.
+  std::uint64_t energy_nj;
+  std::uint8_t reserved[8];
 };
 static_assert(sizeof(RunResponse) == 64);
+static_assert(offsetof(RunResponse, energy_nj) == 48);
 
 struct StatsResponse {
   std::uint64_t cycles;              // device cycle counter now
@@ -134,9 +139,72 @@ struct StatsResponse {
   std::uint64_t mailbox_requests;
   std::uint32_t contexts_loaded;
   std::uint32_t reserved0;
-  std::uint8_t reserved[32];
+  // ABI 1.1 ("stats.energy"; 0 from older firmware), since reset, nanojoules: everything
+  // (static power over `cycles` plus dynamic), and the dynamic part alone.
+  std::uint64_t energy_nj;
+  std::uint64_t dynamic_energy_nj;
+  std::uint8_t reserved[16];
 };
 static_assert(sizeof(StatsResponse) == 104);
+static_assert(offsetof(StatsResponse, energy_nj) == 72);
+
+// ---- Profiling (ABI 1.1, "mailbox.profile"). While recording, the firmware appends one
+// ProfileRecord per piece of work it charges (program op, DMA descriptor, context switch, mailbox
+// command) to a bounded on-device buffer; PROFILE commands start/stop recording and copy records
+// into host memory the host mapped for the device (a DMA buffer's device-visible address).
+enum class ProfileAction : std::uint32_t {
+  kStart = 0,  // clear the buffer and start recording
+  kStop = 1,   // stop recording (records stay readable)
+  kRead = 2,   // copy records [first_record, ...) into host_addr, at most host_bytes / record size
+};
+
+enum class ProfileKind : std::uint16_t {
+  kOp = 0,             // an op of a context program (opcode, op_index, layer set)
+  kDmaH2D = 1,         // one H2D descriptor (bytes = its length; placement included)
+  kDmaD2H = 2,
+  kContextSwitch = 3,  // loading a context's configuration / SRAM data
+  kMailbox = 4,        // the control core serving a mailbox command (opcode = MboxOpcode)
+};
+
+inline constexpr std::uint32_t kProfileNoLayer = 0xffffffffu;
+
+struct ProfileRecord {
+  std::uint64_t start_cycle;
+  std::uint64_t end_cycle;
+  std::uint64_t compute_cycles;   // MAC / vector busy cycles of the work
+  std::uint64_t memory_cycles;    // DDR / SRAM / link busy cycles of the work
+  std::uint64_t bytes;            // DDR bytes (ops, context switches) or bytes moved (DMA)
+  std::uint32_t energy_nj;        // dynamic energy of the work (saturates at 2^32-1)
+  std::uint32_t context_id;       // 0xffffffff when not tied to a context
+  std::uint32_t op_index;         // kOp: index in the program
+  std::uint32_t layer;            // kOp: model layer (OpDesc layer tag) or kProfileNoLayer
+  std::uint16_t kind;             // ProfileKind
+  std::uint16_t opcode;           // kOp: OpCode; kMailbox: MboxOpcode
+  std::uint8_t memory_bound;      // 1 when memory time exceeded compute time
+  std::uint8_t reserved[3];
+};
+static_assert(sizeof(ProfileRecord) == 64);
+static_assert(offsetof(ProfileRecord, energy_nj) == 40);
+
+struct ProfileRequest {
+  std::uint32_t action;           // ProfileAction
+  std::uint32_t first_record;     // kRead: index of the first record to copy
+  std::uint64_t host_addr;        // kRead: device-visible (IOVA) address of host memory
+  std::uint32_t host_bytes;       // kRead: bytes available there
+  std::uint32_t reserved;         // 0
+};
+static_assert(sizeof(ProfileRequest) == 24);
+
+struct ProfileResponse {
+  std::uint32_t records_total;    // records in the buffer
+  std::uint32_t records_copied;   // kRead: records written to host memory
+  std::uint32_t record_size;      // sizeof(ProfileRecord)
+  std::uint32_t dropped;          // records not kept because the buffer was full
+  std::uint32_t recording;        // 1 while recording
+  std::uint32_t capacity;         // records the buffer holds
+  std::uint8_t reserved[8];
+};
+static_assert(sizeof(ProfileResponse) == 32);
 
 static_assert(sizeof(IdentifyResponse) <= kMboxMaxPayload);
 static_assert(sizeof(LoadContextRequest) <= kMboxMaxPayload);

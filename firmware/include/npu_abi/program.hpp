@@ -134,7 +134,9 @@ inline constexpr std::uint32_t kParamTokens = 1;    // valid rows in this run
 struct OpDesc {
   std::uint16_t opcode;      // OpCode
   std::uint16_t flags;       // 0 (reserved for op-specific flags)
-  std::uint32_t reserved;    // 0
+  // Layer tag for reports (ABI 1.1): 0 = none, else model layer + 1 (op_layer_tag). The device
+  // does not interpret it beyond copying it into profile records. Older firmware requires 0.
+  std::uint32_t reserved;
   std::uint32_t dims[6];
   Operand operands[4];
   std::int32_t params[8];
@@ -142,6 +144,13 @@ struct OpDesc {
 static_assert(sizeof(OpDesc) == 128);
 static_assert(offsetof(OpDesc, operands) == 32);
 static_assert(offsetof(OpDesc, params) == 96);
+
+// OpDesc::reserved as a layer tag: layer + 1, or 0 for ops outside any layer.
+[[nodiscard]] constexpr std::uint32_t op_layer_tag(std::uint32_t layer) noexcept { return layer + 1; }
+// The layer of a tagged op, or 0xffffffff (abi::kProfileNoLayer) when untagged.
+[[nodiscard]] constexpr std::uint32_t op_layer(const OpDesc& op) noexcept {
+  return op.reserved == 0 ? 0xffffffffu : op.reserved - 1;
+}
 
 struct ProgramHeader {
   std::uint32_t magic;        // kProgramMagic

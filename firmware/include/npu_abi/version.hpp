@@ -12,7 +12,7 @@
 namespace npu::abi {
 
 inline constexpr std::uint16_t kAbiMajor = 1;
-inline constexpr std::uint16_t kAbiMinor = 0;
+inline constexpr std::uint16_t kAbiMinor = 1;
 
 [[nodiscard]] constexpr std::uint32_t make_abi_version(std::uint16_t major, std::uint16_t minor) {
   return (std::uint32_t{major} << 16) | minor;
@@ -32,13 +32,23 @@ inline constexpr std::uint32_t kAbiVersion = make_abi_version(kAbiMajor, kAbiMin
 inline constexpr std::uint32_t kDeviceMagic = 0x5355504e;
 
 // Features and the ABI minor that introduced each (the driver checks the firmware's minor).
+// Required features must be served by every peer the driver talks to; optional ones are used only
+// when the peer's minor is at least min_minor (abi_supports in the driver), so older firmware keeps
+// working without them.
 struct FeatureMinimum {
   const char* name;
   std::uint16_t min_minor;
+  bool required = true;
 };
 inline constexpr FeatureMinimum kFeatures[] = {
     {"mailbox.identify", 0}, {"mailbox.load_context", 0}, {"mailbox.run", 0},
     {"mailbox.query_stats", 0}, {"dma.rings", 0},
+    // 1.1: energy in RunResponse / StatsResponse (zero from older firmware).
+    {"stats.energy", 1, false},
+    // 1.1: DmaFlags kDmaPlace / kDmaNoData (weight placement, timing-only uploads).
+    {"dma.place", 1, false},
+    // 1.1: MboxOpcode::kProfile (per-op profile records written into host memory).
+    {"mailbox.profile", 1, false},
 };
 
 }  // namespace npu::abi

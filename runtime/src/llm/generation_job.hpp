@@ -12,27 +12,28 @@
 #include <vector>
 
 #include "event_queue.hpp"
+#include "generation_stream.hpp"
 #include "llm_impl.hpp"
 #include "npu/genai/stream_detokenizer.hpp"
 #include "token_chooser.hpp"
 
 namespace npu::genai::detail {
 
-class GenerationJob {
+class GenerationJob final : public GenerationStream {
  public:
   GenerationJob(std::shared_ptr<LLM::Impl> session, std::vector<TokenId> prompt, GeneratorParams params,
                 TokenChooser chooser);
-  ~GenerationJob();
+  ~GenerationJob() override;
   GenerationJob(const GenerationJob&) = delete;
   GenerationJob& operator=(const GenerationJob&) = delete;
 
   void start();
-  void join();
-  void abort() noexcept { abort_ = true; }
+  void join() override;
+  void abort() noexcept override { abort_ = true; }
 
-  [[nodiscard]] Expected<GenerationOutput> read(std::chrono::milliseconds timeout);
-  [[nodiscard]] GenerationStatus status() const noexcept { return status_.load(); }
-  [[nodiscard]] GenerationStats stats() const;
+  [[nodiscard]] Expected<GenerationOutput> read(std::chrono::milliseconds timeout) override;
+  [[nodiscard]] GenerationStatus status() const noexcept override { return status_.load(); }
+  [[nodiscard]] GenerationStats stats() const override;
 
  private:
   void run();

@@ -41,6 +41,7 @@ double GenerationStats::host_decode_tokens_per_s() const noexcept {
 }
 
 Generator::Generator(std::shared_ptr<detail::GenerationJob> job) : job_(std::move(job)) {}
+Generator::Generator(std::shared_ptr<detail::GenerationStream> stream) : job_(std::move(stream)) {}
 Generator::Generator(Generator&&) noexcept = default;
 Generator& Generator::operator=(Generator&& other) noexcept {
   if (this != &other) {

@@ -6,10 +6,15 @@
 #include "context_file.hpp"
 #include "generation_job.hpp"
 #include "llm_impl.hpp"
+#include "../remote/remote_llm_session.hpp"
 
 namespace npu::genai {
 
 Expected<std::unique_ptr<LLM>> LLM::create(VDevice& vdevice, const LLMParams& params) {
+  if (vdevice.remote()) {  // the session lives in npud
+    NPU_TRY_ASSIGN(auto impl, remote::RemoteLlmSession::create_impl(vdevice.remote(), params));
+    return std::make_unique<LLM>(std::move(impl));
+  }
   NPU_TRY_ASSIGN(auto package, detail::LlmPackage::open(params.model_path));
   NPU_TRY_ASSIGN(auto text, detail::LlmText::create(*package));
   NPU_TRY_ASSIGN(auto model, detail::LlmModelCore::create(vdevice.core(), std::move(package)));
@@ -18,6 +23,10 @@ Expected<std::unique_ptr<LLM>> LLM::create(VDevice& vdevice, const LLMParams& pa
 }
 
 Expected<std::unique_ptr<LLM>> LLM::create_session() const {
+  if (impl_->remote) {
+    NPU_TRY_ASSIGN(auto impl, impl_->remote->create_session_impl(impl_->text));
+    return std::make_unique<LLM>(std::move(impl));
+  }
   NPU_TRY_ASSIGN(auto impl, Impl::create(impl_->model, impl_->text, 16));
   return std::make_unique<LLM>(std::move(impl));
 }
@@ -25,6 +34,7 @@ Expected<std::unique_ptr<LLM>> LLM::create_session() const {
 LLM::LLM(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 LLM::~LLM() {
+  if (impl_->remote) impl_->remote->abort_active();
   std::lock_guard lock(impl_->mutex);
   if (auto job = impl_->active.lock()) job->abort();
 }
@@ -35,11 +45,11 @@ Expected<const Tokenizer*> LLM::tokenizer() const { return impl_->text->require_
 
 Expected<std::vector<TokenId>> LLM::tokenize(std::string_view text) const {
   NPU_TRY_ASSIGN(const Tokenizer* tok, tokenizer());
-  return tok->encode(text, EncodeOptions{.add_special = impl_->used() == 0 && !impl_->pending});
+  return tok->encode(text, EncodeOptions{.add_special = impl_->used() == 0 && !impl_->pending_token()});
 }
 
 GeneratorParams LLM::default_params() const {
-  const auto& d = impl_->model->package().defaults;
+  const auto& d = impl_->package().defaults;
   GeneratorParams p;
   p.temperature = d.temperature;
   p.top_k = d.top_k;
@@ -50,6 +60,7 @@ GeneratorParams LLM::default_params() const {
 }
 
 Expected<Generator> LLM::generate(std::span<const TokenId> tokens, const GeneratorParams& params) {
+  if (impl_->remote) return impl_->remote->generate(tokens, params, impl_->hooks, impl_->text);
   NPU_TRY(impl_->check_idle());
   const auto& pkg = impl_->model->package();
   auto sampling = detail::resolve_generation_sampling(params, detail::to_sampling(default_params()), pkg.name);
@@ -81,13 +92,14 @@ Expected<Generator> LLM::generate(std::span<const ChatMessage> messages, const G
   NPU_TRY_ASSIGN(const Tokenizer* tok, tokenizer());
   const auto& text = *impl_->text;
   NPU_TRY_ASSIGN(std::string rendered, text.chat->render(messages, tools_json));
-  const bool continuing = impl_->used() > 0 || impl_->pending;
+  const auto pending = impl_->pending_token();
+  const bool continuing = impl_->used() > 0 || pending;
   if (continuing) {
     // Only the new turns: drop the template's BOS, and restore the newline the template puts
     // after the end-of-turn token that ended the previous answer (it is the pending token).
     const auto bos = text.special.bos ? tok->token_bytes(*text.special.bos) : std::string_view{};
     if (text.chat->renders_bos() && !bos.empty() && rendered.starts_with(bos)) rendered.erase(0, bos.size());
-    if (impl_->pending && text.special.im_end && *impl_->pending == *text.special.im_end) {
+    if (pending && text.special.im_end && *pending == *text.special.im_end) {
       std::string joined(1, '\n');  // (not insert(0, ..): GCC 12 warns falsely on it)
       joined += rendered;
       rendered.swap(joined);
@@ -99,6 +111,7 @@ Expected<Generator> LLM::generate(std::span<const ChatMessage> messages, const G
 }
 
 Expected<GenerationStats> LLM::prefill(std::span<const TokenId> tokens, PrefillMode mode) {
+  if (impl_->remote) return impl_->remote->prefill(tokens, mode);
   NPU_TRY(impl_->check_idle());
   auto all = impl_->with_pending(tokens);
   GenerationStats stats;
@@ -107,17 +120,22 @@ Expected<GenerationStats> LLM::prefill(std::span<const TokenId> tokens, PrefillM
   return stats;
 }
 
-std::span<const float> LLM::logits() const noexcept { return impl_->core->logits(); }
+std::span<const float> LLM::logits() const noexcept {
+  return impl_->remote ? impl_->remote->logits() : impl_->core->logits();
+}
 std::uint32_t LLM::context_usage() const noexcept { return impl_->used(); }
 std::uint32_t LLM::context_capacity() const noexcept { return impl_->capacity(); }
+std::optional<TokenId> LLM::pending_token() const noexcept { return impl_->pending_token(); }
 
 Expected<void> LLM::clear_context() {
+  if (impl_->remote) return impl_->remote->clear();
   NPU_TRY(impl_->check_idle());
   impl_->clear();
   return {};
 }
 
 Expected<void> LLM::save_context(const std::filesystem::path& path) {
+  if (impl_->remote) return impl_->remote->save(path);
   NPU_TRY(impl_->check_idle());
   detail::SavedContext c;
   c.model_name = impl_->info.name;
@@ -130,6 +148,7 @@ Expected<void> LLM::save_context(const std::filesystem::path& path) {
 }
 
 Expected<void> LLM::load_context(const std::filesystem::path& path) {
+  if (impl_->remote) return impl_->remote->load(path);
   NPU_TRY(impl_->check_idle());
   NPU_TRY_ASSIGN(auto c, detail::read_context_file(path));
   if (c.model_fingerprint != impl_->model->package().fingerprint() || c.context_length != impl_->capacity()) {
@@ -149,6 +168,9 @@ Expected<void> LLM::load_context(const std::filesystem::path& path) {
 
 void LLM::set_hooks(LLMHooks hooks) { impl_->hooks = std::move(hooks); }
 
-Expected<void> LLM::set_scheduler_priority(std::uint8_t priority) { return impl_->core->set_priority(priority); }
+Expected<void> LLM::set_scheduler_priority(std::uint8_t priority) {
+  if (impl_->remote) return impl_->remote->set_priority(priority);
+  return impl_->core->set_priority(priority);
+}
 
 }  // namespace npu::genai

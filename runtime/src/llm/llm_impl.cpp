@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "../remote/remote_llm_session.hpp"
 #include "generation_job.hpp"
 #include "prefill_plan.hpp"
 
@@ -35,6 +36,14 @@ Expected<std::shared_ptr<LLM::Impl>> LLM::Impl::create(std::shared_ptr<detail::L
 }
 
 LLM::Impl::~Impl() = default;
+
+std::uint32_t LLM::Impl::used() const noexcept {
+  return remote ? remote->used() : static_cast<std::uint32_t>(history.size());
+}
+
+std::optional<TokenId> LLM::Impl::pending_token() const noexcept { return remote ? remote->pending() : pending; }
+
+const detail::LlmPackage& LLM::Impl::package() const noexcept { return remote ? remote->package() : model->package(); }
 
 Expected<void> LLM::Impl::check_idle() {
   std::lock_guard lock(mutex);
@@ -72,6 +81,7 @@ void add_step(GenerationStats& stats, const detail::StepTiming& t, bool decode) 
     stats.decode_cycles += t.device_cycles;
     stats.decode_compute_cycles += t.compute_cycles;
     stats.decode_dma_cycles += t.dma_cycles;
+    stats.decode_energy_j += t.energy_j;
   } else {
     ++stats.prefill_runs;
     stats.device_ttft += t.device_time;
@@ -80,6 +90,7 @@ void add_step(GenerationStats& stats, const detail::StepTiming& t, bool decode) 
   stats.queue += t.queue_time;
   stats.device_cycles += t.device_cycles;
   stats.ddr_bytes += t.ddr_bytes;
+  stats.device_energy_j += t.energy_j;
 }
 
 Expected<detail::StepResult> LLM::Impl::feed(std::span<const TokenId> tokens, PrefillMode mode,

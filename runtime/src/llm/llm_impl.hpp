@@ -17,6 +17,11 @@ namespace npu::genai {
 namespace detail {
 class GenerationJob;
 }
+}  // namespace npu::genai
+namespace npu::remote {
+class RemoteLlmSession;
+}
+namespace npu::genai {
 
 struct LLM::Impl {
   std::shared_ptr<detail::LlmModelCore> model;
@@ -28,6 +33,9 @@ struct LLM::Impl {
   LLMHooks hooks;
   std::mutex mutex;                // guards `active`
   std::weak_ptr<detail::GenerationJob> active;
+  // A session of a multi-process VDevice lives in npud: then `remote` is set and `model`, `core`
+  // and `history` are unused (text and info are local copies).
+  std::shared_ptr<remote::RemoteLlmSession> remote;
 
   [[nodiscard]] static Expected<std::shared_ptr<Impl>> create(std::shared_ptr<detail::LlmModelCore> model,
                                                               std::shared_ptr<const detail::LlmText> text,
@@ -35,9 +43,9 @@ struct LLM::Impl {
   ~Impl();
 
   [[nodiscard]] std::uint32_t capacity() const noexcept { return info.context_length; }
-  [[nodiscard]] std::uint32_t used() const noexcept {
-    return static_cast<std::uint32_t>(history.size());
-  }
+  [[nodiscard]] std::uint32_t used() const noexcept;
+  [[nodiscard]] std::optional<TokenId> pending_token() const noexcept;
+  [[nodiscard]] const detail::LlmPackage& package() const noexcept;
   // kBusy while a generation runs.
   [[nodiscard]] Expected<void> check_idle();
   // kInvalidArgument when `count` more tokens do not fit, naming both lengths.

@@ -52,8 +52,11 @@ Expected<void> LlmModelCore::upload(std::size_t device) {
     return fail(alloc.error().with_context(fmt::format(
         "model '{}': allocating {} bytes for its weights on device {}", package_->name, bytes, device)));
   }
-  if (!package_->weights.empty()) {
-    auto written = drv.write(alloc->address, package_->weights);
+  // The device places the weights into its own layout (part of the modeled load). A package
+  // without weight values (timing-only) still has the upload charged, with no data moving.
+  {
+    auto written = package_->weights.empty() ? drv.model_weight_upload(alloc->address, bytes)
+                                             : drv.write_weights(alloc->address, package_->weights);
     if (!written) {
       if (alloc->generation == drv.generation()) drv.release(*alloc);
       return fail(written.error().with_context(fmt::format("model '{}': writing its weights", package_->name)));

@@ -148,6 +148,7 @@ Expected<StepResult> LlmSessionCore::execute(std::size_t device, const StepReque
   t.compute_cycles = run->compute_cycles;
   t.dma_cycles = run->dma_cycles;
   t.ddr_bytes = run->ddr_bytes;
+  t.energy_j = run->energy_j;
   t.device_time = cycles_to_time(t.device_cycles, drv.identity().clock_khz);
   return result;
 }
@@ -192,6 +193,14 @@ Expected<void> LlmSessionCore::write_state(std::span<const std::byte> state) {
     home_ = device;
     return {};
   });
+}
+
+std::vector<std::pair<std::uint32_t, std::string>> LlmSessionCore::context_names(std::size_t device) const {
+  std::vector<std::pair<std::uint32_t, std::string>> out;
+  if (device >= per_device_.size() || !per_device_[device] || !per_device_[device]->valid()) return out;
+  out.emplace_back(per_device_[device]->context(Subnet::kPrefill).id, "prefill");
+  out.emplace_back(per_device_[device]->context(Subnet::kTbt).id, "tbt");
+  return out;
 }
 
 Expected<void> LlmSessionCore::set_priority(std::uint8_t priority) {

@@ -29,6 +29,7 @@ struct StepRequest {
 
 struct StepTiming {
   std::uint64_t device_cycles = 0, compute_cycles = 0, dma_cycles = 0, ddr_bytes = 0;
+  double energy_j = 0;                      // the run's energy as the device reports it
   std::chrono::nanoseconds device_time{0};  // modeled (or measured) time of the run
   std::chrono::nanoseconds host_time{0};    // host wall time of DMA in + RUN + DMA out
   std::chrono::nanoseconds queue_time{0};   // waiting for the scheduler
@@ -59,6 +60,9 @@ class LlmSessionCore {
   void forget_state() noexcept { home_.reset(); }
 
   [[nodiscard]] Expected<void> set_priority(std::uint8_t priority);
+  // The device context ids of this session's subnets on `device` ({id, "prefill"|"tbt"}); empty
+  // when nothing is loaded there (for naming profile records).
+  [[nodiscard]] std::vector<std::pair<std::uint32_t, std::string>> context_names(std::size_t device) const;
   [[nodiscard]] LlmModelCore& model() noexcept { return *model_; }
   [[nodiscard]] const LlmPackage& package() const noexcept { return model_->package(); }
 

@@ -29,8 +29,13 @@ class DmaChannel {
                                                                     DmaDirection direction,
                                                                     const DmaChannelConfig& config);
 
-  // Host-to-device channels only.
-  [[nodiscard]] Expected<void> write(std::uint64_t device_address, std::span<const std::byte> data);
+  // Host-to-device channels only. `flags`: extra DmaFlags for every descriptor (kDmaPlace).
+  [[nodiscard]] Expected<void> write(std::uint64_t device_address, std::span<const std::byte> data,
+                                     std::uint16_t flags = 0);
+  // Host-to-device, timing only: descriptors flagged kDmaNoData (| flags) for `bytes`, chunked
+  // exactly as write() would chunk them, so the device charges the same transfers.
+  [[nodiscard]] Expected<void> write_no_data(std::uint64_t device_address, std::uint64_t bytes,
+                                             std::uint16_t flags = 0);
   // Device-to-host channels only.
   [[nodiscard]] Expected<void> read(std::uint64_t device_address, std::span<std::byte> out);
 
@@ -46,7 +51,8 @@ class DmaChannel {
   // Queues descriptors moving [offset, offset+len) of the staging area to/from `device_address`;
   // returns the index of the last one.
   [[nodiscard]] Expected<std::uint32_t> queue(std::size_t staging_offset,
-                                              std::uint64_t device_address, std::size_t len);
+                                              std::uint64_t device_address, std::size_t len,
+                                              std::uint16_t flags = 0);
   // Quiesce after an error so the ring's indices stay consistent; then return the error.
   [[nodiscard]] Error settle(Error error);
 

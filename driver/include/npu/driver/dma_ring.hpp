@@ -37,9 +37,11 @@ class DmaRing {
   void program();
 
   // Queues one transfer (not yet visible to the device until kick()); returns its index.
+  // `extra_flags`: DmaFlags beyond kDmaIrqOnDone (kDmaPlace, kDmaNoData; ABI 1.1).
   [[nodiscard]] Expected<std::uint32_t> push(std::uint64_t host_addr, std::uint64_t device_addr,
                                              std::uint32_t length,
-                                             std::chrono::milliseconds timeout);
+                                             std::chrono::milliseconds timeout,
+                                             std::uint16_t extra_flags = 0);
   // Publishes TAIL and rings the doorbell.
   void kick();
   // Waits until descriptor `index` (and all before it) completed.

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "npu/common/error.hpp"
+#include "npu/driver/profile_data.hpp"
 #include "npu/hal/device.hpp"
 #include "npu_abi/dma.hpp"
 #include "npu_abi/mailbox.hpp"
@@ -91,6 +92,7 @@ struct RunResult {
   std::uint64_t dma_cycles = 0;
   std::uint64_t ddr_bytes = 0;
   std::uint32_t ops_executed = 0;
+  double energy_j = 0;  // energy of the run (firmware ABI >= 1.1; 0 from older firmware)
 };
 
 struct DeviceStats {
@@ -103,6 +105,8 @@ struct DeviceStats {
   std::uint64_t ddr_bytes = 0;
   std::uint64_t mailbox_requests = 0;
   std::uint32_t contexts_loaded = 0;
+  double energy_j = 0;          // since the device's last reset (firmware ABI >= 1.1, else 0)
+  double dynamic_energy_j = 0;  // the part of it caused by work (the rest is static power)
   std::uint64_t resets = 0;  // host side: recoveries performed by this driver
   // Host side, below: what the driver itself observed.
   std::uint64_t lost_interrupts = 0;       // completions noticed by polling, not by interrupt
@@ -144,6 +148,33 @@ class Driver {
   [[nodiscard]] virtual Expected<void> unload_context(const ContextHandle& context) = 0;
   [[nodiscard]] virtual Expected<RunResult> run(const ContextHandle& context,
                                                 const RunParams& params = {}) = 0;
+
+  // Model weights (firmware ABI >= 1.1, "dma.place"): written like write(), and the device then
+  // places them into its own layout, which is part of the modeled load time. Older firmware: a
+  // plain write().
+  [[nodiscard]] virtual Expected<void> write_weights(std::uint64_t device_address,
+                                                     std::span<const std::byte> data) {
+    return write(device_address, data);
+  }
+  // Timing only: the device charges the upload (and placement) of `bytes` of weights without any
+  // data moving, for models whose weight values were never generated. kUnsupported before 1.1.
+  [[nodiscard]] virtual Expected<void> model_weight_upload(std::uint64_t device_address,
+                                                           std::uint64_t bytes) {
+    (void)device_address;
+    (void)bytes;
+    return fail(ErrorCode::kUnsupported, "this driver cannot model weight uploads");
+  }
+
+  // Device profiling (firmware ABI >= 1.1, "mailbox.profile"; kUnsupported before): start()
+  // clears the device's record buffer and records every op, DMA descriptor, context switch and
+  // mailbox command from then on; read_profile() fetches the records (and stops recording).
+  [[nodiscard]] virtual Expected<void> start_profile() {
+    return fail(ErrorCode::kUnsupported, "this driver cannot profile the device");
+  }
+  [[nodiscard]] virtual Expected<ProfileData> read_profile(bool stop = true) {
+    (void)stop;
+    return fail(ErrorCode::kUnsupported, "this driver cannot profile the device");
+  }
 
   [[nodiscard]] virtual Expected<DeviceStats> stats() = 0;
   [[nodiscard]] virtual Expected<std::uint64_t> device_cycles() = 0;

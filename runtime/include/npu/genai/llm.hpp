@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -92,11 +93,23 @@ class LLM {
 
   [[nodiscard]] std::uint32_t context_usage() const noexcept;     // positions used
   [[nodiscard]] std::uint32_t context_capacity() const noexcept;  // the compiled context length
+  // The token generated last and not yet in the context (the next generate/prefill feeds it first).
+  [[nodiscard]] std::optional<TokenId> pending_token() const noexcept;
   [[nodiscard]] Expected<void> clear_context();
   // Saves / restores the context (tokens and device state). save writes atomically; load refuses
   // a file saved from another model, naming both.
   [[nodiscard]] Expected<void> save_context(const std::filesystem::path& path);
   [[nodiscard]] Expected<void> load_context(const std::filesystem::path& path);
+
+  // Device profiling of device `device` of the VDevice (ABI 1.1 firmware, e.g. the simulator;
+  // kUnsupported otherwise and for multi-process sessions): start clears the device's records and
+  // records every op, DMA and context switch from then on; read stops and returns them (for
+  // per-layer reports and Chrome/Perfetto traces, see npu/driver/profile_data.hpp).
+  [[nodiscard]] Expected<void> start_device_profile(std::size_t device = 0);
+  [[nodiscard]] Expected<driver::ProfileData> read_device_profile(std::size_t device = 0);
+  // This session's device contexts on `device` as {context id, "prefill" | "tbt"} (empty before
+  // its first run there), to tell the subnets apart in profile records.
+  [[nodiscard]] std::vector<std::pair<std::uint32_t, std::string>> device_contexts(std::size_t device = 0) const;
 
   void set_hooks(LLMHooks hooks);
   [[nodiscard]] Expected<void> set_scheduler_priority(std::uint8_t priority);

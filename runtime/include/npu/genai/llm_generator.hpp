@@ -80,17 +80,21 @@ struct GenerationStats {
   std::chrono::nanoseconds queue{0};          // waiting for the scheduler
   std::uint64_t device_cycles = 0, ddr_bytes = 0, decode_ddr_bytes = 0;
   std::uint64_t decode_cycles = 0, decode_compute_cycles = 0, decode_dma_cycles = 0;
+  // Energy the device reports for the runs (modeled on the simulator; 0 from firmware < ABI 1.1).
+  double device_energy_j = 0, decode_energy_j = 0;
   [[nodiscard]] double device_decode_tokens_per_s() const noexcept;
   [[nodiscard]] double host_decode_tokens_per_s() const noexcept;
 };
 
 namespace detail {
 class GenerationJob;
+class GenerationStream;  // an in-process GenerationJob, or a generation streamed from npud
 }
 
 class Generator {
  public:
   explicit Generator(std::shared_ptr<detail::GenerationJob> job);
+  explicit Generator(std::shared_ptr<detail::GenerationStream> stream);
   Generator(Generator&&) noexcept;
   Generator& operator=(Generator&&) noexcept;
   ~Generator();  // aborts a running generation and waits for it
@@ -106,7 +110,7 @@ class Generator {
   [[nodiscard]] GenerationStats stats() const;
 
  private:
-  std::shared_ptr<detail::GenerationJob> job_;
+  std::shared_ptr<detail::GenerationStream> job_;
 };
 
 }  // namespace npu::genai

@@ -84,6 +84,8 @@ struct TimingTotals {
 
 class TimingModel {
  public:
+  // The event-driven model of the profile; with NPU_SIM_TIMING=null in the environment a null
+  // model that charges nothing (for measuring the timing model's host cost; figures are zero).
   [[nodiscard]] static Expected<std::unique_ptr<TimingModel>> create(const DeviceProfile& profile);
   virtual ~TimingModel() = default;
 

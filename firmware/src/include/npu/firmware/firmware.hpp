@@ -11,6 +11,7 @@
 namespace npu::fw {
 
 class ContextTable;
+class ProfileBuffer;
 class MailboxProcessor;
 class DmaRingProcessor;
 struct BootState;
@@ -51,6 +52,7 @@ class Firmware {
 
   Platform& platform_;
   FirmwareStats stats_;
+  std::unique_ptr<ProfileBuffer> profile_;  // before the processors that record into it
   std::unique_ptr<ContextTable> contexts_;
   std::unique_ptr<MailboxProcessor> mailbox_;
   std::unique_ptr<DmaRingProcessor> rings_;

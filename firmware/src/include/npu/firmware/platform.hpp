@@ -25,6 +25,8 @@ struct Cost {
   Cycles compute_cycles = 0;    // compute-array busy time
   Cycles memory_cycles = 0;     // DMA / DDR / link busy time
   std::uint64_t ddr_bytes = 0;  // device DDR traffic
+  double energy_j = 0.0;        // dynamic energy of the work
+  bool memory_bound = false;    // memory time exceeded compute time
 };
 
 // Fixed facts about the chip (from the device profile in the simulator).
@@ -63,6 +65,11 @@ struct OpOutcome {
   Cost cost;
 };
 
+struct DmaOutcome {
+  abi::DmaStatus status = abi::DmaStatus::kDone;
+  Cost cost;  // transfer (and placement) as charged; zero when the descriptor failed early
+};
+
 class Platform {
  public:
   virtual ~Platform() = default;
@@ -86,10 +93,10 @@ class Platform {
   // Device memory; false when the range is outside it.
   [[nodiscard]] virtual bool read_device(std::uint64_t address, std::span<std::byte> out) = 0;
 
-  // The DMA engine: performs one validated descriptor's copy and charges it. Returns kDone or the
-  // error status to write back into the descriptor.
-  [[nodiscard]] virtual abi::DmaStatus dma_transfer(DmaDirection direction,
-                                                    const abi::DmaDescriptor& descriptor) = 0;
+  // The DMA engine: performs one validated descriptor's copy and charges it (honouring kDmaPlace
+  // and kDmaNoData). Returns kDone or the error status to write back into the descriptor.
+  [[nodiscard]] virtual DmaOutcome dma_transfer(DmaDirection direction,
+                                                const abi::DmaDescriptor& descriptor) = 0;
   // The compute clusters: runs (or, timing-only, just charges) one op.
   [[nodiscard]] virtual OpOutcome execute_op(const OpRequest& request) = 0;
 
@@ -98,6 +105,10 @@ class Platform {
   virtual Cost charge_context_load(std::uint64_t bytes, std::string_view label) = 0;
   [[nodiscard]] virtual Cycles now() const = 0;
   [[nodiscard]] virtual Cycles busy_cycles() const = 0;
+  // Energy since reset: static power over [0, now()] plus every charge's dynamic energy, and the
+  // dynamic part alone (0 on a platform without an energy model).
+  [[nodiscard]] virtual double energy_j() const { return 0.0; }
+  [[nodiscard]] virtual double dynamic_energy_j() const { return 0.0; }
 
   // False once the control core stopped (crash, hang, removal): long loops check it and bail out.
   [[nodiscard]] virtual bool core_running() const = 0;

@@ -1,0 +1,32 @@
+// Models for the simulator benchmarks, compiled here through the real compiler: a "timing-only"
+// .npk from a Hugging Face config.json (the program and sizes of the real thing, no weight
+// values: the device charges the weight upload without data and must run timing-only), and small
+// functional LFM2 models.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "npu/common/error.hpp"
+
+namespace npu::bench {
+
+struct TimingOnlyModel {
+  std::filesystem::path config;  // HF config.json
+  std::string policy = "w4a8";   // built-in precision policy
+  std::uint32_t context = 2048;
+  std::uint32_t prefill_chunk = 96;
+};
+
+// Compiles `m` with constant weights (values are irrelevant: they are dropped) and writes an
+// .npk without a weights section to `out`. Returns the weights segment size in bytes.
+[[nodiscard]] Expected<std::uint64_t> compile_timing_only(const TimingOnlyModel& m, const std::filesystem::path& out);
+
+// A small LFM2 (hidden 256, 4 layers, vocab 1024) with synthetic weights, for functional runs.
+[[nodiscard]] Expected<void> compile_small_lfm2(const std::filesystem::path& out);
+
+// The shared models folder (../shared/models from the source tree, or $NPU_MODELS_DIR).
+[[nodiscard]] std::filesystem::path models_dir();
+
+}  // namespace npu::bench

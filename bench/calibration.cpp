@@ -1,0 +1,135 @@
+// Calibration through the real stack: Qwen2-1.5B-Instruct from its published config.json,
+// compiled W4A8 (policy "w4a8"), context 2048, prefill chunk 96 (Hailo's chunk; the published
+// TTFT is taken as one chunk), loaded and run by the runtime -> driver -> hal -> simulator on the
+// hailo10h profile in timing-only mode. Compares load, TTFT and decode with Hailo's published
+// figures (7.37 s, 0.32 s, 8.18 tokens/s; tolerances 20 / 15 / 10 %) and with the analytic
+// workload model, and writes one JSON object (stdout, or --out FILE). Exit status 1 when a figure
+// is outside its tolerance.
+//
+//   bench_calibration [--config PATH] [--gen-tokens N] [--out FILE]
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "bench_models.hpp"
+#include "npu/common/file.hpp"
+#include "npu/genai/llm.hpp"
+#include "npu/runtime.hpp"
+#include "npu/sim/workload_model.hpp"
+
+namespace {
+
+using namespace npu;
+using Clock = std::chrono::steady_clock;
+
+double secs(std::chrono::nanoseconds t) { return static_cast<double>(t.count()) * 1e-9; }
+
+struct Target {
+  const char* name;
+  double published, tolerance, got, analytic;
+  [[nodiscard]] bool ok() const { return std::abs(got - published) <= tolerance * published; }
+};
+
+Expected<nlohmann::json> run(const std::filesystem::path& config, std::uint32_t gen_tokens) {
+  bench::TimingOnlyModel m{config, "w4a8", 2048, 96};
+  const auto npk = std::filesystem::temp_directory_path() / fmt::format("npu_calibration_{}.npk", ::getpid());
+  const auto t0 = Clock::now();
+  auto compiled = bench::compile_timing_only(m, npk);
+  if (!compiled) return fail(compiled.error());
+  const double compile_s = secs(Clock::now() - t0);
+
+  NPU_TRY_ASSIGN(auto vdevice, VDevice::create());
+  const auto t1 = Clock::now();
+  auto llm = genai::LLM::create(*vdevice, {.model_path = npk});
+  std::filesystem::remove(npk);
+  if (!llm) return fail(llm.error());
+  const double host_load_s = secs(Clock::now() - t1);
+  const auto& info = (*llm)->info();
+  std::vector<genai::TokenId> prompt(m.prefill_chunk);
+  for (std::uint32_t i = 0; i < m.prefill_chunk; ++i) prompt[i] = static_cast<genai::TokenId>((i * 7919u + 11u) % info.vocab);
+  genai::GeneratorParams p;
+  p.greedy = true;
+  p.ignore_end_tokens = true;
+  p.timing_only = true;
+  p.max_generated_tokens = gen_tokens;
+  NPU_TRY_ASSIGN(auto gen, (*llm)->generate(prompt, p));
+  while (true) {
+    NPU_TRY_ASSIGN(auto ev, gen.read(std::chrono::minutes(5)));
+    if (ev.kind == genai::OutputKind::kEnd) break;
+  }
+  const auto s = gen.stats();
+
+  // The analytic workload model of the same model and profile, side by side.
+  NPU_TRY_ASSIGN(auto profile, sim::DeviceProfile::load(vdevice->identity(0).profile));
+  NPU_TRY_ASSIGN(auto shape, sim::load_hf_config(config));
+  NPU_TRY_ASSIGN(auto policy, sim::PrecisionPolicy::named("w4a8"));
+  sim::WorkloadOptions wo;
+  wo.context_length = m.context;
+  wo.prefill_chunk = m.prefill_chunk;
+  NPU_TRY_ASSIGN(auto analytic, sim::estimate_workload(profile, shape, policy, wo));
+
+  const Target targets[] = {
+      {"load_s", 7.37, 0.20, secs(info.load_device_time), analytic.load_s},
+      {"ttft_s", 0.32, 0.15, secs(s.device_ttft), analytic.ttft_s},
+      {"decode_tokens_per_s", 8.18, 0.10, s.device_decode_tokens_per_s(), analytic.decode_tokens_per_s},
+  };
+  nlohmann::json j;
+  j["model"] = config.filename().string();
+  j["profile"] = profile.name;
+  j["policy"] = m.policy;
+  j["context"] = m.context;
+  j["prefill_chunk"] = m.prefill_chunk;
+  j["prompt_tokens"] = s.prompt_tokens;
+  j["generated_tokens"] = s.generated_tokens;
+  j["weights_bytes"] = *compiled;
+  j["mode"] = "timing-only through runtime -> driver -> hal -> sim";
+  bool all = true;
+  for (const auto& t : targets) {
+    j["figures"][t.name] = {{"stack", t.got}, {"published", t.published}, {"tolerance", t.tolerance},
+                            {"error", t.got / t.published - 1.0}, {"analytic", t.analytic}, {"ok", t.ok()}};
+    all = all && t.ok();
+  }
+  j["energy_j_per_token"] = s.tbt_runs ? s.decode_energy_j / s.tbt_runs : 0.0;
+  j["analytic_energy_j_per_token"] = analytic.energy_per_token_j;
+  j["ddr_bytes_per_token"] = s.tbt_runs ? static_cast<double>(s.decode_ddr_bytes) / s.tbt_runs : 0.0;
+  j["analytic_ddr_bytes_per_token"] = analytic.decode.ddr_bytes;
+  j["host"] = {{"compile_s", compile_s}, {"load_s", host_load_s}, {"ttft_s", secs(s.host_ttft)},
+               {"decode_tokens_per_s", s.host_decode_tokens_per_s()}};
+  j["ok"] = all;
+  return j;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::filesystem::path config = npu::bench::models_dir() / "qwen2-1.5b-instruct.config.json";
+  std::string out;
+  std::uint32_t gen_tokens = 8;
+  for (int i = 1; i < argc; ++i) {
+    const bool has_value = i + 1 < argc;
+    if (!std::strcmp(argv[i], "--config") && has_value) config = argv[++i];
+    else if (!std::strcmp(argv[i], "--out") && has_value) out = argv[++i];
+    else if (!std::strcmp(argv[i], "--gen-tokens") && has_value) gen_tokens = static_cast<std::uint32_t>(std::stoul(argv[++i]));
+    else {
+      std::fprintf(stderr, "usage: %s [--config CONFIG.json] [--gen-tokens N] [--out FILE.json]\n", argv[0]);
+      return 2;
+    }
+  }
+  auto r = run(config, std::max<std::uint32_t>(gen_tokens, 2));
+  if (!r) {
+    fmt::print(stderr, "bench_calibration: {}\n", r.error().what());
+    return 2;
+  }
+  const std::string text = r->dump(2) + "\n";
+  if (out.empty()) std::fputs(text.c_str(), stdout);
+  else if (auto w = npu::write_file_atomic(out, text); !w) {
+    fmt::print(stderr, "bench_calibration: {}\n", w.error().what());
+    return 2;
+  }
+  return (*r)["ok"].get<bool>() ? 0 : 1;
+}

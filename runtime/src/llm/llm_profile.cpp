@@ -1,0 +1,89 @@
+// genai::LLM device profiling: start / read the profile of one device of the session's VDevice.
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "npu_abi/program.hpp"
+
+#include "llm_impl.hpp"
+
+namespace npu::genai {
+
+namespace {
+
+Expected<driver::Driver*> profiled_driver(const std::shared_ptr<LLM::Impl>& impl, std::size_t device) {
+  if (impl->remote || !impl->model) {
+    return fail(ErrorCode::kUnsupported,
+                "device profiles are not available through npud; run the model in this process");
+  }
+  const std::size_t count = impl->model->vdevice().drivers().size();
+  if (device >= count) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("device index {} out of range (this VDevice has {})", device, count));
+  }
+  return &impl->model->driver(device);
+}
+
+// Layer of each op of a program: its layer tag (abi::op_layer) when the compiler set one, else
+// inferred from the decoder structure every LLM program has (docs/npk-llm.md): a layer ends with
+// its second residual kAdd (no kBroadcastB; bias adds broadcast), and ops after the last layer
+// (final norm, head, argmax) belong to none.
+std::vector<std::uint32_t> op_layers(std::span<const std::byte> program) {
+  std::vector<std::uint32_t> layers;
+  if (program.size() < sizeof(abi::ProgramHeader)) return layers;
+  abi::ProgramHeader h{};
+  std::memcpy(&h, program.data(), sizeof h);
+  if (h.op_size != sizeof(abi::OpDesc) || (program.size() - h.header_size) / sizeof(abi::OpDesc) < h.num_ops) return layers;
+  std::vector<abi::OpDesc> ops(h.num_ops);
+  std::memcpy(ops.data(), program.data() + h.header_size, ops.size() * sizeof(abi::OpDesc));
+  std::uint32_t residual_adds = 0, last_layer_end = 0;
+  bool tagged = false;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    tagged = tagged || ops[i].reserved != 0;
+    if (ops[i].opcode == static_cast<std::uint16_t>(abi::OpCode::kAdd) && (ops[i].flags & abi::kBroadcastB) == 0 &&
+        ++residual_adds % 2 == 0)
+      last_layer_end = static_cast<std::uint32_t>(i);
+  }
+  layers.resize(ops.size(), abi::kProfileNoLayer);
+  std::uint32_t adds = 0;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    if (tagged) {
+      layers[i] = abi::op_layer(ops[i]);
+      continue;
+    }
+    if (i <= last_layer_end && ops[i].opcode != static_cast<std::uint16_t>(abi::OpCode::kEmbed)) layers[i] = adds / 2;
+    if (ops[i].opcode == static_cast<std::uint16_t>(abi::OpCode::kAdd) && (ops[i].flags & abi::kBroadcastB) == 0) ++adds;
+  }
+  return layers;
+}
+
+}  // namespace
+
+Expected<void> LLM::start_device_profile(std::size_t device) {
+  NPU_TRY_ASSIGN(driver::Driver * drv, profiled_driver(impl_, device));
+  return drv->start_profile();
+}
+
+Expected<driver::ProfileData> LLM::read_device_profile(std::size_t device) {
+  NPU_TRY_ASSIGN(driver::Driver * drv, profiled_driver(impl_, device));
+  NPU_TRY_ASSIGN(driver::ProfileData data, drv->read_profile(true));
+  // Fill in the layer of this session's untagged ops from its programs.
+  const auto& pkg = impl_->model->package();
+  const std::vector<std::uint32_t> layers[2] = {op_layers(pkg.prefill_program), op_layers(pkg.tbt_program)};
+  const auto contexts = device_contexts(device);
+  for (auto& r : data.records) {
+    if (r.kind != static_cast<std::uint16_t>(abi::ProfileKind::kOp) || r.layer != abi::kProfileNoLayer) continue;
+    for (const auto& [id, name] : contexts) {
+      const auto& map = layers[name == "prefill" ? 0 : 1];
+      if (id == r.context_id && r.op_index < map.size()) r.layer = map[r.op_index];
+    }
+  }
+  return data;
+}
+
+std::vector<std::pair<std::uint32_t, std::string>> LLM::device_contexts(std::size_t device) const {
+  if (impl_->remote || !impl_->core) return {};
+  return impl_->core->context_names(device);
+}
+
+}  // namespace npu::genai
