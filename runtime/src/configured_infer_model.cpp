@@ -4,6 +4,7 @@
 
 #include "async_job_state.hpp"
 #include "configured_model_core.hpp"
+#include "remote/remote_configured_model.hpp"
 
 namespace npu {
 
@@ -11,14 +12,17 @@ using detail::ConfiguredModelCore;
 
 ConfiguredInferModel::ConfiguredInferModel(std::unique_ptr<ConfiguredModelCore> core)
     : core_(std::move(core)) {}
+ConfiguredInferModel::ConfiguredInferModel(std::unique_ptr<remote::RemoteConfiguredModel> remote)
+    : remote_(std::move(remote)) {}
 ConfiguredInferModel::ConfiguredInferModel(ConfiguredInferModel&&) noexcept = default;
 ConfiguredInferModel& ConfiguredInferModel::operator=(ConfiguredInferModel&&) noexcept = default;
 ConfiguredInferModel::~ConfiguredInferModel() = default;
 
 Expected<Bindings> ConfiguredInferModel::create_bindings() const {
   auto state = std::make_unique<BindingsState>();
-  state->inputs = core_->package().inputs;
-  state->outputs = core_->package().outputs;
+  const auto& package = remote_ ? remote_->package() : core_->package();
+  state->inputs = package.inputs;
+  state->outputs = package.outputs;
   state->input_buffers.resize(state->inputs.size());
   state->output_buffers.resize(state->outputs.size());
   return Bindings(std::move(state));
@@ -35,6 +39,10 @@ Expected<std::shared_ptr<AsyncJobState>> make_job(const Bindings& bindings, Asyn
 }  // namespace
 
 Expected<RunInfo> ConfiguredInferModel::run(const Bindings& bindings, std::chrono::milliseconds timeout) {
+  if (remote_) {
+    NPU_TRY(bindings.validate());
+    return remote_->run(bindings.state(), timeout);
+  }
   NPU_TRY_ASSIGN(auto state, make_job(bindings, {}));
   NPU_TRY(core_->submit(state));
   std::unique_lock lock(state->mutex);
@@ -56,18 +64,22 @@ Expected<RunInfo> ConfiguredInferModel::run(const Bindings& bindings, std::chron
 
 Expected<AsyncInferJob> ConfiguredInferModel::run_async(const Bindings& bindings, AsyncCallback callback) {
   NPU_TRY_ASSIGN(auto state, make_job(bindings, std::move(callback)));
-  NPU_TRY(core_->submit(state));
+  if (remote_) NPU_TRY(remote_->run_async(state));
+  else NPU_TRY(core_->submit(state));
   return AsyncInferJob(std::move(state));
 }
 
 Expected<void> ConfiguredInferModel::wait_for_async_ready(std::chrono::milliseconds timeout,
                                                           std::uint32_t frames) {
-  return core_->wait_ready(timeout, frames);
+  return remote_ ? remote_->wait_ready(timeout, frames) : core_->wait_ready(timeout, frames);
 }
 
-std::uint32_t ConfiguredInferModel::async_queue_size() const noexcept { return core_->queue_size(); }
+std::uint32_t ConfiguredInferModel::async_queue_size() const noexcept {
+  return remote_ ? remote_->queue_size() : core_->queue_size();
+}
 
 Expected<void> ConfiguredInferModel::set_scheduler_priority(std::uint8_t priority) {
+  if (remote_) return remote_->set_scheduler({{"priority", priority}});
   auto p = core_->params();
   p.priority = priority;
   NPU_TRY(core_->scheduler().set_params(core_->id(), p));
@@ -76,6 +88,7 @@ Expected<void> ConfiguredInferModel::set_scheduler_priority(std::uint8_t priorit
 }
 
 Expected<void> ConfiguredInferModel::set_scheduler_threshold(std::uint32_t threshold) {
+  if (remote_) return remote_->set_scheduler({{"threshold", threshold}});
   auto p = core_->params();
   p.threshold = threshold;
   NPU_TRY(core_->scheduler().set_params(core_->id(), p));
@@ -84,6 +97,7 @@ Expected<void> ConfiguredInferModel::set_scheduler_threshold(std::uint32_t thres
 }
 
 Expected<void> ConfiguredInferModel::set_scheduler_timeout(std::chrono::milliseconds timeout) {
+  if (remote_) return remote_->set_scheduler({{"timeout_ms", timeout.count()}});
   auto p = core_->params();
   p.timeout = timeout;
   NPU_TRY(core_->scheduler().set_params(core_->id(), p));

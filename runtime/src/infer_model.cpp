@@ -4,6 +4,7 @@
 
 #include "configured_model_core.hpp"
 #include "model_package.hpp"
+#include "remote/remote_configured_model.hpp"
 #include "vdevice_core.hpp"
 
 namespace npu {
@@ -11,6 +12,9 @@ namespace npu {
 InferModel::InferModel(std::shared_ptr<detail::VDeviceCore> vdevice,
                        std::shared_ptr<const detail::ModelPackage> package)
     : vdevice_(std::move(vdevice)), package_(std::move(package)) {}
+InferModel::InferModel(std::shared_ptr<const remote::RemoteModelSource> remote,
+                       std::shared_ptr<const detail::ModelPackage> package)
+    : package_(std::move(package)), remote_(std::move(remote)) {}
 
 const std::string& InferModel::name() const noexcept { return package_->name; }
 const std::vector<StreamInfo>& InferModel::inputs() const noexcept { return package_->inputs; }
@@ -33,6 +37,10 @@ Expected<StreamInfo> InferModel::input(std::string_view name) const { return fin
 Expected<StreamInfo> InferModel::output(std::string_view name) const { return find(outputs(), name, "output"); }
 
 Expected<ConfiguredInferModel> InferModel::configure() const {
+  if (remote_) {
+    NPU_TRY_ASSIGN(auto remote, remote::RemoteConfiguredModel::create(*remote_, package_));
+    return ConfiguredInferModel(std::move(remote));
+  }
   NPU_TRY_ASSIGN(auto core, detail::ConfiguredModelCore::create(vdevice_, package_));
   return ConfiguredInferModel(std::move(core));
 }

@@ -4,8 +4,14 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+
+#include <cstring>
+
 #include "model_package.hpp"
 #include "npu/hal/enumerate.hpp"
+#include "remote/remote_configured_model.hpp"
+#include "remote/remote_vdevice.hpp"
 #include "vdevice_core.hpp"
 
 namespace npu {
@@ -35,9 +41,8 @@ Expected<std::vector<DeviceInfo>> VDevice::scan() { return hal::enumerate_device
 
 Expected<std::unique_ptr<VDevice>> VDevice::create(const VDeviceParams& params) {
   if (params.multi_process) {
-    return fail(ErrorCode::kUnsupported,
-                "multi_process VDevices need the npud service, and npud is not available in this "
-                "build: set multi_process = false");
+    NPU_TRY_ASSIGN(auto remote, remote::RemoteVDevice::connect(params));
+    return std::make_unique<VDevice>(std::move(remote));
   }
   NPU_TRY_ASSIGN(auto ids, resolve_ids(params.device_ids));
   std::vector<std::unique_ptr<driver::Driver>> drivers;
@@ -55,20 +60,34 @@ Expected<std::unique_ptr<VDevice>> VDevice::create(const VDeviceParams& params) 
 }
 
 VDevice::VDevice(std::shared_ptr<detail::VDeviceCore> core) : core_(std::move(core)) {}
+VDevice::VDevice(std::shared_ptr<remote::RemoteVDevice> remote) : remote_(std::move(remote)) {}
 VDevice::~VDevice() = default;
 
 Expected<InferModel> VDevice::create_infer_model(const std::filesystem::path& npk_path) {
   NPU_TRY_ASSIGN(auto package, detail::ModelPackage::open(npk_path));
-  return InferModel(core_, std::move(package));
+  if (!remote_) return InferModel(core_, std::move(package));
+  // npud reads the file through this descriptor: no path or permission games between processes.
+  auto source = std::make_shared<remote::RemoteModelSource>();
+  source->vdevice = remote_;
+  source->path = std::filesystem::absolute(npk_path).string();
+  source->npk.reset(::open(npk_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!source->npk.valid()) {
+    return fail(ErrorCode::kIo, fmt::format("{}: {}", npk_path.string(), std::strerror(errno)));
+  }
+  return InferModel(std::shared_ptr<const remote::RemoteModelSource>(std::move(source)), std::move(package));
 }
 
-std::size_t VDevice::device_count() const noexcept { return core_->drivers().size(); }
+std::size_t VDevice::device_count() const noexcept {
+  return remote_ ? remote_->device_count() : core_->drivers().size();
+}
 
 const DeviceIdentity& VDevice::identity(std::size_t device) const {
+  if (remote_) return remote_->identity(device);
   return core_->drivers().at(device)->identity();
 }
 
 Expected<DeviceStats> VDevice::stats(std::size_t device) {
+  if (remote_) return remote_->stats(device);
   if (device >= core_->drivers().size()) {
     return fail(ErrorCode::kInvalidArgument,
                 fmt::format("device index {} out of range (this VDevice has {})", device, core_->drivers().size()));
@@ -76,7 +95,9 @@ Expected<DeviceStats> VDevice::stats(std::size_t device) {
   return core_->drivers()[device]->stats();
 }
 
-SchedulerStats VDevice::scheduler_stats() const { return core_->scheduler().stats(); }
-const VDeviceParams& VDevice::params() const noexcept { return core_->params(); }
+SchedulerStats VDevice::scheduler_stats() const {
+  return remote_ ? remote_->scheduler_stats() : core_->scheduler().stats();
+}
+const VDeviceParams& VDevice::params() const noexcept { return remote_ ? remote_->params() : core_->params(); }
 
 }  // namespace npu

@@ -17,10 +17,14 @@ namespace npu {
 namespace detail {
 class ConfiguredModelCore;
 }
+namespace remote {
+class RemoteConfiguredModel;
+}
 
 class ConfiguredInferModel {
  public:
   explicit ConfiguredInferModel(std::unique_ptr<detail::ConfiguredModelCore> core);
+  explicit ConfiguredInferModel(std::unique_ptr<remote::RemoteConfiguredModel> remote);  // through npud
   ConfiguredInferModel(ConfiguredInferModel&&) noexcept;
   ConfiguredInferModel& operator=(ConfiguredInferModel&&) noexcept;
   ~ConfiguredInferModel();
@@ -48,7 +52,8 @@ class ConfiguredInferModel {
   [[nodiscard]] Expected<void> set_scheduler_timeout(std::chrono::milliseconds timeout);
 
  private:
-  std::unique_ptr<detail::ConfiguredModelCore> core_;
+  std::unique_ptr<detail::ConfiguredModelCore> core_;      // in-process, or
+  std::unique_ptr<remote::RemoteConfiguredModel> remote_;  // through npud
 };
 
 }  // namespace npu

@@ -18,10 +18,16 @@ namespace detail {
 class VDeviceCore;
 class ModelPackage;
 }
+namespace remote {
+struct RemoteModelSource;
+}
 
 class InferModel {
  public:
   InferModel(std::shared_ptr<detail::VDeviceCore> vdevice,
+             std::shared_ptr<const detail::ModelPackage> package);
+  // A model of a multi-process VDevice: configure() loads it in npud.
+  InferModel(std::shared_ptr<const remote::RemoteModelSource> remote,
              std::shared_ptr<const detail::ModelPackage> package);
 
   [[nodiscard]] const std::string& name() const noexcept;
@@ -39,6 +45,7 @@ class InferModel {
  private:
   std::shared_ptr<detail::VDeviceCore> vdevice_;
   std::shared_ptr<const detail::ModelPackage> package_;
+  std::shared_ptr<const remote::RemoteModelSource> remote_;
 };
 
 }  // namespace npu

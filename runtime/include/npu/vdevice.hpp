@@ -33,7 +33,9 @@ struct VDeviceParams {
   std::vector<std::string> device_ids;  // empty = the first device; {"all"} = every device
   SchedulingAlgorithm scheduling_algorithm = SchedulingAlgorithm::kRoundRobin;
   std::string group_id = "SHARED";      // VDevices with one group id share devices (with npud)
-  bool multi_process = false;           // go through the npud service (not in this build)
+  // Go through the npud daemon (socket $NPU_NPUD_SOCKET, else /run/npustack/npud.sock), which owns
+  // the devices and shares them among processes; the rest of the API works the same.
+  bool multi_process = false;
 };
 
 struct SchedulerStats {
@@ -45,6 +47,9 @@ struct SchedulerStats {
 namespace detail {
 class VDeviceCore;
 }
+namespace remote {
+class RemoteVDevice;
+}
 
 class VDevice {
  public:
@@ -53,6 +58,7 @@ class VDevice {
   [[nodiscard]] static Expected<std::unique_ptr<VDevice>> create(const VDeviceParams& params = {});
 
   explicit VDevice(std::shared_ptr<detail::VDeviceCore> core);
+  explicit VDevice(std::shared_ptr<remote::RemoteVDevice> remote);  // multi_process: through npud
   ~VDevice();
   VDevice(const VDevice&) = delete;
   VDevice& operator=(const VDevice&) = delete;
@@ -65,11 +71,14 @@ class VDevice {
   [[nodiscard]] SchedulerStats scheduler_stats() const;
   [[nodiscard]] const VDeviceParams& params() const noexcept;
   // The devices and scheduler this VDevice shares with its models; for runtime components built
-  // on top of it (genai::LLM). Opaque outside the runtime.
+  // on top of it (genai::LLM). Opaque outside the runtime. Null for a multi-process VDevice,
+  // whose devices live in npud: then remote() is set.
   [[nodiscard]] const std::shared_ptr<detail::VDeviceCore>& core() const noexcept { return core_; }
+  [[nodiscard]] const std::shared_ptr<remote::RemoteVDevice>& remote() const noexcept { return remote_; }
 
  private:
   std::shared_ptr<detail::VDeviceCore> core_;
+  std::shared_ptr<remote::RemoteVDevice> remote_;
 };
 
 }  // namespace npu

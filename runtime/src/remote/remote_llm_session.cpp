@@ -1,0 +1,162 @@
+#include "remote_llm_session.hpp"
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "npu/common/file.hpp"
+#include "remote_generation.hpp"
+#include "wire/llm_json.hpp"
+
+namespace npu::remote {
+
+using genai::LLM;
+using npud::MessageType;
+
+Expected<std::shared_ptr<LLM::Impl>> RemoteLlmSession::create_impl(const std::shared_ptr<RemoteVDevice>& vdevice,
+                                                                  const genai::LLMParams& params) {
+  NPU_TRY_ASSIGN(auto package, genai::detail::LlmPackage::open(params.model_path));
+  NPU_TRY_ASSIGN(auto text, genai::detail::LlmText::create(*package));
+  npud::UniqueFd npk(::open(params.model_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!npk.valid()) return fail(ErrorCode::kIo, fmt::format("{}: {}", params.model_path.string(), std::strerror(errno)));
+  const int fds[] = {npk.get()};
+  nlohmann::json body = {{"path", std::filesystem::absolute(params.model_path).string()},
+                         {"priority", params.scheduler_priority}};
+  auto reply = vdevice->connection()->call(MessageType::kLlmCreate, body, {}, fds);
+  if (!reply) return fail(reply.error().with_context(fmt::format("loading {} in npud", params.model_path.string())));
+  std::shared_ptr<RemoteLlmSession> session(new RemoteLlmSession(vdevice, std::move(package)));
+  return finish(std::move(session), reply->body, std::move(text));
+}
+
+Expected<std::shared_ptr<LLM::Impl>> RemoteLlmSession::create_session_impl(
+    std::shared_ptr<const genai::detail::LlmText> text) const {
+  NPU_TRY_ASSIGN(auto reply, connection().call(MessageType::kLlmCreateSession, {{"from", id_}}));
+  std::shared_ptr<RemoteLlmSession> session(new RemoteLlmSession(vdevice_, package_));
+  return finish(std::move(session), reply.body, std::move(text));
+}
+
+Expected<std::shared_ptr<LLM::Impl>> RemoteLlmSession::finish(std::shared_ptr<RemoteLlmSession> session,
+                                                              const nlohmann::json& reply,
+                                                              std::shared_ptr<const genai::detail::LlmText> text) {
+  npud::read_field(reply, "session", session->id_);
+  if (session->id_ == 0) return fail(ErrorCode::kBadFormat, "npud answered without a session id");
+  session->update_context(reply);
+  auto impl = std::make_shared<LLM::Impl>();
+  impl->text = std::move(text);
+  if (auto it = reply.find("info"); it != reply.end()) impl->info = npud::llm_info_from_json(*it);
+  impl->remote = std::move(session);
+  return impl;
+}
+
+RemoteLlmSession::~RemoteLlmSession() {
+  abort_active();
+  if (id_ != 0) (void)connection().call(MessageType::kLlmRelease, {{"session", id_}});
+}
+
+std::uint32_t RemoteLlmSession::used() const noexcept {
+  std::lock_guard lock(mutex_);
+  return used_;
+}
+
+std::optional<genai::TokenId> RemoteLlmSession::pending() const noexcept {
+  std::lock_guard lock(mutex_);
+  return pending_;
+}
+
+void RemoteLlmSession::update_context(const nlohmann::json& body) {
+  std::lock_guard lock(mutex_);
+  npud::read_field(body, "used", used_);
+  if (auto it = body.find("pending"); it != body.end()) {
+    if (it->is_number_integer()) pending_ = it->get<genai::TokenId>();
+    else pending_.reset();
+  }
+}
+
+Expected<void> RemoteLlmSession::check_idle() const {
+  std::lock_guard lock(mutex_);
+  if (auto gen = active_.lock(); gen && gen->status() == genai::GenerationStatus::kGenerating) {
+    return fail(ErrorCode::kBusy,
+                "this session is still generating: read its generator to the end or abort() it first "
+                "(or use another session from create_session())");
+  }
+  return {};
+}
+
+void RemoteLlmSession::abort_active() noexcept {
+  std::shared_ptr<RemoteGeneration> gen;
+  {
+    std::lock_guard lock(mutex_);
+    gen = active_.lock();
+  }
+  if (gen) gen->abort();
+}
+
+Expected<genai::Generator> RemoteLlmSession::generate(std::span<const genai::TokenId> tokens,
+                                                      const genai::GeneratorParams& params, const genai::LLMHooks& hooks,
+                                                      const std::shared_ptr<const genai::detail::LlmText>& text) {
+  NPU_TRY(check_idle());
+  auto gen = std::make_shared<RemoteGeneration>(vdevice_->connection(), connection().next_stream_id(), hooks, text,
+                                                weak_from_this());
+  gen->subscribe(gen);
+  nlohmann::json body = {{"session", id_},
+                         {"stream", gen->stream()},
+                         {"tokens", std::vector<genai::TokenId>(tokens.begin(), tokens.end())},
+                         {"params", npud::to_json(params)}};
+  NPU_TRY(connection().call(MessageType::kLlmGenerate, body));
+  {
+    std::lock_guard lock(mutex_);
+    active_ = gen;
+    pending_.reset();  // npud fed it as the first prompt token
+  }
+  return genai::Generator(std::shared_ptr<genai::detail::GenerationStream>(std::move(gen)));
+}
+
+Expected<genai::GenerationStats> RemoteLlmSession::prefill(std::span<const genai::TokenId> tokens,
+                                                          genai::PrefillMode mode) {
+  NPU_TRY(check_idle());
+  nlohmann::json body = {{"session", id_},
+                         {"tokens", std::vector<genai::TokenId>(tokens.begin(), tokens.end())},
+                         {"mode", mode == genai::PrefillMode::kChunked ? "chunked" : "token_by_token"}};
+  auto reply = connection().call(MessageType::kLlmPrefill, body);
+  if (!reply) {
+    // A failed prefill drops the context in npud; fetch the state again on the next reply.
+    return fail(reply.error());
+  }
+  update_context(reply->body);
+  logits_.resize(reply->binary.size() / sizeof(float));
+  if (!logits_.empty()) std::memcpy(logits_.data(), reply->binary.data(), logits_.size() * sizeof(float));
+  if (auto it = reply->body.find("stats"); it != reply->body.end()) return npud::generation_stats_from_json(*it);
+  return genai::GenerationStats{};
+}
+
+Expected<void> RemoteLlmSession::clear() {
+  NPU_TRY(check_idle());
+  NPU_TRY_ASSIGN(auto reply, connection().call(MessageType::kLlmClear, {{"session", id_}}));
+  update_context(reply.body);
+  return {};
+}
+
+Expected<void> RemoteLlmSession::save(const std::filesystem::path& path) {
+  NPU_TRY(check_idle());
+  NPU_TRY_ASSIGN(auto reply, connection().call(MessageType::kLlmSaveContext, {{"session", id_}}));
+  return write_file_atomic(path, reply.binary);
+}
+
+Expected<void> RemoteLlmSession::load(const std::filesystem::path& path) {
+  NPU_TRY(check_idle());
+  NPU_TRY_ASSIGN(auto file, MappedFile::open(path));
+  NPU_TRY_ASSIGN(auto reply, connection().call(MessageType::kLlmLoadContext, {{"session", id_}, {"path", path.string()}},
+                                               file.bytes()));
+  update_context(reply.body);
+  return {};
+}
+
+Expected<void> RemoteLlmSession::set_priority(std::uint8_t priority) {
+  NPU_TRY(connection().call(MessageType::kLlmSetPriority, {{"session", id_}, {"priority", priority}}));
+  return {};
+}
+
+}  // namespace npu::remote
