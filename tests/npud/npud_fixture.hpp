@@ -1,0 +1,145 @@
+// Shared set-up of the npud tests: the built npud on a temporary socket (fork/exec), a raw
+// protocol client for status and malformed-input checks, the test client binary, and a model.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "npu/compiler/net_compiler.hpp"
+#include "npu/compiler/net_spec.hpp"
+#include "wire/frame.hpp"
+#include "wire/unix_socket.hpp"
+
+namespace npu::test {
+
+inline std::filesystem::path npud_temp(const std::string& name) {
+  auto dir = std::filesystem::path("/tmp") / ("npud_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return dir / name;
+}
+
+// Runs `argv` as a child process; returns its pid.
+inline pid_t spawn(const std::vector<std::string>& argv) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// Exit code of `pid` (waits up to `limit`; -1 on timeout or a signal).
+inline int wait_exit(pid_t pid, std::chrono::seconds limit = std::chrono::seconds(60)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return -1;
+}
+
+// A raw protocol client: frames in, frames out, for status and for what a real client never sends.
+class RawClient {
+ public:
+  explicit RawClient(const std::string& path) {
+    auto fd = npud::connect_unix(path);
+    EXPECT_TRUE(fd.has_value()) << fd.error().what();
+    if (fd) fd_ = std::move(*fd);
+  }
+  bool send_bytes(std::span<const std::byte> bytes) { return npud::send_all(fd_.get(), bytes).has_value(); }
+  bool send(npud::MessageType type, const nlohmann::json& body, std::uint16_t version = npud::kProtocolVersion) {
+    return send_bytes(npud::encode_frame(type, ++id_, body.dump(), {}, 0, version));
+  }
+  // The next frame; nullopt when the daemon closed the connection (or after 10 s).
+  std::optional<npud::Frame> receive() {
+    std::vector<std::byte> buffer(64 * 1024);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto frame = parser_.next();
+      if (!frame) return std::nullopt;
+      if (*frame) return std::move(**frame);
+      std::vector<npud::UniqueFd> fds;
+      auto n = npud::recv_some(fd_.get(), buffer, fds);
+      if (!n || *n == 0) return std::nullopt;
+      parser_.feed(std::span(buffer).first(*n));
+    }
+    return std::nullopt;
+  }
+  nlohmann::json call(npud::MessageType type, const nlohmann::json& body) {
+    EXPECT_TRUE(send(type, body));
+    auto f = receive();
+    EXPECT_TRUE(f.has_value());
+    if (!f) return {};
+    auto b = f->body();
+    return b ? *b : nlohmann::json();
+  }
+  bool hello() {
+    auto r = call(npud::MessageType::kHello, {{"client", "raw-test"}});
+    return r.contains("devices");
+  }
+
+ private:
+  npud::UniqueFd fd_;
+  npud::FrameParser parser_;
+  std::uint32_t id_ = 0;
+};
+
+// npud on a temporary socket; killed (SIGTERM, then SIGKILL) on destruction.
+class NpudProcess {
+ public:
+  NpudProcess() : socket_(npud_temp("npud.sock").string()) {
+    pid_ = spawn({NPUD_PATH, "--socket", socket_, "--devices", "sim:0", "--foreground"});
+    ::setenv("NPU_NPUD_SOCKET", socket_.c_str(), 1);
+    for (int i = 0; i < 500; ++i) {  // up to 10 s for the device to boot
+      if (npud::connect_unix(socket_)) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ADD_FAILURE() << "npud did not start listening on " << socket_;
+  }
+  ~NpudProcess() { stop(SIGTERM); }
+  void stop(int signal) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, signal);
+    if (wait_exit(pid_, std::chrono::seconds(10)) == -1 && signal == SIGTERM) ADD_FAILURE() << "npud did not exit on SIGTERM";
+    pid_ = -1;
+  }
+  [[nodiscard]] const std::string& socket() const { return socket_; }
+  [[nodiscard]] nlohmann::json status() {
+    RawClient c(socket_);
+    if (!c.hello()) return {};
+    return c.call(npud::MessageType::kStatus, nlohmann::json::object());
+  }
+
+ private:
+  std::string socket_;
+  pid_t pid_ = -1;
+};
+
+inline std::filesystem::path compile_mlp() {
+  auto spec = compiler::net::load_net_spec(NPU_SOURCE_DIR "/examples/networks/mlp.json");
+  EXPECT_TRUE(spec.has_value()) << spec.error().what();
+  auto net = compiler::net::compile_net(*spec);
+  EXPECT_TRUE(net.has_value()) << net.error().what();
+  auto path = npud_temp("mlp.npk");
+  EXPECT_TRUE(compiler::net::write_npk(*net, path).has_value());
+  return path;
+}
+
+}  // namespace npu::test

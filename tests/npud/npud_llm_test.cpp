@@ -1,0 +1,101 @@
+// genai::LLM over a multi-process VDevice: the same tokens as in-process, streaming, abort,
+// context usage / clear / save / load, a second session, and cleanup when the session goes.
+#include <fstream>
+
+#include "llm_fixture.hpp"
+#include "npud_fixture.hpp"
+
+namespace npu::test {
+namespace {
+
+std::vector<genai::TokenId> generate_in_process(const std::filesystem::path& npk, std::span<const genai::TokenId> prompt,
+                                                std::uint32_t n) {
+  VDeviceParams params;
+  params.device_ids = {"sim:0"};
+  auto vdevice = VDevice::create(params);
+  EXPECT_TRUE(vdevice.has_value());
+  auto llm = genai::LLM::create(**vdevice, {.model_path = npk});
+  EXPECT_TRUE(llm.has_value()) << llm.error().what();
+  auto gen = (*llm)->generate(prompt, greedy(n));
+  EXPECT_TRUE(gen.has_value());
+  return drain_tokens(*gen);
+}
+
+TEST(NpudLlm, SessionOverNpudMatchesInProcess) {
+  auto tiny = compile_tiny("default", 11, "npud_llm.npk");
+  auto prompt = prompt_tokens(11);
+  auto expected = generate_in_process(tiny.path, prompt, 6);
+  ASSERT_EQ(expected.size(), 6u);
+
+  NpudProcess npud;
+  VDeviceParams params;
+  params.multi_process = true;
+  auto vdevice = VDevice::create(params);
+  ASSERT_TRUE(vdevice.has_value()) << vdevice.error().what();
+  auto llm = genai::LLM::create(**vdevice, {.model_path = tiny.path});
+  ASSERT_TRUE(llm.has_value()) << llm.error().what();
+  EXPECT_EQ((*llm)->info().context_length, 64u);
+  EXPECT_EQ((*llm)->context_usage(), 0u);
+  EXPECT_EQ(npud.status()["totals"].value("llm_sessions", 0), 1);
+
+  auto gen = (*llm)->generate(prompt, greedy(6));
+  ASSERT_TRUE(gen.has_value()) << gen.error().what();
+  genai::GenerationStatus status{};
+  EXPECT_EQ(drain_tokens(*gen, &status), expected);
+  EXPECT_EQ(status, genai::GenerationStatus::kMaxTokensReached);
+  EXPECT_EQ(gen->stats().generated_tokens, 6u);
+  // The prompt and all but the last generated token are in the context; the last is pending.
+  EXPECT_EQ((*llm)->context_usage(), 11u + 5u);
+  EXPECT_TRUE((*llm)->pending_token().has_value());
+
+  // Save, clear, load: the usage comes back.
+  auto ctx = npud_temp("llm.ctx");
+  ASSERT_TRUE((*llm)->save_context(ctx).has_value());
+  ASSERT_TRUE((*llm)->clear_context().has_value());
+  EXPECT_EQ((*llm)->context_usage(), 0u);
+  ASSERT_TRUE((*llm)->load_context(ctx).has_value());
+  EXPECT_EQ((*llm)->context_usage(), 16u);
+  auto garbage = npud_temp("garbage.ctx");
+  std::ofstream(garbage) << "not a context";
+  auto refused = (*llm)->load_context(garbage);
+  ASSERT_FALSE(refused.has_value());
+
+  // Prefill gives logits here; abort ends a long generation with kAborted.
+  ASSERT_TRUE((*llm)->clear_context().has_value());
+  auto pre = (*llm)->prefill(prompt);
+  ASSERT_TRUE(pre.has_value()) << pre.error().what();
+  EXPECT_EQ((*llm)->logits().size(), (*llm)->info().vocab);
+  auto other = (*llm)->create_session();
+  ASSERT_TRUE(other.has_value()) << other.error().what();
+  auto long_gen = (*other)->generate(prompt, greedy(40));
+  ASSERT_TRUE(long_gen.has_value());
+  auto busy = (*other)->generate(prompt, greedy(2));
+  EXPECT_FALSE(busy.has_value());
+  long_gen->abort();
+  drain_tokens(*long_gen, &status);
+  EXPECT_EQ(status, genai::GenerationStatus::kAborted);
+  other->reset();
+  EXPECT_EQ(npud.status()["totals"].value("llm_sessions", 0), 1);
+}
+
+TEST(NpudLlm, DaemonKilledDuringGenerationEndsTheStream) {
+  auto tiny = compile_tiny("default", 11, "npud_llm_kill.npk");
+  NpudProcess npud;
+  VDeviceParams params;
+  params.multi_process = true;
+  auto vdevice = VDevice::create(params);
+  ASSERT_TRUE(vdevice.has_value());
+  auto llm = genai::LLM::create(**vdevice, {.model_path = tiny.path});
+  ASSERT_TRUE(llm.has_value()) << llm.error().what();
+  auto gen = (*llm)->generate(prompt_tokens(5), greedy(50));
+  ASSERT_TRUE(gen.has_value());
+  npud.stop(SIGKILL);
+  Expected<genai::GenerationOutput> out = genai::GenerationOutput{};
+  for (int i = 0; i < 100 && out && out->kind != genai::OutputKind::kEnd; ++i) out = gen->read(std::chrono::seconds(5));
+  ASSERT_FALSE(out.has_value());  // the error, once
+  EXPECT_EQ(out.error().code(), ErrorCode::kDeviceLost);
+  EXPECT_EQ(gen->status(), genai::GenerationStatus::kFailed);
+}
+
+}  // namespace
+}  // namespace npu::test
