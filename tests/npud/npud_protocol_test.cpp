@@ -71,7 +71,9 @@ TEST(NpudProtocol, MalformedRequestsGetErrorsNotCrashes) {
   h.json_bytes = npud::kMaxJsonBytes + 1;
   ASSERT_TRUE(c.send_bytes(std::as_bytes(std::span(&h, 1))));
   auto closing = c.receive();
-  if (closing) EXPECT_EQ(closing->type(), npud::MessageType::kError);
+  if (closing) {
+    EXPECT_EQ(closing->type(), npud::MessageType::kError);
+  }
   EXPECT_FALSE(c.receive().has_value());
   EXPECT_FALSE(npud.status().empty());
 }

@@ -74,6 +74,8 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "npud: {}\n", daemon.error().what());
     return 1;
   }
+  // Under systemd (Type=simple) the service manager does the detaching and collects stderr.
+  if (std::getenv("INVOCATION_ID") != nullptr) foreground = true;
   if (!foreground && !daemonize()) {
     fmt::print(stderr, "npud: could not detach from the terminal: run with --foreground\n");
     return 1;
