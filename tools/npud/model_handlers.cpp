@@ -77,13 +77,18 @@ void ClientSession::on_run(std::uint32_t request_id, const Json& body) {
   std::uint32_t slot = 0;
   read_field(body, "slot", slot);
   auto m = *model;
+  std::optional<std::chrono::milliseconds> timeout;  // present: synchronous, scheduled within it
+  if (auto t = body.find("timeout_ms"); t != body.end()) {
+    if (!t->is_number_integer()) return reply(request_id, fail(ErrorCode::kBadFormat, "run: timeout_ms must be an integer"));
+    timeout = std::chrono::milliseconds(t->get<std::int64_t>());
+  }
   if (!m->slot_busy->claim(slot)) {
     return reply(request_id, fail(ErrorCode::kInvalidArgument,
                                   fmt::format("run: slot {} is out of range (0..{}) or already running", slot,
                                               m->layout.slots - 1)));
   }
-  if (auto t = body.find("timeout_ms"); t != body.end()) {  // synchronous: scheduled within the timeout
-    auto result = m->configured->run(m->slots[slot], std::chrono::milliseconds(t->get<std::int64_t>()));
+  if (timeout) {
+    auto result = m->configured->run(m->slots[slot], *timeout);
     m->slot_busy->release(slot);
     return reply(request_id, result ? Expected<Json>(to_json(*result)) : Expected<Json>(fail(result.error())));
   }
