@@ -1,6 +1,7 @@
 // Tokenizes texts with llama.cpp (node-llama-cpp) for tokenizer_oracle_test.cpp.
-// Usage: node llama_tokenize.mjs MODEL.gguf TEXTS.json  -> stdout: JSON array of id arrays.
-// Special-token strings are parsed; no BOS is added (llama.cpp's tokenize() does not add it).
+// Usage: node llama_tokenize.mjs MODEL.gguf TEXTS.json
+//   -> stdout: {"special": [[ids]...], "plain": [[ids]...]} with special-token parsing on / off.
+// No BOS is added (llama.cpp's tokenize() does not add it).
 import {getLlama} from "node-llama-cpp";
 import fs from "fs";
 
@@ -8,6 +9,9 @@ const [, , modelPath, textsPath] = process.argv;
 const llama = await getLlama({gpu: false, build: "never", logLevel: "error"});
 const model = await llama.loadModel({modelPath, vocabOnly: true});
 const texts = JSON.parse(fs.readFileSync(textsPath, "utf8"));
-process.stdout.write(JSON.stringify(texts.map((t) => Array.from(model.tokenize(t, true)))));
+process.stdout.write(JSON.stringify({
+  special: texts.map((t) => Array.from(model.tokenize(t, true))),
+  plain: texts.map((t) => Array.from(model.tokenize(t, false))),
+}));
 await model.dispose();
 await llama.dispose();

@@ -1,6 +1,8 @@
 // The tokenizer against llama.cpp (node-llama-cpp, the project's oracle): a small BPE vocabulary
 // (data/oracle_vocab.json) is written as a vocab-only LFM2 GGUF with each pre-tokenizer, llama.cpp
-// tokenizes a set of multi-script texts, and genai::Tokenizer must give the same ids.
+// tokenizes a set of multi-script texts (with special-token parsing on and off; <think> and
+// </think> are user-defined there, the other markers control), and genai::Tokenizer must give
+// the same ids.
 // Skipped (loudly) without node or node_modules; fails then when NPU_REQUIRE_ORACLE=1.
 #include <gtest/gtest.h>
 
@@ -154,11 +156,16 @@ TEST_P(TokenizerOracle, SameIdsAsLlamaCpp) {
     ASSERT_EQ(::pclose(pipe), 0) << "node failed; see " << (dir / "node.log");
   }
   const Json expected = Json::parse(output, nullptr, false);
-  ASSERT_TRUE(expected.is_array() && expected.size() == kTexts.size()) << output;
-  for (std::size_t i = 0; i < kTexts.size(); ++i) {
-    auto ids = tokenizer->encode(kTexts[i], {.add_special = false});
-    ASSERT_TRUE(ids) << ids.error().what();
-    EXPECT_EQ(*ids, expected[i].get<std::vector<TokenId>>()) << "text: " << kTexts[i];
+  ASSERT_TRUE(expected.is_object()) << output;
+  for (const bool parse_special : {true, false}) {
+    const Json& want = expected[parse_special ? "special" : "plain"];
+    ASSERT_EQ(want.size(), kTexts.size());
+    for (std::size_t i = 0; i < kTexts.size(); ++i) {
+      auto ids = tokenizer->encode(kTexts[i], {.add_special = false, .parse_special = parse_special});
+      ASSERT_TRUE(ids) << ids.error().what();
+      EXPECT_EQ(*ids, want[i].get<std::vector<TokenId>>())
+          << "parse_special " << parse_special << ", text: " << kTexts[i];
+    }
   }
   fs::remove_all(dir);
 }

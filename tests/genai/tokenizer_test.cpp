@@ -136,6 +136,17 @@ TEST(Tokenizer, SpecialTokensAndBos) {
   EXPECT_FALSE(t.decode(std::vector<TokenId>{99999}));
 }
 
+TEST(Tokenizer, UserDefinedTokensMatchEvenWithoutSpecialParsing) {
+  TokenizerData d = make_vocab();
+  d.token_types[5] = TokenType::kUserDefined;  // <think>
+  auto t = Tokenizer::create(d);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(enc(*t, "<think>hello", {false, false}), (std::vector<TokenId>{5, 272}));
+  EXPECT_GT(enc(*t, "</think>", {false, false}).size(), 1u);  // control: plain text here
+  // User-defined tokens are visible text when decoding.
+  EXPECT_EQ(*t->decode(std::vector<TokenId>{5, 272}), "<think>hello");
+}
+
 TEST(Tokenizer, SpecialTokenIdsAreLookedUp) {
   // Put the markers at other ids than test_vocab's defaults: lookup must follow.
   TokenizerData d = make_vocab();

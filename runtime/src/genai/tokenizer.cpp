@@ -153,9 +153,9 @@ Expected<std::vector<TokenId>> Tokenizer::encode(std::string_view text, EncodeOp
   out.reserve(text.size() / 3 + 2);
   if (options.add_special && add_bos_) out.push_back(bos_);
   std::size_t plain_start = 0;
-  if (options.parse_special && !specials_.empty()) {
+  if (!specials_.empty()) {
     for (std::size_t pos = 0; pos < text.size(); ++pos) {
-      const TokenId found = special_at(text, pos);
+      const TokenId found = special_at(text, pos, options.parse_special);
       if (found < 0) continue;
       NPU_TRY(encode_text(text.substr(plain_start, pos - plain_start), out));
       out.push_back(found);
@@ -168,10 +168,13 @@ Expected<std::vector<TokenId>> Tokenizer::encode(std::string_view text, EncodeOp
   return out;
 }
 
-TokenId Tokenizer::special_at(std::string_view text, std::size_t pos) const {
+TokenId Tokenizer::special_at(std::string_view text, std::size_t pos, bool parse_special) const {
   if (!special_first_[static_cast<std::uint8_t>(text[pos])]) return -1;
   const std::string_view rest = text.substr(pos);
   for (TokenId id : specials_) {  // longest first
+    // As in llama.cpp (and HF tokenizers): user-defined tokens are matched even when special
+    // parsing is off; control and unknown tokens only with it.
+    if (!parse_special && types_[static_cast<std::size_t>(id)] != TokenType::kUserDefined) continue;
     if (rest.starts_with(tokens_[static_cast<std::size_t>(id)])) return id;
   }
   return -1;

@@ -23,7 +23,7 @@ merges = []
 specials = ["<|pad|>", "<|startoftext|>", "<|endoftext|>", "<|fim_pre|>", "<|fim_mid|>", "<|fim_suf|>", "<|im_start|>", "<|im_end|>",
             "<|tool_list_start|>", "<|tool_list_end|>", "<|tool_call_start|>", "<|tool_call_end|>", "<|tool_response_start|>", "<|tool_response_end|>", "<think>", "</think>"]
 tokens = specials + [B2U[b] for b in range(256)]
-types = [3]*len(specials) + [1]*256
+types = [4 if t in ("<think>", "</think>") else 3 for t in specials] + [1]*256  # <think> pair user-defined
 seen = set(tokens)
 for it in range(int(sys.argv[2])):
     pairs = collections.Counter()

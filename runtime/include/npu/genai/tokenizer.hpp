@@ -1,7 +1,7 @@
 // Tokenizer: byte-level BPE (GGUF model "gpt2") over the TokenizerData carried in a .npk.
 //
 // encode(): special tokens (control, user-defined and unknown types, e.g. <|im_start|>, <think>)
-// are matched as whole strings first (longest first) when parse_special is set; the text between
+// are matched as whole strings first (longest first; control/unknown only with parse_special); the text between
 // them is split by the PreTokenizer, each piece is mapped through GPT-2's byte->unicode table and
 // merged by merge rank (lowest rank first, leftmost on ties), as llama.cpp does. For the LLaMA-3
 // family of pre-tokenizers a piece that is itself a token is emitted whole ("ignore merges").
@@ -29,7 +29,8 @@ using TokenId = std::int32_t;
 
 struct EncodeOptions {
   bool add_special = true;    // prepend BOS (append EOS) when the vocabulary asks for it
-  bool parse_special = true;  // match special-token strings in the text as single tokens
+  bool parse_special = true;  // match control-token strings in the text as single tokens
+                              // (user-defined tokens are always matched, as in llama.cpp)
 };
 
 struct DecodeOptions {
@@ -80,7 +81,7 @@ class Tokenizer {
     return id >= 0 ? std::optional<TokenId>(id) : std::nullopt;
   }
   // The longest special token starting at text[pos], or -1.
-  [[nodiscard]] TokenId special_at(std::string_view text, std::size_t pos) const;
+  [[nodiscard]] TokenId special_at(std::string_view text, std::size_t pos, bool parse_special) const;
   [[nodiscard]] Expected<void> encode_text(std::string_view text, std::vector<TokenId>& out) const;
   void encode_piece(std::string_view piece, std::vector<TokenId>& out) const;
   [[nodiscard]] Expected<void> load_merges(const std::vector<std::string>& merges);
