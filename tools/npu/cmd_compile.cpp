@@ -22,7 +22,7 @@ namespace {
 
 struct CompileOpts {
   std::string input, output, synthetic, policy = "default", calib, profile = "hailo10h";
-  std::uint32_t context = 4096, chunk = 128, calib_tokens = 256;
+  std::uint32_t context = 4096, chunk = 128, calib_tokens = 128;
   std::uint64_t seed = 0;
   bool json = false;
 };

@@ -40,7 +40,7 @@ struct LlmCompileOptions {
   std::uint32_t context_length = 4096;
   std::uint32_t prefill_chunk = 128;
   std::string calibration_text;             // empty: the built-in default text
-  std::uint32_t calibration_tokens = 256;   // at most this many tokens are calibrated on
+  std::uint32_t calibration_tokens = 128;   // at most this many tokens are calibrated on
   DeviceMemory device;                      // from load_device_memory("hailo10h") by default
   ProgressFn progress;
 };
