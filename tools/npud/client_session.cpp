@@ -85,7 +85,10 @@ void ClientSession::handle(Frame frame) {
   }
   if (!hello_done_ && frame.type() != MessageType::kHello) {
     log().warn("npud: client {} (pid {}) sent {} before hello; closing", id_, pid_, to_string(frame.type()));
-    reply(frame.header.request_id, fail(ErrorCode::kBadFormat, "the first message must be hello"));
+    if (!writing_ && out_.empty()) {  // said directly: queued frames are dropped on close
+      Error e(ErrorCode::kBadFormat, "the first message must be hello");
+      (void)send_all(socket_.native_handle(), encode_frame(MessageType::kError, frame.header.request_id, error_json(e)));
+    }
     close("no hello");
     return;
   }
