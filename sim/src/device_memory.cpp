@@ -1,12 +1,35 @@
 #include "device_memory.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
 
 namespace npu::sim {
 
-DeviceMemory::DeviceMemory(std::uint64_t size)
-    : size_(size), chunks_((size + kChunkBytes - 1) / kChunkBytes) {}
+DeviceMemory::DeviceMemory(std::uint64_t size) : size_(size) {
+  const std::uint64_t granules = (size + kChunkBytes - 1) / kChunkBytes;
+  if (size > 0 && size <= SIZE_MAX) {
+    void* p = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p != MAP_FAILED) {
+      base_ = static_cast<std::byte*>(p);
+      touched_.assign(granules, false);
+      return;
+    }
+  }
+  chunks_.resize(granules);
+}
+
+DeviceMemory::~DeviceMemory() {
+  if (base_) ::munmap(base_, static_cast<std::size_t>(size_));
+}
+
+void DeviceMemory::touch(std::uint64_t address, std::uint64_t bytes) {
+  if (bytes == 0) return;
+  for (std::uint64_t g = address / kChunkBytes, last = (address + bytes - 1) / kChunkBytes; g <= last; ++g)
+    if (!touched_[g]) touched_[g] = true, ++chunks_in_use_;
+}
 
 std::byte* DeviceMemory::chunk(std::size_t index) {
   auto& c = chunks_[index];
@@ -19,6 +42,10 @@ std::byte* DeviceMemory::chunk(std::size_t index) {
 
 bool DeviceMemory::read(std::uint64_t address, std::span<std::byte> out) const {
   if (!contains(address, out.size())) return false;
+  if (base_) {
+    if (!out.empty()) std::memcpy(out.data(), base_ + address, out.size());
+    return true;
+  }
   std::size_t done = 0;
   while (done < out.size()) {
     const std::uint64_t a = address + done, off = a % kChunkBytes;
@@ -33,6 +60,11 @@ bool DeviceMemory::read(std::uint64_t address, std::span<std::byte> out) const {
 
 bool DeviceMemory::write(std::uint64_t address, std::span<const std::byte> in) {
   if (!contains(address, in.size())) return false;
+  if (base_) {
+    touch(address, in.size());
+    if (!in.empty()) std::memcpy(base_ + address, in.data(), in.size());
+    return true;
+  }
   std::size_t done = 0;
   while (done < in.size()) {
     const std::uint64_t a = address + done, off = a % kChunkBytes;
@@ -47,6 +79,10 @@ bool DeviceMemory::write(std::uint64_t address, std::span<const std::byte> in) {
 
 std::byte* DeviceMemory::contiguous(std::uint64_t address, std::uint64_t bytes) {
   if (!contains(address, bytes) || bytes == 0) return nullptr;
+  if (base_) {
+    touch(address, bytes);
+    return base_ + address;
+  }
   const std::uint64_t off = address % kChunkBytes;
   if (off + bytes > kChunkBytes) return nullptr;
   std::byte* c = chunk(address / kChunkBytes);
@@ -54,6 +90,11 @@ std::byte* DeviceMemory::contiguous(std::uint64_t address, std::uint64_t bytes) 
 }
 
 void DeviceMemory::clear() {
+  if (base_) {
+    // Returns the pages to the OS; private anonymous pages read as zero afterwards.
+    ::madvise(base_, static_cast<std::size_t>(size_), MADV_DONTNEED);
+    std::fill(touched_.begin(), touched_.end(), false);
+  }
   for (auto& c : chunks_) c.reset();
   chunks_in_use_ = 0;
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gemm_i8.hpp"
+#include "kernels/linear_int.hpp"
 
 namespace npu::sim {
 
@@ -91,33 +92,8 @@ void quantize(const float* in, std::int8_t* out, std::size_t count, float inv_sc
 
 void linear_int(const std::int8_t* in, const std::uint8_t* w, bool int4, const float* scales, float* out,
                 std::size_t m, std::size_t k, std::size_t n, std::size_t group, float act_scale) noexcept {
-  std::vector<std::int8_t> unpacked(int4 ? k : 0);
-  const std::size_t blocks = group == 0 ? 1 : k / group, bk = group == 0 ? k : group;
-  for (std::size_t col = 0; col < n; ++col) {
-    const std::int8_t* wrow;
-    if (int4) {
-      const std::uint8_t* packed = w + col * (k / 2);
-      for (std::size_t i = 0; i < k / 2; ++i) {  // element 2i in the low nibble, sign-extended
-        unpacked[2 * i] = static_cast<std::int8_t>(static_cast<std::int8_t>(packed[i] << 4) >> 4);
-        unpacked[2 * i + 1] = static_cast<std::int8_t>(static_cast<std::int8_t>(packed[i]) >> 4);
-      }
-      wrow = unpacked.data();
-    } else {
-      wrow = reinterpret_cast<const std::int8_t*>(w) + col * k;
-    }
-    for (std::size_t row = 0; row < m; ++row) {
-      const std::int8_t* x = in + row * k;
-      if (group == 0) {
-        const std::int32_t acc = dot_i8(x, wrow, k);
-        out[row * n + col] = static_cast<float>(acc) * (act_scale * scales[col]);
-      } else {
-        float t = 0.0f;
-        for (std::size_t b = 0; b < blocks; ++b)
-          t = t + static_cast<float>(dot_i8(x + b * bk, wrow + b * bk, bk)) * scales[col * blocks + b];
-        out[row * n + col] = t * act_scale;
-      }
-    }
-  }
+  const kernels::LinearIntArgs args{in, w, int4, scales, out, m, k, n, group, act_scale};
+  kernels::linear_int_parallel(kernels::best_isa(), args);
 }
 
 void linear_float(const float* in, const void* w, TableType type, float* out, std::size_t m, std::size_t k,
