@@ -1,12 +1,15 @@
 // Runs each op's kernel on device memory. Operands are used in place when they lie inside one
 // backing chunk and are aligned; otherwise they are copied to aligned scratch (and outputs written
 // back afterwards).
+#include <atomic>
 #include <bit>
+#include <chrono>
 #include <cstring>
 #include <vector>
 
 #include "gemm_i8.hpp"
 #include "llm_kernels.hpp"
+#include "npu/sim/compute_clock.hpp"
 #include "op_kernels.hpp"
 
 namespace npu::sim {
@@ -64,9 +67,25 @@ float fparam(const abi::OpDesc& op, std::size_t i) { return std::bit_cast<float>
 
 fw::OpStatus status(bool ok) { return ok ? fw::OpStatus::kOk : fw::OpStatus::kExecError; }
 
+std::atomic<std::uint64_t> g_compute_ns{0};
+
+fw::OpStatus compute_values(DeviceMemory& mem, const fw::OpRequest& r);
+
 }  // namespace
 
+std::uint64_t compute_host_ns() noexcept { return g_compute_ns.load(std::memory_order_relaxed); }
+
 fw::OpStatus compute_op(DeviceMemory& mem, const fw::OpRequest& r) {
+  const auto start = std::chrono::steady_clock::now();
+  const fw::OpStatus s = compute_values(mem, r);
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
+  g_compute_ns.fetch_add(static_cast<std::uint64_t>(ns.count()), std::memory_order_relaxed);
+  return s;
+}
+
+namespace {
+
+fw::OpStatus compute_values(DeviceMemory& mem, const fw::OpRequest& r) {
   const abi::OpDesc& op = *r.op;
   const auto& a = r.address;
   const std::uint64_t n = op_rows(r), d1 = op.dims[1], d2 = op.dims[2], d3 = op.dims[3], d4 = op.dims[4];
@@ -180,4 +199,5 @@ fw::OpStatus compute_op(DeviceMemory& mem, const fw::OpRequest& r) {
   return fw::OpStatus::kExecError;
 }
 
+}  // namespace
 }  // namespace npu::sim
