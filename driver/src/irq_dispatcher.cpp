@@ -114,6 +114,11 @@ Expected<void> IrqDispatcher::wait(std::uint32_t bits, std::chrono::milliseconds
     const bool finished = done();
     lock.lock();
     if (finished) {
+      // The work can be seen done a moment before the interrupt thread has taken its interrupt:
+      // give the interrupt one more poll interval before calling it lost.
+      if (slept_without_irq && count_of(bits) == start_count) {
+        cv_.wait_for(lock, poll_interval_, [&] { return count_of(bits) != start_count; });
+      }
       if (slept_without_irq && count_of(bits) == start_count) {
         lost_.fetch_add(1);
         log().warn("device {}: {} completed but its interrupt never arrived (lost interrupt, "

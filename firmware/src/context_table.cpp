@@ -74,10 +74,9 @@ abi::MboxStatus ContextTable::load(const abi::LoadContextRequest& req, abi::Load
   const auto weights = static_cast<std::size_t>(abi::Segment::kWeights);
   c.weights_in_sram = c.segments.count > weights && c.segments.size[weights] > 0 &&
                       c.sram_bytes >= c.segments.size[weights];
-  std::uint64_t sram_used = 0;
-  for (std::uint32_t i = 0; i < slots_.size(); ++i)
-    if (slots_[i] && i != req.context_id) sram_used += slots_[i]->sram_bytes;
-  if (c.sram_bytes > hw.sram_bytes - std::min(sram_used, hw.sram_bytes)) return abi::MboxStatus::kNoResources;
+  // SRAM is swapped at each context switch (switch_to charges reloading it), so only the active
+  // context's resident data must fit: each context on its own, not all loaded contexts together.
+  if (c.sram_bytes > hw.sram_bytes) return abi::MboxStatus::kNoResources;
 
   // Loading over a loaded id replaces it (an implicit unload).
   slots_[req.context_id] = std::move(c);
