@@ -12,6 +12,7 @@
 //
 //   bench_decode_vs_llamacpp [--tokens N] [--threads 1,2] [--rounds R] [--model NAME] [--keep DIR]
 //                            [--out FILE.json]
+// --keep DIR keeps the GGUF and .npk files there, and reuses them when a later run finds them.
 // Needs `node` and the node-llama-cpp package (npm ci at the repository root). Exit 2 on errors.
 #include <unistd.h>
 
@@ -156,7 +157,14 @@ Expected<nlohmann::json> run(const Options& o) {
   std::filesystem::path dir = o.keep;
   if (dir.empty()) dir = std::filesystem::temp_directory_path() / fmt::format("npu_decode_bench_{}", ::getpid());
   std::filesystem::create_directories(dir);
-  NPU_TRY_ASSIGN(nlohmann::json j, prepare(o, dir));
+  nlohmann::json j;
+  const bool reuse = !o.keep.empty() && std::filesystem::exists(dir / "model.npk") &&
+                     std::filesystem::exists(dir / "model-q4_0.gguf") && std::filesystem::exists(dir / "model-q8_0.gguf");
+  if (reuse) {  // --keep DIR from an earlier run: the same deterministic files
+    j = {{"model", o.model}, {"reused_files", dir.string()}, {"compile_s", 0.0}};
+  } else {
+    NPU_TRY_ASSIGN(j, prepare(o, dir));
+  }
   fmt::print(stderr, "prepared in {}: gguf + npk ({:.0f} s compile)\n", dir.string(), j["compile_s"].get<double>());
   nlohmann::json results = nlohmann::json::array();
   for (int t : o.threads) {
