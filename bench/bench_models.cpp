@@ -5,6 +5,7 @@
 
 #include "npu/compiler/llm_compiler.hpp"
 #include "npu/compiler/model_weights.hpp"
+#include "npu/compiler/synthetic_tokenizer.hpp"
 #include "npu/compiler/synthetic_weights.hpp"
 
 namespace npu::bench {
@@ -40,6 +41,22 @@ class ConstantWeights final : public compiler::WeightSource {
   std::map<std::string, compiler::TensorShape, std::less<>> shapes_;
 };
 
+
+// A synthetic byte-level tokenizer of the model's vocabulary (the runtime requires one).
+Expected<TokenizerData> synthetic_tokenizer(std::uint32_t vocab) {
+  NPU_TRY_ASSIGN(auto g, compiler::make_synthetic_tokenizer(vocab));
+  TokenizerData t;
+  t.tokens = g.tokens;
+  for (auto type : g.token_types) {
+    NPU_TRY_ASSIGN(auto tt, token_type_from_gguf(type));
+    t.token_types.push_back(tt);
+  }
+  t.merges = g.merges;
+  t.bos_id = 1;
+  t.eos_id = 2;
+  return t;
+}
+
 }  // namespace
 
 std::filesystem::path models_dir() {
@@ -50,7 +67,8 @@ std::filesystem::path models_dir() {
 Expected<std::uint64_t> compile_timing_only(const TimingOnlyModel& m, const std::filesystem::path& out) {
   NPU_TRY_ASSIGN(auto config, compiler::model_config_from_hf_file(m.config));
   ConstantWeights weights(config);
-  compiler::llm::LlmSource src{config, &weights, TokenizerData{}, m.config.stem().string() + " (timing only)", true};
+  NPU_TRY_ASSIGN(auto tokenizer, synthetic_tokenizer(config.vocab_size));
+  compiler::llm::LlmSource src{config, &weights, std::move(tokenizer), m.config.stem().string() + " (timing only)", true};
   compiler::llm::LlmCompileOptions o;
   NPU_TRY_ASSIGN(o.policy, compiler::llm::builtin_policy(m.policy));
   o.context_length = m.context;
@@ -83,7 +101,8 @@ Expected<void> compile_small_lfm2(const std::filesystem::path& out) {
   c.bos_token_id = 1;
   c.eos_token_id = 7;
   NPU_TRY_ASSIGN(auto weights, compiler::SyntheticWeightSource::create(c, 1));
-  compiler::llm::LlmSource src{c, weights.get(), TokenizerData{}, "bench-lfm2-small", true};
+  NPU_TRY_ASSIGN(auto tokenizer, synthetic_tokenizer(c.vocab_size));
+  compiler::llm::LlmSource src{c, weights.get(), std::move(tokenizer), "bench-lfm2-small", true};
   compiler::llm::LlmCompileOptions o;
   NPU_TRY_ASSIGN(o.policy, compiler::llm::builtin_policy("default"));
   o.context_length = 512;

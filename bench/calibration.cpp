@@ -18,6 +18,7 @@
 
 #include "bench_models.hpp"
 #include "npu/common/file.hpp"
+#include "npu/driver/profile_data.hpp"
 #include "npu/genai/llm.hpp"
 #include "npu/runtime.hpp"
 #include "npu/sim/workload_model.hpp"
@@ -57,12 +58,28 @@ Expected<nlohmann::json> run(const std::filesystem::path& config, std::uint32_t 
   p.ignore_end_tokens = true;
   p.timing_only = true;
   p.max_generated_tokens = gen_tokens;
+  NPU_TRY((*llm)->start_device_profile());
   NPU_TRY_ASSIGN(auto gen, (*llm)->generate(prompt, p));
   while (true) {
     NPU_TRY_ASSIGN(auto ev, gen.read(std::chrono::minutes(5)));
     if (ev.kind == genai::OutputKind::kEnd) break;
   }
   const auto s = gen.stats();
+  NPU_TRY_ASSIGN(const auto records, (*llm)->read_device_profile());
+  // Where the prefill pass spends its time, by op kind (seconds, and how many were memory-bound).
+  nlohmann::json by_op;
+  std::uint32_t prefill_id = 0xffffffffu;
+  for (const auto& [id, name] : (*llm)->device_contexts())
+    if (name == "prefill") prefill_id = id;
+  const double clock_hz = vdevice->identity(0).clock_khz * 1e3;
+  for (const auto& r : records.records) {
+    if (r.kind != static_cast<std::uint16_t>(abi::ProfileKind::kOp) || r.context_id != prefill_id) continue;
+    auto& e = by_op[driver::op_code_name(r.opcode)];
+    if (e.is_null()) e = {{"seconds", 0.0}, {"ops", 0}, {"memory_bound", 0}};
+    e["seconds"] = e["seconds"].get<double>() + static_cast<double>(r.end_cycle - r.start_cycle) / clock_hz;
+    e["ops"] = e["ops"].get<int>() + 1;
+    e["memory_bound"] = e["memory_bound"].get<int>() + r.memory_bound;
+  }
 
   // The analytic workload model of the same model and profile, side by side.
   NPU_TRY_ASSIGN(auto profile, sim::DeviceProfile::load(vdevice->identity(0).profile));
@@ -100,6 +117,7 @@ Expected<nlohmann::json> run(const std::filesystem::path& config, std::uint32_t 
   j["analytic_ddr_bytes_per_token"] = analytic.decode.ddr_bytes;
   j["host"] = {{"compile_s", compile_s}, {"load_s", host_load_s}, {"ttft_s", secs(s.host_ttft)},
                {"decode_tokens_per_s", s.host_decode_tokens_per_s()}};
+  j["prefill_by_op"] = by_op;
   j["ok"] = all;
   return j;
 }

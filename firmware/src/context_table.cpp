@@ -119,6 +119,8 @@ RunOutcome ContextTable::run(const abi::RunRequest& req, abi::RunResponse& resp)
   ++stats_.runs;
   OpRequest op_req;
   op_req.weights_in_sram = c.weights_in_sram;
+  const std::uint64_t sram = platform_.hardware().sram_bytes;
+  op_req.activation_sram_bytes = sram > c.sram_bytes ? sram - c.sram_bytes : 0;
   op_req.timing_only = (req.flags & abi::kRunTimingOnly) != 0;
   op_req.run_params = req.params;
   for (std::uint64_t i = first; i < first + count; ++i) {

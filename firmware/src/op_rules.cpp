@@ -140,6 +140,19 @@ Expected<void> rowwise(const abi::OpDesc& op, OpCheck& c, std::uint16_t flags) {
   return {};
 }
 
+// kRmsNorm: rowwise, plus the optional dims[2] = rows per token (per-head norms), which must
+// divide dims[0].
+Expected<void> rms_norm_shape(const abi::OpDesc& op, OpCheck& c) {
+  NPU_TRY(c.flags(kRows));
+  if (op.dims[0] == 0 || op.dims[1] == 0) return bad("dims[0] (rows) and dims[1] (width) must be > 0");
+  if (op.dims[3] || op.dims[4] || op.dims[5]) return bad("dims[3..5] must be 0");
+  if (op.dims[2] != 0 && op.dims[0] % op.dims[2] != 0) {
+    return bad(fmt::format("dims[2] ({} rows per token) must divide dims[0] ({} rows)", op.dims[2], op.dims[0]));
+  }
+  NPU_TRY(c.operand(0, {DType::kF32}, {op.dims[0], op.dims[1]}));
+  return c.absent(2);
+}
+
 Expected<void> linear(const abi::OpDesc& op, OpCheck& c) {
   NPU_TRY(c.flags(kRows));
   for (std::size_t i = 0; i < 3; ++i)
@@ -243,7 +256,7 @@ Expected<void> validate_op(const abi::OpDesc& op, const SegmentTable& segs) {
     case abi::OpCode::kGemmI8: return gemm_i8(op, c);
     case abi::OpCode::kEmbed: return embed(op, c);
     case abi::OpCode::kRmsNorm:
-      NPU_TRY(rowwise(op, c, kRows));
+      NPU_TRY(rms_norm_shape(op, c));
       NPU_TRY(c.operand(1, {DType::kF32}, {width}));
       NPU_TRY(c.operand(3, {DType::kF32}, {rows, width}));
       NPU_TRY(c.float_param(0, false));

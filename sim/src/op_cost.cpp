@@ -26,7 +26,10 @@ std::uint64_t op_rows(const fw::OpRequest& r) noexcept {
   std::uint64_t rows = r.op->dims[0];
   if ((r.op->flags & abi::kRowsFromParam) && r.run_params.size() > abi::kParamTokens) {
     const std::int32_t tokens = r.run_params[abi::kParamTokens];
-    rows = tokens <= 0 ? 0 : std::min<std::uint64_t>(rows, static_cast<std::uint64_t>(tokens));
+    // kRmsNorm's dims[2] is rows per token (per-head norms); program.hpp.
+    const std::uint64_t per_token =
+        r.op->opcode == static_cast<std::uint16_t>(abi::OpCode::kRmsNorm) && r.op->dims[2] != 0 ? r.op->dims[2] : 1;
+    rows = tokens <= 0 ? 0 : std::min<std::uint64_t>(rows, static_cast<std::uint64_t>(tokens) * per_token);
   }
   return rows;
 }
@@ -43,7 +46,7 @@ WorkItem describe_op(const fw::OpRequest& r, bool label) {
   if (label) w.label = fmt::format("{} #{}", op_name(op.opcode), r.index);
   w.layer = abi::op_layer(op);
   w.weight_location = r.weights_in_sram ? MemLocation::kSram : MemLocation::kDdr;
-  w.act_location = MemLocation::kDdr;  // ABI v1 segments live in device DDR
+  w.act_location = MemLocation::kDdr;  // decided below, once the op's bytes are known
   switch (static_cast<abi::OpCode>(op.opcode)) {
     case abi::OpCode::kNop: break;
     case abi::OpCode::kGemmI8:
@@ -81,8 +84,10 @@ WorkItem describe_op(const fw::OpRequest& r, bool label) {
       w.act_bytes_in = w.act_bytes_out = n * d1 * d2 * 4;
       break;
     case abi::OpCode::kKvAppend:
+      // The new K/V rows come from the activations; the cache they go to lives in DDR (state).
       w.act_bytes_in = 2 * n * d1 * d2 * 4;
-      w.act_bytes_out = 2 * n * d1 * d2 * elem_bytes(op.operands[2].dtype);
+      w.weight_bytes = 2 * n * d1 * d2 * elem_bytes(op.operands[2].dtype);
+      w.weight_location = MemLocation::kDdr;
       break;
     case abi::OpCode::kAttention: {
       // Row r attends over pos + r + 1 cached positions: QK^T and PV, each heads * hd MACs.
@@ -91,8 +96,11 @@ WorkItem describe_op(const fw::OpRequest& r, bool label) {
       w.precision = Precision::kFp16;
       w.macs = 2 * positions * d1 * d3;
       w.vector_ops = positions * d1 * 4;
-      w.act_bytes_in = n * d1 * d3 * 4 + 2 * (pos + n) * d2 * d3 * elem_bytes(op.operands[2].dtype);
+      w.act_bytes_in = n * d1 * d3 * 4;
       w.act_bytes_out = n * d1 * d3 * 4;
+      // The cached K and V rows stream from DDR (the state segment), like weights.
+      w.weight_bytes = 2 * (pos + n) * d2 * d3 * elem_bytes(op.operands[2].dtype);
+      w.weight_location = MemLocation::kDdr;
       break;
     }
     case abi::OpCode::kRmsNorm: case abi::OpCode::kQuantize: case abi::OpCode::kSwiGlu: case abi::OpCode::kAdd:
@@ -105,6 +113,9 @@ WorkItem describe_op(const fw::OpRequest& r, bool label) {
       w.act_bytes_in = w.act_bytes_out = d1;
       break;
   }
+  // Activation tiles stay on chip when the op's working set fits the SRAM the context leaves
+  // free (a dataflow array keeps its intermediates there); otherwise they spill to DDR.
+  if (w.act_bytes_in + w.act_bytes_out <= r.activation_sram_bytes) w.act_location = MemLocation::kSram;
   return w;
 }
 

@@ -33,7 +33,7 @@ std::uint64_t quantized_weight_bytes(QuantScheme scheme, std::uint64_t k, std::u
                                      std::uint32_t group) noexcept {
   const std::uint64_t count = k * n;
   std::uint64_t bytes = (count * weight_bits(scheme) + 7) / 8;
-  if (weight_bits(scheme) <= 8 && group > 0) bytes += (count + group - 1) / group * 2;
+  if (weight_bits(scheme) <= 8) bytes += group > 0 ? (count + group - 1) / group * 2 : n * 4;
   return bytes;
 }
 

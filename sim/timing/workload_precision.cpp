@@ -55,12 +55,16 @@ std::uint32_t activation_bits(QuantScheme s) noexcept {
 Expected<PrecisionPolicy> PrecisionPolicy::named(std::string_view name) {
   PrecisionPolicy p;
   if (name == "default") return p;
+  // w4a8 / w8a8 as the compiler's built-in policies of those names emit them: one scale per
+  // output row (group_size 0), head int8 per row.
   if (name == "w4a8") {
     p.attention_layers = QuantScheme::kW4A8;
+    p.group_size = 0;
     return p;
   }
   if (name == "w8a8") {
     p.conv_layers = QuantScheme::kW8A8;
+    p.group_size = 0;
     return p;
   }
   if (name == "fp16") {

@@ -27,9 +27,9 @@ TEST(WorkloadOps, GemmCountsMacsAndQuantizedBytes) {
   EXPECT_EQ(w4.act_bytes_in, 4u * 64);
   EXPECT_EQ(w4.act_bytes_out, 4u * 32);
   g.scheme = QuantScheme::kW8A8;
-  g.group_size = 0;  // per-tensor scale (the ABI's gemm_i8)
+  g.group_size = 0;  // one fp32 scale per output row (the compiler's w8a8)
   g.bias = true;
-  EXPECT_EQ(make_work_item(g).weight_bytes, 64u * 32 + 32 * 4);
+  EXPECT_EQ(make_work_item(g).weight_bytes, 64u * 32 + 32 * 4 + 32 * 4);
   g.scheme = QuantScheme::kW8A16;
   EXPECT_EQ(make_work_item(g).precision, Precision::kInt16);
   EXPECT_EQ(make_work_item(g).act_bytes_in, 4u * 64 * 2);

@@ -127,7 +127,9 @@ Expected<nlohmann::json> bench(const Opts& o) {
     if (r.error) return fail(*r.error);
   }
   driver::ProfileData profile;
-  if (profiling) NPU_TRY_ASSIGN(profile, first.read_device_profile());
+  if (profiling) {
+    NPU_TRY_ASSIGN(profile, first.read_device_profile());
+  }
   const auto& s = runs[0].stats;
   auto j = generation_figures(s, info);
   const double tokens = std::max<double>(s.tbt_runs, 1);

@@ -66,7 +66,9 @@ enum class OpCode : std::uint16_t {
   // kRmsNorm: inv = (float)(1.0 / sqrt(ss / width + (double)eps)) with ss = double-sequential sum of
   //   (double)x*x; out[i] = (x[i] * inv) * w[i] (float).   dims [0] rows [1] width.
   //   operands [0] in F32 [rows][width]  [1] weight F32 [width]  [3] out F32.  params [0] eps (f32).
-  //   Per-head norms (q/k) use rows = tokens * heads, width = head_dim.
+  //   dims [2] rows per token P (0 means 1; must divide dims[0]): with kRowsFromParam the op
+  //   processes n = min(dims[0], params_rt[kParamTokens] * P) rows. Per-head norms (q/k) use
+  //   rows = tokens * heads, width = head_dim, P = heads.
   kRmsNorm = 3,
   // kQuantize: out = (int8) clamp(nearbyint(x * inv_scale), -127, 127) (float product; current
   //   rounding mode = to nearest even).   dims [0] rows [1] width.  operands [0] in F32  [3] out I8.
@@ -83,8 +85,8 @@ enum class OpCode : std::uint16_t {
   kLinear = 5,
   // kShortConv (LFM2 short convolution with its gates), per row t and channel d (D = dims[1]):
   //   B, C, x = in[t][0:D], in[t][D:2D], in[t][2D:3D];  bx_t = B * x (float);
-  //   y = sum_{j=0..L-1} w[d][j] * bx_{t-L+1+j} (float, j ascending; rows before this run come from
-  //   the state, oldest first);  out[t][d] = C * y.  Tap L-1 multiplies the current row.
+  //   y = sum_{j=0..L-1} w[d][j] * bx_{t-L+1+j} (float: y = 0.0f, then y = y + w * bx for j
+  //   ascending; rows before this run come from the state, oldest first);  out[t][d] = C * y.  Tap L-1 multiplies the current row.
   //   dims [0] rows [1] D [2] L.  operands [0] in F32 [rows][3D]  [1] w F32 [D][L]
   //   [2] state F32 [L-1][D] (kState)  [3] out F32 [rows][D].  Afterwards the state holds the last
   //   L-1 bx rows. When params_rt[kParamPosition] == 0 the state is zeroed before the run.
@@ -107,7 +109,8 @@ enum class OpCode : std::uint16_t {
   //   dims [0] rows [1] heads [2] kv_heads [3] head_dim [4] capacity.  operands [0] q F32
   //   [rows][heads][hd]  [2] cache (as kKvAppend)  [3] out F32 [rows][heads*hd].  params [0] scale.
   kAttention = 9,
-  // kSwiGlu: out = (g / (1.0f + exp(-g))) * u (float).  dims [0] rows [1] width.
+  // kSwiGlu: out = (g / (1.0f + expf(-g))) * u, all in float (expf: the float libm exp, not a
+  //   double exp rounded to float).  dims [0] rows [1] width.
   //   operands [0] gate F32 [rows][width]  [1] up F32 [rows][width]  [3] out F32.
   kSwiGlu = 10,
   // kAdd: out = a + b (float); with OpFlags::kBroadcastB, b is one row added to every row.

@@ -47,7 +47,7 @@ struct PrecisionPolicy {
   QuantScheme head = QuantScheme::kW8A8;              // output head (int8, per-block scales)
   QuantScheme embedding = QuantScheme::kFp16;         // embedding table (gathered, not streamed)
   QuantScheme kv_cache = QuantScheme::kW8A8;          // int8 KV entries
-  std::uint32_t group_size = 32;  // weights per fp16 scale for quantized weights
+  std::uint32_t group_size = 32;  // weights per fp16 scale for quantized weights; 0 = one fp32 scale per output row
 
   // "default" (LFM2 policy of DESIGN.md 4: conv W4A8, attention W8A8, head int8),
   // "w4a8" (every linear W4A8, head int8 — the published Hailo configuration), "w8a8", "fp16".

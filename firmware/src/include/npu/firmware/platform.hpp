@@ -49,6 +49,9 @@ struct OpRequest {
   const abi::OpDesc* op = nullptr;
   std::array<std::uint64_t, 4> address{};
   bool weights_in_sram = false;          // the context keeps its weights segment resident
+  // SRAM left for an op's activations once the context's resident data is placed: the compute
+  // clusters keep an op's activation tiles on chip when its working set fits, else spill to DDR.
+  std::uint64_t activation_sram_bytes = 0;
   bool timing_only = false;              // charge time, skip values (RunFlags::kRunTimingOnly)
   std::span<const std::int32_t> run_params;
   std::uint32_t index = 0;               // op index in the program (for traces)
