@@ -32,6 +32,6 @@ fi
 if [ -f package.json ] && [ "${NPU_SKIP_NPM:-0}" != "1" ]; then
   if [ ! -d node_modules/node-llama-cpp ]; then
     echo "npustack: installing the test oracle (node-llama-cpp)"
-    npm ci --ignore-scripts --omit=optional --no-audit --no-fund --loglevel=error
+    npm install --ignore-scripts --omit=optional --no-audit --no-fund --loglevel=error
   fi
 fi

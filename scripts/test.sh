@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -f package.json ] && [ ! -d node_modules/node-llama-cpp ]; then
-  npm ci --ignore-scripts --omit=optional --no-audit --no-fund --loglevel=error
+  npm install --ignore-scripts --omit=optional --no-audit --no-fund --loglevel=error
 fi
 ./scripts/build.sh
 export NPU_REQUIRE_ORACLE=1
