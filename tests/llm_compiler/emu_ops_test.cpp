@@ -74,6 +74,35 @@ TEST(EmuOps, LinearInt8PerRowIsExactIntegerThenScaled) {
   EXPECT_EQ(out[1], static_cast<float>(-1280 - 150 + 1) * (0.5f * 2.0f));
 }
 
+// kRmsNorm with kRowsFromParam and dims[2] = rows per token (per-head norms): 2 valid tokens of
+// 3 heads normalize 6 rows; the rows of the third token stay untouched.
+TEST(EmuOps, RmsNormRowsPerTokenWithPartialChunk) {
+  std::vector<std::byte> w(64);
+  put<float>(w, 0, {1.0f, 1.0f});
+  Machine m(w, 0, 256, 0);
+  std::vector<float> in(18);
+  for (std::size_t i = 0; i < in.size(); ++i) in[i] = static_cast<float>(i + 1);
+  put<float>(m.segment(Segment::kScratch), 0, in);
+  auto op = make(OpCode::kRmsNorm, 9, 2, 3);  // chunk 3 tokens x 3 heads, head_dim 2
+  op.flags = abi::kRowsFromParam;
+  op.operands[0] = opnd(Segment::kScratch, DType::kF32, 0);
+  op.operands[1] = opnd(Segment::kWeights, DType::kF32, 0);
+  op.operands[3] = opnd(Segment::kScratch, DType::kF32, 0);
+  op.params[0] = fbits(0.0f);
+  ASSERT_TRUE(run(m, {op}, 0, 2));
+  auto out = get<float>(m.segment(Segment::kScratch), 0, 18);
+  for (std::size_t r = 0; r < 9; ++r) {
+    const float a = in[2 * r], b = in[2 * r + 1];
+    if (r < 6) {
+      const float inv = static_cast<float>(1.0 / std::sqrt((double(a) * a + double(b) * b) / 2.0));
+      EXPECT_EQ(out[2 * r], a * inv) << r;
+      EXPECT_EQ(out[2 * r + 1], b * inv) << r;
+    } else {
+      EXPECT_EQ(out[2 * r], a) << "row " << r << " of an invalid token was normalized";
+    }
+  }
+}
+
 TEST(EmuOps, LinearInt4PerBlockUnpacksLowNibbleFirst) {
   // K = 4, G = 2, one output row: weights {-1, 7, -8, 2} packed as 0x7f, 0x28.
   std::vector<std::byte> w(64);

@@ -56,39 +56,16 @@ inline ModelConfig tiny_attention_model(Architecture arch, std::uint32_t layers 
   return c;
 }
 
-// Synthetic weights with peaked (not flat) logits, as trained models have: the embedding is scaled
-// by `gain` so the residual stream carries the current token strongly, and an untied head is the
-// embedding's copy. Random-weight models otherwise have near-Gaussian logits whose top-2 gap is a
-// small fraction of their spread, so any quantization noise flips top-1 and the check means little.
-class PeakedWeights final : public WeightSource {
- public:
-  PeakedWeights(std::unique_ptr<WeightSource> inner, float gain) : inner_(std::move(inner)), gain_(gain) {}
-  std::string describe() const override { return "peaked " + inner_->describe(); }
-  std::vector<std::string> tensor_names() const override { return inner_->tensor_names(); }
-  Expected<TensorShape> shape(std::string_view name) const override { return inner_->shape(name); }
-  Expected<std::vector<float>> load(std::string_view name) const override {
-    if (name != "token_embd.weight" && name != "output.weight") return inner_->load(name);
-    NPU_TRY_ASSIGN(std::vector<float> v, inner_->load("token_embd.weight"));
-    for (float& x : v) x *= gain_;
-    return v;
-  }
-
- private:
-  std::unique_ptr<WeightSource> inner_;
-  float gain_;
-};
-
 struct TinyModel {
   std::unique_ptr<WeightSource> weights;
   LlmSource source;
 };
 
-inline TinyModel make_tiny(const ModelConfig& c, std::uint64_t seed = 1, float peak_gain = 0.0f) {
+inline TinyModel make_tiny(const ModelConfig& c, std::uint64_t seed = 1) {
   TinyModel m;
   auto w = SyntheticWeightSource::create(c, seed);
   EXPECT_TRUE(w.has_value()) << (w ? "" : w.error().what());
   m.weights = std::move(*w);
-  if (peak_gain > 0.0f) m.weights = std::make_unique<PeakedWeights>(std::move(m.weights), peak_gain);
   auto g = make_synthetic_tokenizer(c.vocab_size);
   EXPECT_TRUE(g.has_value());
   auto tok = tokenizer_from_export(*g, c);

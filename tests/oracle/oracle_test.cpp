@@ -15,76 +15,12 @@
 #include "npu/compiler/synthetic_tokenizer.hpp"
 #include "npu/compiler/synthetic_weights.hpp"
 #include "oracle_runner.hpp"
+#include "oracle_shapes.hpp"
 
 using namespace npu::compiler;
+using namespace npu::oracle;
 
 namespace {
-
-constexpr std::uint32_t kSteps = 32;
-constexpr double kTolerance = 1e-3;  // relative to the largest |logit| of the step
-
-struct Shape {
-  const char* name;
-  std::uint32_t hidden, heads, kv_heads, ffn;
-  const char* pattern;  // 'c' conv, 'a' attention
-  bool tied;
-  double rope_theta;
-  Architecture arch = Architecture::kLfm2;
-};
-
-// GQA group sizes 1, 2 and 4; conv/attention patterns; tied and untied heads.
-const Shape kShapes[] = {
-    {"gqa1_tied", 64, 4, 4, 96, "ccacca", true, 1e6},
-    {"gqa2_untied", 64, 4, 2, 128, "cacac", false, 1e6},
-    {"gqa4_tied_attention_first", 128, 8, 2, 160, "aacc", true, 1e4},
-    {"gqa2_mostly_conv_untied", 96, 6, 3, 64, "cccac", false, 1e6},
-    // The other two architectures of the reference: Qwen2 (q/k/v biases, NeoX RoPE) and Llama
-    // (interleaved RoPE pairs), attention-only.
-    {"qwen2_gqa2_tied", 64, 4, 2, 96, "aaa", true, 1e6, Architecture::kQwen2},
-    {"llama_gqa4_untied", 64, 4, 1, 96, "aa", false, 1e4, Architecture::kLlama},
-};
-
-ModelConfig config_for(const Shape& s) {
-  ModelConfig c;
-  c.arch = s.arch;
-  c.hidden_size = s.hidden;
-  c.n_heads = s.heads;
-  c.head_dim = s.hidden / s.heads;
-  c.ffn_size = s.ffn;
-  c.vocab_size = 320;
-  c.context_length = 128;
-  c.conv_l_cache = s.arch == Architecture::kLfm2 ? 3 : 0;
-  for (const char* p = s.pattern; *p != '\0'; ++p) {
-    c.layer_kinds.push_back(*p == 'a' ? LayerKind::kAttention : LayerKind::kConv);
-    c.kv_heads.push_back(*p == 'a' ? s.kv_heads : 0);
-  }
-  c.n_layers = static_cast<std::uint32_t>(c.layer_kinds.size());
-  c.rope_theta = s.rope_theta;
-  c.norm_eps = 1e-5f;
-  c.tied_embeddings = s.tied;
-  c.qk_norm = s.arch == Architecture::kLfm2;
-  c.qkv_bias = s.arch == Architecture::kQwen2;
-  c.rope_neox = s.arch != Architecture::kLlama;
-  c.bos_token_id = 1;
-  c.eos_token_id = 7;
-  c.pad_token_id = 0;
-  return c;
-}
-
-bool oracle_required() {
-  const char* v = std::getenv("NPU_REQUIRE_ORACLE");
-  return v != nullptr && std::string(v) == "1";
-}
-
-// Skips loudly, or fails under NPU_REQUIRE_ORACLE=1.
-#define NPU_REQUIRE_ORACLE_OR_SKIP()                                                          \
-  do {                                                                                        \
-    if (auto why = npu::oracle::oracle_unavailable()) {                                       \
-      if (oracle_required()) FAIL() << "NPU_REQUIRE_ORACLE=1 but the oracle cannot run: " << *why; \
-      std::fprintf(stderr, "\n*** ORACLE TEST SKIPPED: %s ***\n\n", why->c_str());           \
-      GTEST_SKIP() << "llama.cpp oracle unavailable: " << *why;                               \
-    }                                                                                         \
-  } while (0)
 
 struct Comparison {
   std::vector<std::int32_t> ours;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "emu_internal.hpp"
+#include "parallel.hpp"
 #include "npu/compiler/gguf_quant.hpp"
 
 namespace npu::compiler::emu::detail {
@@ -12,9 +13,17 @@ using abi::DType;
 
 namespace {
 
+// Exact int32 dot product; 16 independent lanes so that GCC vectorizes it (integer sums do not
+// depend on the order).
 std::int32_t dot_i8(const std::int8_t* a, const std::int8_t* w, std::uint32_t k) {
+  std::int32_t lanes[16] = {};
+  std::uint32_t i = 0;
+  for (; i + 16 <= k; i += 16) {
+    for (std::uint32_t j = 0; j < 16; ++j) lanes[j] += std::int32_t{a[i + j]} * std::int32_t{w[i + j]};
+  }
   std::int32_t acc = 0;
-  for (std::uint32_t i = 0; i < k; ++i) acc += std::int32_t{a[i]} * std::int32_t{w[i]};
+  for (; i < k; ++i) acc += std::int32_t{a[i]} * std::int32_t{w[i]};
+  for (std::int32_t lane : lanes) acc += lane;
   return acc;
 }
 
@@ -34,30 +43,33 @@ void linear_int(const OpContext& c, std::uint32_t m_rows) {
   const float* s = c.as<const float>(2);
   const auto* in = c.as<const std::int8_t>(0);
   float* out = c.as<float>(3);
-  std::vector<std::int8_t> row(K);
   const std::uint32_t blocks = G == 0 ? 1 : K / G, bsize = G == 0 ? K : G;
-  for (std::uint32_t n = 0; n < N; ++n) {
-    const std::int8_t* w;
-    if (i4) {
-      unpack_i4(c.as<const std::uint8_t>(1) + std::size_t(n) * (K / 2), K, row.data());
-      w = row.data();
-    } else {
-      w = c.as<const std::int8_t>(1) + std::size_t(n) * K;
-    }
-    for (std::uint32_t m = 0; m < m_rows; ++m) {
-      const std::int8_t* x = in + std::size_t(m) * K;
-      if (G == 0) {
-        out[std::size_t(m) * N + n] = static_cast<float>(dot_i8(x, w, K)) * (a * s[n]);
-        continue;
+  // Output features are independent: split them across threads.
+  compiler::detail::parallel_rows(N, std::size_t(N) * K * m_rows, [&](std::size_t n_begin, std::size_t n_end) {
+    std::vector<std::int8_t> row(K);
+    for (std::size_t n = n_begin; n < n_end; ++n) {
+      const std::int8_t* w;
+      if (i4) {
+        unpack_i4(c.as<const std::uint8_t>(1) + n * (K / 2), K, row.data());
+        w = row.data();
+      } else {
+        w = c.as<const std::int8_t>(1) + n * K;
       }
-      float t = 0.0f;
-      for (std::uint32_t b = 0; b < blocks; ++b) {
-        const std::int32_t acc = dot_i8(x + std::size_t(b) * bsize, w + std::size_t(b) * bsize, bsize);
-        t = t + static_cast<float>(acc) * s[std::size_t(n) * blocks + b];
+      for (std::uint32_t m = 0; m < m_rows; ++m) {
+        const std::int8_t* x = in + std::size_t(m) * K;
+        if (G == 0) {
+          out[std::size_t(m) * N + n] = static_cast<float>(dot_i8(x, w, K)) * (a * s[n]);
+          continue;
+        }
+        float t = 0.0f;
+        for (std::uint32_t b = 0; b < blocks; ++b) {
+          const std::int32_t acc = dot_i8(x + std::size_t(b) * bsize, w + std::size_t(b) * bsize, bsize);
+          t = t + static_cast<float>(acc) * s[n * blocks + b];
+        }
+        out[std::size_t(m) * N + n] = t * a;
       }
-      out[std::size_t(m) * N + n] = t * a;
     }
-  }
+  });
 }
 
 void linear_float(const OpContext& c, std::uint32_t m_rows) {
@@ -65,31 +77,33 @@ void linear_float(const OpContext& c, std::uint32_t m_rows) {
   const auto type = static_cast<DType>(c.op.operands[1].dtype);
   const float* in = c.as<const float>(0);
   float* out = c.as<float>(3);
-  std::vector<float> row(type == DType::kF32 ? 0 : K);
-  for (std::uint32_t n = 0; n < N; ++n) {
-    const float* w;
-    if (type == DType::kF32) {
-      w = c.as<const float>(1) + std::size_t(n) * K;
-    } else {
-      const auto* bits = c.as<const std::uint16_t>(1) + std::size_t(n) * K;
-      for (std::uint32_t k = 0; k < K; ++k) row[k] = type == DType::kF16 ? fp16_to_float(bits[k]) : bf16_to_float(bits[k]);
-      w = row.data();
-    }
-    for (std::uint32_t m = 0; m < m_rows; ++m) {
-      const float* x = in + std::size_t(m) * K;
-      // Free summation order for float weights (program.hpp): four double accumulators.
-      double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-      std::uint32_t k = 0;
-      for (; k + 4 <= K; k += 4) {
-        a0 += static_cast<double>(w[k]) * x[k];
-        a1 += static_cast<double>(w[k + 1]) * x[k + 1];
-        a2 += static_cast<double>(w[k + 2]) * x[k + 2];
-        a3 += static_cast<double>(w[k + 3]) * x[k + 3];
+  compiler::detail::parallel_rows(N, std::size_t(N) * K * m_rows, [&](std::size_t n_begin, std::size_t n_end) {
+    std::vector<float> row(type == DType::kF32 ? 0 : K);
+    for (std::size_t n = n_begin; n < n_end; ++n) {
+      const float* w;
+      if (type == DType::kF32) {
+        w = c.as<const float>(1) + n * K;
+      } else {
+        const auto* bits = c.as<const std::uint16_t>(1) + n * K;
+        for (std::uint32_t k = 0; k < K; ++k) row[k] = type == DType::kF16 ? fp16_to_float(bits[k]) : bf16_to_float(bits[k]);
+        w = row.data();
       }
-      for (; k < K; ++k) a0 += static_cast<double>(w[k]) * x[k];
-      out[std::size_t(m) * N + n] = static_cast<float>((a0 + a1) + (a2 + a3));
+      for (std::uint32_t m = 0; m < m_rows; ++m) {
+        const float* x = in + std::size_t(m) * K;
+        // Free summation order for float weights (program.hpp): four double accumulators.
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        std::uint32_t k = 0;
+        for (; k + 4 <= K; k += 4) {
+          a0 += static_cast<double>(w[k]) * x[k];
+          a1 += static_cast<double>(w[k + 1]) * x[k + 1];
+          a2 += static_cast<double>(w[k + 2]) * x[k + 2];
+          a3 += static_cast<double>(w[k + 3]) * x[k + 3];
+        }
+        for (; k < K; ++k) a0 += static_cast<double>(w[k]) * x[k];
+        out[std::size_t(m) * N + n] = static_cast<float>((a0 + a1) + (a2 + a3));
+      }
     }
-  }
+  });
 }
 
 }  // namespace

@@ -124,9 +124,12 @@ Expected<CompiledLlm> compile_llm(const LlmSource& source, const LlmCompileOptio
   }
   m.calibration.tokens = static_cast<std::uint32_t>(tokens.size());
   m.calibration.amax = trace.amax;
+  m.calibration.clip = trace.clip;
 
-  detail::EmittedProgram prefill = detail::emit_program(c, w, m.layout, trace.amax, options.prefill_chunk);
-  detail::EmittedProgram tbt = detail::emit_program(c, w, m.layout, trace.amax, 1);
+  if (!options.clip_activations) m.calibration.clip = trace.amax;
+  const auto& ranges = m.calibration.clip;
+  detail::EmittedProgram prefill = detail::emit_program(c, w, m.layout, ranges, options.prefill_chunk);
+  detail::EmittedProgram tbt = detail::emit_program(c, w, m.layout, ranges, 1);
   m.prefill_ops = std::move(prefill.ops);
   m.prefill_layer_end = std::move(prefill.layer_end);
   m.tbt_ops = std::move(tbt.ops);

@@ -83,7 +83,7 @@ class Emitter {
     o.operands[1] = opnd(W, lp.dtype, lp.offset);
     if (lp.quantized()) o.operands[2] = opnd(W, DType::kF32, lp.scales_offset);
     o.operands[3] = opnd(out_seg, DType::kF32, out);
-    o.params[0] = fbits(lp.quantized() ? a : 1.0f);
+    if (lp.quantized()) o.params[0] = fbits(a);  // float weights take no parameters (program.hpp)
   }
 
   void add(std::uint64_t a, Segment b_seg, std::uint64_t b, std::uint64_t out, std::uint32_t width, bool broadcast) {
@@ -121,9 +121,11 @@ class Emitter {
       add(s.k, W, lp.bk, s.k, kvh * hd, true);
       add(s.v, W, lp.bv, s.v, kvh * hd, true);
     }
-    if (c_.qk_norm) {  // per head: rows = rows * heads, over every row of the buffer
-      rms_norm(S, s.q, lp.q_norm, s.q, R_ * nh, hd, false);
-      rms_norm(S, s.k, lp.k_norm, s.k, R_ * kvh, hd, false);
+    if (c_.qk_norm) {  // per head: rows = rows * heads; dims[2] = heads rows per valid token
+      rms_norm(S, s.q, lp.q_norm, s.q, R_ * nh, hd);
+      prog_.ops.back().dims[2] = nh;
+      rms_norm(S, s.k, lp.k_norm, s.k, R_ * kvh, hd);
+      prog_.ops.back().dims[2] = kvh;
     }
     for (auto [buf, heads] : {std::pair{s.q, nh}, std::pair{s.k, kvh}}) {
       auto& r = op(OpCode::kRope, R_, heads);

@@ -1,7 +1,8 @@
 // The fp32 reference over the calibration tokens, layer-major: one layer's float weights are
 // loaded at a time (so a 1.2B model calibrates in a few hundred MB), all tokens go through that
-// layer, and max|x| is recorded at every point the quantized programs quantize. Same math as
-// ReferenceModel (reference_math.hpp); tests hold the two to the same logits.
+// layer, and max|x| is recorded at every point the quantized programs quantize. Same graph as
+// ReferenceModel (reference_math.hpp), but the matrix products run over all tokens at once in
+// float on every core (matmul_tokens): calibration needs ranges, not the reference's last bits.
 #include <algorithm>
 #include <cmath>
 
@@ -13,12 +14,19 @@
 namespace npu::compiler::llm::detail {
 namespace {
 
-using reference::matvec;
 using reference::rms_norm;
 
-void track(std::map<std::string, float>& amax, const std::string& name, std::span<const float> x) {
-  float& m = amax[name];
+// Records max|x| and the MSE-optimal clip of a quantize point; `x` holds all calibration tokens'
+// values of that point.
+struct Ranges {
+  std::map<std::string, float>& amax;
+  std::map<std::string, float>& clip;
+};
+
+void track(Ranges r, const std::string& name, std::span<const float> x) {
+  float& m = r.amax[name];
   for (float v : x) m = std::max(m, std::fabs(v));
+  r.clip[name] = mse_optimal_clip(x);
 }
 
 struct Loader {
@@ -34,14 +42,16 @@ struct Loader {
 };
 
 Expected<void> conv_layer(const ModelConfig& c, const Loader& load, std::uint32_t l, std::vector<float>& hs,
-                          std::vector<float>& out, std::map<std::string, float>& amax, std::size_t T) {
+                          std::vector<float>& out, Ranges ranges, std::size_t T) {
   const std::size_t H = c.hidden_size, L = c.conv_l_cache;
   NPU_TRY_ASSIGN(auto in_proj, load(fmt::format("blk.{}.shortconv.in_proj.weight", l)));
   NPU_TRY_ASSIGN(auto conv, load(fmt::format("blk.{}.shortconv.conv.weight", l)));
   NPU_TRY_ASSIGN(auto out_proj, load(fmt::format("blk.{}.shortconv.out_proj.weight", l)));
-  std::vector<float> bcx(3 * H), state((L - 1) * H, 0.0f), mix(H);
+  std::vector<float> bcx_all(T * 3 * H), state((L - 1) * H, 0.0f), mix_all(T * H);
+  matmul_tokens(in_proj, 3 * H, H, hs, T, bcx_all);
   for (std::size_t t = 0; t < T; ++t) {
-    matvec(in_proj, std::span<const float>(hs.data() + t * H, H), bcx);
+    const float* bcx = bcx_all.data() + t * 3 * H;
+    float* mix = mix_all.data() + t * H;
     for (std::size_t ch = 0; ch < H; ++ch) {
       const float bx = bcx[ch] * bcx[2 * H + ch];
       const float* taps = conv.data() + ch * L;
@@ -51,14 +61,14 @@ Expected<void> conv_layer(const ModelConfig& c, const Loader& load, std::uint32_
       state[(L - 2) * H + ch] = bx;
       mix[ch] = bcx[H + ch] * static_cast<float>(acc);
     }
-    track(amax, point(l, "mix_in"), mix);
-    matvec(out_proj, mix, std::span<float>(out.data() + t * H, H));
   }
+  track(ranges, point(l, "mix_in"), mix_all);
+  matmul_tokens(out_proj, H, H, mix_all, T, out);
   return {};
 }
 
 Expected<void> attention_layer(const ModelConfig& c, const Loader& load, std::uint32_t l, std::vector<float>& hs,
-                               std::vector<float>& out, std::map<std::string, float>& amax, std::size_t T) {
+                               std::vector<float>& out, Ranges ranges, std::size_t T) {
   const std::size_t H = c.hidden_size, hd = c.head_dim, nh = c.n_heads, nkv = c.kv_heads[l], group = nh / nkv;
   auto get = [&](const char* what) { return load(fmt::format("blk.{}.{}", l, what)); };
   NPU_TRY_ASSIGN(auto wq, get("attn_q.weight"));
@@ -76,15 +86,15 @@ Expected<void> attention_layer(const ModelConfig& c, const Loader& load, std::ui
     NPU_TRY_ASSIGN(bv, get("attn_v.bias"));
   }
   const std::size_t kvd = nkv * hd;
-  std::vector<float> q(nh * hd), kc(T * kvd), vc(T * kvd), mix(nh * hd);
+  std::vector<float> q_all(T * nh * hd), kc(T * kvd), vc(T * kvd), mix_all(T * nh * hd);
+  matmul_tokens(wq, nh * hd, H, hs, T, q_all);
+  matmul_tokens(wk, kvd, H, hs, T, kc);
+  matmul_tokens(wv, kvd, H, hs, T, vc);
   std::vector<double> scores(T);
   const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
   for (std::size_t t = 0; t < T; ++t) {
-    const std::span<const float> h(hs.data() + t * H, H);
+    std::span<float> q(q_all.data() + t * nh * hd, nh * hd), mix(mix_all.data() + t * nh * hd, nh * hd);
     std::span<float> k(kc.data() + t * kvd, kvd), v(vc.data() + t * kvd, kvd);
-    matvec(wq, h, q);
-    matvec(wk, h, k);
-    matvec(wv, h, v);
     if (c.qkv_bias) {
       for (std::size_t i = 0; i < q.size(); ++i) q[i] += bq[i];
       for (std::size_t i = 0; i < kvd; ++i) k[i] += bk[i], v[i] += bv[i];
@@ -111,32 +121,31 @@ Expected<void> attention_layer(const ModelConfig& c, const Loader& load, std::ui
         mix[head * hd + i] = static_cast<float>(acc / sum);
       }
     }
-    track(amax, point(l, "mix_in"), mix);
-    matvec(wo, mix, std::span<float>(out.data() + t * H, H));
   }
+  track(ranges, point(l, "mix_in"), mix_all);
+  matmul_tokens(wo, H, nh * hd, mix_all, T, out);
   return {};
 }
 
 Expected<void> ffn(const ModelConfig& c, const Loader& load, std::uint32_t l, std::vector<float>& x,
-                   std::map<std::string, float>& amax, std::size_t T) {
+                   Ranges ranges, std::size_t T) {
   const std::size_t H = c.hidden_size, F = c.ffn_size;
   auto get = [&](const char* what) { return load(fmt::format("blk.{}.{}", l, what)); };
   NPU_TRY_ASSIGN(auto norm, get("ffn_norm.weight"));
   NPU_TRY_ASSIGN(auto gate, get("ffn_gate.weight"));
   NPU_TRY_ASSIGN(auto up, get("ffn_up.weight"));
   NPU_TRY_ASSIGN(auto down, get("ffn_down.weight"));
-  std::vector<float> h(H), a(F), b(F), o(H);
+  std::vector<float> h(T * H), a(T * F), b(T * F), o(T * H);
   for (std::size_t t = 0; t < T; ++t) {
-    std::span<float> xt(x.data() + t * H, H);
-    rms_norm(xt, norm, c.norm_eps, h);
-    track(amax, point(l, "ffn_in"), h);
-    matvec(gate, h, a);
-    matvec(up, h, b);
-    for (std::size_t i = 0; i < F; ++i) a[i] = reference::silu(a[i]) * b[i];
-    track(amax, point(l, "down_in"), a);
-    matvec(down, a, o);
-    for (std::size_t i = 0; i < H; ++i) xt[i] += o[i];
+    rms_norm(std::span<const float>(x.data() + t * H, H), norm, c.norm_eps, std::span<float>(h.data() + t * H, H));
   }
+  track(ranges, point(l, "ffn_in"), h);
+  matmul_tokens(gate, F, H, h, T, a);
+  matmul_tokens(up, F, H, h, T, b);
+  for (std::size_t i = 0; i < T * F; ++i) a[i] = reference::silu(a[i]) * b[i];
+  track(ranges, point(l, "down_in"), a);
+  matmul_tokens(down, H, F, a, T, o);
+  for (std::size_t i = 0; i < T * H; ++i) x[i] += o[i];
   return {};
 }
 
@@ -145,6 +154,7 @@ Expected<void> ffn(const ModelConfig& c, const Loader& load, std::uint32_t l, st
 Expected<Fp32Trace> run_fp32_trace(const ModelConfig& c, const WeightSource& src, std::span<const std::int32_t> tokens,
                                    std::uint32_t chunk, const std::function<void(double)>& progress) {
   Fp32Trace trace;
+  const Ranges ranges{trace.amax, trace.clip};
   const Loader load{c, src};
   const std::size_t T = tokens.size(), H = c.hidden_size, V = c.vocab_size;
   std::vector<float> x(T * H), hs(T * H), out(T * H);
@@ -162,25 +172,29 @@ Expected<Fp32Trace> run_fp32_trace(const ModelConfig& c, const WeightSource& src
     for (std::size_t t = 0; t < T; ++t) {
       rms_norm(std::span<const float>(x.data() + t * H, H), norm, c.norm_eps, std::span<float>(hs.data() + t * H, H));
     }
-    track(trace.amax, point(l, "op_in"), hs);
-    if (c.layer_kinds[l] == LayerKind::kConv) NPU_TRY(conv_layer(c, load, l, hs, out, trace.amax, T));
-    else NPU_TRY(attention_layer(c, load, l, hs, out, trace.amax, T));
+    track(ranges, point(l, "op_in"), hs);
+    if (c.layer_kinds[l] == LayerKind::kConv) NPU_TRY(conv_layer(c, load, l, hs, out, ranges, T));
+    else NPU_TRY(attention_layer(c, load, l, hs, out, ranges, T));
     for (std::size_t i = 0; i < x.size(); ++i) x[i] += out[i];
-    NPU_TRY(ffn(c, load, l, x, trace.amax, T));
+    NPU_TRY(ffn(c, load, l, x, ranges, T));
     trace.residual.push_back(x);
     if (progress) progress(static_cast<double>(l + 1) / (c.n_layers + 1));
   }
   NPU_TRY_ASSIGN(auto fnorm, load(c.arch == Architecture::kLfm2 ? "token_embd_norm.weight" : "output_norm.weight"));
   NPU_TRY_ASSIGN(auto head, load(c.tied_embeddings ? "token_embd.weight" : "output.weight"));
-  std::vector<float> h(H);
+  // The head's input keeps its full range (no clipping): the logits decide every token.
+  std::vector<float> h(H), last;  // last: the normed chunk-final rows
+  float& head_max = trace.amax["head_in"];
   for (std::size_t t = 0; t < T; ++t) {
     rms_norm(std::span<const float>(x.data() + t * H, H), fnorm, c.norm_eps, h);
-    track(trace.amax, "head_in", h);
-    if ((t + 1) % chunk == 0 || t + 1 == T) {
-      trace.logits.emplace_back(V);
-      matvec(head, h, trace.logits.back());
-    }
+    for (float v : h) head_max = std::max(head_max, std::fabs(v));
+    if ((t + 1) % chunk == 0 || t + 1 == T) last.insert(last.end(), h.begin(), h.end());
   }
+  trace.clip["head_in"] = head_max;
+  const std::size_t rows = last.size() / H;
+  std::vector<float> logits(rows * V);
+  matmul_tokens(head, V, H, last, rows, logits);
+  for (std::size_t r = 0; r < rows; ++r) trace.logits.emplace_back(logits.begin() + std::ptrdiff_t(r * V), logits.begin() + std::ptrdiff_t((r + 1) * V));
   if (progress) progress(1.0);
   return trace;
 }

@@ -74,9 +74,17 @@ struct EmittedProgram {
 [[nodiscard]] EmittedProgram emit_program(const ModelConfig& c, const WeightsImage& w, const LlmLayout& layout,
                                           const std::map<std::string, float>& amax, std::uint32_t rows);
 
+// out[t][r] = w[r] . x[t] for r < n, t < tokens (w is [n][k], x is [tokens][k]); float, threaded.
+void matmul_tokens(std::span<const float> w, std::size_t n, std::size_t k, std::span<const float> x,
+                   std::size_t tokens, std::span<float> out);
+
 // fp32 reference over the calibration tokens, layer by layer (weights of one layer at a time).
+// The clip of a quantize point that minimizes the expected int8 quantization error of `values`.
+[[nodiscard]] float mse_optimal_clip(std::span<const float> values);
+
 struct Fp32Trace {
   std::map<std::string, float> amax;
+  std::map<std::string, float> clip;  // the activation range each quantize point uses (<= amax)
   std::vector<std::vector<float>> residual;   // per layer: [tokens][hidden] after the layer
   std::vector<std::vector<float>> logits;     // at the last token of every prefill chunk
 };

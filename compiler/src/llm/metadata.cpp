@@ -26,7 +26,11 @@ double finite_db(double db) { return std::isfinite(db) ? std::min(db, 200.0) : 2
 
 std::string calibration_json(const CalibrationReport& r) {
   nlohmann::json scales = nlohmann::json::object();
-  for (const auto& [name, amax] : r.amax) scales[name] = {{"amax", amax}, {"scale", amax > 0 ? amax / 127.0f : 1.0f}};
+  for (const auto& [name, amax] : r.amax) {
+    const auto clip_it = r.clip.find(name);
+    const float range = clip_it != r.clip.end() ? clip_it->second : amax;
+    scales[name] = {{"amax", amax}, {"clip", range}, {"scale", range > 0 ? range / 127.0f : 1.0f}};
+  }
   nlohmann::json layers = nlohmann::json::array();
   for (const LayerSqnr& l : r.layers) {
     layers.push_back({{"index", l.layer}, {"kind", to_string(l.kind)}, {"precision", l.precision},

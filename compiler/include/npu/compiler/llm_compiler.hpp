@@ -41,6 +41,7 @@ struct LlmCompileOptions {
   std::uint32_t prefill_chunk = 128;
   std::string calibration_text;             // empty: the built-in default text
   std::uint32_t calibration_tokens = 128;   // at most this many tokens are calibrated on
+  bool clip_activations = false;            // true: MSE-optimal activation ranges; false: max |x|
   DeviceMemory device;                      // from load_device_memory("hailo10h") by default
   ProgressFn progress;
 };
@@ -56,6 +57,8 @@ struct LayerSqnr {
 struct CalibrationReport {
   std::uint32_t tokens = 0;                  // calibration tokens run
   std::map<std::string, float> amax;         // quantize point -> max |x| (fp32 reference)
+  std::map<std::string, float> clip;         // quantize point -> the range its scale maps to 127
+                                             // (amax, or the MSE-optimal clip with clip_activations)
   std::vector<LayerSqnr> layers;
   double logits_sqnr_db = 0;
   double top1_agreement = 0;                 // chunk-final positions where both argmaxes agree

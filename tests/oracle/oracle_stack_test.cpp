@@ -1,0 +1,158 @@
+// The fp32 policy against llama.cpp THROUGH THE WHOLE STACK: each tiny model is written as GGUF,
+// run by llama.cpp, and compiled from that same GGUF file (`npu compile --policy fp32` in library
+// form) into an .npk that genai::LLM runs on the simulator (runtime -> driver -> hal -> firmware ->
+// simulated device). Greedy tokens must be identical for 32 steps and the logits within 1e-3 of
+// the largest |logit| at every position: each prompt position (one-row prefill runs), the end of a
+// chunked prompt (a partial chunk, then a full one), and every TBT step.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "npu/compiler/gguf_model_export.hpp"
+#include "npu/compiler/llm_source.hpp"
+#include "npu/compiler/synthetic_tokenizer.hpp"
+#include "npu/compiler/synthetic_weights.hpp"
+#include "npu/genai/llm.hpp"
+#include "npu/runtime.hpp"
+#include "oracle_runner.hpp"
+#include "oracle_shapes.hpp"
+
+using namespace npu;
+using namespace npu::oracle;
+
+namespace {
+
+constexpr std::uint32_t kChunk = 4;  // the 7-token prompt runs as 3 + 4 rows
+
+std::filesystem::path temp_file(const std::string& name) {
+  return std::filesystem::temp_directory_path() / ("npu_oracle_stack_" + std::to_string(::getpid()) + "_" + name);
+}
+
+// max |ours - theirs| / max |theirs|.
+double relative_error(std::span<const float> ours, const std::vector<float>& theirs) {
+  EXPECT_EQ(ours.size(), theirs.size());
+  double max_abs = 0, max_diff = 0;
+  for (std::size_t v = 0; v < theirs.size() && v < ours.size(); ++v) {
+    max_abs = std::max(max_abs, static_cast<double>(std::fabs(theirs[v])));
+    max_diff = std::max(max_diff, static_cast<double>(std::fabs(theirs[v] - ours[v])));
+  }
+  return max_diff / std::max(max_abs, 1e-30);
+}
+
+std::int32_t argmax_of(std::span<const float> v) {
+  return static_cast<std::int32_t>(std::max_element(v.begin(), v.end()) - v.begin());
+}
+
+// `npu compile IN.gguf --policy fp32 --context 64 --prefill-chunk 4 -o OUT.npk`, as a library call.
+Expected<void> compile_fp32(const std::filesystem::path& gguf, const std::filesystem::path& npk) {
+  NPU_TRY_ASSIGN(auto loaded, compiler::llm::load_llm_model(gguf));
+  compiler::llm::LlmCompileOptions options;
+  NPU_TRY_ASSIGN(options.policy, compiler::llm::builtin_policy("fp32"));
+  options.context_length = 64;
+  options.prefill_chunk = kChunk;
+  options.calibration_tokens = 16;
+  NPU_TRY_ASSIGN(options.device, compiler::llm::load_device_memory("hailo10h"));
+  NPU_TRY_ASSIGN(auto compiled, compiler::llm::compile_llm(loaded.source, options));
+  return compiler::llm::write_llm_npk(compiled, npk);
+}
+
+struct Worst {
+  double error = 0;
+  std::string where;
+  void note(double e, std::string at) {
+    if (e > error) {
+      error = e;
+      where = std::move(at);
+    }
+  }
+};
+
+class OracleStackTest : public ::testing::TestWithParam<Shape> {};
+
+}  // namespace
+
+TEST_P(OracleStackTest, Fp32PolicyOnTheSimulatorMatchesLlamaCpp) {
+  NPU_REQUIRE_ORACLE_OR_SKIP();
+  const Shape& shape = GetParam();
+  const compiler::ModelConfig config = config_for(shape);
+  auto weights = compiler::SyntheticWeightSource::create(config, 17);
+  ASSERT_TRUE(weights) << weights.error().what();
+  auto tokenizer = compiler::make_synthetic_tokenizer(config.vocab_size);
+  ASSERT_TRUE(tokenizer);
+  const auto gguf = temp_file(std::string(shape.name) + ".gguf");
+  const auto npk = temp_file(std::string(shape.name) + ".npk");
+  auto written = compiler::write_model_gguf(gguf, config, **weights, {.tokenizer = *tokenizer, .name = shape.name});
+  ASSERT_TRUE(written) << written.error().what();
+
+  const std::vector<std::int32_t> prompt{1, 40, 41, 100, 200, 319, 77};  // BOS first
+  auto theirs = run_oracle(gguf, config.vocab_size, prompt, kSteps);
+  auto compiled = compile_fp32(gguf, npk);
+  std::filesystem::remove(gguf);
+  ASSERT_TRUE(theirs) << theirs.error().what();
+  ASSERT_TRUE(compiled) << compiled.error().what();
+  ASSERT_EQ(theirs->generated.size(), kSteps);
+  ASSERT_EQ(theirs->logits.size(), prompt.size() + kSteps - 1);
+
+  auto vdevice = VDevice::create();
+  ASSERT_TRUE(vdevice) << vdevice.error().what();
+  auto llm = genai::LLM::create(**vdevice, {.model_path = npk});
+  ASSERT_TRUE(llm) << llm.error().what();
+  Worst worst;
+
+  // Every prompt position, one single-row prefill run each.
+  {
+    auto by_position = (*llm)->create_session();
+    ASSERT_TRUE(by_position) << by_position.error().what();
+    for (std::size_t i = 0; i < prompt.size(); ++i) {
+      ASSERT_TRUE((*by_position)->prefill(std::span(prompt).subspan(i, 1)));
+      worst.note(relative_error((*by_position)->logits(), theirs->logits[i]), fmt::format("prompt position {}", i));
+    }
+  }
+
+  // The prompt as chunks (3 + 4), then 31 TBT steps fed with our own greedy tokens.
+  ASSERT_TRUE((*llm)->prefill(prompt, genai::PrefillMode::kChunked));
+  std::vector<std::int32_t> ours;
+  for (std::uint32_t step = 0; step < kSteps; ++step) {
+    const std::size_t position = prompt.size() - 1 + step;
+    worst.note(relative_error((*llm)->logits(), theirs->logits[position]), fmt::format("generation step {}", step));
+    ours.push_back(argmax_of((*llm)->logits()));
+    if (step + 1 < kSteps) {
+      const std::int32_t next = ours.back();
+      ASSERT_TRUE((*llm)->prefill(std::span(&next, 1), genai::PrefillMode::kTokenByToken));
+    }
+  }
+  EXPECT_EQ(ours, theirs->generated) << "greedy tokens (from the simulator's logits) differ from llama.cpp";
+  EXPECT_LE(worst.error, kTolerance) << "worst at " << worst.where;
+
+  // generate() itself (device-side greedy choice, the runtime's chunk plan) gives the same tokens.
+  auto fresh = (*llm)->create_session();
+  ASSERT_TRUE(fresh) << fresh.error().what();
+  genai::GeneratorParams greedy;
+  greedy.greedy = true;
+  greedy.ignore_end_tokens = true;
+  greedy.max_generated_tokens = kSteps;
+  auto gen = (*fresh)->generate(prompt, greedy);
+  ASSERT_TRUE(gen) << gen.error().what();
+  std::vector<std::int32_t> generated;
+  while (true) {
+    auto out = gen->read(std::chrono::seconds(60));
+    ASSERT_TRUE(out) << out.error().what();
+    if (out->kind == genai::OutputKind::kEnd) break;
+    if (out->token >= 0) generated.push_back(out->token);
+  }
+  EXPECT_EQ(generated, theirs->generated) << "genai::LLM::generate differs from llama.cpp";
+
+  std::filesystem::remove(npk);
+  const std::set<std::int32_t> distinct(theirs->generated.begin(), theirs->generated.end());
+  std::fprintf(stderr, "[oracle-stack] %s: %zu positions, worst |diff|/max|logit| = %.2e at %s, %zu distinct tokens\n",
+               shape.name, theirs->logits.size(), worst.error, worst.where.c_str(), distinct.size());
+}
+
+INSTANTIATE_TEST_SUITE_P(TinyModels, OracleStackTest, ::testing::ValuesIn(kShapes),
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
