@@ -1,12 +1,18 @@
 // Quantized policies against the fp32 reference: teacher-forced top-1 agreement of the default
-// policy on >= 15 of 16 positions (on models whose logits are not flat), calibration scales for
+// policy on >= 15 of 16 positions whose logits are not flat, a single quantized linear layer at
+// the SQNR quantization theory predicts, MSE-optimal activation clipping, calibration scales for
 // every quantize point, and an SQNR report that ranks precisions as expected.
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstring>
+#include <functional>
+#include <random>
 
 #include <gtest/gtest.h>
 
 #include "llm_test_util.hpp"
+#include "npu/compiler/emu.hpp"
 #include "npu/compiler/llm_emulation.hpp"
 #include "npu/compiler/reference_model.hpp"
 #include "../../compiler/src/llm/llm_internal.hpp"  // quantize_matrix (internal)
@@ -23,41 +29,100 @@ double spread(std::span<const float> v) {
   return std::sqrt(sq / static_cast<double>(v.size()));
 }
 
-int teacher_forced_agreement(const ModelConfig& config, std::uint64_t seed, const std::string& policy, float gain) {
-  auto model = testing::make_tiny(config, seed, gain);
-  auto o = testing::tiny_options(policy, 8, 256);
+// Teacher-forced top-1 agreement of the default policy with the fp32 reference on plain generator
+// models (no copy structure), counted at positions where the reference's logits are not flat.
+// Criterion, per position: the top logit leads the runner-up by at least one standard deviation of
+// that position's logits. Random-weight models have near-Gaussian logits whose top-2 gap averages
+// ~0.35 std (only ~2-10% of positions pass), so at flat positions any quantization noise decides
+// top-1: W4 conv blocks leave 7-14 dB of logit SQNR on these models, and 45-90% of ALL positions
+// agree (printed; at a 0.5-std margin 13-16 of 16). The first 16 non-flat positions of a
+// text-like sequence of up to 1000 tokens are compared.
+struct Agreement {
+  int agree = 0, compared = 0, all_positions = 0, all_agree = 0;
+};
+
+Agreement top1_at_non_flat_positions(const ModelConfig& config, std::uint64_t seed) {
+  Agreement r;
+  auto model = testing::make_tiny(config, seed);
+  auto o = testing::tiny_options("default", 8, 1024);
   o.calibration_tokens = 128;
   const CompiledLlm m = testing::compile_tiny(model, o);
   auto ref = ReferenceModel::create(config, *model.weights);
   auto emu = LlmEmulation::create(m);
   EXPECT_TRUE(ref && emu);
-  if (!ref || !emu) return -1;
-  // A fixed text-like sequence; both models see the same tokens (teacher forcing).
-  const std::vector<std::int32_t> tokens = {1, 72, 101, 108, 108, 111, 44, 32, 119, 111, 114, 108, 100, 33, 10, 84};
-  int agree = 0;
-  for (std::int32_t t : tokens) {
+  if (!ref || !emu) return r;
+  for (std::uint32_t i = 0; i < 1000 && r.compared < 16; ++i) {
+    const std::int32_t t = i == 0 ? 1 : static_cast<std::int32_t>(32 + (i * 37 + i * i * 11) % 90);
     auto want = ref->forward(t);
     auto got = emu->step(t);
     EXPECT_TRUE(want && got);
-    if (!want || !got) return -1;
-    EXPECT_GT(spread(*want), 0.5) << "test model has flat logits";
-    agree += argmax(*want) == argmax(*got) ? 1 : 0;
+    if (!want || !got) return r;
+    const bool same = argmax(*want) == argmax(*got);
+    ++r.all_positions;
+    r.all_agree += same ? 1 : 0;
+    std::vector<float> sorted(want->begin(), want->end());
+    std::partial_sort(sorted.begin(), sorted.begin() + 2, sorted.end(), std::greater<>());
+    if (sorted[0] - sorted[1] < spread(*want)) continue;  // flat here
+    ++r.compared;
+    r.agree += same ? 1 : 0;
   }
-  return agree;
+  return r;
 }
 
-// Embedding gain of the test models (PeakedWeights): their logits have a clear winner at most
-// positions. Plain random-weight models have near-Gaussian logits whose top-2 gap is ~0.1-0.3 of
-// their spread, and W4 per-row weights leave ~10-14 dB of logit SQNR on such tiny models: about
-// 12 of 16 positions agree there, which says more about the model than about the compiler.
-constexpr float kPeakGain = 3.0f;
+struct Top1Case {
+  const char* name;
+  ModelConfig config;
+  std::uint64_t seed;
+};
 
-TEST(LlmQuantized, DefaultPolicyTop1AgreementOnLfm2) {
-  EXPECT_GE(teacher_forced_agreement(testing::tiny_lfm2("ccac", 2), 11, "default", kPeakGain), 15);
+class DefaultPolicyTop1 : public ::testing::TestWithParam<Top1Case> {};
+
+TEST_P(DefaultPolicyTop1, AgreesWithTheFp32ReferenceWhereItsLogitsAreNotFlat) {
+  const Top1Case& c = GetParam();
+  const Agreement r = top1_at_non_flat_positions(c.config, c.seed);
+  std::fprintf(stderr, "[top1] %s: %d/%d at non-flat positions; %d/%d over all positions\n", c.name, r.agree,
+               r.compared, r.all_agree, r.all_positions);
+  ASSERT_EQ(r.compared, 16) << "fewer than 16 non-flat positions in the sequence";
+  EXPECT_GE(r.agree, 15);
 }
 
-TEST(LlmQuantized, DefaultPolicyTop1AgreementOnQwen2) {
-  EXPECT_GE(teacher_forced_agreement(testing::tiny_attention_model(Architecture::kQwen2, 2, 2), 13, "default", kPeakGain), 15);
+INSTANTIATE_TEST_SUITE_P(
+    GeneratorModels, DefaultPolicyTop1,
+    ::testing::Values(Top1Case{"lfm2_ccac_gqa2", testing::tiny_lfm2("ccac", 2), 11},
+                      Top1Case{"lfm2_acca_gqa4_untied", testing::tiny_lfm2("acca", 1, false), 12},
+                      Top1Case{"lfm2_ccacca_gqa1", testing::tiny_lfm2("ccacca", 4), 13},
+                      Top1Case{"qwen2_3layers_gqa2", testing::tiny_attention_model(Architecture::kQwen2, 3, 2), 14}),
+    [](const auto& param_info) { return std::string(param_info.param.name); });
+
+// MSE-optimal activation clipping (LlmCompileOptions::clip_activations, off by default): every
+// clip within (0, max], the head's input unclipped, the heavy-tailed SwiGLU output clipped, and
+// the emitted scales follow the clip. Measured on these synthetic models it does not beat max
+// scaling (w8a8 residual SQNR within 0.2 dB, logits 0.5 dB worse), hence the default.
+TEST(LlmQuantized, ClippedActivationRangesAreWithinTheMaxAndUsed) {
+  auto model = testing::make_tiny(testing::tiny_lfm2("ccac", 2), 21);
+  auto clipped = testing::tiny_options("w8a8");
+  clipped.clip_activations = true;
+  const CompiledLlm a = testing::compile_tiny(model, clipped);
+  const CompiledLlm b = testing::compile_tiny(model, testing::tiny_options("w8a8"));
+  ASSERT_EQ(a.calibration.layers.size(), 4u);
+  for (const auto& [name, clip] : a.calibration.clip) {
+    EXPECT_LE(clip, a.calibration.amax.at(name)) << name;
+    EXPECT_GT(clip, 0.0f) << name;
+    EXPECT_EQ(b.calibration.clip.at(name), b.calibration.amax.at(name)) << name;  // default: max
+  }
+  EXPECT_EQ(a.calibration.clip.at("head_in"), a.calibration.amax.at("head_in"));
+  EXPECT_LT(a.calibration.clip.at("blk.0.down_in"), a.calibration.amax.at("blk.0.down_in"));
+  // The first quantize op of the program (blk.0.op_in) uses 127 / clip.
+  const auto first_quantize = std::find_if(a.tbt_ops.begin(), a.tbt_ops.end(), [](const abi::OpDesc& op) {
+    return op.opcode == static_cast<std::uint16_t>(abi::OpCode::kQuantize);
+  });
+  ASSERT_NE(first_quantize, a.tbt_ops.end());
+  EXPECT_EQ(std::bit_cast<float>(first_quantize->params[0]), 1.0f / (a.calibration.clip.at("blk.0.op_in") / 127.0f));
+  std::fprintf(stderr, "[clip] w8a8 residual SQNR, clipped/max:");
+  for (std::size_t l = 0; l < 4; ++l) {
+    std::fprintf(stderr, " %.1f/%.1f", a.calibration.layers[l].sqnr_db, b.calibration.layers[l].sqnr_db);
+  }
+  std::fprintf(stderr, "; logits %.1f/%.1f dB\n", a.calibration.logits_sqnr_db, b.calibration.logits_sqnr_db);
 }
 
 TEST(LlmQuantized, CalibrationRecordsEveryQuantizePointAndSqnrRanksPrecisions) {
@@ -83,6 +148,88 @@ TEST(LlmQuantized, CalibrationRecordsEveryQuantizePointAndSqnrRanksPrecisions) {
   EXPECT_EQ(m8.calibration.layers[0].precision, "w8a8");
   EXPECT_EQ(m4.calibration.layers[1].precision, "w4a8");
   EXPECT_GT(m8.calibration.logits_sqnr_db, m4.calibration.logits_sqnr_db);
+}
+
+// One quantized linear layer on Gaussian data (kQuantize with the max-calibrated activation scale,
+// then kLinear), run by the emulation, against the exact product in double. Uniform quantization
+// theory for a symmetric grid of step s = max/q: noise s^2/12 per element, so SQNR ~ 10 log10(12
+// q^2 / (max/sigma)^2): int8 weights (max ~2.9 sigma over 256) and int8 activations (max ~3.9
+// sigma over 8192 samples) ~39 dB; int4 per row ~18 dB; int4 per block of 32 (max ~2.1 sigma)
+// ~21 dB. A wrong scale, rounding, packing or requantization formula falls far below.
+double single_linear_sqnr(const LinearPrecision& precision) {
+  constexpr std::uint32_t M = 32, K = 256, N = 64;
+  std::mt19937 rng(7);
+  std::normal_distribution<float> gauss(0.0f, 1.0f);
+  std::vector<float> x(M * K), w(N * K);
+  for (float& v : x) v = gauss(rng);
+  for (float& v : w) v = gauss(rng);
+  const auto q = detail::quantize_matrix(w, N, K, precision);
+  float amax = 0;
+  for (float v : x) amax = std::max(amax, std::fabs(v));
+  const float a = amax / 127.0f;
+  // Weights segment: packed weights, then scales. Scratch: x (f32), x (i8). Io: out.
+  const std::uint64_t scales_at = (q.data.size() + 63) / 64 * 64;
+  std::vector<std::byte> weights(scales_at + q.scales.size() * 4);
+  std::memcpy(weights.data(), q.data.data(), q.data.size());
+  std::memcpy(weights.data() + scales_at, q.scales.data(), q.scales.size() * 4);
+  emu::Machine machine(weights, M * N * 4, M * K * 5, 0);
+  std::memcpy(machine.segment(abi::Segment::kScratch).data(), x.data(), x.size() * 4);
+  auto operand = [](abi::Segment seg, abi::DType t, std::uint64_t off) {
+    abi::Operand o{};
+    o.segment = static_cast<std::uint8_t>(seg);
+    o.dtype = static_cast<std::uint8_t>(t);
+    o.offset = off;
+    return o;
+  };
+  abi::OpDesc quant{}, lin{};
+  for (auto* op : {&quant, &lin})
+    for (auto& o : op->operands) o.segment = abi::kNoSegment;
+  quant.opcode = static_cast<std::uint16_t>(abi::OpCode::kQuantize);
+  quant.dims[0] = M;
+  quant.dims[1] = K;
+  quant.operands[0] = operand(abi::Segment::kScratch, abi::DType::kF32, 0);
+  quant.operands[3] = operand(abi::Segment::kScratch, abi::DType::kI8, M * K * 4);
+  quant.params[0] = std::bit_cast<std::int32_t>(1.0f / a);
+  lin.opcode = static_cast<std::uint16_t>(abi::OpCode::kLinear);
+  lin.dims[0] = M;
+  lin.dims[1] = K;
+  lin.dims[2] = N;
+  lin.dims[3] = q.group;
+  lin.operands[0] = operand(abi::Segment::kScratch, abi::DType::kI8, M * K * 4);
+  lin.operands[1] = operand(abi::Segment::kWeights, q.dtype, 0);
+  lin.operands[2] = operand(abi::Segment::kWeights, abi::DType::kF32, scales_at);
+  lin.operands[3] = operand(abi::Segment::kIo, abi::DType::kF32, 0);
+  lin.params[0] = std::bit_cast<std::int32_t>(a);
+  const abi::OpDesc ops[] = {quant, lin};
+  auto program = emu::parse_program(emu::serialize_program(ops, 0));
+  EXPECT_TRUE(program);
+  const std::int32_t params[2] = {0, static_cast<std::int32_t>(M)};
+  EXPECT_TRUE(machine.run(*program, params));
+  std::vector<float> got(M * N);
+  std::memcpy(got.data(), machine.segment(abi::Segment::kIo).data(), got.size() * 4);
+  double signal = 0, noise = 0;
+  for (std::uint32_t m = 0; m < M; ++m) {
+    for (std::uint32_t n = 0; n < N; ++n) {
+      double y = 0;
+      for (std::uint32_t k = 0; k < K; ++k) y += double(x[m * K + k]) * w[n * K + k];
+      signal += y * y;
+      noise += (y - got[m * N + n]) * (y - got[m * N + n]);
+    }
+  }
+  return 10.0 * std::log10(signal / noise);
+}
+
+TEST(LlmQuantized, SingleLinearLayerSqnrMatchesQuantizationTheory) {
+  const double w8 = single_linear_sqnr({WeightType::kInt8, 0});
+  const double w4 = single_linear_sqnr({WeightType::kInt4, 0});
+  const double w4b32 = single_linear_sqnr({WeightType::kInt4, 32});
+  std::fprintf(stderr, "[sqnr] single linear on Gaussian data: w8a8 %.1f dB, w4a8 %.1f dB, w4a8 block-32 %.1f dB\n",
+               w8, w4, w4b32);
+  EXPECT_GT(w8, 36.0);
+  EXPECT_LT(w8, 43.0);
+  EXPECT_GT(w4, 16.5);
+  EXPECT_LT(w4, 20.5);
+  EXPECT_GT(w4b32, w4 + 1.5);  // smaller blocks: a smaller max per scale
 }
 
 TEST(LlmQuantized, WeightQuantizationIsSymmetricWithoutClipping) {
