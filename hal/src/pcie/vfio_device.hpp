@@ -11,7 +11,7 @@
 
 #include "npu/common/error.hpp"
 #include "pcie/mmio_region.hpp"
-#include "pcie/unique_fd.hpp"
+#include "npu/common/unique_fd.hpp"
 
 namespace npu::hal::pcie {
 

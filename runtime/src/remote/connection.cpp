@@ -95,7 +95,7 @@ void Connection::unsubscribe(std::uint64_t stream) {
 void Connection::reader_loop() {
   npud::FrameParser parser;
   std::vector<std::byte> buffer(64 * 1024);
-  std::vector<npud::UniqueFd> fds;
+  std::vector<UniqueFd> fds;
   while (true) {
     auto n = npud::recv_some(socket_.get(), buffer, fds);
     if (!n || *n == 0) {

@@ -58,7 +58,7 @@ class Connection {
   [[nodiscard]] Error lost_error() const;
 
  private:
-  Connection(std::string path, npud::UniqueFd socket) : path_(std::move(path)), socket_(std::move(socket)) {}
+  Connection(std::string path, UniqueFd socket) : path_(std::move(path)), socket_(std::move(socket)) {}
   [[nodiscard]] Expected<void> send(npud::MessageType type, std::uint32_t id, const nlohmann::json& body,
                                     std::span<const std::byte> binary, std::span<const int> fds);
   void reader_loop();
@@ -66,7 +66,7 @@ class Connection {
   void lose(const Error& why);
 
   const std::string path_;
-  npud::UniqueFd socket_;
+  UniqueFd socket_;
   nlohmann::json hello_reply_;
   std::mutex send_mutex_;
   std::mutex mutex_;  // guards pending_, streams_, lost_reason_

@@ -16,14 +16,14 @@
 #include "remote_vdevice.hpp"
 #include "wire/shared_memory.hpp"
 #include "wire/slot_layout.hpp"
-#include "wire/unique_fd.hpp"
+#include "npu/common/unique_fd.hpp"
 
 namespace npu::remote {
 
 // What create_infer_model keeps for configure(): the daemon and the opened .npk file.
 struct RemoteModelSource {
   std::shared_ptr<RemoteVDevice> vdevice;
-  npud::UniqueFd npk;
+  UniqueFd npk;
   std::string path;
 };
 

@@ -20,7 +20,7 @@ Expected<std::shared_ptr<LLM::Impl>> RemoteLlmSession::create_impl(const std::sh
                                                                   const genai::LLMParams& params) {
   NPU_TRY_ASSIGN(auto package, genai::detail::LlmPackage::open(params.model_path));
   NPU_TRY_ASSIGN(auto text, genai::detail::LlmText::create(*package));
-  npud::UniqueFd npk(::open(params.model_path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd npk(::open(params.model_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!npk.valid()) return fail(ErrorCode::kIo, fmt::format("{}: {}", params.model_path.string(), std::strerror(errno)));
   const int fds[] = {npk.get()};
   nlohmann::json body = {{"path", std::filesystem::absolute(params.model_path).string()},

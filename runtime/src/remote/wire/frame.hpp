@@ -15,7 +15,7 @@
 
 #include "npu/common/error.hpp"
 #include "wire/protocol.hpp"
-#include "wire/unique_fd.hpp"
+#include "npu/common/unique_fd.hpp"
 
 namespace npu::npud {
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "npu/common/error.hpp"
-#include "wire/unique_fd.hpp"
+#include "npu/common/unique_fd.hpp"
 
 namespace npu::npud {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "npu/common/error.hpp"
-#include "wire/unique_fd.hpp"
+#include "npu/common/unique_fd.hpp"
 
 namespace npu::npud {
 
