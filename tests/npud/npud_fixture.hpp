@@ -75,7 +75,7 @@ class RawClient {
       auto frame = parser_.next();
       if (!frame) return std::nullopt;
       if (*frame) return std::move(**frame);
-      std::vector<npud::UniqueFd> fds;
+      std::vector<UniqueFd> fds;
       auto n = npud::recv_some(fd_.get(), buffer, fds);
       if (!n || *n == 0) return std::nullopt;
       parser_.feed(std::span(buffer).first(*n));
@@ -96,7 +96,7 @@ class RawClient {
   }
 
  private:
-  npud::UniqueFd fd_;
+  UniqueFd fd_;
   npud::FrameParser parser_;
   std::uint32_t id_ = 0;
 };
