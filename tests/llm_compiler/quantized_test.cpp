@@ -33,7 +33,8 @@ double spread(std::span<const float> v) {
 // models (no copy structure), counted at positions where the reference's logits are not flat.
 // Criterion, per position: the top logit leads the runner-up by at least one standard deviation of
 // that position's logits. Random-weight models have near-Gaussian logits whose top-2 gap averages
-// ~0.35 std (only ~2-10% of positions pass), so at flat positions any quantization noise decides
+// ~0.35 std (2-7% of these LFM2 positions pass; tiny attention-only Qwen2 models almost never,
+// 3 in 1000, so they are not used here), so at flat positions any quantization noise decides
 // top-1: W4 conv blocks leave 7-14 dB of logit SQNR on these models, and 45-90% of ALL positions
 // agree (printed; at a 0.5-std margin 13-16 of 16). The first 16 non-flat positions of a
 // text-like sequence of up to 1000 tokens are compared.
@@ -91,7 +92,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Top1Case{"lfm2_ccac_gqa2", testing::tiny_lfm2("ccac", 2), 11},
                       Top1Case{"lfm2_acca_gqa4_untied", testing::tiny_lfm2("acca", 1, false), 12},
                       Top1Case{"lfm2_ccacca_gqa1", testing::tiny_lfm2("ccacca", 4), 13},
-                      Top1Case{"qwen2_3layers_gqa2", testing::tiny_attention_model(Architecture::kQwen2, 3, 2), 14}),
+                      Top1Case{"lfm2_cacac_gqa2_untied", testing::tiny_lfm2("cacac", 2, false), 14}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
 // MSE-optimal activation clipping (LlmCompileOptions::clip_activations, off by default): every
