@@ -1,6 +1,7 @@
 // Matrix ops of the emulation: kLinear (float weights; int8 / int4 weights with int8 activations,
 // per-row or per-block scales) and the small-network kGemmI8.
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "emu_internal.hpp"
@@ -13,17 +14,25 @@ using abi::DType;
 
 namespace {
 
-// Exact int32 dot product; 16 independent lanes so that GCC vectorizes it (integer sums do not
-// depend on the order).
+// Exact int32 dot product over GCC vector types (16 lanes: int8 -> int16 products, exact since
+// |a * w| <= 2^14, then int32 lane sums); integer sums do not depend on the order.
+using I8x16 = std::int8_t __attribute__((vector_size(16)));
+using I16x16 = std::int16_t __attribute__((vector_size(32)));
+using I32x16 = std::int32_t __attribute__((vector_size(64)));
+
 std::int32_t dot_i8(const std::int8_t* a, const std::int8_t* w, std::uint32_t k) {
-  std::int32_t lanes[16] = {};
+  I32x16 lanes = {};
   std::uint32_t i = 0;
   for (; i + 16 <= k; i += 16) {
-    for (std::uint32_t j = 0; j < 16; ++j) lanes[j] += std::int32_t{a[i + j]} * std::int32_t{w[i + j]};
+    I8x16 va, vw;
+    std::memcpy(&va, a + i, sizeof va);
+    std::memcpy(&vw, w + i, sizeof vw);
+    const I16x16 products = __builtin_convertvector(va, I16x16) * __builtin_convertvector(vw, I16x16);
+    lanes += __builtin_convertvector(products, I32x16);
   }
   std::int32_t acc = 0;
   for (; i < k; ++i) acc += std::int32_t{a[i]} * std::int32_t{w[i]};
-  for (std::int32_t lane : lanes) acc += lane;
+  for (int lane = 0; lane < 16; ++lane) acc += lanes[lane];
   return acc;
 }
 
