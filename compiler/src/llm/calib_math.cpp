@@ -4,6 +4,7 @@
 // order differs from the double-precision reference (reference_math.hpp); calibration only needs
 // activation ranges, and the oracle tests keep using the exact double path.
 #include <algorithm>
+#include <cstring>
 
 #include "../emu/parallel.hpp"
 #include "llm_internal.hpp"
@@ -12,23 +13,31 @@ namespace npu::compiler::llm::detail {
 namespace {
 
 constexpr std::size_t kTile = 4, kLanes = 8;
+using F32x4 = float __attribute__((vector_size(16)));  // GCC vector type: packed float math
+
+F32x4 load4(const float* p) {
+  F32x4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
 
 // out[t * ldo + r] for r in [n0, n0 + kTile): the dot products of 4 weight rows with token t.
 void tile4(const float* w, std::size_t k, const float* x, std::size_t tokens, float* out, std::size_t ldo) {
   for (std::size_t t = 0; t < tokens; ++t) {
     const float* xt = x + t * k;
-    float acc[kTile][kLanes] = {};
+    F32x4 acc[kTile][2] = {};
     std::size_t i = 0;
     for (; i + kLanes <= k; i += kLanes) {
+      const F32x4 x0 = load4(xt + i), x1 = load4(xt + i + 4);
       for (std::size_t r = 0; r < kTile; ++r) {
-        const float* wr = w + r * k + i;
-        for (std::size_t j = 0; j < kLanes; ++j) acc[r][j] += wr[j] * xt[i + j];
+        acc[r][0] += load4(w + r * k + i) * x0;
+        acc[r][1] += load4(w + r * k + i + 4) * x1;
       }
     }
     for (std::size_t r = 0; r < kTile; ++r) {
       float sum = 0.0f;
       for (std::size_t ii = i; ii < k; ++ii) sum += w[r * k + ii] * xt[ii];
-      for (std::size_t j = 0; j < kLanes; ++j) sum += acc[r][j];
+      for (std::size_t j = 0; j < 4; ++j) sum += acc[r][0][j] + acc[r][1][j];
       out[t * ldo + r] = sum;
     }
   }
