@@ -103,6 +103,47 @@ TEST(EmuOps, RmsNormRowsPerTokenWithPartialChunk) {
   }
 }
 
+// A kLinear large enough to be split across threads (64 x 256 x 256) gives exactly the program.hpp
+// formula evaluated row by row here: int4 weights, per-block scales.
+TEST(EmuOps, LargeThreadedLinearEqualsTheFormulaExactly) {
+  constexpr std::uint32_t M = 64, K = 256, N = 256, G = 32, B = K / G;
+  std::vector<std::int8_t> x(M * K), wq(N * K);
+  std::vector<float> scales(N * B);
+  std::uint32_t state = 12345;
+  auto next = [&state] { return state = state * 1664525u + 1013904223u; };
+  for (auto& v : x) v = static_cast<std::int8_t>(static_cast<int>(next() >> 24) - 128);
+  for (auto& v : wq) v = static_cast<std::int8_t>(static_cast<int>(next() >> 28) - 8);  // -8..7
+  for (auto& s : scales) s = static_cast<float>(next() >> 8) * 1e-9f;
+  std::vector<std::uint8_t> packed(N * K / 2);
+  for (std::size_t i = 0; i < packed.size(); ++i) {
+    packed[i] = static_cast<std::uint8_t>((wq[2 * i] & 0x0f) | ((wq[2 * i + 1] & 0x0f) << 4));
+  }
+  std::vector<std::byte> w(packed.size() + scales.size() * 4);
+  put<std::uint8_t>(w, 0, packed);
+  put<float>(w, packed.size(), scales);
+  Machine m(w, M * N * 4, M * K, 0);
+  put<std::int8_t>(m.segment(Segment::kScratch), 0, x);
+  auto op = make(OpCode::kLinear, M, K, N, G);
+  op.operands[0] = opnd(Segment::kScratch, DType::kI8, 0);
+  op.operands[1] = opnd(Segment::kWeights, DType::kI4, 0);
+  op.operands[2] = opnd(Segment::kWeights, DType::kF32, packed.size());
+  op.operands[3] = opnd(Segment::kIo, DType::kF32, 0);
+  op.params[0] = fbits(0.03125f);
+  ASSERT_TRUE(run(m, {op}, 0, M));
+  auto out = get<float>(m.segment(Segment::kIo), 0, M * N);
+  for (std::uint32_t r = 0; r < M; ++r) {
+    for (std::uint32_t n = 0; n < N; ++n) {
+      float t = 0.0f;
+      for (std::uint32_t b = 0; b < B; ++b) {
+        std::int32_t acc = 0;
+        for (std::uint32_t k = b * G; k < (b + 1) * G; ++k) acc += std::int32_t{x[r * K + k]} * wq[n * K + k];
+        t = t + static_cast<float>(acc) * scales[n * B + b];
+      }
+      ASSERT_EQ(std::bit_cast<std::uint32_t>(out[r * N + n]), std::bit_cast<std::uint32_t>(t * 0.03125f)) << r << "," << n;
+    }
+  }
+}
+
 TEST(EmuOps, LinearInt4PerBlockUnpacksLowNibbleFirst) {
   // K = 4, G = 2, one output row: weights {-1, 7, -8, 2} packed as 0x7f, 0x28.
   std::vector<std::byte> w(64);
