@@ -17,7 +17,7 @@ for f in "$ROOT/$LIBDIR/libnpu_runtime.a" "$ROOT/$LIBDIR/cmake/npustack/npustack
          "$STAGE$PROFILES/hailo10h.json"; do
   [ -e "$f" ] || { echo "not installed: $f"; exit 1; }
 done
-grep -q 'RuntimeDirectory=npud' "$STAGE$UNITS/npud.service"
+grep -q 'RuntimeDirectory=npustack' "$STAGE$UNITS/npud.service"
 grep -q "ExecStart=$PREFIX/bin/npud" "$STAGE$UNITS/npud.service"
 
 # The installed program finds the installed (staged) firmware and profiles through the environment.

@@ -197,13 +197,20 @@ TEST_F(EndToEnd, RecoversAfterFirmwareCrash) {
   ASSERT_TRUE(hal::sim_control::set_faults(id, "").has_value());
 }
 
-TEST_F(EndToEnd, MultiProcessIsUnsupportedForNow) {
+TEST_F(EndToEnd, MultiProcessWithoutDaemonSaysHowToStartIt) {
+  // No npud listens on this socket: the client must say so and how to fix it, not hang.
+  const std::string socket = (std::filesystem::temp_directory_path() /
+                              ("npu_no_npud_" + std::to_string(::getpid()) + ".sock")).string();
+  ::setenv("NPU_NPUD_SOCKET", socket.c_str(), 1);
   VDeviceParams p;
   p.multi_process = true;
   auto v = VDevice::create(p);
+  ::unsetenv("NPU_NPUD_SOCKET");
   ASSERT_FALSE(v.has_value());
-  EXPECT_EQ(v.error().code(), ErrorCode::kUnsupported);
-  EXPECT_NE(v.error().message().find("npud is not available in this build"), std::string::npos);
+  EXPECT_EQ(v.error().code(), ErrorCode::kIo) << v.error().what();
+  EXPECT_NE(v.error().message().find("is not running: start it with `npud`"), std::string::npos)
+      << v.error().what();
+  EXPECT_NE(v.error().message().find(socket), std::string::npos) << v.error().what();
 }
 
 TEST_F(EndToEnd, UnknownDeviceIdIsNotFound) {

@@ -10,11 +10,13 @@
 #include <random>
 #include <string>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "npu/compiler/net_compiler.hpp"
 #include "npu/compiler/net_reference.hpp"
 #include "npu/compiler/net_spec.hpp"
+#include "npu_abi/version.hpp"
 
 namespace fs = std::filesystem;
 
@@ -73,7 +75,8 @@ TEST(NpuCli, IdentifyJson) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = parse(r);
   EXPECT_EQ(j["id"], "sim:0");
-  EXPECT_EQ(j["abi_version"], "1.0");
+  // The running firmware speaks this build's ABI (npu_abi/version.hpp).
+  EXPECT_EQ(j["abi_version"], fmt::format("{}.{}", npu::abi::kAbiMajor, npu::abi::kAbiMinor));
   EXPECT_FALSE(j["board"].get<std::string>().empty());
   EXPECT_FALSE(j["firmware_version"].get<std::string>().empty());
   EXPECT_EQ(j["profile"], "hailo10h");
