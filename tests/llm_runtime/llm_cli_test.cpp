@@ -74,7 +74,12 @@ TEST_F(LlmCliTest, GenerateJsonHasOneObjectPerTokenThenASummary) {
   EXPECT_GT(s["ttft_s"].get<double>(), 0.0);
   EXPECT_GT(s["decode_tokens_per_s"].get<double>(), 0.0);
   EXPECT_TRUE(s.contains("host_decode_tokens_per_s"));
-  EXPECT_TRUE(s.contains("energy_j"));
+  // The simulated device reports modeled energy: the whole generation and per generated token.
+  ASSERT_TRUE(s["energy_j"].is_number()) << s.dump();
+  EXPECT_GT(s["energy_j"].get<double>(), 0.0);
+  ASSERT_TRUE(s["energy_j_per_token"].is_number()) << s.dump();
+  EXPECT_GT(s["energy_j_per_token"].get<double>(), 0.0);
+  EXPECT_LT(s["energy_j_per_token"].get<double>(), s["energy_j"].get<double>());
 
   // The same tokens through the library.
   auto v = VDevice::create();

@@ -61,8 +61,11 @@ nlohmann::json generation_figures(const genai::GenerationStats& s, const genai::
       {"host_stack_s", seconds(s.host_step)},
       {"device_cycles", s.device_cycles},
       {"ddr_bytes", s.ddr_bytes},
-      // The device/driver report no energy figure today (see the runtime report).
-      {"energy_j", nullptr},
+      // Energy the device reports (modeled on the simulator); null from firmware without it.
+      {"energy_j", s.device_energy_j > 0 ? nlohmann::json(s.device_energy_j) : nlohmann::json(nullptr)},
+      {"energy_j_per_token", s.decode_energy_j > 0 && s.tbt_runs > 0
+                                 ? nlohmann::json(s.decode_energy_j / s.tbt_runs)
+                                 : nlohmann::json(nullptr)},
       {"synthetic_weights", info.synthetic},
   };
 }
@@ -74,7 +77,14 @@ void print_generation_figures(const nlohmann::json& f) {
              f["load_s"].get<double>(), f["ttft_s"].get<double>(), f["decode_tokens_per_s"].get<double>());
   fmt::print("host: time to first token {:.4f} s, {:.1f} tokens/s\n", f["host_ttft_s"].get<double>(),
              f["host_decode_tokens_per_s"].get<double>());
-  fmt::print("energy: not reported by this device\n");
+  if (f["energy_j"].is_number()) {
+    fmt::print("energy (modeled): {:.3f} J in all", f["energy_j"].get<double>());
+    if (f["energy_j_per_token"].is_number())
+      fmt::print(", {:.1f} mJ per generated token", f["energy_j_per_token"].get<double>() * 1e3);
+    fmt::print("\n");
+  } else {
+    fmt::print("energy: not reported by this device\n");
+  }
   if (f["synthetic_weights"].get<bool>()) fmt::print("(synthetic weights: the text is meaningless)\n");
 }
 
