@@ -14,33 +14,15 @@
 #include "npu/compiler/model_config.hpp"
 #include "npu/compiler/synthetic_tokenizer.hpp"
 #include "npu/compiler/synthetic_weights.hpp"
+#include "../models/test_models_util.hpp"
 
 namespace npu::compiler::llm::testing {
 
-// A tiny LFM2: hidden 64, 4 heads of 16, layers per `pattern` ('c' conv, 'a' attention).
+// A tiny LFM2 (the model tests' shape: hidden 64, 4 heads of 16, layers per `pattern`, 'c' conv,
+// 'a' attention) with the compiler's default context of 4096 positions.
 inline ModelConfig tiny_lfm2(const std::string& pattern = "ccac", std::uint32_t kv = 2, bool tied = true) {
-  ModelConfig c;
-  c.arch = Architecture::kLfm2;
-  c.hidden_size = 64;
-  c.n_heads = 4;
-  c.head_dim = 16;
-  c.ffn_size = 96;
-  c.vocab_size = 300;
+  ModelConfig c = npu::compiler::testing::tiny_lfm2(pattern, kv, tied);
   c.context_length = 4096;
-  c.conv_l_cache = 3;
-  c.n_layers = static_cast<std::uint32_t>(pattern.size());
-  for (char ch : pattern) {
-    c.layer_kinds.push_back(ch == 'a' ? LayerKind::kAttention : LayerKind::kConv);
-    c.kv_heads.push_back(ch == 'a' ? kv : 0);
-  }
-  c.rope_theta = 1e6;
-  c.norm_eps = 1e-5f;
-  c.tied_embeddings = tied;
-  c.qk_norm = true;
-  c.rope_neox = true;
-  c.bos_token_id = 1;
-  c.eos_token_id = 7;
-  c.pad_token_id = 0;
   return c;
 }
 
