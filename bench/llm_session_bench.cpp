@@ -7,11 +7,11 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
-#include "npu/compiler/llm_compiler.hpp"
-#include "npu/compiler/synthetic_tokenizer.hpp"
-#include "npu/compiler/synthetic_weights.hpp"
+#include "bench_models.hpp"
 #include "npu/genai/llm.hpp"
 #include "npu/runtime.hpp"
 
@@ -19,40 +19,13 @@ namespace {
 
 using namespace npu;
 
+// The small LFM2 the other benches use (bench_models.hpp), compiled once per run.
 std::filesystem::path compile_model() {
-  compiler::ModelConfig c;
-  c.arch = compiler::Architecture::kLfm2;
-  c.hidden_size = 256;
-  c.n_layers = 4;
-  c.n_heads = 4;
-  c.head_dim = 64;
-  c.ffn_size = 512;
-  c.vocab_size = 1024;
-  c.context_length = 512;
-  c.conv_l_cache = 3;
-  c.layer_kinds = {compiler::LayerKind::kConv, compiler::LayerKind::kAttention, compiler::LayerKind::kConv,
-                   compiler::LayerKind::kAttention};
-  c.kv_heads = {0, 2, 0, 2};
-  c.qk_norm = true;
-  c.bos_token_id = 1;
-  c.eos_token_id = 7;
-  auto weights = compiler::SyntheticWeightSource::create(c, 1).value();
-  compiler::llm::LlmSource src{c, weights.get(), TokenizerData{}, "bench-lfm2-small", true};
-  auto g = compiler::make_synthetic_tokenizer(c.vocab_size).value();
-  src.tokenizer.tokens = g.tokens;
-  for (auto t : g.token_types) src.tokenizer.token_types.push_back(token_type_from_gguf(t).value());
-  src.tokenizer.merges = g.merges;
-  src.tokenizer.bos_id = 1;
-  src.tokenizer.eos_id = 7;
-  compiler::llm::LlmCompileOptions o;
-  o.policy = compiler::llm::builtin_policy("default").value();
-  o.context_length = 512;
-  o.prefill_chunk = 32;
-  o.calibration_tokens = 32;
-  o.device = compiler::llm::load_device_memory("hailo10h").value();
-  auto model = compiler::llm::compile_llm(src, o).value();
   auto path = std::filesystem::temp_directory_path() / ("npu_llm_bench_" + std::to_string(::getpid()) + ".npk");
-  (void)compiler::llm::write_llm_npk(model, path).value();
+  if (auto r = bench::compile_small_lfm2(path); !r) {
+    std::fprintf(stderr, "bench_llm_session: compiling the model failed: %s\n", r.error().what().c_str());
+    std::exit(1);
+  }
   return path;
 }
 
