@@ -42,6 +42,9 @@ TEST(LinearIntKernels, EveryPathMatchesThePortableReferenceBitForBit) {
       {1, 32, 8, 0, true},      {1, 64, 16, 32, true},   {1, 2048, 24, 0, true},  {1, 2048, 40, 32, false},
       {1, 256, 13, 0, false},   {3, 96, 21, 32, true},   {2, 128, 8, 64, false},  {1, 48, 9, 0, true},
       {1, 48, 16, 16, false},   {4, 512, 64, 128, true}, {1, 1024, 32, 0, false}, {1, 32, 5, 32, false},
+      // The 512-bit kernels' shapes (whole tiles, tails, several rows, loop remainders):
+      {2, 512, 40, 32, false},  {1, 1536, 16, 32, false}, {1, 1088, 16, 32, false}, {3, 256, 16, 0, true},
+      {1, 384, 8, 0, true},     {2, 192, 24, 0, false},   {1, 320, 17, 0, false},
   };
   ASSERT_FALSE(supported_isas().empty());
   EXPECT_EQ(supported_isas().front(), Isa::kPortable);

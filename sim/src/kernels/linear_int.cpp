@@ -23,8 +23,8 @@ const std::vector<Isa>& supported_isas() {
 #if defined(__x86_64__)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2")) v.push_back(Isa::kAvx2);
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512vl") &&
-        __builtin_cpu_supports("avx512vnni"))
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni"))
       v.push_back(Isa::kAvx512Vnni);
 #endif
     return v;

@@ -1,6 +1,8 @@
-// linear_int with AVX-512 VNNI (vpdpbusd on 256-bit vectors, AVX512VL): weights made unsigned
-// (I4 + 8, I8 + 128) times signed activations, the bias removed with the activations' block sums.
+// linear_int with AVX-512 VNNI: the 512-bit kernels of linear_int_zmm.cpp for the decode shapes,
+// vpdpbusd on 256-bit vectors (AVX512VL) for the rest: weights made unsigned (I4 + 8, I8 + 128)
+// times signed activations, the bias removed with the activations' block sums.
 #include "linear_int.hpp"
+#include "linear_int_zmm.hpp"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -46,8 +48,15 @@ struct Dot {
 }  // namespace
 
 void linear_int_avx512vnni(const LinearIntArgs& a, std::size_t n0, std::size_t n1) noexcept {
-  if (a.int4) run_tiles<true>(a, n0, n1);
-  else run_tiles<false>(a, n0, n1);
+  // The 512-bit kernels take the shapes they cover in whole tiles; 256-bit tiles do the rest.
+  std::size_t mid = n0;
+  if (const std::size_t step = zmm::tile_columns(a); step != 0) {
+    mid = n0 + (n1 - n0) / step * step;
+    if (mid > n0) zmm::run(a, n0, mid);
+  }
+  if (mid == n1) return;
+  if (a.int4) run_tiles<true>(a, mid, n1);
+  else run_tiles<false>(a, mid, n1);
 }
 
 }  // namespace npu::sim::kernels
