@@ -45,7 +45,7 @@ std::vector<OutputEvent> OutputParser::feed(TokenId id, std::string_view piece) 
     out.push_back({OutputEvent::Kind::kStatus, options_.status_text, {}, {}, {}});
     pending_status_ = false;
   }
-  if (std::find(end_ids_.begin(), end_ids_.end(), id) != end_ids_.end()) {
+  if (!options_.ignore_end_tokens && std::find(end_ids_.begin(), end_ids_.end(), id) != end_ids_.end()) {
     end(EndReason::kEndOfGeneration, out);
   } else if (std::find(options_.stop_tokens.begin(), options_.stop_tokens.end(), id) !=
              options_.stop_tokens.end()) {
@@ -53,14 +53,14 @@ std::vector<OutputEvent> OutputParser::feed(TokenId id, std::string_view piece) 
   } else if (is(specials_.think_start, id)) {
     if (!in_think_) enter_think(out);
   } else if (is(specials_.think_end, id)) {
-    leave_think();
+    leave_think(out);
   } else if (is(specials_.tool_call_start, id)) {
     if (in_tool_) close_tool_call(out, false);  // a second start: the first was never closed
     in_tool_ = true;
   } else if (is(specials_.tool_call_end, id)) {
     if (in_tool_) close_tool_call(out, true);
   } else {
-    text(piece, out);
+    text(piece, out, /*from_token=*/true);
   }
   return out;
 }
@@ -73,8 +73,8 @@ std::vector<OutputEvent> OutputParser::finish(EndReason reason, std::string_view
   return out;
 }
 
-void OutputParser::text(std::string_view piece, std::vector<OutputEvent>& out) {
-  if (piece.empty()) return;
+void OutputParser::text(std::string_view piece, std::vector<OutputEvent>& out, bool from_token) {
+  if (piece.empty() && !(from_token && options_.empty_content && !in_tool_ && !in_think_)) return;
   if (in_tool_) {
     tool_buffer_ += piece;
   } else if (in_think_) {
@@ -92,9 +92,10 @@ void OutputParser::enter_think(std::vector<OutputEvent>& out) {
   if (options_.on_think_start) options_.on_think_start();
 }
 
-void OutputParser::leave_think() {
+void OutputParser::leave_think(std::vector<OutputEvent>& out) {
   if (!in_think_) return;
   in_think_ = false;
+  if (options_.mark_think_end) out.push_back({OutputEvent::Kind::kReasoning, {}, {}, {}, {}});
   if (options_.on_think_end) options_.on_think_end();
 }
 
@@ -121,7 +122,7 @@ void OutputParser::close_tool_call(std::vector<OutputEvent>& out, bool terminate
 
 void OutputParser::end(EndReason reason, std::vector<OutputEvent>& out) {
   if (in_tool_) close_tool_call(out, false);
-  leave_think();
+  leave_think(out);
   pending_status_ = false;
   ended_ = true;
   out.push_back({OutputEvent::Kind::kEnd, {}, {}, {}, reason});

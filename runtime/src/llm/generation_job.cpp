@@ -5,25 +5,50 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "npu/common/log.hpp"
-#include "npu/genai/tool_call_parser.hpp"
 
 namespace npu::genai::detail {
 namespace {
 
-constexpr const char* kAnalyzing = "Analyzing...";
 using Clock = std::chrono::steady_clock;
+
+GenerationStatus status_of(EndReason reason) noexcept {
+  switch (reason) {
+    case EndReason::kEndOfGeneration:
+    case EndReason::kStopToken: return GenerationStatus::kLogicalEnd;
+    case EndReason::kMaxTokens: return GenerationStatus::kMaxTokensReached;
+    case EndReason::kAborted: return GenerationStatus::kAborted;
+    case EndReason::kError: return GenerationStatus::kFailed;
+  }
+  return GenerationStatus::kFailed;
+}
+
+EndReason reason_of(GenerationStatus status) noexcept {
+  switch (status) {
+    case GenerationStatus::kMaxTokensReached: return EndReason::kMaxTokens;
+    case GenerationStatus::kAborted: return EndReason::kAborted;
+    case GenerationStatus::kFailed: return EndReason::kError;
+    case GenerationStatus::kGenerating:  // not an end; generate() never returns it
+    case GenerationStatus::kLogicalEnd: return EndReason::kEndOfGeneration;
+  }
+  return EndReason::kError;
+}
 
 }  // namespace
 
 GenerationJob::GenerationJob(std::shared_ptr<LLM::Impl> session, std::vector<TokenId> prompt,
                              GeneratorParams params, TokenChooser chooser)
     : session_(std::move(session)), prompt_(std::move(prompt)), params_(std::move(params)),
-      chooser_(std::move(chooser)), hooks_(session_->hooks) {
-  if (!params_.ignore_end_tokens) stops_ = session_->text->end_tokens;
-  stops_.insert(stops_.end(), params_.stop_tokens.begin(), params_.stop_tokens.end());
+      chooser_(std::move(chooser)) {
   if (session_->text->tokenizer) detok_.emplace(*session_->text->tokenizer);
   for (const auto& s : params_.stop_strings) longest_stop_ = std::max(longest_stop_, s.size());
+  parser_options_.show_reasoning = params_.show_reasoning;
+  parser_options_.stop_tokens = params_.stop_tokens;
+  parser_options_.ignore_end_tokens = params_.ignore_end_tokens;
+  parser_options_.empty_content = true;   // one content event per generated token
+  parser_options_.mark_think_end = true;  // npud's client fires on_think_end from that event
+  parser_options_.on_think_start = session_->hooks.on_think_start;
+  parser_options_.on_think_end = session_->hooks.on_think_end;
+  parser_options_.start_in_reasoning = prompt_opens_think();
 }
 
 GenerationJob::~GenerationJob() {
@@ -44,16 +69,30 @@ GenerationStats GenerationJob::stats() const {
   return stats_;
 }
 
-bool GenerationJob::is_stop(TokenId token) const noexcept {
-  return std::find(stops_.begin(), stops_.end(), token) != stops_.end();
+bool GenerationJob::prompt_opens_think() const {
+  const auto& sp = session_->text->special;
+  if (!sp.think_start) return false;
+  // Walks back from the end; a turn marker (<|im_start|>) before any think marker means the
+  // current turn has not opened <think>.
+  auto scan = [&](const std::vector<TokenId>& tokens) -> std::optional<bool> {
+    for (auto it = tokens.rbegin(); it != tokens.rend(); ++it) {
+      if (*it == *sp.think_start) return true;
+      if ((sp.think_end && *it == *sp.think_end) || (sp.im_start && *it == *sp.im_start)) return false;
+    }
+    return std::nullopt;
+  };
+  if (auto found = scan(prompt_)) return *found;
+  return scan(session_->history).value_or(false);
 }
 
-void GenerationJob::emit_text(OutputKind kind, TokenId token, std::uint32_t index, std::string text) {
+void GenerationJob::emit(OutputKind kind, TokenId token, std::uint32_t index, std::string text,
+                         std::string warning) {
   GenerationOutput out;
   out.kind = kind;
   out.token = token;
   out.index = index;
   out.text = std::move(text);
+  out.warning = std::move(warning);
   if (params_.return_logits && token >= 0) {
     auto logits = session_->core->logits();
     out.logits.assign(logits.begin(), logits.end());
@@ -61,64 +100,59 @@ void GenerationJob::emit_text(OutputKind kind, TokenId token, std::uint32_t inde
   queue_.push(std::move(out));
 }
 
-bool GenerationJob::emit_token(TokenId token, std::uint32_t index) {
+bool GenerationJob::emit_events(std::vector<OutputEvent> events, TokenId token, std::uint32_t index) {
   const auto& sp = session_->text->special;
+  bool stop = false;
+  for (auto& ev : events) {
+    switch (ev.kind) {
+      case OutputEvent::Kind::kEnd: break;  // run() queues the end with the session's status
+      case OutputEvent::Kind::kToolCall:
+        for (const auto& call : ev.tool_calls) {  // one event per call, as the API documents
+          emit(OutputKind::kToolCall, token, index,
+               fmt::format("{{\"name\":{},\"arguments\":{}}}", nlohmann::json(call.name).dump(),
+                           call.arguments_json));
+        }
+        break;
+      case OutputEvent::Kind::kStatus:
+        // The status stands for <think> (also when the prompt opened it): npud's client keys its
+        // on_think_start hook on that token.
+        emit(OutputKind::kStatus, sp.think_start.value_or(token), index, std::move(ev.text));
+        break;
+      case OutputEvent::Kind::kContent:
+        if (ev.warning.empty()) {
+          tail_ += ev.text;
+          for (const auto& s : params_.stop_strings) {
+            if (!s.empty() && tail_.find(s) != std::string::npos) stop = true;
+          }
+          // Keep only what a stop string could still straddle.
+          if (tail_.size() > 2 * longest_stop_ + 64) tail_.erase(0, tail_.size() - longest_stop_);
+        }
+        emit(OutputKind::kContent, token, index, std::move(ev.text), std::move(ev.warning));
+        break;
+      case OutputEvent::Kind::kReasoning:
+        emit(OutputKind::kReasoning, token, index, std::move(ev.text));
+        break;
+    }
+  }
+  return stop;
+}
+
+std::optional<GenerationStatus> GenerationJob::emit_token(TokenId token, std::uint32_t index) {
   std::string piece;
   if (detok_) {
     auto text = detok_->push(token);
     if (text) piece = std::move(*text);
   }
-  if (sp.think_start && token == *sp.think_start) {
-    in_think_ = true;
-    if (hooks_.on_think_start) hooks_.on_think_start();
-    emit_text(OutputKind::kStatus, token, index, kAnalyzing);
-    return false;
+  auto events = parser_->feed(token, piece);
+  std::optional<GenerationStatus> end;
+  for (const auto& ev : events) {
+    if (ev.kind == OutputEvent::Kind::kEnd) end = status_of(ev.end_reason);
   }
-  if (sp.think_end && token == *sp.think_end) {
-    in_think_ = false;
-    if (hooks_.on_think_end) hooks_.on_think_end();
-    emit_text(OutputKind::kReasoning, token, index, {});
-    return false;
-  }
-  if (sp.tool_call_start && token == *sp.tool_call_start) {
-    in_tool_ = true;
-    tool_text_.clear();
-    return false;
-  }
-  if (in_tool_) {
-    if (sp.tool_call_end && token == *sp.tool_call_end) {
-      in_tool_ = false;
-      auto calls = ToolCallParser::parse(tool_text_);
-      if (!calls) {  // a malformed call is passed on as text, never dropped
-        log().warn("model wrote a tool call that does not parse ({}); passing it on as content",
-                   calls.error().message());
-        emit_text(OutputKind::kContent, token, index, std::move(tool_text_));
-      } else {
-        for (const auto& call : *calls) {
-          emit_text(OutputKind::kToolCall, token, index,
-                    fmt::format("{{\"name\":{},\"arguments\":{}}}", nlohmann::json(call.name).dump(),
-                                call.arguments_json));
-        }
-      }
-      tool_text_.clear();
-    } else {
-      tool_text_ += piece;
-    }
-    return false;
-  }
-  if (in_think_) {
-    emit_text(OutputKind::kReasoning, token, index, std::move(piece));
-    return false;
-  }
-  tail_ += piece;
-  emit_text(OutputKind::kContent, token, index, std::move(piece));
-  bool stop = false;
-  for (const auto& s : params_.stop_strings) {
-    if (!s.empty() && tail_.find(s) != std::string::npos) stop = true;
-  }
-  // Keep only what a stop string could still straddle.
-  if (tail_.size() > 2 * longest_stop_ + 64) tail_.erase(0, tail_.size() - longest_stop_);
-  return stop;
+  // The end-of-turn or stop token itself is not an output; what its end flushed (an unfinished
+  // tool call, the end of thinking) is, with no token of its own.
+  const bool stop_string = emit_events(std::move(events), end ? -1 : token, index);
+  if (!end && stop_string) end = GenerationStatus::kLogicalEnd;
+  return end;
 }
 
 Expected<GenerationStatus> GenerationJob::generate() {
@@ -154,10 +188,12 @@ Expected<GenerationStatus> GenerationJob::generate() {
     return status;
   };
   while (true) {
-    if (is_stop(next)) return finish(GenerationStatus::kLogicalEnd);
-    const bool stop_string = emit_token(next, index);
+    if (const auto end = emit_token(next, index)) {
+      if (parser_->ended()) return finish(*end);  // an end or stop token: not a generated token
+      ++index;                                     // a stop string: its token was generated
+      return finish(*end);
+    }
     ++index;
-    if (stop_string) return finish(GenerationStatus::kLogicalEnd);
     if (params_.max_generated_tokens && index >= *params_.max_generated_tokens) {
       return finish(GenerationStatus::kMaxTokensReached);
     }
@@ -182,30 +218,23 @@ Expected<GenerationStatus> GenerationJob::generate() {
     }
     if (!timing_only) next = r->next_token;
     if (!greedy && !timing_only) {
-    NPU_TRY_ASSIGN(next, chooser_.choose(s.core->logits()));
-  }
+      NPU_TRY_ASSIGN(next, chooser_.choose(s.core->logits()));
+    }
   }
 }
 
 void GenerationJob::run() {
+  parser_.emplace(session_->text->special, parser_options_);
   auto result = generate();
-  if (detok_) {  // characters still held back (an incomplete UTF-8 sequence at the end)
-    if (auto rest = detok_->flush(); !rest.empty()) {
-      emit_text(in_think_ ? OutputKind::kReasoning : OutputKind::kContent, -1, 0, std::move(rest));
-    }
-  }
-  if (in_tool_ && !tool_text_.empty()) {  // an unterminated call is shown as text, not dropped
-    log().warn("generation ended inside a tool call; passing it on as content");
-    emit_text(OutputKind::kContent, -1, 0, std::move(tool_text_));
-  }
+  const GenerationStatus status = result ? *result : GenerationStatus::kFailed;
+  // Characters still held back (an incomplete UTF-8 sequence), an unfinished tool call (shown as
+  // text with a warning, never dropped) and the end of an unclosed <think> (its hook fires).
+  const std::string rest = detok_ ? detok_->flush() : std::string();
+  (void)emit_events(parser_->finish(reason_of(status), rest), -1, 0);
   GenerationOutput end;
   end.kind = OutputKind::kEnd;
-  if (result) {
-    end.status = *result;
-  } else {
-    end.status = GenerationStatus::kFailed;
-    error_ = result.error();
-  }
+  end.status = status;
+  if (!result) error_ = result.error();
   status_ = end.status;
   queue_.push(std::move(end));
 }

@@ -1,7 +1,8 @@
 // One generation, run on its own thread: prefill of the prompt, then TBT steps, each token turned
-// into typed outputs (content, reasoning inside <think>, the "Analyzing..." status, tool calls)
-// and queued for the reader. Stops on an end-of-turn or stop token, a stop string, the token
-// limit, a full context, abort(), or an error.
+// into typed outputs by genai::OutputParser (content, reasoning inside <think>, the "Analyzing..."
+// status, tool calls; the session's think hooks fire from it, on this thread) and queued for the
+// reader with the token and its index. Stops on an end-of-turn or stop token, a stop string, the
+// token limit, a full context, abort(), or an error.
 #pragma once
 
 #include <atomic>
@@ -14,6 +15,7 @@
 #include "event_queue.hpp"
 #include "generation_stream.hpp"
 #include "llm_impl.hpp"
+#include "npu/genai/output_parser.hpp"
 #include "npu/genai/stream_detokenizer.hpp"
 #include "token_chooser.hpp"
 
@@ -38,20 +40,23 @@ class GenerationJob final : public GenerationStream {
  private:
   void run();
   [[nodiscard]] Expected<GenerationStatus> generate();
-  // Queues the outputs of one generated token; true when a stop string was seen.
-  bool emit_token(TokenId token, std::uint32_t index);
-  void emit_text(OutputKind kind, TokenId token, std::uint32_t index, std::string text);
-  [[nodiscard]] bool is_stop(TokenId token) const noexcept;
+  // Queues the outputs of one generated token; the status when it ends the generation (an
+  // end-of-turn or stop token, or a stop string in the content).
+  [[nodiscard]] std::optional<GenerationStatus> emit_token(TokenId token, std::uint32_t index);
+  // Queues the parser's events (all but its kEnd); true when the content now holds a stop string.
+  bool emit_events(std::vector<OutputEvent> events, TokenId token, std::uint32_t index);
+  void emit(OutputKind kind, TokenId token, std::uint32_t index, std::string text, std::string warning = {});
+  // Whether the context (history, then the prompt) leaves the model inside an unclosed <think>
+  // of the current turn.
+  [[nodiscard]] bool prompt_opens_think() const;
 
   std::shared_ptr<LLM::Impl> session_;
   std::vector<TokenId> prompt_;
   GeneratorParams params_;
   TokenChooser chooser_;
-  LLMHooks hooks_;
-  std::vector<TokenId> stops_;
+  OutputParserOptions parser_options_;  // with the session's hooks, as generate() found them
+  std::optional<OutputParser> parser_;  // built on the generation thread (hooks fire there)
   std::optional<StreamDetokenizer> detok_;
-  bool in_think_ = false, in_tool_ = false;
-  std::string tool_text_;
   std::string tail_;  // recent visible text, for stop strings
   std::size_t longest_stop_ = 0;
 

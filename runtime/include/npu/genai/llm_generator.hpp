@@ -2,9 +2,11 @@
 // a stream of typed events:
 //   kContent    visible text (one event per generated token; text may be empty while a UTF-8
 //               character is incomplete)
-//   kReasoning  text inside <think>...</think>
-//   kStatus     "Analyzing..." while the model is thinking (once per think block)
-//   kToolCall   one tool call as JSON {"name":..,"arguments":{..}} (raw text if it does not parse)
+//   kReasoning  text inside <think>...</think> (only with show_reasoning); one with empty text
+//               whenever thinking ends (at </think>, or the end inside it), even when hidden
+//   kStatus     "Analyzing..." when the model enters <think> (once per think block)
+//   kToolCall   one tool call as JSON {"name":..,"arguments":{..}}; a call that does not parse
+//               comes as kContent with its raw text and a `warning`
 //   kEnd        the last event; its status says why generation stopped
 //
 //   NPU_TRY_ASSIGN(auto gen, llm->generate("Hello", {.max_generated_tokens = 32}));
@@ -43,6 +45,7 @@ struct GeneratorParams {
   bool ignore_end_tokens = false;           // do not stop on the model's end-of-turn tokens
   std::vector<std::string> stop_strings;    // generation ends once the text contains one
   bool return_logits = false;               // attach the logits that chose each token
+  bool show_reasoning = false;              // stream the text inside <think> as kReasoning events
   // What-if timing: the device skips the values; every generated token is the last prompt token.
   bool timing_only = false;
 };
@@ -66,6 +69,7 @@ struct GenerationOutput {
   std::uint32_t index = 0;       // 0-based index of that token in this generation
   std::vector<float> logits;     // with return_logits: the logits that chose `token`
   GenerationStatus status = GenerationStatus::kGenerating;  // kEnd: why it stopped
+  std::string warning;  // kContent of a malformed tool call: what was wrong with it
 };
 
 // Figures of one generation. "Device" times are what the device reports (modeled on the

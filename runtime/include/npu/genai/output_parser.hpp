@@ -4,7 +4,8 @@
 //                                             (only with show_reasoning); hooks fire on entry/exit
 //   <|tool_call_start|> ... <|tool_call_end|> -> kToolCall (JSON), or kContent + warning when the
 //                                             call is malformed (never an error)
-//   end-of-generation / stop tokens        -> kEnd
+//   end-of-generation / stop tokens        -> kEnd (end-of-generation tokens are plain text
+//                                             with ignore_end_tokens)
 //   anything else                          -> kContent
 // Marker ids come from SpecialTokens (looked up in the vocabulary); a vocabulary without <think>
 // simply has no reasoning phase.
@@ -25,6 +26,13 @@ struct OutputParserOptions {
   bool start_in_reasoning = false;  // the prompt already opened <think>
   std::string status_text = "Analyzing...";
   std::vector<TokenId> stop_tokens;       // caller's extra stop tokens
+  bool ignore_end_tokens = false;  // end-of-turn tokens are plain text (only stop_tokens end)
+  // A plain token outside <think> and tool calls whose text is still empty (half of a UTF-8
+  // character held back) gives an empty kContent, so a caller sees one event per such token.
+  bool empty_content = false;
+  // Leaving the reasoning phase (</think>, or the end of the stream inside it) gives a kReasoning
+  // event with empty text, even when reasoning is hidden: a UI clears its "Analyzing..." there.
+  bool mark_think_end = false;
   std::function<void()> on_think_start;  // e.g. switch a host "turbo mode" on
   std::function<void()> on_think_end;
 };
@@ -44,9 +52,9 @@ class OutputParser {
   [[nodiscard]] bool in_reasoning() const noexcept { return in_think_; }
 
  private:
-  void text(std::string_view text, std::vector<OutputEvent>& out);
+  void text(std::string_view text, std::vector<OutputEvent>& out, bool from_token = false);
   void enter_think(std::vector<OutputEvent>& out);
-  void leave_think();
+  void leave_think(std::vector<OutputEvent>& out);
   void close_tool_call(std::vector<OutputEvent>& out, bool terminated);
   void end(EndReason reason, std::vector<OutputEvent>& out);
   [[nodiscard]] bool is(const std::optional<TokenId>& marker, TokenId id) const noexcept {
