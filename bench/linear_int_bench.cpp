@@ -6,7 +6,11 @@
 // Weights are far larger than the last-level cache (except the smallest), as in a real decode.
 #include <benchmark/benchmark.h>
 
+#include <sys/mman.h>
+
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,12 +40,17 @@ void run_shape(benchmark::State& state, Isa isa, const Shape& s) {
   std::uint32_t seed = 7;  // a cheap LCG: filling 134 MB with mt19937 would dominate the run
   auto byte = [&seed] { return (seed = seed * 1664525u + 1013904223u) >> 24; };
   const std::size_t wbytes = s.n * (s.int4 ? s.k / 2 : s.k), blocks = s.group ? s.k / s.group : 1;
-  std::vector<std::uint8_t> w(wbytes);
-  for (auto& v : w) v = static_cast<std::uint8_t>(byte());
+  // Weights in 2 MiB-aligned memory, on huge pages when NPU_BENCH_HUGEPAGES=1 (as the device
+  // memory could be): shows what TLB misses cost the kernels.
+  const std::size_t alloc = (wbytes + (std::size_t{2} << 20) - 1) & ~((std::size_t{2} << 20) - 1);
+  std::unique_ptr<std::uint8_t, decltype(&std::free)> wmem(static_cast<std::uint8_t*>(std::aligned_alloc(std::size_t{2} << 20, alloc)), &std::free);
+  if (const char* e = std::getenv("NPU_BENCH_HUGEPAGES"); e && e[0] == '1') ::madvise(wmem.get(), alloc, MADV_HUGEPAGE);
+  std::uint8_t* w = wmem.get();
+  for (std::size_t i = 0; i < wbytes; ++i) w[i] = static_cast<std::uint8_t>(byte());
   std::vector<std::int8_t> x(s.k);
   for (auto& v : x) v = static_cast<std::int8_t>(static_cast<int>(byte() % 255) - 127);
   std::vector<float> scales(s.n * blocks, 0.01f), out(s.n);
-  const npu::sim::kernels::LinearIntArgs a{x.data(), w.data(), s.int4, scales.data(), out.data(),
+  const npu::sim::kernels::LinearIntArgs a{x.data(), w, s.int4, scales.data(), out.data(),
                                            1, s.k, s.n, s.group, 0.02f};
   for (auto _ : state) {
     npu::sim::kernels::linear_int_parallel(isa, a);

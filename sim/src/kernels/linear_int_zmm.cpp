@@ -95,13 +95,6 @@ void rows8(const std::uint8_t* x, std::int32_t xsum, const LinearIntArgs& a, std
   store_rows(reduce8x16(acc), kInt4 ? 8 : 128, xsum, a, col0, out);
 }
 
-// Pairwise sums: lanes 0..7 from a (a0+a1, a2+a3, ...), lanes 8..15 from b.
-inline __m512i pair_sums(__m512i a, __m512i b) {
-  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-  return _mm512_add_epi32(_mm512_permutex2var_epi32(a, even, b), _mm512_permutex2var_epi32(a, odd, b));
-}
-
 // dst[b][c] = src[c][b] for 16 columns c and `blocks` blocks b (lane = column afterwards);
 // 16 x 16 in-register transposes, a plain loop for a remainder of blocks.
 void transpose16(const float* src, std::size_t blocks, float* dst) {
@@ -143,11 +136,26 @@ void transpose16(const float* src, std::size_t blocks, float* dst) {
     for (std::size_t c = 0; c < 16; ++c) dst[b0 * 16 + c] = src[c * blocks + b0];
 }
 
+// Sums of the 8-lane groups of v[0..7] (v[u] lanes 0..7: block 2u, lanes 8..15: block 2u + 1),
+// lane = block 0..15. In-lane unpacks do the first two levels (the order of integer additions is
+// free), one cross-lane level and a vpermd put the blocks in order.
+inline __m512i block_sums16(__m512i* v) {
+#pragma GCC unroll 4
+  for (int u = 0; u < 4; ++u)  // 128-bit lane L: [v2u 0+2, v2u+1 0+2, v2u 1+3, v2u+1 1+3]
+    v[u] = _mm512_add_epi32(_mm512_unpacklo_epi32(v[2 * u], v[2 * u + 1]), _mm512_unpackhi_epi32(v[2 * u], v[2 * u + 1]));
+#pragma GCC unroll 2
+  for (int u = 0; u < 2; ++u)  // 128-bit lane L, dword d: sum of lane L of the d-th of four inputs
+    v[u] = _mm512_add_epi32(_mm512_unpacklo_epi64(v[2 * u], v[2 * u + 1]), _mm512_unpackhi_epi64(v[2 * u], v[2 * u + 1]));
+  // Lanes (0+1, 2+3) of v[0] then of v[1]: dword 4g + d holds block 2d (g = 0), 2d + 1 (g = 1),
+  // 8 + 2d (g = 2), 9 + 2d (g = 3).
+  const __m512i z = _mm512_add_epi32(_mm512_shuffle_i32x4(v[0], v[1], 0x88), _mm512_shuffle_i32x4(v[0], v[1], 0xDD));
+  return _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15), z);
+}
+
 // I8 weights with per-block-32 scales, sixteen columns, each row read front to back. Per 16
-// blocks of a column: v[u] lanes 0..7 are partial sums of block 2u, lanes 8..15 of block 2u + 1;
-// three levels of pair_sums leave lane L = block L. The products (float)dot_b * s_b (lane = block,
-// scales contiguous) go to `prod`, a 16 x blocks tile that is transposed into `st` (lane =
-// column) for the ordered sums t = t + p_b. Scratch: 16 * blocks floats each, 64-aligned.
+// blocks of a column, block_sums16 gives lane = block; the products (float)dot_b * s_b (scales
+// contiguous) go to `prod`, a 16 x blocks tile that is transposed into `st` (lane = column) for
+// the ordered sums t = t + p_b. Scratch: 16 * blocks floats each, 64-aligned.
 void blocks32_i8(const std::uint8_t* x, const std::int32_t* block_sums, const LinearIntArgs& a, std::size_t col0,
                  float* out, float* prod, float* st) {
   const std::size_t k = a.k, blocks = k / 32;
@@ -163,12 +171,8 @@ void blocks32_i8(const std::uint8_t* x, const std::int32_t* block_sums, const Li
         v[u] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_xor_si512(_mm512_loadu_si512(w + o), flip),
                                    _mm512_load_si512(x + o));
       }
-#pragma GCC unroll 4
-      for (int u = 0; u < 4; ++u) v[u] = pair_sums(v[2 * u], v[2 * u + 1]);
-#pragma GCC unroll 2
-      for (int u = 0; u < 2; ++u) v[u] = pair_sums(v[2 * u], v[2 * u + 1]);
-      const __m512i bias = _mm512_mullo_epi32(_mm512_loadu_si512(block_sums + q), _mm512_set1_epi32(128));
-      const __m512i d = _mm512_sub_epi32(pair_sums(v[0], v[1]), bias);
+      const __m512i bias = _mm512_slli_epi32(_mm512_loadu_si512(block_sums + q), 7);  // 128 * sum, wrapping
+      const __m512i d = _mm512_sub_epi32(block_sums16(v), bias);
       _mm512_store_ps(prod + c * blocks + q, _mm512_mul_ps(_mm512_cvtepi32_ps(d), _mm512_loadu_ps(sc + q)));
     }
   }
