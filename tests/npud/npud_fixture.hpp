@@ -94,6 +94,11 @@ class RawClient {
     auto r = call(npud::MessageType::kHello, {{"client", "raw-test"}});
     return r.contains("devices");
   }
+  // A monitoring connection: status only, no device group joined.
+  bool monitor_hello() {
+    auto r = call(npud::MessageType::kHello, {{"client", "raw-test"}, {"monitor", true}});
+    return r.contains("client");
+  }
 
  private:
   UniqueFd fd_;
@@ -104,8 +109,15 @@ class RawClient {
 // npud on a temporary socket; killed (SIGTERM, then SIGKILL) on destruction.
 class NpudProcess {
  public:
-  NpudProcess() : socket_(npud_temp("npud.sock").string()) {
-    pid_ = spawn({NPUD_PATH, "--socket", socket_, "--devices", "sim:0", "--foreground"});
+  // `devices` as npud's --devices; `sim_devices` simulated devices exist (NPU_SIM_DEVICES).
+  explicit NpudProcess(const std::string& devices = "sim:0", int sim_devices = 1)
+      : socket_(npud_temp("npud.sock").string()) {
+    const char* before = std::getenv("NPU_SIM_DEVICES");
+    const std::string saved = before ? before : "";
+    ::setenv("NPU_SIM_DEVICES", std::to_string(sim_devices).c_str(), 1);
+    pid_ = spawn({NPUD_PATH, "--socket", socket_, "--devices", devices, "--foreground"});
+    if (before) ::setenv("NPU_SIM_DEVICES", saved.c_str(), 1);  // this process keeps its own
+    else ::unsetenv("NPU_SIM_DEVICES");
     ::setenv("NPU_NPUD_SOCKET", socket_.c_str(), 1);
     for (int i = 0; i < 500; ++i) {  // up to 10 s for the device to boot
       if (npud::connect_unix(socket_)) return;
@@ -123,7 +135,7 @@ class NpudProcess {
   [[nodiscard]] const std::string& socket() const { return socket_; }
   [[nodiscard]] nlohmann::json status() {
     RawClient c(socket_);
-    if (!c.hello()) return {};
+    if (!c.monitor_hello()) return {};
     return c.call(npud::MessageType::kStatus, nlohmann::json::object());
   }
 

@@ -1,14 +1,66 @@
 // A client process for the npud tests: runs a model through a multi-process VDevice and writes
 // every output to a file.
-//   npud_test_client MODEL.npk SEED RUNS OUT_FILE sync|async|forever [MARKER_FILE]
+//   npud_test_client MODEL.npk SEED RUNS OUT_FILE sync|async|forever|llm-forever [MARKER_FILE]
 // "forever" keeps async runs going until killed; it creates MARKER_FILE after its first run.
+// "llm-forever": MODEL is an LLM; greedy generations one after another until killed, MARKER_FILE
+// after the first token. "llm-hold": opens the LLM, writes the device's free memory before and
+// after into OUT_FILE, creates MARKER_FILE and waits until killed (memory measurements).
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "npu/genai/llm.hpp"
 #include "npu/runtime.hpp"
 #include "test_inputs.hpp"
+
+namespace {
+
+int llm_forever(npu::VDevice& vdevice, const char* npk, const char* marker) {
+  auto llm = npu::genai::LLM::create(vdevice, {.model_path = npk});
+  if (!llm) {
+    std::fprintf(stderr, "%s\n", llm.error().what().c_str());
+    return 10;
+  }
+  npu::genai::GeneratorParams params;
+  params.greedy = true;
+  params.ignore_end_tokens = true;
+  params.max_generated_tokens = 40;
+  const std::vector<npu::genai::TokenId> prompt{20, 57, 94, 131};
+  bool marked = false;
+  while (true) {
+    if (!(*llm)->clear_context()) return 11;
+    auto gen = (*llm)->generate(std::span<const npu::genai::TokenId>(prompt), params);
+    if (!gen) return 12;
+    while (true) {
+      auto out = gen->read(std::chrono::seconds(30));
+      if (!out) return 13;
+      if (out->kind == npu::genai::OutputKind::kEnd) break;
+      if (!marked && marker != nullptr) {
+        std::ofstream(marker) << "generating\n";
+        marked = true;
+      }
+    }
+  }
+}
+
+int llm_hold(npu::VDevice& vdevice, const char* npk, const char* out_file, const char* marker) {
+  auto before = vdevice.stats(0);
+  auto llm = npu::genai::LLM::create(vdevice, {.model_path = npk});
+  auto after = vdevice.stats(0);
+  if (!llm || !before || !after) {
+    std::fprintf(stderr, "%s\n", llm ? "device stats failed" : llm.error().what().c_str());
+    return 14;
+  }
+  std::ofstream(out_file) << before->device_memory_free << " " << after->device_memory_free << "\n";
+  if (marker != nullptr) std::ofstream(marker) << "loaded\n";
+  while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 6) {
@@ -25,6 +77,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", vdevice.error().what().c_str());
     return 3;
   }
+  if (mode == "llm-forever") return llm_forever(**vdevice, argv[1], argc > 6 ? argv[6] : nullptr);
+  if (mode == "llm-hold") return llm_hold(**vdevice, argv[1], argv[4], argc > 6 ? argv[6] : nullptr);
   auto model = (*vdevice)->create_infer_model(argv[1]);
   if (!model) return 4;
   auto configured = model->configure();

@@ -9,11 +9,11 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "npu/genai/llm.hpp"
 #include "npu/runtime.hpp"
+#include "shared_llms.hpp"
 #include "wire/shared_memory.hpp"
 #include "wire/slot_layout.hpp"
 
@@ -55,23 +55,20 @@ struct DaemonModel {
   }
 };
 
-struct DaemonLlm {
-  std::unique_ptr<genai::LLM> llm;
-  std::string path;
-};
-
-// One generation: the pump thread reads the Generator and forwards its events to the client.
+// One generation: its pump thread reads the Generator and forwards its events to the client,
+// tagged with the stream id the client chose; the session stays alive until the pump ends.
 struct DaemonGeneration {
   std::uint64_t stream = 0;
-  std::uint64_t session = 0;
+  std::uint64_t session_id = 0;
+  std::shared_ptr<DaemonLlm> session;
   std::optional<genai::Generator> generator;
   std::atomic<bool> abort{false};
-  std::thread pump;
 };
 
 struct ClientResources {
   std::map<std::uint64_t, std::shared_ptr<DaemonModel>> models;
   std::map<std::uint64_t, std::shared_ptr<DaemonLlm>> sessions;
+  std::map<std::uint64_t, std::shared_ptr<DaemonGeneration>> generations;  // by stream id
 };
 
 }  // namespace npu::npud

@@ -2,7 +2,7 @@
 
 #include <sys/socket.h>
 
-#include <future>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -16,7 +16,7 @@ namespace npu::npud {
 namespace asio = boost::asio;
 
 ClientSession::ClientSession(Daemon& daemon, asio::local::stream_protocol::socket socket, std::uint64_t id)
-    : daemon_(daemon), socket_(std::move(socket)), strand_(asio::make_strand(daemon.pool())), id_(id) {
+    : daemon_(daemon), socket_(std::move(socket)), id_(id) {
   ucred cred{};
   socklen_t len = sizeof(cred);
   if (::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) pid_ = cred.pid;
@@ -92,88 +92,118 @@ void ClientSession::handle(Frame frame) {
     close("no hello");
     return;
   }
-  // Quick requests are answered here; the rest runs in order on the client's strand.
-  switch (frame.type()) {
-    case MessageType::kHello: reply(frame.header.request_id, on_hello(*body)); return;
-    case MessageType::kStatus: reply(frame.header.request_id, daemon_.status()); return;
-    case MessageType::kLlmAbort: on_llm_abort(*body); reply(frame.header.request_id, Json::object()); return;
-    default: break;
+  // Quick requests are answered here, in arrival order: hello, status, abort, and the submission
+  // of asynchronous runs and scheduler knobs (their order is the order the device sees). The rest
+  // may block (loads, synchronous runs, prefill) and runs concurrently on the pool.
+  const auto type = frame.type();
+  if (monitor_ && type != MessageType::kStatus) {
+    reply(frame.header.request_id,
+          fail(ErrorCode::kInvalidArgument, fmt::format("{} on a monitor connection (hello with monitor: true), which "
+                                                        "asks for status only: connect without monitor", to_string(type))));
+    return;
   }
-  asio::post(strand_, [self = shared_from_this(), frame = std::make_shared<Frame>(std::move(frame)),
-                       body = std::move(*body)]() mutable {
-    if (self->closed_) return;
-    try {
-      self->dispatch(*frame, body);
-    } catch (const std::exception& e) {  // a malformed field the handler did not expect
-      log().warn("npud: client {}: {} request refused: {}", self->id_, to_string(frame->type()), e.what());
-      self->reply(frame->header.request_id,
-                  fail(ErrorCode::kBadFormat, fmt::format("{} request is malformed: {}", to_string(frame->type()), e.what())));
-    }
+  const bool quick = type == MessageType::kHello || type == MessageType::kLlmAbort ||
+                     type == MessageType::kSetScheduler || type == MessageType::kSchedulerStats ||
+                     (type == MessageType::kRun && !body->contains("timeout_ms"));
+  if (quick) {
+    dispatch(frame, *body);
+    return;
+  }
+  task_started();
+  asio::post(daemon_.pool(), [self = shared_from_this(), frame = std::make_shared<Frame>(std::move(frame)),
+                              body = std::move(*body)]() mutable {
+    if (!self->closed_) self->dispatch(*frame, body);
+    self->task_ended();
   });
+}
+
+void ClientSession::task_started() {
+  std::lock_guard lock(tasks_mutex_);
+  ++tasks_;
+}
+
+void ClientSession::task_ended() {
+  {
+    std::lock_guard lock(tasks_mutex_);
+    --tasks_;
+  }
+  tasks_cv_.notify_all();
 }
 
 void ClientSession::dispatch(Frame& frame, const Json& body) {
   const auto id = frame.header.request_id;
-  switch (frame.type()) {
-    case MessageType::kDeviceStats: {
-      std::size_t device = 0;
-      read_field(body, "device", device);
-      auto stats = daemon_.vdevice().stats(device);
-      reply(id, stats ? Expected<Json>(to_json(*stats)) : Expected<Json>(fail(stats.error())));
-      return;
+  try {
+    switch (frame.type()) {
+      case MessageType::kHello: reply(id, on_hello(body)); return;
+      case MessageType::kStatus: reply(id, daemon_.status()); return;
+      case MessageType::kLlmAbort: on_llm_abort(body); reply(id, Json::object()); return;
+      case MessageType::kDeviceStats: {
+        std::size_t device = 0;
+        read_field(body, "device", device);
+        auto stats = vdevice().stats(device);
+        reply(id, stats ? Expected<Json>(to_json(*stats)) : Expected<Json>(fail(stats.error())));
+        return;
+      }
+      case MessageType::kSchedulerStats: reply(id, to_json(vdevice().scheduler_stats())); return;
+      case MessageType::kConfigure: reply(id, on_configure(frame, body)); return;
+      case MessageType::kRun: on_run(id, body); return;
+      case MessageType::kSetScheduler: reply(id, on_set_scheduler(body)); return;
+      case MessageType::kReleaseModel: reply(id, on_release_model(body)); return;
+      case MessageType::kLlmCreate: reply(id, on_llm_create(frame, body)); return;
+      case MessageType::kLlmCreateSession: reply(id, on_llm_create_session(body)); return;
+      case MessageType::kLlmRelease: reply(id, on_llm_release(body)); return;
+      case MessageType::kLlmGenerate: reply(id, on_llm_generate(body)); return;
+      case MessageType::kLlmPrefill: on_llm_prefill(id, body); return;
+      case MessageType::kLlmClear: reply(id, on_llm_clear(body)); return;
+      case MessageType::kLlmSaveContext: on_llm_save(id, body); return;
+      case MessageType::kLlmLoadContext: reply(id, on_llm_load(frame, body)); return;
+      case MessageType::kLlmSetPriority: reply(id, on_llm_set_priority(body)); return;
+      default:
+        log().warn("npud: client {} (pid {}) sent unknown message type {}", id_, pid_, frame.header.type);
+        reply(id, fail(ErrorCode::kUnsupported,
+                       fmt::format("npud does not know message type {}: use an npud from the same npustack release",
+                                   frame.header.type)));
     }
-    case MessageType::kSchedulerStats: reply(id, to_json(daemon_.vdevice().scheduler_stats())); return;
-    case MessageType::kConfigure: reply(id, on_configure(frame, body)); return;
-    case MessageType::kRun: on_run(id, body); return;
-    case MessageType::kSetScheduler: reply(id, on_set_scheduler(body)); return;
-    case MessageType::kReleaseModel: reply(id, on_release_model(body)); return;
-    case MessageType::kLlmCreate: reply(id, on_llm_create(frame, body)); return;
-    case MessageType::kLlmCreateSession: reply(id, on_llm_create_session(body)); return;
-    case MessageType::kLlmRelease: reply(id, on_llm_release(body)); return;
-    case MessageType::kLlmGenerate: reply(id, on_llm_generate(body)); return;
-    case MessageType::kLlmPrefill: on_llm_prefill(id, body); return;
-    case MessageType::kLlmClear: reply(id, on_llm_clear(body)); return;
-    case MessageType::kLlmSaveContext: on_llm_save(id, body); return;
-    case MessageType::kLlmLoadContext: reply(id, on_llm_load(frame, body)); return;
-    case MessageType::kLlmSetPriority: reply(id, on_llm_set_priority(body)); return;
-    default:
-      log().warn("npud: client {} (pid {}) sent unknown message type {}", id_, pid_, frame.header.type);
-      reply(id, fail(ErrorCode::kUnsupported,
-                     fmt::format("npud does not know message type {}: use an npud from the same npustack release",
-                                 frame.header.type)));
+  } catch (const std::exception& e) {  // a malformed field the handler did not expect
+    log().warn("npud: client {}: {} request refused: {}", id_, to_string(frame.type()), e.what());
+    reply(id, fail(ErrorCode::kBadFormat, fmt::format("{} request is malformed: {}", to_string(frame.type()), e.what())));
   }
 }
 
 Expected<nlohmann::json> ClientSession::on_hello(const Json& body) {
-  std::vector<std::string> wanted;
-  read_field(body, "device_ids", wanted);
-  auto& v = daemon_.vdevice();
-  std::vector<std::string> owned;
-  for (std::size_t i = 0; i < v.device_count(); ++i) owned.push_back(v.identity(i).info.id);
-  const bool all = wanted.size() == 1 && wanted[0] == "all";
-  if (!all) {
-    for (const auto& w : wanted) {
-      if (std::find(owned.begin(), owned.end(), w) == owned.end()) {
-        return fail(ErrorCode::kNotFound, fmt::format("npud does not own device '{}' (it serves: {}): start npud "
-                                                      "with --devices including it", w, fmt::join(owned, ", ")));
-      }
-    }
+  if (hello_done_) return fail(ErrorCode::kInvalidArgument, "hello was already said on this connection");
+  bool monitor = false;
+  read_field(body, "monitor", monitor);
+  if (monitor) {
+    std::lock_guard lock(info_mutex_);
+    monitor_ = true;
+    hello_done_ = true;
+    return Json{{"client", id_}, {"protocol_version", kProtocolVersion}};
   }
-  hello_done_ = true;
+  std::vector<std::string> wanted;
+  std::string group_id = kDefaultGroup;
+  read_field(body, "device_ids", wanted);
+  read_field(body, "group_id", group_id);
+  NPU_TRY_ASSIGN(group_, daemon_.groups().join(group_id, wanted, id_));
+  {
+    std::lock_guard lock(info_mutex_);
+    group_name_ = group_->id;
+    hello_done_ = true;
+  }
+  log().info("npud: client {} (pid {}) joined group '{}'", id_, pid_, group_->id);
+  auto& v = vdevice();
   Json devices = Json::array();
   for (std::size_t i = 0; i < v.device_count(); ++i) devices.push_back(to_json(v.identity(i)));
-  return Json{{"devices", std::move(devices)}, {"client", id_}, {"protocol_version", kProtocolVersion}};
+  return Json{{"devices", std::move(devices)}, {"client", id_}, {"group", group_->id},
+              {"protocol_version", kProtocolVersion}};
 }
 
 nlohmann::json ClientSession::status() const {
-  std::uint64_t generations = 0;
-  {
-    auto& self = const_cast<ClientSession&>(*this);
-    std::lock_guard lock(self.generations_mutex_);
-    generations = generations_.size();
-  }
-  return {{"id", id_}, {"pid", pid_}, {"models", n_models_.load()}, {"llm_sessions", n_sessions_.load()},
-          {"generations", generations}, {"shm_bytes", shm_bytes_.load()}};
+  std::lock_guard lock(info_mutex_);
+  return {{"id", id_}, {"pid", pid_}, {"group", monitor_ ? Json(nullptr) : Json(group_name_)},
+          {"models", n_models_.load()}, {"llm_sessions", n_sessions_.load()},
+          {"shared_llm_sessions", shared_sessions_.load()}, {"generations", n_generations_.load()},
+          {"shm_bytes", shm_bytes_.load()}};
 }
 
 void ClientSession::count_resources() {
@@ -181,6 +211,7 @@ void ClientSession::count_resources() {
   for (const auto& [id, m] : resources_.models) shm += m->shm.size();
   n_models_ = resources_.models.size();
   n_sessions_ = resources_.sessions.size();
+  n_generations_ = resources_.generations.size();
   shm_bytes_ = shm;
 }
 
@@ -222,38 +253,45 @@ void ClientSession::close(const std::string& why) {
   boost::system::error_code ec;
   socket_.shutdown(asio::socket_base::shutdown_both, ec);
   socket_.close(ec);
-  asio::post(strand_, [self = shared_from_this()] { self->cleanup(); });
+  // Its own thread: it waits for this client's running requests, which may take a while.
+  daemon_.run_detached([self = shared_from_this()] { self->cleanup(); });
 }
 
 void ClientSession::shutdown_now() {
   closed_ = true;
-  std::promise<void> done;
-  asio::post(strand_, [&] {
-    cleanup();
-    done.set_value();
-  });
-  done.get_future().wait();
+  cleanup();
 }
 
 void ClientSession::cleanup() {
-  std::map<std::uint64_t, std::shared_ptr<DaemonGeneration>> generations;
+  std::lock_guard once(cleanup_mutex_);  // close() and shutdown_now() may both get here
+  if (cleaned_) return;
+  cleaned_ = true;
+  std::size_t generations = 0;
   {
-    std::lock_guard lock(generations_mutex_);
-    generations.swap(generations_);
+    std::lock_guard lock(resources_mutex_);
+    generations = resources_.generations.size();
+    for (auto& [stream, g] : resources_.generations) g->abort = true;
   }
-  for (auto& [stream, g] : generations) g->abort = true;
-  for (auto& [stream, g] : generations) {
-    if (g->pump.joinable()) g->pump.join();
-    g->generator.reset();
+  {
+    // Requests in progress finish (their replies are dropped); pumps see the abort and end.
+    std::unique_lock lock(tasks_mutex_);
+    tasks_cv_.wait(lock, [&] { return tasks_ == 0; });
   }
-  const auto models = resources_.models.size(), sessions = resources_.sessions.size();
-  resources_.sessions.clear();
-  resources_.models.clear();  // drops queued runs, waits for running ones, then unmaps
-  count_resources();
+  ClientResources held;
+  {
+    std::lock_guard lock(resources_mutex_);
+    std::swap(held, resources_);
+    count_resources();
+  }
+  const auto models = held.models.size(), sessions = held.sessions.size();
+  held.generations.clear();
+  held.sessions.clear();
+  held.models.clear();  // drops queued runs, waits for running ones, then unmaps
+  if (group_) daemon_.groups().leave(group_);
+  group_.reset();
   daemon_.forget(id_);
-  if (models + sessions + generations.size() > 0) {
-    log().info("npud: client {} freed: {} models, {} LLM sessions, {} generations", id_, models, sessions,
-               generations.size());
+  if (models + sessions + generations > 0) {
+    log().info("npud: client {} freed: {} models, {} LLM sessions, {} generations", id_, models, sessions, generations);
   }
 }
 

@@ -1,9 +1,14 @@
-// One client connection of npud: reads frames (with the descriptors passed alongside), runs each
-// request on the client's strand, writes replies and generation events in order, and frees
-// everything the client held when the connection closes: a client that dies disturbs no one.
+// One client connection of npud: reads frames (with the descriptors passed alongside), answers
+// quick requests on the io thread in arrival order (hello, abort, asynchronous runs, knobs) and
+// runs the others concurrently on the daemon's pool, so one connection carries many requests in
+// flight: the replies and generation events go back tagged with the request or stream id, in
+// whatever order they finish. Requests on one LLM session stay in order (the session's mutex).
+// When the connection closes, everything the client held is freed: a client that dies disturbs
+// no one.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -16,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "client_resources.hpp"
+#include "device_groups.hpp"
 #include "wire/frame.hpp"
 
 namespace npu::npud {
@@ -45,9 +51,12 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void dispatch(Frame& frame, const Json& body);
   void write_next();
   void close(const std::string& why);
-  void cleanup();  // on the strand
+  void cleanup();  // after every task of this client has ended
+  // Work counted until it ends (pool tasks, generation pumps): cleanup waits for it.
+  void task_started();
+  void task_ended();
 
-  // Request handlers (on the strand). They return the reply body or an error.
+  // Request handlers. They return the reply body or an error.
   Expected<Json> on_hello(const Json& body);
   Expected<Json> on_configure(Frame& frame, const Json& body);
   void on_run(std::uint32_t request_id, const Json& body);
@@ -64,28 +73,35 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   Expected<Json> on_llm_load(const Frame& frame, const Json& body);
   Expected<Json> on_llm_set_priority(const Json& body);
 
+  [[nodiscard]] VDevice& vdevice() const { return *group_->vdevice; }
   Expected<std::shared_ptr<DaemonModel>> find_model(const Json& body);
   Expected<std::shared_ptr<DaemonLlm>> find_session(const Json& body, const char* key = "session");
-  Expected<Json> add_session(std::unique_ptr<genai::LLM> llm, std::string path);
+  Expected<Json> add_session(std::shared_ptr<DaemonLlm> session, bool shared);
   void pump(std::shared_ptr<DaemonGeneration> generation);
-  void finish_generation(std::shared_ptr<DaemonGeneration> generation, std::optional<Error> error);
-  void count_resources();
+  void finish_generation(const std::shared_ptr<DaemonGeneration>& generation, std::optional<Error> error);
+  void count_resources();  // caller holds resources_mutex_
 
   Daemon& daemon_;
   boost::asio::local::stream_protocol::socket socket_;
-  boost::asio::strand<boost::asio::thread_pool::executor_type> strand_;
   const std::uint64_t id_;
   std::int64_t pid_ = -1;
   FrameParser parser_;
-  bool hello_done_ = false;
+  std::shared_ptr<DeviceGroup> group_;  // set by hello (io thread) before any other request runs
+  mutable std::mutex info_mutex_;  // guards the three below for status(); the io thread writes them
+  std::string group_name_;         // group_'s id (group_ itself is reset by cleanup)
+  bool hello_done_ = false, monitor_ = false;  // a monitor asks for status only
   std::atomic<bool> closed_{false};
   std::deque<std::vector<std::byte>> out_;  // on the io thread
   bool writing_ = false;
 
-  ClientResources resources_;  // on the strand
-  std::mutex generations_mutex_;
-  std::map<std::uint64_t, std::shared_ptr<DaemonGeneration>> generations_;  // by stream id
-  std::atomic<std::uint64_t> n_models_{0}, n_sessions_{0}, shm_bytes_{0};
+  mutable std::mutex resources_mutex_;
+  ClientResources resources_;
+  std::mutex tasks_mutex_;
+  std::condition_variable tasks_cv_;
+  std::size_t tasks_ = 0;
+  std::mutex cleanup_mutex_;
+  bool cleaned_ = false;  // guarded by cleanup_mutex_
+  std::atomic<std::uint64_t> n_models_{0}, n_sessions_{0}, n_generations_{0}, shm_bytes_{0}, shared_sessions_{0};
 };
 
 }  // namespace npu::npud

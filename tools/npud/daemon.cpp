@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -37,12 +38,9 @@ Expected<void> claim_socket_path(const std::string& path) {
 }  // namespace
 
 Expected<std::unique_ptr<Daemon>> Daemon::create(const DaemonOptions& options) {
-  VDeviceParams params;
-  params.device_ids = options.devices;
-  params.scheduling_algorithm = SchedulingAlgorithm::kRoundRobin;
-  NPU_TRY_ASSIGN(auto vdevice, VDevice::create(params));
+  NPU_TRY_ASSIGN(auto groups, DeviceGroups::create(options.devices));
   NPU_TRY(claim_socket_path(options.socket_path));
-  std::unique_ptr<Daemon> d(new Daemon(options, std::move(vdevice)));
+  std::unique_ptr<Daemon> d(new Daemon(options, std::move(groups)));
   boost::system::error_code ec;
   d->acceptor_.open(local(), ec);
   if (!ec) d->acceptor_.bind(local::endpoint(options.socket_path), ec);
@@ -55,8 +53,8 @@ Expected<std::unique_ptr<Daemon>> Daemon::create(const DaemonOptions& options) {
   return d;
 }
 
-Daemon::Daemon(DaemonOptions options, std::unique_ptr<VDevice> vdevice)
-    : options_(std::move(options)), vdevice_(std::move(vdevice)), pool_(options_.worker_threads),
+Daemon::Daemon(DaemonOptions options, std::unique_ptr<DeviceGroups> groups)
+    : options_(std::move(options)), groups_(std::move(groups)), pool_(options_.worker_threads),
       acceptor_(io_), signals_(io_, SIGINT, SIGTERM) {}
 
 Daemon::~Daemon() {
@@ -73,7 +71,7 @@ void Daemon::run() {
     stop();
   });
   accept();
-  log().info("npud: serving {} device(s) on {}", vdevice_->device_count(), options_.socket_path);
+  log().info("npud: serving {} device(s) on {}", groups_->owned().size(), options_.socket_path);
   io_.run();
   // Sessions still open are closed: their resources go before the VDevice.
   std::vector<std::shared_ptr<ClientSession>> open;
@@ -84,6 +82,27 @@ void Daemon::run() {
     }
   }
   for (auto& c : open) c->shutdown_now();
+  {
+    std::unique_lock lock(detached_mutex_);
+    detached_cv_.wait(lock, [&] { return detached_ == 0; });
+  }
+  groups_->close_all();
+}
+
+void Daemon::run_detached(std::function<void()> work) {
+  {
+    std::lock_guard lock(detached_mutex_);
+    ++detached_;
+  }
+  std::thread([this, work = std::move(work)]() mutable {
+    work();
+    work = nullptr;  // what it captured goes first
+    {
+      std::lock_guard lock(detached_mutex_);
+      --detached_;
+    }
+    detached_cv_.notify_all();
+  }).detach();
 }
 
 void Daemon::stop() {
@@ -119,12 +138,16 @@ void Daemon::forget(std::uint64_t client) {
 }
 
 nlohmann::json Daemon::status() {
+  std::vector<std::shared_ptr<ClientSession>> live;
+  {
+    std::lock_guard lock(clients_mutex_);
+    for (auto& [id, weak] : clients_) {
+      if (auto c = weak.lock()) live.push_back(std::move(c));
+    }
+  }
   nlohmann::json clients = nlohmann::json::array();
   nlohmann::json totals = {{"clients", 0}, {"models", 0}, {"llm_sessions", 0}, {"generations", 0}, {"shm_bytes", 0}};
-  std::lock_guard lock(clients_mutex_);
-  for (auto& [id, weak] : clients_) {
-    auto c = weak.lock();
-    if (!c) continue;
+  for (const auto& c : live) {
     auto s = c->status();
     for (const char* k : {"models", "llm_sessions", "generations", "shm_bytes"}) {
       totals[k] = totals[k].get<std::uint64_t>() + s[k].get<std::uint64_t>();
@@ -132,9 +155,10 @@ nlohmann::json Daemon::status() {
     totals["clients"] = totals["clients"].get<std::uint64_t>() + 1;
     clients.push_back(std::move(s));
   }
-  return {{"pid", ::getpid()}, {"protocol_version", kProtocolVersion}, {"devices", vdevice_->device_count()},
-          {"clients", std::move(clients)}, {"totals", std::move(totals)},
-          {"scheduler", to_json(vdevice_->scheduler_stats())}};
+  // (Device statistics ask the devices: not under clients_mutex_, which accepting a client takes.)
+  return {{"pid", ::getpid()}, {"protocol_version", kProtocolVersion}, {"devices", groups_->owned()},
+          {"clients", std::move(clients)}, {"totals", std::move(totals)}, {"groups", groups_->status()},
+          {"scheduler", to_json(groups_->scheduler_stats())}};
 }
 
 }  // namespace npu::npud

@@ -1,11 +1,14 @@
-// npud: owns the device(s) through an in-process VDevice and serves clients over a Unix socket
-// (Boost.Asio). One io thread does the socket work; each client's requests run in order on a
-// strand of a small thread pool, so one client's slow load does not stall the others.
+// npud: owns the device(s) through in-process VDevices (one per device group, device_groups.hpp)
+// and serves clients over a Unix socket (Boost.Asio). One io thread does the socket work and the
+// quick requests; the others run concurrently on a thread pool, so neither a slow load nor a
+// blocking run of one client (or of one of its threads) holds up any other request.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "npu/common/error.hpp"
+#include "device_groups.hpp"
 #include "npu/runtime.hpp"
 
 namespace npu::npud {
@@ -27,7 +31,7 @@ class ClientSession;
 struct DaemonOptions {
   std::string socket_path;
   std::vector<std::string> devices;  // VDeviceParams::device_ids ({"all"} = every device)
-  std::size_t worker_threads = 4;
+  std::size_t worker_threads = 16;  // blocking requests (loads, synchronous runs, prefill) at once
 };
 
 class Daemon {
@@ -41,20 +45,22 @@ class Daemon {
   void run();
   void stop();
 
-  [[nodiscard]] VDevice& vdevice() noexcept { return *vdevice_; }
+  [[nodiscard]] DeviceGroups& groups() noexcept { return *groups_; }
   [[nodiscard]] boost::asio::io_context& io() noexcept { return io_; }
   [[nodiscard]] boost::asio::thread_pool& pool() noexcept { return pool_; }
   [[nodiscard]] std::uint64_t next_handle() noexcept { return ++next_handle_; }
   [[nodiscard]] const std::filesystem::path& scratch_dir() const noexcept { return scratch_; }
   [[nodiscard]] nlohmann::json status();
   void forget(std::uint64_t client);
+  // Runs `work` on a thread of its own; run() waits for every such thread before it returns.
+  void run_detached(std::function<void()> work);
 
  private:
-  Daemon(DaemonOptions options, std::unique_ptr<VDevice> vdevice);
+  Daemon(DaemonOptions options, std::unique_ptr<DeviceGroups> groups);
   void accept();
 
   DaemonOptions options_;
-  std::unique_ptr<VDevice> vdevice_;
+  std::unique_ptr<DeviceGroups> groups_;  // destroyed after the pool has joined
   boost::asio::io_context io_;
   boost::asio::thread_pool pool_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
@@ -63,6 +69,9 @@ class Daemon {
   std::mutex clients_mutex_;
   std::map<std::uint64_t, std::weak_ptr<ClientSession>> clients_;
   std::atomic<std::uint64_t> next_client_{0}, next_handle_{0};
+  std::mutex detached_mutex_;
+  std::condition_variable detached_cv_;
+  std::size_t detached_ = 0;
 };
 
 }  // namespace npu::npud

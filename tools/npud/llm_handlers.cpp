@@ -2,6 +2,8 @@
 // events pumped to the client, abort, prefill, context clear/save/load, priority.
 #include <unistd.h>
 
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "client_session.hpp"
@@ -34,12 +36,15 @@ Error renamed(const Error& e, const std::string& from, const std::string& to) {
 
 }  // namespace
 
-Expected<nlohmann::json> ClientSession::add_session(std::unique_ptr<genai::LLM> llm, std::string path) {
+Expected<nlohmann::json> ClientSession::add_session(std::shared_ptr<DaemonLlm> session, bool shared) {
   const auto handle = daemon_.next_handle();
-  Json reply = context_json(*llm);
+  Json reply = context_json(*session->llm);
   reply["session"] = handle;
-  reply["info"] = to_json(llm->info());
-  resources_.sessions.emplace(handle, std::make_shared<DaemonLlm>(DaemonLlm{std::move(llm), std::move(path)}));
+  reply["info"] = to_json(session->llm->info());
+  reply["shared_weights"] = shared;
+  std::lock_guard lock(resources_mutex_);
+  resources_.sessions.emplace(handle, std::move(session));
+  if (shared) ++shared_sessions_;
   count_resources();
   return reply;
 }
@@ -50,19 +55,28 @@ Expected<nlohmann::json> ClientSession::on_llm_create(Frame& frame, const Json& 
   int priority = 16;
   read_field(body, "path", path);
   read_field(body, "priority", priority);
-  if (priority < 0 || priority > 255) return fail(ErrorCode::kInvalidArgument, "priority out of range 0..31");
+  if (priority < 0 || priority > 31) {
+    return fail(ErrorCode::kInvalidArgument, fmt::format("priority {} is out of range 0..31", priority));
+  }
+  NPU_TRY_ASSIGN(auto file, identify_file(frame.fds[0].get()));
   genai::LLMParams params;
   params.model_path = fmt::format("/proc/self/fd/{}", frame.fds[0].get());
   params.scheduler_priority = static_cast<std::uint8_t>(priority);
-  auto llm = genai::LLM::create(daemon_.vdevice(), params);
-  if (!llm) return fail(renamed(llm.error(), params.model_path.string(), path));
-  log().info("npud: client {} opened LLM {}", id_, path);
-  return add_session(std::move(*llm), path);
+  auto load = [&]() -> Expected<std::unique_ptr<genai::LLM>> {
+    auto llm = genai::LLM::create(vdevice(), params);
+    if (!llm) return fail(renamed(llm.error(), params.model_path.string(), path));
+    return llm;
+  };
+  bool shared = false;
+  NPU_TRY_ASSIGN(auto session, group_->llms.open(file, path, params.scheduler_priority, load, shared));
+  log().info("npud: client {} opened LLM {} ({})", id_, path, shared ? "weights shared with a loaded session" : "loaded");
+  return add_session(std::move(session), shared);
 }
 
 Expected<std::shared_ptr<DaemonLlm>> ClientSession::find_session(const Json& body, const char* key) {
   std::uint64_t handle = 0;
   read_field(body, key, handle);
+  std::lock_guard lock(resources_mutex_);
   auto it = resources_.sessions.find(handle);
   if (it == resources_.sessions.end()) {
     return fail(ErrorCode::kNotFound, fmt::format("this client has no LLM session {}", handle));
@@ -72,22 +86,22 @@ Expected<std::shared_ptr<DaemonLlm>> ClientSession::find_session(const Json& bod
 
 Expected<nlohmann::json> ClientSession::on_llm_create_session(const Json& body) {
   NPU_TRY_ASSIGN(auto from, find_session(body, "from"));
-  NPU_TRY_ASSIGN(auto llm, from->llm->create_session());
-  return add_session(std::move(llm), from->path);
+  auto session = std::make_shared<DaemonLlm>();
+  NPU_TRY_ASSIGN(session->llm, from->llm->create_session());
+  session->path = from->path;
+  session->file = from->file;
+  group_->llms.add(session);
+  return add_session(std::move(session), false);
 }
 
 Expected<nlohmann::json> ClientSession::on_llm_release(const Json& body) {
   NPU_TRY_ASSIGN(auto s, find_session(body));
   std::uint64_t handle = 0;
   read_field(body, "session", handle);
-  std::vector<std::shared_ptr<DaemonGeneration>> running;
-  {
-    std::lock_guard lock(generations_mutex_);
-    for (auto& [stream, g] : generations_) {
-      if (g->session == handle) running.push_back(g);
-    }
+  std::lock_guard lock(resources_mutex_);
+  for (auto& [stream, g] : resources_.generations) {
+    if (g->session_id == handle) g->abort = true;  // its pump ends it; the session lives until then
   }
-  for (auto& g : running) g->abort = true;  // their pumps end them; the session stays alive meanwhile
   resources_.sessions.erase(handle);
   count_resources();
   return Json::object();
@@ -101,24 +115,34 @@ Expected<nlohmann::json> ClientSession::on_llm_generate(const Json& body) {
   auto tokens = body.at("tokens").get<std::vector<genai::TokenId>>();
   auto params = generator_params_from_json(body.value("params", Json::object()));
   {
-    std::lock_guard lock(generations_mutex_);
-    if (stream == 0 || generations_.contains(stream)) {
+    std::lock_guard lock(resources_mutex_);
+    if (stream == 0 || resources_.generations.contains(stream)) {
       return fail(ErrorCode::kInvalidArgument, fmt::format("generate: stream id {} is zero or in use", stream));
     }
   }
-  NPU_TRY_ASSIGN(auto generator, s->llm->generate(std::span<const genai::TokenId>(tokens), params));
   auto g = std::make_shared<DaemonGeneration>();
   g->stream = stream;
-  g->session = session;
-  g->generator.emplace(std::move(generator));
+  g->session_id = session;
+  g->session = s;
   {
-    std::lock_guard lock(generations_mutex_);
-    generations_.emplace(stream, g);
+    std::lock_guard session_lock(s->mutex);
+    NPU_TRY_ASSIGN(auto generator, s->llm->generate(std::span<const genai::TokenId>(tokens), params));
+    g->generator.emplace(std::move(generator));
   }
-  g->pump = std::thread([self = shared_from_this(), g] { self->pump(g); });
+  {
+    std::lock_guard lock(resources_mutex_);
+    resources_.generations.emplace(stream, g);
+    count_resources();
+  }
+  task_started();  // cleanup waits for the pump
+  std::thread([self = shared_from_this(), g] {
+    self->pump(g);
+    self->task_ended();
+  }).detach();
   return Json{{"stream", stream}};
 }
 
+// Forwards the generation's events as they come; the device goes on with other sessions meanwhile.
 void ClientSession::pump(std::shared_ptr<DaemonGeneration> g) {
   std::optional<Error> error;
   bool aborted = false;
@@ -139,35 +163,35 @@ void ClientSession::pump(std::shared_ptr<DaemonGeneration> g) {
     event["stats"] = to_json(g->generator->stats());
     send(MessageType::kLlmEvent, 0, event, float_bytes(out->logits));
   }
-  // The end goes out from the strand, once the session's context can be read safely.
-  boost::asio::post(strand_, [self = shared_from_this(), g, error] { self->finish_generation(g, error); });
+  finish_generation(g, error);
 }
 
-void ClientSession::finish_generation(std::shared_ptr<DaemonGeneration> g, std::optional<Error> error) {
-  if (g->pump.joinable()) g->pump.join();
-  if (closed_ || !g->generator) return;  // cleanup() ended it
+void ClientSession::finish_generation(const std::shared_ptr<DaemonGeneration>& g, std::optional<Error> error) {
   const auto stats = g->generator->stats();
   const auto status = g->generator->status();
   g->generator.reset();  // joins the generation thread
-  {
-    std::lock_guard lock(generations_mutex_);
-    generations_.erase(g->stream);
-  }
   Json event = {{"stream", g->stream}, {"kind", static_cast<int>(genai::OutputKind::kEnd)},
                 {"status", static_cast<int>(error ? genai::GenerationStatus::kFailed : status)},
                 {"stats", to_json(stats)}};
   if (error) event["error"] = Json::parse(error_json(*error));
-  if (auto it = resources_.sessions.find(g->session); it != resources_.sessions.end()) {
-    event.update(context_json(*it->second->llm));
+  {
+    std::lock_guard session_lock(g->session->mutex);
+    event.update(context_json(*g->session->llm));
   }
+  {
+    std::lock_guard lock(resources_mutex_);
+    resources_.generations.erase(g->stream);
+    count_resources();
+  }
+  g->session.reset();  // a released session goes now
   send(MessageType::kLlmEvent, 0, event);
 }
 
 void ClientSession::on_llm_abort(const Json& body) {
   std::uint64_t stream = 0;
   read_field(body, "stream", stream);
-  std::lock_guard lock(generations_mutex_);
-  if (auto it = generations_.find(stream); it != generations_.end()) it->second->abort = true;
+  std::lock_guard lock(resources_mutex_);
+  if (auto it = resources_.generations.find(stream); it != resources_.generations.end()) it->second->abort = true;
 }
 
 void ClientSession::on_llm_prefill(std::uint32_t request_id, const Json& body) {
@@ -176,6 +200,7 @@ void ClientSession::on_llm_prefill(std::uint32_t request_id, const Json& body) {
   auto tokens = body.at("tokens").get<std::vector<genai::TokenId>>();
   auto mode = body.value("mode", std::string("chunked")) == "token_by_token" ? genai::PrefillMode::kTokenByToken
                                                                             : genai::PrefillMode::kChunked;
+  std::lock_guard session_lock((*s)->mutex);
   auto stats = (*s)->llm->prefill(std::span<const genai::TokenId>(tokens), mode);
   if (!stats) return reply(request_id, fail(stats.error()));
   Json r = context_json(*(*s)->llm);
@@ -185,6 +210,7 @@ void ClientSession::on_llm_prefill(std::uint32_t request_id, const Json& body) {
 
 Expected<nlohmann::json> ClientSession::on_llm_clear(const Json& body) {
   NPU_TRY_ASSIGN(auto s, find_session(body));
+  std::lock_guard session_lock(s->mutex);
   NPU_TRY(s->llm->clear_context());
   return context_json(*s->llm);
 }
@@ -192,6 +218,7 @@ Expected<nlohmann::json> ClientSession::on_llm_clear(const Json& body) {
 void ClientSession::on_llm_save(std::uint32_t request_id, const Json& body) {
   auto s = find_session(body);
   if (!s) return reply(request_id, fail(s.error()));
+  std::lock_guard session_lock((*s)->mutex);
   const auto file = daemon_.scratch_dir() / fmt::format("save-{}-{}.ctx", id_, daemon_.next_handle());
   auto saved = (*s)->llm->save_context(file);
   if (!saved) return reply(request_id, fail(saved.error()));
@@ -209,6 +236,7 @@ Expected<nlohmann::json> ClientSession::on_llm_load(const Frame& frame, const Js
   read_field(body, "path", client_path);
   const auto file = daemon_.scratch_dir() / fmt::format("load-{}-{}.ctx", id_, daemon_.next_handle());
   NPU_TRY(write_file_atomic(file, frame.binary));
+  std::lock_guard session_lock(s->mutex);
   auto loaded = s->llm->load_context(file);
   std::error_code ec;
   std::filesystem::remove(file, ec);
@@ -220,6 +248,7 @@ Expected<nlohmann::json> ClientSession::on_llm_set_priority(const Json& body) {
   NPU_TRY_ASSIGN(auto s, find_session(body));
   int p = body.at("priority").get<int>();
   if (p < 0 || p > 255) return fail(ErrorCode::kInvalidArgument, fmt::format("priority {} is out of range 0..31", p));
+  std::lock_guard session_lock(s->mutex);
   NPU_TRY(s->llm->set_scheduler_priority(static_cast<std::uint8_t>(p)));
   return Json::object();
 }

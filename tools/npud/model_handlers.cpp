@@ -30,7 +30,7 @@ Expected<nlohmann::json> ClientSession::on_configure(Frame& frame, const Json& b
   if (slots == 0 || slots > kMaxSlots) {
     return fail(ErrorCode::kInvalidArgument, fmt::format("configure: slots must be 1..{}, got {}", kMaxSlots, slots));
   }
-  auto model = daemon_.vdevice().create_infer_model(fd_path(frame.fds[0]));
+  auto model = vdevice().create_infer_model(fd_path(frame.fds[0]));
   if (!model) return fail(model.error().with_context(path));
   auto layout = make_slot_layout(sizes(model->inputs()), sizes(model->outputs()), slots);
   NPU_TRY_ASSIGN(auto shm, SharedMemory::map(std::move(frame.fds[1]), layout.total_bytes()));
@@ -54,8 +54,11 @@ Expected<nlohmann::json> ClientSession::on_configure(Frame& frame, const Json& b
     entry->slots.push_back(std::move(bindings));
   }
   const auto handle = daemon_.next_handle();
-  resources_.models.emplace(handle, entry);
-  count_resources();
+  {
+    std::lock_guard lock(resources_mutex_);
+    resources_.models.emplace(handle, entry);
+    count_resources();
+  }
   log().info("npud: client {} configured {} as model {} ({} slots of {} bytes)", id_, path, handle, slots,
              entry->layout.slot_bytes);
   return Json{{"model", handle}, {"slot_bytes", entry->layout.slot_bytes}};
@@ -64,6 +67,7 @@ Expected<nlohmann::json> ClientSession::on_configure(Frame& frame, const Json& b
 Expected<std::shared_ptr<DaemonModel>> ClientSession::find_model(const Json& body) {
   std::uint64_t handle = 0;
   read_field(body, "model", handle);
+  std::lock_guard lock(resources_mutex_);
   auto it = resources_.models.find(handle);
   if (it == resources_.models.end()) {
     return fail(ErrorCode::kNotFound, fmt::format("this client has no configured model {}", handle));
@@ -126,9 +130,12 @@ Expected<nlohmann::json> ClientSession::on_release_model(const Json& body) {
   NPU_TRY_ASSIGN(auto m, find_model(body));
   std::uint64_t handle = 0;
   read_field(body, "model", handle);
-  resources_.models.erase(handle);
-  m.reset();  // the last reference: queued runs dropped (kAborted replies), running ones awaited
-  count_resources();
+  {
+    std::lock_guard lock(resources_mutex_);
+    resources_.models.erase(handle);
+    count_resources();
+  }
+  m.reset();  // the last reference (unless a run holds it): queued runs dropped, running ones awaited
   return Json::object();
 }
 

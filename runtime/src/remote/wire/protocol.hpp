@@ -9,7 +9,9 @@
 //
 // The first frame of a connection is kHello. A peer that sees another `version` answers with a
 // kError frame of its own version naming both and closes the connection. Replies carry the
-// request's `request_id`; kLlmEvent frames carry the generation id instead (request_id 0).
+// request's `request_id`; kLlmEvent frames carry the generation's stream id in their JSON instead
+// (request_id 0). A connection may have any number of requests and streams in flight: replies
+// come back in the order they finish, not the order they were sent.
 #pragma once
 
 #include <cstddef>
@@ -26,7 +28,7 @@ inline constexpr std::uint32_t kMaxBinaryBytes = 256u << 20;  // a saved LLM con
 inline constexpr std::uint16_t kMaxFds = 4;
 
 enum class MessageType : std::uint16_t {
-  kHello = 1,            // {client, pid, params{device_ids, scheduling, group_id}} -> devices
+  kHello = 1,            // {client, pid, device_ids, scheduling, group_id | monitor} -> {devices, client, group}
   kError = 2,            // reply: {code, message} (any request can get it)
   kReply = 3,            // reply: the request's result (JSON object)
   kStatus = 4,           // {} -> clients, models, sessions, shared memory, scheduler

@@ -1,0 +1,182 @@
+// One connection to npud carrying several requests at once, as the in-process API does: two
+// generations interleave on the device and share it fairly; a synchronous run waiting in the
+// scheduler does not hold up the connection's other requests.
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "llm_fixture.hpp"
+#include "npud_fixture.hpp"
+#include "test_inputs.hpp"
+
+namespace npu::test {
+namespace {
+
+std::unique_ptr<VDevice> remote_vdevice() {
+  VDeviceParams params;
+  params.multi_process = true;
+  auto v = VDevice::create(params);
+  EXPECT_TRUE(v.has_value()) << v.error().what();
+  return v ? std::move(*v) : nullptr;
+}
+
+std::vector<genai::TokenId> in_process_tokens(const std::filesystem::path& npk, std::span<const genai::TokenId> prompt,
+                                              std::uint32_t n) {
+  VDeviceParams params;
+  params.device_ids = {"sim:0"};
+  auto vdevice = VDevice::create(params);
+  EXPECT_TRUE(vdevice.has_value());
+  auto llm = genai::LLM::create(**vdevice, {.model_path = npk});
+  EXPECT_TRUE(llm.has_value()) << llm.error().what();
+  auto gen = (*llm)->generate(prompt, greedy(n));
+  EXPECT_TRUE(gen.has_value());
+  return drain_tokens(*gen);
+}
+
+double jain(double a, double b) { return (a + b) * (a + b) / (2.0 * (a * a + b * b)); }
+
+// Tokens of two generations in the order the client received them, which is the order the
+// device produced them (each session's events leave npud as its runs complete).
+struct Arrivals {
+  std::mutex mutex;
+  std::vector<int> order;  // 0 or 1 per token; 10 / 11 for the end of generation 0 / 1
+  void add(int who) {
+    std::lock_guard lock(mutex);
+    order.push_back(who);
+  }
+};
+
+void read_to_end(genai::Generator& gen, int who, Arrivals& log, std::vector<genai::TokenId>& tokens,
+                 genai::GenerationStatus& status) {
+  while (true) {
+    auto out = gen.read(std::chrono::seconds(30));
+    ASSERT_TRUE(out.has_value()) << out.error().what();
+    if (out->kind == genai::OutputKind::kEnd) {
+      status = out->status;
+      log.add(10 + who);
+      return;
+    }
+    tokens.push_back(out->token);
+    log.add(who);
+  }
+}
+
+TEST(NpudConcurrency, TwoGenerationsOnOneConnectionInterleaveFairly) {
+  auto tiny = compile_tiny("default", 21, "npud_concurrent.npk");
+  const auto prompt = prompt_tokens(5);
+  constexpr std::uint32_t kTokens = 30;
+  const auto expected = in_process_tokens(tiny.path, prompt, kTokens);
+  ASSERT_EQ(expected.size(), kTokens);
+
+  NpudProcess npud;
+  auto vdevice = remote_vdevice();
+  ASSERT_TRUE(vdevice);
+  auto first = genai::LLM::create(*vdevice, {.model_path = tiny.path});
+  ASSERT_TRUE(first.has_value()) << first.error().what();
+  auto second = (*first)->create_session();
+  ASSERT_TRUE(second.has_value()) << second.error().what();
+  const auto before = vdevice->scheduler_stats();
+
+  auto gen0 = (*first)->generate(prompt, greedy(kTokens));
+  auto gen1 = (*second)->generate(prompt, greedy(kTokens));
+  ASSERT_TRUE(gen0.has_value() && gen1.has_value());
+  Arrivals log;
+  std::vector<genai::TokenId> tokens0, tokens1;
+  genai::GenerationStatus status0{}, status1{};
+  {
+    std::jthread r0([&] { read_to_end(*gen0, 0, log, tokens0, status0); });
+    std::jthread r1([&] { read_to_end(*gen1, 1, log, tokens1, status1); });
+  }
+  // Each generation is what it is alone (the sessions do not disturb each other).
+  EXPECT_EQ(tokens0, expected);
+  EXPECT_EQ(tokens1, expected);
+  EXPECT_EQ(status0, genai::GenerationStatus::kMaxTokensReached);
+  EXPECT_EQ(status1, genai::GenerationStatus::kMaxTokensReached);
+
+  // Interleaved, not one after the other: when the first generation ended, the other had
+  // produced about as many tokens. Fairness from token counts in device order, not wall-clock rates.
+  std::size_t counts[2] = {0, 0};
+  int finished = -1;
+  for (int who : log.order) {
+    if (who >= 10) {
+      finished = who - 10;
+      break;
+    }
+    ++counts[who];
+  }
+  ASSERT_NE(finished, -1);
+  const double fairness = jain(static_cast<double>(counts[0]), static_cast<double>(counts[1]));
+  std::printf("tokens when generation %d ended: %zu / %zu, Jain index %.3f\n", finished, counts[0], counts[1], fairness);
+  EXPECT_EQ(counts[finished], kTokens);
+  EXPECT_GE(fairness, 0.95) << counts[0] << " vs " << counts[1];
+  // The scheduler alternated between the two sessions (a model switch per turn).
+  const auto after = vdevice->scheduler_stats();
+  EXPECT_GE(after.model_switches - before.model_switches, kTokens) << "the sessions did not take turns";
+}
+
+TEST(NpudConcurrency, BlockedRunDoesNotHoldUpTheConnection) {
+  auto npk = compile_mlp();
+  auto tiny = compile_tiny("default", 22, "npud_blocked.npk");
+  NpudProcess npud;
+  auto vdevice = remote_vdevice();
+  ASSERT_TRUE(vdevice);
+  auto llm = genai::LLM::create(*vdevice, {.model_path = tiny.path});
+  ASSERT_TRUE(llm.has_value()) << llm.error().what();
+  auto model = vdevice->create_infer_model(npk);
+  ASSERT_TRUE(model.has_value());
+  auto configured = model->configure();
+  ASSERT_TRUE(configured.has_value()) << configured.error().what();
+  // The model runs only once two frames are queued: a synchronous run waits in npud until the
+  // threshold is lowered again.
+  ASSERT_TRUE(configured->set_scheduler_threshold(2).has_value());
+  const auto in_size = model->inputs()[0].size, out_size = model->outputs()[0].size;
+  auto in0 = run_input(in_size, 5, 0), in1 = run_input(in_size, 5, 1);
+  std::vector<std::int8_t> out0(out_size), out1(out_size);
+  auto b0 = configured->create_bindings(), b1 = configured->create_bindings();
+  ASSERT_TRUE(b0->input()->set_buffer(std::as_bytes(std::span(in0))).has_value());
+  ASSERT_TRUE(b0->output()->set_buffer(std::as_writable_bytes(std::span(out0))).has_value());
+  ASSERT_TRUE(b1->input()->set_buffer(std::as_bytes(std::span(in1))).has_value());
+  ASSERT_TRUE(b1->output()->set_buffer(std::as_writable_bytes(std::span(out1))).has_value());
+
+  std::atomic<bool> first_done{false};
+  Expected<RunInfo> first = fail(ErrorCode::kInternal, "not run");
+  std::jthread waiter([&] {
+    first = configured->run(*b0, std::chrono::seconds(20));
+    first_done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_FALSE(first_done) << "the run should wait for a second frame (threshold 2)";
+  // Meanwhile the same connection serves this thread: a prefill and device statistics.
+  auto pre = (*llm)->prefill(prompt_tokens(12));
+  ASSERT_TRUE(pre.has_value()) << pre.error().what();
+  EXPECT_EQ((*llm)->context_usage(), 12u);
+  EXPECT_TRUE(vdevice->stats(0).has_value());
+  EXPECT_FALSE(first_done) << "the prefill was answered only after the blocked run: requests are serialized";
+  // Lowering the threshold releases the waiting run; the next one runs at once.
+  ASSERT_TRUE(configured->set_scheduler_threshold(1).has_value());
+  waiter.join();
+  auto second = configured->run(*b1, std::chrono::seconds(20));
+  ASSERT_TRUE(second.has_value()) << second.error().what();
+  ASSERT_TRUE(first.has_value()) << first.error().what();
+  std::vector<std::int8_t> expected0(out_size), expected1(out_size);
+  {
+    VDeviceParams params;
+    params.device_ids = {"sim:0"};
+    auto local = VDevice::create(params);
+    ASSERT_TRUE(local.has_value());
+    auto m = (*local)->create_infer_model(npk);
+    auto c = m->configure();
+    ASSERT_TRUE(c.has_value());
+    for (auto [in, out] : {std::pair{&in0, &expected0}, std::pair{&in1, &expected1}}) {
+      auto b = c->create_bindings();
+      ASSERT_TRUE(b->input()->set_buffer(std::as_bytes(std::span(*in))).has_value());
+      ASSERT_TRUE(b->output()->set_buffer(std::as_writable_bytes(std::span(*out))).has_value());
+      ASSERT_TRUE(c->run(*b).has_value());
+    }
+  }
+  EXPECT_EQ(out0, expected0);
+  EXPECT_EQ(out1, expected1);
+}
+
+}  // namespace
+}  // namespace npu::test
