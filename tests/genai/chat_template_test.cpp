@@ -100,6 +100,32 @@ TEST(ChatTemplate, Lfm25StripsEarlierReasoningOnly) {
             std::string::npos);
 }
 
+// A whole LFM2.5 tool round as its Jinja template renders it: the system prompt and the tools
+// line share the system turn; an earlier assistant turn loses its reasoning but keeps its calls
+// (a float argument keeps Python's "1.0"); the tool result is not wrapped (that is LFM2); the
+// last assistant turn keeps its reasoning.
+TEST(ChatTemplate, Lfm25ToolRoundWithReasoning) {
+  ChatMessage call{"assistant", "", "need the tool", {}};
+  call.tool_calls.push_back({"get_weather", R"({"city":"Paris","scale":1.0,"eps":1e-7})"});
+  const std::vector<ChatMessage> messages = {
+      {"system", "Be brief.", "", {}},
+      {"user", "Weather?", "", {}},
+      call,
+      {"tool", "21C", "", {}},
+      {"assistant", "Mild.", "it is mild", {}},
+      {"user", "And tomorrow?", "", {}}};
+  EXPECT_EQ(render(ChatTemplateKind::kLfm25, messages, {kWeatherTool}),
+            "<|startoftext|><|im_start|>system\nBe brief.\nList of tools: [" + kWeatherToolTojson +
+                "]<|im_end|>\n"
+                "<|im_start|>user\nWeather?<|im_end|>\n"
+                "<|im_start|>assistant\n<|tool_call_start|>[get_weather(city=\"Paris\", scale=1.0, "
+                "eps=1e-07)]<|tool_call_end|><|im_end|>\n"
+                "<|im_start|>tool\n21C<|im_end|>\n"
+                "<|im_start|>assistant\n<think>it is mild</think>Mild.<|im_end|>\n"
+                "<|im_start|>user\nAnd tomorrow?<|im_end|>\n"
+                "<|im_start|>assistant\n");
+}
+
 TEST(ChatTemplate, ChatMlFallbackHasNoBos) {
   const ChatTemplate t(ChatTemplateKind::kChatMl, kBos);
   EXPECT_FALSE(t.renders_bos());

@@ -124,5 +124,47 @@ TEST_F(OutputParserTest, StopTokensAndNothingAfterTheEnd) {
   EXPECT_EQ(to_string(EndReason::kStopToken), "stop_token");
 }
 
+TEST_F(OutputParserTest, EndTokensAsTextWhenIgnored) {
+  OutputParserOptions o;
+  o.ignore_end_tokens = true;
+  o.stop_tokens = {test::kByteBase + '!'};
+  const auto events = run("a<|im_end|>b!c", o);
+  EXPECT_EQ(joined(events, Kind::kContent), "ab");  // <|im_end|> is hidden text, not an end
+  EXPECT_EQ(events.back().end_reason, EndReason::kStopToken);
+}
+
+TEST_F(OutputParserTest, EmptyContentOnePerPlainToken) {
+  OutputParserOptions o;
+  o.empty_content = true;
+  // "日" is three byte tokens; the first two complete no character.
+  const auto events = run("a日<think>x</think>", o);
+  int content = 0;
+  for (const auto& e : events) content += e.kind == Kind::kContent;
+  EXPECT_EQ(content, 4);  // "a", "", "", "日"; none for the reasoning "x"
+  EXPECT_EQ(joined(events, Kind::kContent), "a日");
+  // Without the option the held-back bytes give no events.
+  EXPECT_EQ(count(run("a日"), Kind::kContent), 2);
+}
+
+TEST_F(OutputParserTest, ThinkEndMarkerEvenWhenReasoningIsHidden) {
+  OutputParserOptions o;
+  o.mark_think_end = true;
+  auto events = run("<think>hidden</think>shown", o);
+  ASSERT_GE(events.size(), 4u);
+  EXPECT_EQ(events[0].kind, Kind::kStatus);
+  EXPECT_EQ(events[1].kind, Kind::kReasoning);
+  EXPECT_EQ(events[1].text, "");
+  EXPECT_EQ(count(events, Kind::kReasoning), 1);
+  EXPECT_EQ(events[2].kind, Kind::kContent);
+  EXPECT_EQ(joined(events, Kind::kContent), "shown");
+  // The stream ending inside <think> ends thinking too: the marker comes before kEnd.
+  events = run("<think>cut", o, EndReason::kMaxTokens);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[1].kind, Kind::kReasoning);
+  EXPECT_EQ(events[2].kind, Kind::kEnd);
+  // A </think> outside thinking is no marker.
+  EXPECT_EQ(count(run("</think>x", o), Kind::kReasoning), 0);
+}
+
 }  // namespace
 }  // namespace npu::genai

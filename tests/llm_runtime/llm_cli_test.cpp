@@ -1,5 +1,6 @@
 // `npu generate`, `npu bench` and `npu chat` run as the built binary on a tiny compiled model:
 // their JSON parses and carries the documented fields, and greedy tokens equal the library's.
+// On the scripted model (scripted_model.hpp): thinking, hooks and tool calls as the CLI shows them.
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "llm_fixture.hpp"
+#include "scripted_model.hpp"
 
 namespace npu::test {
 namespace {
@@ -151,6 +153,106 @@ TEST_F(LlmCliTest, ChatFromAPipeSavesResetsAndLoads) {
   EXPECT_NE(r.out.find("[context loaded:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("[unknown command"), std::string::npos) << r.out;
   EXPECT_TRUE(std::filesystem::exists(ctx));
+}
+
+// The scripted model thinks, answers, calls f(...) and ends its turn after "\n".
+class ScriptedCliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto m = build_scripted_model(
+        {.name = "scripted-cli",
+         .chains = {{"\n", "<think>", "Let", " me think", "</think>", "Sure", ", calling", "<|tool_call_start|>",
+                     "[f(a=\"x\",", " n=[1,", " {\"k\":", " None}])]", "<|tool_call_end|>", "<|im_end|>"}}},
+        llm_temp("scripted_cli.npk"));
+    ASSERT_TRUE(m.has_value()) << m.error().what();
+    model_ = new ScriptedModel(std::move(*m));
+  }
+  static void TearDownTestSuite() { delete model_; }
+  static std::string model() { return "\"" + model_->path.string() + "\""; }
+  // --on-think-start / --on-think-end commands that append to `log`.
+  static std::string hook_flags(const std::filesystem::path& log) {
+    return " --on-think-start 'echo start >> \"" + log.string() + "\"' --on-think-end 'echo end >> \"" +
+           log.string() + "\"'";
+  }
+  static std::string read_file(const std::filesystem::path& p) {
+    std::ifstream f(p);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  }
+  static ScriptedModel* model_;
+};
+ScriptedModel* ScriptedCliTest::model_ = nullptr;
+
+TEST_F(ScriptedCliTest, GenerateJsonPrintsTheToolCallAndRunsTheThinkHooks) {
+  const auto log = llm_temp("generate_hooks.log");
+  std::filesystem::remove(log);
+  auto r = run_npu("generate " + model() + " --tokens " + std::to_string(model_->id("\n")) + " --greedy --json" +
+                   hook_flags(log));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_file(log), "start\nend\n");  // each hook ran once, in order
+  auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 6u) << r.out;
+  EXPECT_EQ(lines[0]["kind"], "status");
+  EXPECT_EQ(lines[0]["text"], "Analyzing...");
+  EXPECT_EQ(lines[1]["kind"], "reasoning");  // the end of thinking; the reasoning itself is hidden
+  EXPECT_EQ(lines[1]["text"], "");
+  EXPECT_EQ(lines[2]["text"], "Sure");
+  EXPECT_EQ(lines[3]["text"], ", calling");
+  EXPECT_EQ(lines[4]["kind"], "tool_call");
+  EXPECT_EQ(lines[4]["token"], model_->id("<|tool_call_end|>"));
+  EXPECT_EQ(lines[4]["call"], nlohmann::json::parse(R"({"name":"f","arguments":{"a":"x","n":[1,{"k":null}]}})"));
+  EXPECT_EQ(lines[5]["summary"], true);
+  EXPECT_EQ(lines[5]["status"], "logical_end");
+  EXPECT_EQ(lines[5]["generated_tokens"], 12);
+}
+
+TEST_F(ScriptedCliTest, GenerateShowsReasoningOnlyWhenAsked) {
+  const std::string tokens = " --tokens " + std::to_string(model_->id("\n")) + " --greedy";
+  auto hidden = run_npu("generate " + model() + tokens);
+  ASSERT_EQ(hidden.exit_code, 0) << hidden.out;
+  EXPECT_EQ(hidden.out.find("Let me think"), std::string::npos) << hidden.out;
+  EXPECT_NE(hidden.out.find(R"(Sure, calling{"name":"f")"), std::string::npos) << hidden.out;
+  auto shown = run_npu("generate " + model() + tokens + " --show-reasoning");
+  ASSERT_EQ(shown.exit_code, 0) << shown.out;
+  EXPECT_NE(shown.out.find("Let me thinkSure, calling"), std::string::npos) << shown.out;
+  // A stop token given on the command line ends the turn early.
+  auto stopped = run_npu("generate " + model() + tokens + " --json --stop-tokens " +
+                         std::to_string(model_->id(", calling")));
+  ASSERT_EQ(stopped.exit_code, 0) << stopped.out;
+  auto lines = json_lines(stopped.out);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back()["generated_tokens"], 5);
+  EXPECT_EQ(lines.back()["status"], "logical_end");
+}
+
+TEST_F(ScriptedCliTest, ChatShowsAnalyzingReasoningOnRequestAndTheCall) {
+  const auto log = llm_temp("chat_hooks.log");
+  const auto input = llm_temp("scripted_chat_input.txt");
+  {
+    std::ofstream f(input);
+    f << "call f please\n/quit\n";
+  }
+  std::filesystem::remove(log);
+  auto r = run_npu("chat " + model() + hook_flags(log), input.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_file(log), "start\nend\n");
+  EXPECT_NE(r.out.find("[Analyzing...]"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("Let me think"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Sure, calling"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(R"([tool call] {"name":"f","arguments":{"a":"x","n":[1,{"k":null}]}})"), std::string::npos)
+      << r.out;
+  auto shown = run_npu("chat " + model() + " --show-reasoning", input.string());
+  ASSERT_EQ(shown.exit_code, 0) << shown.out;
+  EXPECT_NE(shown.out.find("[Analyzing...]Let me think\nSure, calling"), std::string::npos) << shown.out;
+}
+
+TEST_F(ScriptedCliTest, AFailingHookIsReportedAndGenerationGoesOn) {
+  auto r = run_npu("generate " + model() + " --tokens " + std::to_string(model_->id("\n")) +
+                   " --greedy --on-think-start 'exit 3' 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("think hook 'exit 3' exited"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Sure, calling"), std::string::npos) << r.out;
 }
 
 }  // namespace

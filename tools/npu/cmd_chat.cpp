@@ -1,11 +1,13 @@
 // `npu chat MODEL.npk [--show-reasoning] [--on-think-start CMD] [--on-think-end CMD]`: an
 // interactive chat on one LLM session. Lines from stdin (a terminal or a pipe) are user turns;
 // /reset clears the context, /save FILE and /load FILE keep it, /quit (or end of input) leaves.
-// While the model thinks, "Analyzing..." is shown; its reasoning only with --show-reasoning.
+// While the model thinks, "[Analyzing...]" is shown; its reasoning only with --show-reasoning
+// (the answer starts on a new line when thinking ends). Tool calls are printed as their JSON,
+// "[tool call] {"name":..,"arguments":{..}}"; a call that does not parse is printed as the text
+// the model wrote, with a warning on stderr. The --on-think-* commands run through /bin/sh.
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -18,15 +20,10 @@ namespace npu::tools {
 namespace {
 
 struct Opts {
-  std::string model, device, on_think_start, on_think_end;
-  bool show_reasoning = false;
+  std::string model, device;
+  ThinkingOptions thinking;
   std::optional<std::uint32_t> max_tokens;
 };
-
-void run_hook(const std::string& cmd) {
-  if (cmd.empty()) return;
-  if (int rc = std::system(cmd.c_str()); rc != 0) fmt::print(stderr, "[hook '{}' exited with {}]\n", cmd, rc);
-}
 
 // One assistant turn: streams it and returns its visible text.
 Expected<void> answer(genai::LLM& llm, const std::string& user, const Opts& o) {
@@ -35,6 +32,7 @@ Expected<void> answer(genai::LLM& llm, const std::string& user, const Opts& o) {
   turn[0].content = user;
   genai::GeneratorParams params;
   params.max_generated_tokens = o.max_tokens;
+  params.show_reasoning = o.thinking.show_reasoning;
   NPU_TRY_ASSIGN(auto gen, llm.generate(std::span<const genai::ChatMessage>(turn), params));
   while (true) {
     NPU_TRY_ASSIGN(auto out, gen.read(std::chrono::minutes(10)));
@@ -46,10 +44,17 @@ Expected<void> answer(genai::LLM& llm, const std::string& user, const Opts& o) {
         return {};
       case genai::OutputKind::kStatus: fmt::print("[{}]", out.text); break;
       case genai::OutputKind::kReasoning:
-        if (o.show_reasoning) fmt::print("{}", out.text);
+        // Reasoning text (only with --show-reasoning), or the empty event that ends thinking.
+        fmt::print("{}", out.text.empty() ? std::string("\n") : out.text);
         break;
-      case genai::OutputKind::kToolCall: fmt::print("[tool call] {}", out.text); break;
-      case genai::OutputKind::kContent: fmt::print("{}", out.text); break;
+      case genai::OutputKind::kToolCall: fmt::print("[tool call] {}\n", out.text); break;
+      case genai::OutputKind::kContent:
+        fmt::print("{}", out.text);
+        if (!out.warning.empty()) {
+          std::fflush(stdout);
+          fmt::print(stderr, "\n[warning: the model wrote a tool call that does not parse: {}]\n", out.warning);
+        }
+        break;
     }
     std::fflush(stdout);
   }
@@ -58,8 +63,7 @@ Expected<void> answer(genai::LLM& llm, const std::string& user, const Opts& o) {
 Expected<void> chat(const Opts& o) {
   NPU_TRY_ASSIGN(auto opened, open_llm(o.model, o.device));
   auto& llm = *opened.llm;
-  llm.set_hooks({.on_think_start = [&] { run_hook(o.on_think_start); },
-                 .on_think_end = [&] { run_hook(o.on_think_end); }});
+  llm.set_hooks(think_hook_commands(o.thinking));
   const bool interactive = ::isatty(STDIN_FILENO) != 0;
   if (interactive) {
     fmt::print("{} — /reset, /save FILE, /load FILE, /quit\n", llm.info().name);
@@ -102,9 +106,7 @@ void add_chat_command(CLI::App& app, CommandContext& ctx) {
   auto o = std::make_shared<Opts>();
   cmd->add_option("model", o->model, "Compiled LLM (.npk)")->required();
   cmd->add_option("-d,--device", o->device, "Device id from `npu scan` (default: the first)");
-  cmd->add_flag("--show-reasoning", o->show_reasoning, "Show the text inside <think>...</think>");
-  cmd->add_option("--on-think-start", o->on_think_start, "Shell command run when the model starts thinking");
-  cmd->add_option("--on-think-end", o->on_think_end, "Shell command run when it stops thinking");
+  add_thinking_options(*cmd, o->thinking);
   cmd->add_option("-n,--max-tokens", o->max_tokens, "Limit each answer to N tokens")->check(CLI::Range(1u, 1000000u));
   cmd->callback([&ctx, o] {
     auto r = chat(*o);

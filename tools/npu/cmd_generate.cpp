@@ -1,6 +1,9 @@
 // `npu generate MODEL.npk (--prompt TEXT | --tokens 1,2,3) [--max-tokens N] [--greedy] [--json]
-// [--logits]`: one generation through genai::LLM. With --json: one object per generated token
-// {"index","token","text","kind"} (+ "logits" with --logits), then {"summary": true, ...figures}.
+// [--logits] [--stop-tokens 1,2] [--show-reasoning] [--on-think-start CMD] [--on-think-end CMD]`:
+// one generation through genai::LLM. With --json: one object per event of a generated token
+// {"index","token","text","kind"} (+ "logits" with --logits; a tool_call also has "call", the
+// parsed call; content from a malformed call has "warning"), then {"summary": true, ...figures}.
+// Without --json: the content and tool calls on stdout, the reasoning too with --show-reasoning.
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -13,7 +16,8 @@ namespace npu::tools {
 namespace {
 
 struct Opts {
-  std::string model, device, prompt, tokens;
+  std::string model, device, prompt, tokens, stop_tokens;
+  ThinkingOptions thinking;
   std::optional<std::uint32_t> max_tokens;
   std::optional<float> temperature;
   std::optional<std::uint64_t> seed;
@@ -39,6 +43,11 @@ Expected<void> generate(const Opts& o) {
   params.max_generated_tokens = o.max_tokens;
   params.return_logits = o.logits;
   params.ignore_end_tokens = o.ignore_eos;
+  params.show_reasoning = o.thinking.show_reasoning;
+  if (!o.stop_tokens.empty()) {
+    NPU_TRY_ASSIGN(params.stop_tokens, parse_token_list(o.stop_tokens));
+  }
+  llm.set_hooks(think_hook_commands(o.thinking));
   NPU_TRY_ASSIGN(auto gen, llm.generate(prompt, params));
   genai::GenerationStatus status = genai::GenerationStatus::kGenerating;
   while (true) {
@@ -48,13 +57,20 @@ Expected<void> generate(const Opts& o) {
       break;
     }
     if (o.json) {
-      if (out.token < 0) continue;  // trailing bytes of an incomplete character
+      // Events of no token of their own: the trailing bytes of an incomplete character and the
+      // end of thinking at the end are left out; an unfinished tool call (with a warning) is not.
+      if (out.token < 0 && out.warning.empty()) continue;
       nlohmann::json line{{"index", out.index}, {"token", out.token}, {"text", out.text},
                           {"kind", genai::to_string(out.kind)}};
+      if (out.token < 0) line["token"] = nullptr;
+      if (out.kind == genai::OutputKind::kToolCall) line["call"] = nlohmann::json::parse(out.text, nullptr, false);
+      if (!out.warning.empty()) line["warning"] = out.warning;
       if (o.logits) line["logits"] = out.logits;
       print_json_line(line);
-    } else if (out.kind == genai::OutputKind::kContent || out.kind == genai::OutputKind::kToolCall) {
+    } else if (out.kind == genai::OutputKind::kContent || out.kind == genai::OutputKind::kToolCall ||
+               (out.kind == genai::OutputKind::kReasoning && !out.text.empty())) {
       fmt::print("{}", out.text);
+      if (!out.warning.empty()) fmt::print(stderr, "\nnpu generate: malformed tool call: {}\n", out.warning);
       std::fflush(stdout);
     }
   }
@@ -87,6 +103,8 @@ void add_generate_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_flag("--ignore-eos", o->ignore_eos, "Do not stop at the model's end-of-turn tokens");
   cmd->add_flag("--json", o->json, "One JSON object per token, then a summary object");
   cmd->add_flag("--logits", o->logits, "With --json: the full logits vector that chose each token");
+  cmd->add_option("--stop-tokens", o->stop_tokens, "Also stop at these token ids: 1,2,3");
+  add_thinking_options(*cmd, o->thinking);
   cmd->callback([&ctx, o] {
     auto r = generate(*o);
     if (!r) ctx.exit_code = report_error("generate", r.error());

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -35,6 +36,33 @@ Expected<std::vector<genai::TokenId>> parse_token_list(const std::string& text) 
     pos = comma + 1;
   }
   return tokens;
+}
+
+void add_thinking_options(CLI::App& cmd, ThinkingOptions& options) {
+  cmd.add_flag("--show-reasoning", options.show_reasoning, "Show the text inside <think>...</think>");
+  cmd.add_option("--on-think-start", options.on_think_start,
+                 "Shell command run when the model starts thinking (generation waits for it)");
+  cmd.add_option("--on-think-end", options.on_think_end, "Shell command run when it stops thinking");
+}
+
+namespace {
+void run_hook_command(const std::string& command) {
+  if (command.empty()) return;
+  std::fflush(stdout);  // what was printed so far comes before the command's own output
+  const int rc = std::system(command.c_str());
+  if (rc != 0) fmt::print(stderr, "npu: think hook '{}' exited with status {}\n", command, rc);
+}
+}  // namespace
+
+genai::LLMHooks think_hook_commands(const ThinkingOptions& options) {
+  genai::LLMHooks hooks;
+  if (!options.on_think_start.empty()) {
+    hooks.on_think_start = [cmd = options.on_think_start] { run_hook_command(cmd); };
+  }
+  if (!options.on_think_end.empty()) {
+    hooks.on_think_end = [cmd = options.on_think_end] { run_hook_command(cmd); };
+  }
+  return hooks;
 }
 
 void print_json_line(const nlohmann::json& object) {

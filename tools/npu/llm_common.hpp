@@ -1,11 +1,13 @@
 // Shared by `npu generate`, `npu chat` and `npu bench`: opening an LLM on a VDevice, parsing a
-// token list, and the timing figures of a generation as JSON and as text.
+// token list, the thinking options (--show-reasoning, --on-think-start/--on-think-end), and the
+// timing figures of a generation as JSON and as text.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "npu/genai/llm.hpp"
@@ -21,6 +23,17 @@ struct OpenedLlm {
 [[nodiscard]] Expected<OpenedLlm> open_llm(const std::string& model, const std::string& device);
 // "1,2,3" -> {1, 2, 3}; kInvalidArgument naming the bad element.
 [[nodiscard]] Expected<std::vector<genai::TokenId>> parse_token_list(const std::string& text);
+
+// What `npu generate` and `npu chat` do around <think>: show the reasoning or not, and run a
+// shell command when the model starts / stops thinking (e.g. to switch a host "turbo mode").
+struct ThinkingOptions {
+  bool show_reasoning = false;
+  std::string on_think_start, on_think_end;
+};
+void add_thinking_options(CLI::App& cmd, ThinkingOptions& options);
+// Hooks that run the commands through /bin/sh on the generating thread (generation waits for
+// them); a command that fails is reported on stderr and generation goes on.
+[[nodiscard]] genai::LLMHooks think_hook_commands(const ThinkingOptions& options);
 
 [[nodiscard]] double seconds(std::chrono::nanoseconds t) noexcept;
 // Figures of one generation: modeled TTFT and decode rate, host rates, counts.
