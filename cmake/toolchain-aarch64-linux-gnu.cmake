@@ -20,8 +20,20 @@ set(CMAKE_FIND_ROOT_PATH / /usr/${NPU_CROSS_TRIPLET})
 set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/${NPU_CROSS_TRIPLET}/pkgconfig:/usr/share/pkgconfig)
 set(ENV{PKG_CONFIG_PATH} "")
 
-# Run target binaries (gtest discovery, ctest, build-time tools such as npu-mkfw) under qemu.
+# Run target binaries (gtest discovery, ctest, build-time tools such as npu-mkfw) under qemu-user,
+# without binfmt_misc (CI containers may lack it). The -L prefix must hold ONE consistent glibc:
+# the :arm64 -dev packages pull in libc6:arm64 (multiarch, /lib/aarch64-linux-gnu, a newer Debian
+# revision than the cross toolchain's own copy in /usr/aarch64-linux-gnu). With
+# -L /usr/aarch64-linux-gnu the loader comes from the cross copy but libc.so.6 from the multiarch
+# one (found through ld.so.cache), and every program hangs in its first pthread_create. So when
+# the multiarch loader is installed, the prefix is / (loader, libc and libstdc++ all multiarch,
+# as on the Pi); otherwise the cross toolchain's tree.
 find_program(NPU_QEMU_AARCH64 NAMES qemu-aarch64-static qemu-aarch64)
+if(EXISTS /lib/${NPU_CROSS_TRIPLET}/ld-linux-aarch64.so.1)
+  set(NPU_QEMU_LD_PREFIX /)
+else()
+  set(NPU_QEMU_LD_PREFIX /usr/${NPU_CROSS_TRIPLET})
+endif()
 if(NPU_QEMU_AARCH64)
-  set(CMAKE_CROSSCOMPILING_EMULATOR ${NPU_QEMU_AARCH64} -L /usr/${NPU_CROSS_TRIPLET})
+  set(CMAKE_CROSSCOMPILING_EMULATOR ${NPU_QEMU_AARCH64} -L ${NPU_QEMU_LD_PREFIX})
 endif()

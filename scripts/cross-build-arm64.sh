@@ -12,9 +12,12 @@ LABELS=${NPU_CROSS_TESTS:-integration|unit}
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
+# The arm64 libraries the binaries link (multiarch, "Multi-Arch: same": they co-install with the
+# amd64 ones). Header-only packages (nlohmann-json, CLI11, Boost's headers) come from the native
+# install: same headers. Google Benchmark is not needed: the benchmarks are not cross-built.
 ARM64_DEV=(
   libspdlog-dev libfmt-dev zlib1g-dev libpcre2-dev libusb-1.0-0-dev libpci-dev libudev-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev
 )
 NATIVE=(crossbuild-essential-arm64 qemu-user cmake ninja-build pkg-config
         nlohmann-json3-dev libcli11-dev libboost-dev dpkg-dev file)
@@ -30,6 +33,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "npustack cross-build: installing ${missing[*]}"
   dpkg --print-foreign-architectures | grep -qx arm64 || $SUDO dpkg --add-architecture arm64
   $SUDO apt-get update -qq
+  # Simulate first: an :arm64 -dev package whose version differs from the installed amd64 one
+  # (a security update on one side only) would make apt remove amd64 packages. Never let it.
+  sim=$(LC_ALL=C apt-get -s install --no-install-recommends "${missing[@]}" 2>&1) || {
+    echo "$sim" | tail -20
+    echo "npustack cross-build: apt cannot install the arm64 packages (above); nothing was changed." >&2
+    exit 1
+  }
+  if echo "$sim" | grep -q '^Remv '; then
+    echo "$sim" | grep '^Remv ' >&2
+    echo "npustack cross-build: installing ${missing[*]} would REMOVE the packages above;" \
+         "refusing. Run 'apt-get update && apt-get upgrade' so amd64 and arm64 versions match," \
+         "then retry." >&2
+    exit 1
+  fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
