@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "kernels/linear_int.hpp"
@@ -88,13 +90,62 @@ TEST(LinearIntKernels, BestIsaIsSupportedAndNamed) {
   EXPECT_NE(isa_name(best), "?");
 }
 
-TEST(WorkerPool, RunsEveryPartOnceAndIsReusable) {
+TEST(WorkerPool, RunsPartZeroOnTheCallerAndEachOtherPartAtMostOnce) {
   WorkerPool pool(3);
   EXPECT_EQ(pool.threads(), 3u);
+  const auto caller = std::this_thread::get_id();
   for (int round = 0; round < 50; ++round) {
-    std::atomic<int> mask{0};
-    pool.run([&](std::size_t part) { mask.fetch_or(1 << part); });
-    ASSERT_EQ(mask.load(), 0b111) << "round " << round;
+    std::atomic<int> counts[3] = {0, 0, 0};
+    std::atomic<bool> zero_on_caller{false};
+    pool.run([&](std::size_t part) {
+      ASSERT_LT(part, 3u);
+      counts[part].fetch_add(1);
+      if (part == 0) zero_on_caller = std::this_thread::get_id() == caller;
+    });
+    EXPECT_EQ(counts[0].load(), 1) << "round " << round;
+    EXPECT_TRUE(zero_on_caller.load());
+    EXPECT_LE(counts[1].load(), 1);
+    EXPECT_LE(counts[2].load(), 1);
+  }
+}
+
+TEST(WorkerPool, WorkersJoinARunThatLastsLongEnough) {
+  WorkerPool pool(3);
+  std::atomic<int> joined{0};
+  pool.run([&](std::size_t part) {
+    if (part != 0) {
+      joined.fetch_add(1);
+      return;
+    }
+    // Part 0 waits (bounded) for both workers: they must pick a running job up.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (joined.load() < 2 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  });
+  EXPECT_EQ(joined.load(), 2);
+}
+
+TEST(LinearIntKernels, ParallelSplitEqualsOneThreadBitForBit) {
+  // Large enough to be split into chunks, with a column tail that is not a whole chunk.
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> byte(0, 255);
+  const std::size_t m = 2, k = 512, n = 1100;  // m * k * n above the one-thread threshold (2^20)
+  for (bool int4 : {false, true}) {
+    std::vector<std::int8_t> x(m * k);
+    std::vector<std::uint8_t> w(n * (int4 ? k / 2 : k));
+    std::vector<float> s(n * (k / 32));
+    for (auto& v : x) v = static_cast<std::int8_t>(byte(rng) - 128);
+    for (auto& v : w) v = static_cast<std::uint8_t>(byte(rng));
+    for (auto& v : s) v = static_cast<float>(byte(rng)) * 1e-4f;
+    for (std::size_t group : {std::size_t{0}, std::size_t{32}}) {
+      std::vector<float> one(m * n, -1.0f), many(m * n, -2.0f);
+      WorkerPool single(1), pool(3);
+      linear_int_parallel(best_isa(), {x.data(), w.data(), int4, s.data(), one.data(), m, k, n, group, 0.01f}, single);
+      for (int round = 0; round < 5; ++round) {
+        linear_int_parallel(best_isa(), {x.data(), w.data(), int4, s.data(), many.data(), m, k, n, group, 0.01f}, pool);
+        ASSERT_EQ(std::memcmp(one.data(), many.data(), one.size() * sizeof(float)), 0)
+            << "int4 " << int4 << " group " << group << " round " << round;
+      }
+    }
   }
 }
 

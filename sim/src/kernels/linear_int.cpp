@@ -1,5 +1,7 @@
 #include "linear_int.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
@@ -91,19 +93,23 @@ void linear_int_cols(Isa isa, const LinearIntArgs& a, std::size_t n0, std::size_
   if (simd_end < n1) linear_int_portable(a, simd_end, n1);
 }
 
-void linear_int_parallel(Isa isa, const LinearIntArgs& a) noexcept {
+void linear_int_parallel(Isa isa, const LinearIntArgs& a) noexcept { linear_int_parallel(isa, a, WorkerPool::shared()); }
+
+void linear_int_parallel(Isa isa, const LinearIntArgs& a, WorkerPool& pool) noexcept {
   // Below about a million multiply-adds the wake-up of the other threads costs more than it saves.
-  WorkerPool& pool = WorkerPool::shared();
   const std::size_t parts = pool.threads();
   if (parts == 1 || a.m * a.k * a.n < (std::size_t{1} << 20) || a.n < 16 * parts) {
     linear_int_cols(isa, a, 0, a.n);
     return;
   }
-  // Column ranges in multiples of 8 (one SIMD tile), the last one takes the rest.
-  const std::size_t per = (a.n / parts) / 8 * 8;
-  pool.run([&](std::size_t p) {
-    const std::size_t n0 = p * per, n1 = p + 1 == parts ? a.n : n0 + per;
-    linear_int_cols(isa, a, n0, n1);
+  // Chunks of columns (multiples of 16, a whole number of SIMD tiles), about eight per thread,
+  // taken from a shared counter: a thread the OS does not run in time leaves its share to the
+  // others instead of holding everyone up.
+  const std::size_t chunk = std::max<std::size_t>(16, a.n / (parts * 8) / 16 * 16);
+  std::atomic<std::size_t> next{0};
+  pool.run([&](std::size_t) {
+    for (std::size_t n0; (n0 = next.fetch_add(chunk, std::memory_order_relaxed)) < a.n;)
+      linear_int_cols(isa, a, n0, std::min(a.n, n0 + chunk));
   });
 }
 

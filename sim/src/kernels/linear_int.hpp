@@ -34,8 +34,12 @@ enum class Isa : std::uint8_t { kPortable, kAvx2, kAvx512Vnni };
 // SIMD path does not cover (k or group not a multiple of 32, a partial tile) use the portable code.
 void linear_int_cols(Isa isa, const LinearIntArgs& a, std::size_t n0, std::size_t n1) noexcept;
 
-// linear_int_cols over all columns, split across WorkerPool::shared() when the op is large.
+class WorkerPool;
+
+// linear_int_cols over all columns, shared across WorkerPool::shared() (or `pool`) in chunks of
+// columns when the op is large. The result does not depend on the split (columns are independent).
 void linear_int_parallel(Isa isa, const LinearIntArgs& a) noexcept;
+void linear_int_parallel(Isa isa, const LinearIntArgs& a, WorkerPool& pool) noexcept;
 
 // The portable reference (also the fallback of the SIMD paths).
 void linear_int_portable(const LinearIntArgs& a, std::size_t n0, std::size_t n1) noexcept;

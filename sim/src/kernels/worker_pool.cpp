@@ -6,7 +6,7 @@
 namespace npu::sim::kernels {
 
 WorkerPool::WorkerPool(std::size_t threads) {
-  for (std::size_t i = 1; i < threads; ++i) workers_.emplace_back([this, i] { loop(i); });
+  for (std::size_t i = 1; i < threads; ++i) workers_.emplace_back([this] { loop(); });
 }
 
 WorkerPool::~WorkerPool() {
@@ -26,30 +26,34 @@ void WorkerPool::run(const std::function<void(std::size_t)>& fn) {
   {
     std::lock_guard lock(mutex_);
     job_ = &fn;
-    pending_ = workers_.size();
+    next_part_ = 1;
     ++generation_;
   }
   start_.notify_all();
   fn(0);
   std::unique_lock lock(mutex_);
-  done_.wait(lock, [this] { return pending_ == 0; });
-  job_ = nullptr;
+  job_ = nullptr;  // a worker that has not picked the job up by now skips it
+  done_.wait(lock, [this] { return running_ == 0; });
 }
 
-void WorkerPool::loop(std::size_t part) {
+void WorkerPool::loop() {
   std::size_t seen = 0;
   while (true) {
     const std::function<void(std::size_t)>* job;
+    std::size_t part;
     {
       std::unique_lock lock(mutex_);
       start_.wait(lock, [&] { return stop_ || generation_ != seen; });
       if (stop_) return;
       seen = generation_;
       job = job_;
+      if (!job) continue;
+      part = next_part_++;
+      ++running_;
     }
     (*job)(part);
     std::lock_guard lock(mutex_);
-    if (--pending_ == 0) done_.notify_one();
+    if (--running_ == 0) done_.notify_one();
   }
 }
 
