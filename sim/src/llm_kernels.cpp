@@ -1,5 +1,6 @@
 #include "llm_kernels.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -163,36 +164,104 @@ bool kv_append(const float* k, const float* v, void* cache, bool f16, std::size_
   return true;
 }
 
+namespace {
+
+// Two doubles: the SIMD width every target has (SSE2, NEON). Lane-wise, so each lane's
+// additions keep the reference order exactly (no contraction: the build uses -ffp-contract=off).
+using V2d = double __attribute__((vector_size(16)));
+
+inline V2d load2(const double* p) noexcept {
+  V2d v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline void store2(double* p, V2d v) noexcept { std::memcpy(p, &v, sizeof v); }
+
+// Scores of one head over positions [0, npos): score[j] = (sum_i q[i] * K[j][i], in order of i)
+// * scale, with kt the group's keys transposed (kt[i * stride + j]); eight positions per pass.
+void head_scores(const double* q, const double* kt, std::size_t stride, std::size_t hd, std::size_t npos,
+                 double scale, double* score) noexcept {
+  std::size_t j = 0;
+  for (; j + 8 <= npos; j += 8) {
+    V2d a[4] = {};
+    for (std::size_t i = 0; i < hd; ++i)
+      for (int u = 0; u < 4; ++u) a[u] = a[u] + q[i] * load2(kt + i * stride + j + 2 * static_cast<std::size_t>(u));
+    for (int u = 0; u < 4; ++u) store2(score + j + 2 * static_cast<std::size_t>(u), a[u] * scale);
+  }
+  for (; j < npos; ++j) {
+    double dot = 0.0;
+    for (std::size_t i = 0; i < hd; ++i) dot += q[i] * kt[i * stride + j];
+    score[j] = dot * scale;
+  }
+}
+
+}  // namespace
+
 bool attention(const float* q, const void* cache, bool f16, float* out, std::size_t rows, std::size_t heads,
                std::size_t kvh, std::size_t hd, std::size_t cap, std::int64_t position, float scale) noexcept {
-  const TableType type = f16 ? TableType::kF16 : TableType::kF32;
   const std::size_t row = kvh * hd, group = heads / kvh;
-  std::vector<double> score, num(hd);
   for (std::size_t r = 0; r < rows; ++r) {
     const std::int64_t p = position + static_cast<std::int64_t>(r);
     if (p < 0 || static_cast<std::uint64_t>(p) >= cap) return false;
-    const std::size_t npos = static_cast<std::size_t>(p) + 1;
-    score.resize(npos);
+  }
+  if (rows == 0) return true;
+  // Every position any row reads, converted once: keys transposed per (group, i) so a pass over
+  // i covers eight positions, values as rows. The numerics are the reference's: per output,
+  // dot = sum over i in order, den and num[i] summed over j in order, all in double.
+  const std::size_t total = static_cast<std::size_t>(position) + rows;
+  thread_local std::vector<double> kt, vd, score, num, qd;
+  kt.resize(row * total);
+  vd.resize(total * row);
+  score.resize(total);
+  num.resize(hd);
+  qd.resize(hd);
+  // Eight positions at a time, so the transposed keys are written a cache line at a time.
+  const auto convert = [&](auto&& at) {
+    for (std::size_t j0 = 0; j0 < total; j0 += 8) {
+      const std::size_t j1 = std::min(total, j0 + 8);
+      for (std::size_t c = 0; c < row; ++c)
+        for (std::size_t j = j0; j < j1; ++j) kt[c * total + j] = at(j * row + c);
+      for (std::size_t j = j0; j < j1; ++j)
+        for (std::size_t c = 0; c < row; ++c) vd[j * row + c] = at(cap * row + j * row + c);
+    }
+  };
+  if (f16) {
+    const auto* h = static_cast<const std::uint16_t*>(cache);
+    convert([h](std::size_t i) { return static_cast<double>(half_to_float(h[i])); });
+  } else {
+    const auto* f = static_cast<const float*>(cache);
+    convert([f](std::size_t i) { return static_cast<double>(f[i]); });
+  }
+  double* const sc = score.data();
+  double* const nm = num.data();
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::size_t npos = static_cast<std::size_t>(position) + r + 1;
     for (std::size_t h = 0; h < heads; ++h) {
       const std::size_t g = h / group;
       const float* qv = q + (r * heads + h) * hd;
+      for (std::size_t i = 0; i < hd; ++i) qd[i] = static_cast<double>(qv[i]);
+      head_scores(qd.data(), kt.data() + g * hd * total, total, hd, npos, static_cast<double>(scale), sc);
       double m = -INFINITY;
-      for (std::size_t j = 0; j < npos; ++j) {
-        double dot = 0.0;
-        for (std::size_t i = 0; i < hd; ++i)
-          dot += static_cast<double>(qv[i]) * static_cast<double>(load(cache, type, j * row + g * hd + i));
-        score[j] = dot * static_cast<double>(scale);
-        if (score[j] > m) m = score[j];
-      }
+      for (std::size_t j = 0; j < npos; ++j)
+        if (sc[j] > m) m = sc[j];
       double den = 0.0;
-      std::fill(num.begin(), num.end(), 0.0);
-      for (std::size_t j = 0; j < npos; ++j) {
-        const double e = std::exp(score[j] - m);
-        den += e;
-        for (std::size_t i = 0; i < hd; ++i)
-          num[i] += e * static_cast<double>(load(cache, type, cap * row + j * row + g * hd + i));
+      for (std::size_t j = 0; j < npos; ++j) den += (sc[j] = std::exp(sc[j] - m));
+      // num[i] = sum over j in order of e_j * V[j][i]; eight i per pass, held in registers.
+      const double* v = vd.data() + g * hd;
+      std::size_t i0 = 0;
+      for (; i0 + 8 <= hd; i0 += 8) {
+        V2d a[4] = {};
+        for (std::size_t j = 0; j < npos; ++j)
+          for (int u = 0; u < 4; ++u) a[u] = a[u] + sc[j] * load2(v + j * row + i0 + 2 * static_cast<std::size_t>(u));
+        for (int u = 0; u < 4; ++u) store2(nm + i0 + 2 * static_cast<std::size_t>(u), a[u]);
       }
-      for (std::size_t i = 0; i < hd; ++i) out[(r * heads + h) * hd + i] = static_cast<float>(num[i] / den);
+      for (; i0 < hd; ++i0) {
+        double acc = 0.0;
+        for (std::size_t j = 0; j < npos; ++j) acc += sc[j] * v[j * row + i0];
+        nm[i0] = acc;
+      }
+      for (std::size_t i = 0; i < hd; ++i) out[(r * heads + h) * hd + i] = static_cast<float>(nm[i] / den);
     }
   }
   return true;

@@ -1,7 +1,9 @@
 // The LLM kernels against the numerics of npu_abi/program.hpp written out plainly here.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -172,6 +174,67 @@ TEST(LlmKernels, RopeKvAppendAttention) {
     }
   }
   EXPECT_FALSE(attention(q.data(), cache.data(), false, out.data(), 1, heads, kvh, hd, cap, 6, 0.35f));
+}
+
+// The attention numerics of npu_abi/program.hpp written out plainly: per row and head, dot in
+// order of i, den and num[i] in order of j, all in double.
+std::vector<float> plain_attention(const std::vector<float>& q, const std::vector<std::uint16_t>& h16,
+                                   const std::vector<float>& f32, bool f16, std::size_t rows, std::size_t heads,
+                                   std::size_t kvh, std::size_t hd, std::size_t cap, std::size_t position, float scale) {
+  const std::size_t row = kvh * hd;
+  auto at = [&](std::size_t i) { return f16 ? (double)half_to_float(h16[i]) : (double)f32[i]; };
+  std::vector<float> out(rows * heads * hd);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::size_t npos = position + r + 1;
+    for (std::size_t h = 0; h < heads; ++h) {
+      const std::size_t g = h / (heads / kvh);
+      std::vector<double> sc(npos);
+      double m = -INFINITY;
+      for (std::size_t j = 0; j < npos; ++j) {
+        double dot = 0;
+        for (std::size_t i = 0; i < hd; ++i) dot += (double)q[(r * heads + h) * hd + i] * at(j * row + g * hd + i);
+        sc[j] = dot * (double)scale;
+        m = std::max(m, sc[j]);
+      }
+      double den = 0;
+      for (std::size_t j = 0; j < npos; ++j) den += (sc[j] = std::exp(sc[j] - m));
+      for (std::size_t i = 0; i < hd; ++i) {
+        double num = 0;
+        for (std::size_t j = 0; j < npos; ++j) num += sc[j] * at(cap * row + j * row + g * hd + i);
+        out[(r * heads + h) * hd + i] = (float)(num / den);
+      }
+    }
+  }
+  return out;
+}
+
+TEST(LlmKernels, AttentionMatchesThePlainNumericsOverLongCachesAndPrefillRows) {
+  // Shapes that exercise the eight-position passes and their tails, head dims with and without
+  // a remainder of four, GQA groups, several prefill rows (each seeing one more position).
+  struct Shape {
+    std::size_t rows, heads, kvh, hd, cap, position;
+  };
+  const Shape shapes[] = {{3, 8, 2, 18, 64, 29}, {1, 4, 4, 64, 48, 40}, {5, 6, 3, 8, 16, 0}, {2, 2, 1, 5, 40, 16}};
+  std::mt19937 rng(11);
+  for (const Shape& s : shapes) {
+    for (bool f16 : {false, true}) {
+      const std::size_t n = 2 * s.cap * s.kvh * s.hd;
+      const auto f32 = randf(n, rng, -3.0f, 3.0f);
+      std::vector<std::uint16_t> h16(n);
+      for (std::size_t i = 0; i < n; ++i) h16[i] = float_to_half(f32[i]);
+      const auto q = randf(s.rows * s.heads * s.hd, rng);
+      std::vector<float> out(q.size(), -1.0f);
+      const void* cache = f16 ? static_cast<const void*>(h16.data()) : static_cast<const void*>(f32.data());
+      ASSERT_TRUE(attention(q.data(), cache, f16, out.data(), s.rows, s.heads, s.kvh, s.hd, s.cap,
+                            static_cast<std::int64_t>(s.position), 0.125f));
+      const auto ref = plain_attention(q, h16, f32, f16, s.rows, s.heads, s.kvh, s.hd, s.cap, s.position, 0.125f);
+      EXPECT_EQ(std::memcmp(out.data(), ref.data(), ref.size() * sizeof(float)), 0)
+          << "hd " << s.hd << " position " << s.position << " rows " << s.rows << " f16 " << f16;
+    }
+  }
+  // A row past the cache is refused, whatever the earlier rows.
+  std::vector<float> q(2 * 4 * 8, 0.5f), cache(2 * 4 * 2 * 8, 0.25f), out(q.size());
+  EXPECT_FALSE(attention(q.data(), cache.data(), false, out.data(), 2, 4, 2, 8, 4, 3, 1.0f));
 }
 
 }  // namespace
