@@ -45,7 +45,9 @@ struct Hooks {
 class LlmEventsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto a = build_scripted_model({.name = "scripted-think-tool", .chains = {kThinkTool}}, temp_file("a.npk"));
+    // 128 positions: two chat turns (about 30 prompt tokens each) fit.
+    auto a = build_scripted_model({.name = "scripted-think-tool", .chains = {kThinkTool}, .context_length = 128},
+                                  temp_file("a.npk"));
     ASSERT_TRUE(a.has_value()) << a.error().what();
     think_tool_ = new ScriptedModel(std::move(*a));
     auto b = build_scripted_model({.name = "scripted-malformed-loop", .chains = {kMalformed, kThinkLoop},
@@ -310,6 +312,78 @@ TEST_F(LlmEventsTest, StopTokenEndsTheTurn) {
   EXPECT_EQ(gen->stats().generated_tokens, 5u);
   EXPECT_EQ(hooks.starts, 1);
   EXPECT_EQ(hooks.ends, 1);
+}
+
+TEST_F(LlmEventsTest, StopStringEndsOnTheContentThatHoldsIt) {
+  const auto& m = *think_tool_;
+  auto llm = open(m);
+  ASSERT_TRUE(llm);
+  auto p = params(true);
+  p.stop_strings = {"me think", "re, cal"};  // the first is reasoning: stop strings see content only
+  const std::vector<genai::TokenId> prompt{m.id("\n")};
+  auto gen = llm->generate(prompt, p);
+  ASSERT_TRUE(gen.has_value());
+  const auto ev = drain(*gen);
+  EXPECT_EQ(joined(ev, OutputKind::kContent), "Sure, calling");
+  EXPECT_EQ(count(ev, OutputKind::kToolCall), 0);
+  EXPECT_EQ(ev.back().status, GenerationStatus::kLogicalEnd);
+  EXPECT_EQ(gen->stats().generated_tokens, 6u);
+}
+
+TEST_F(LlmEventsTest, ContinuingAfterACutInsideThinkResumesReasoning) {
+  const auto& m = *think_tool_;
+  Hooks hooks;
+  auto llm = open(m, &hooks);
+  ASSERT_TRUE(llm);
+  auto p = params();
+  p.max_generated_tokens = 2;  // <think>, "Let"
+  const std::vector<genai::TokenId> prompt{m.id("\n")};
+  {
+    auto gen = llm->generate(prompt, p);
+    ASSERT_TRUE(gen.has_value());
+    EXPECT_EQ(drain(*gen).back().status, GenerationStatus::kMaxTokensReached);
+  }
+  // Generating on (the pending " me think" is fed first): still inside the same <think>.
+  p.max_generated_tokens.reset();
+  auto gen = llm->generate(std::vector<genai::TokenId>{}, p);
+  ASSERT_TRUE(gen.has_value()) << gen.error().what();
+  const auto ev = drain(*gen);
+  ASSERT_GE(ev.size(), 2u);
+  EXPECT_EQ(ev[0].kind, OutputKind::kStatus);
+  EXPECT_EQ(ev[1].token, m.id("</think>"));
+  EXPECT_EQ(joined(ev, OutputKind::kContent), "Sure, calling");
+  EXPECT_EQ(count(ev, OutputKind::kToolCall), 1);
+  EXPECT_EQ(hooks.starts, 2);
+  EXPECT_EQ(hooks.ends, 2);
+}
+
+TEST_F(LlmEventsTest, ANewChatTurnAfterACutInsideThinkStartsFresh) {
+  const auto& m = *think_tool_;
+  Hooks hooks;
+  auto llm = open(m, &hooks);
+  ASSERT_TRUE(llm);
+  std::vector<genai::ChatMessage> turn(1);
+  turn[0].role = "user";
+  turn[0].content = "call f";
+  auto p = params();
+  p.max_generated_tokens = 2;
+  {
+    auto gen = llm->generate(std::span<const genai::ChatMessage>(turn), p);
+    ASSERT_TRUE(gen.has_value());
+    EXPECT_EQ(drain(*gen).back().status, GenerationStatus::kMaxTokensReached);
+  }
+  // The next user turn (<|im_start|> ...) is not inside the earlier, unclosed <think>: the model
+  // thinks anew and the stream says so once.
+  p.max_generated_tokens.reset();
+  auto gen = llm->generate(std::span<const genai::ChatMessage>(turn), p);
+  ASSERT_TRUE(gen.has_value()) << gen.error().what();
+  const auto ev = drain(*gen);
+  EXPECT_EQ(count(ev, OutputKind::kStatus), 1);
+  EXPECT_EQ(joined(ev, OutputKind::kContent), "Sure, calling");
+  EXPECT_EQ(count(ev, OutputKind::kToolCall), 1);
+  EXPECT_EQ(ev.back().status, GenerationStatus::kLogicalEnd);
+  EXPECT_EQ(hooks.starts, 2);
+  EXPECT_EQ(hooks.ends, 2);
 }
 
 TEST_F(LlmEventsTest, MalformedToolCallIsContentWithAWarning) {
