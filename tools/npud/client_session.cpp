@@ -287,7 +287,7 @@ void ClientSession::cleanup() {
   held.generations.clear();
   held.sessions.clear();
   held.models.clear();  // drops queued runs, waits for running ones, then unmaps
-  if (group_) daemon_.groups().leave(group_);
+  if (group_) daemon_.groups().leave(std::move(group_));
   group_.reset();
   daemon_.forget(id_);
   if (models + sessions + generations > 0) {

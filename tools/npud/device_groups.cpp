@@ -127,34 +127,27 @@ Expected<std::shared_ptr<DeviceGroup>> DeviceGroups::join(const std::string& gro
   return g;
 }
 
-void DeviceGroups::leave(const std::shared_ptr<DeviceGroup>& group) {
+void DeviceGroups::leave(std::shared_ptr<DeviceGroup> group) {
   std::lock_guard lock(mutex_);
   if (group->clients > 0) --group->clients;
   // A client's private group is not joined again: close it now.
   if (group->clients == 0 && group->id.starts_with(std::string(kUniqueGroup) + "#")) {
     std::erase(groups_, group);
   }
+  group.reset();  // under the lock: a join that closes this idle group next really closes its devices
 }
 
 nlohmann::json DeviceGroups::status() {
-  std::vector<std::shared_ptr<DeviceGroup>> groups;
-  {
-    std::lock_guard lock(mutex_);
-    groups = groups_;
-  }
+  // Under the lock: a group being closed for another one must not be kept open by this reader.
+  std::lock_guard lock(mutex_);
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& g : groups) {
+  for (const auto& g : groups_) {
     nlohmann::json memory = nlohmann::json::array();
     for (std::size_t i = 0; i < g->vdevice->device_count(); ++i) {
       auto s = g->vdevice->stats(i);
       memory.push_back(s ? nlohmann::json(s->device_memory_free) : nlohmann::json(nullptr));
     }
-    std::size_t clients = 0;
-    {
-      std::lock_guard lock(mutex_);
-      clients = g->clients;
-    }
-    out.push_back({{"id", g->id}, {"devices", g->device_ids}, {"clients", clients},
+    out.push_back({{"id", g->id}, {"devices", g->device_ids}, {"clients", g->clients},
                    {"device_memory_free", std::move(memory)}, {"llm_models", g->llms.status()},
                    {"scheduler", to_json(g->vdevice->scheduler_stats())}});
   }

@@ -42,8 +42,9 @@ class DeviceGroups {
   [[nodiscard]] Expected<std::shared_ptr<DeviceGroup>> join(const std::string& group_id,
                                                             const std::vector<std::string>& wanted,
                                                             std::uint64_t client);
-  // The client is gone (its resources freed): the group stays open, idle, until its devices are needed.
-  void leave(const std::shared_ptr<DeviceGroup>& group);
+  // The client is gone (its resources freed; pass the client's last reference): the group stays
+  // open, idle, until its devices are needed.
+  void leave(std::shared_ptr<DeviceGroup> group);
 
   [[nodiscard]] const std::vector<std::string>& owned() const noexcept { return owned_; }
   [[nodiscard]] nlohmann::json status();

@@ -1,7 +1,7 @@
 // npud: the npustack daemon. Owns the NPU(s) and shares them among processes whose VDevice has
 // multi_process = true. See docs/npud.md.
 //
-//   npud [--socket PATH] [--devices all|ID,...] [--foreground]
+//   npud [--socket PATH] [--devices all|ID,...] [--workers N] [--foreground]
 #include <unistd.h>
 
 #include <cstdio>
@@ -57,8 +57,11 @@ int main(int argc, char** argv) {
   std::string socket = npu::npud::default_socket_path();
   std::string devices = "all";
   bool foreground = false;
+  std::size_t workers = npu::npud::DaemonOptions{}.worker_threads;
   app.add_option("--socket", socket, "Unix socket to serve (default $NPU_NPUD_SOCKET or /run/npustack/npud.sock)");
   app.add_option("--devices", devices, "devices to own: all, or ids such as sim:0,pcie:0000:01:00.0");
+  app.add_option("--workers", workers, "requests that may block (loads, synchronous runs, prefill) served at once")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{256}));
   app.add_flag("--foreground", foreground, "stay attached to the terminal and log to stderr (systemd uses this)");
   CLI11_PARSE(app, argc, argv);
 
@@ -68,6 +71,7 @@ int main(int argc, char** argv) {
   }
   npu::npud::DaemonOptions options;
   options.socket_path = socket;
+  options.worker_threads = workers;
   options.devices = devices == "all" ? std::vector<std::string>{"all"} : split_ids(devices);
   auto daemon = npu::npud::Daemon::create(options);
   if (!daemon) {
