@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "npu/codec/program_codec.hpp"
 #include "npu_abi/program.hpp"
 #include "npu_abi/version.hpp"
 
@@ -92,11 +93,8 @@ Expected<void> ModelPackage::parse() {
   const auto* prog = file_.find(npk::SectionType::kProgram, subnet);
   if (prog == nullptr) return bad(fmt::format("program section '{}' is missing", subnet));
   program = prog->bytes;
-  abi::ProgramHeader header{};
-  if (program.size() < sizeof(header)) return bad(fmt::format("program '{}' is too short", subnet));
-  std::memcpy(&header, program.data(), sizeof(header));
-  if (header.magic != abi::kProgramMagic || header.version > abi::kProgramVersion) {
-    return bad(fmt::format("program '{}' has a bad magic or a newer version ({})", subnet, header.version));
+  if (auto decoded = codec::decode_program(program); !decoded) {
+    return bad(fmt::format("program '{}': {}", subnet, decoded.error().message()));
   }
   const auto* w = file_.find(npk::SectionType::kWeights);
   if (w != nullptr) weights = w->bytes;

@@ -68,6 +68,31 @@ TEST(Program, HeaderChecks) {
   EXPECT_FALSE(validate_program(good, none));  // operands name segments the context lacks
 }
 
+// The framing errors say which kind of problem it is: a newer program is a version mismatch
+// (recompile), a damaged one is a bad format; each with what was found.
+TEST(Program, FramingErrorsAreClassified) {
+  const auto good = encode_program(std::vector<abi::OpDesc>{gemm(1, 8, 1)});
+  auto newer = good;
+  newer[4] = std::byte{static_cast<unsigned char>(abi::kProgramVersion + 1)};
+  auto p = validate_program(newer, segments());
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().code(), ErrorCode::kVersionMismatch);
+  EXPECT_NE(p.error().message().find("recompile"), std::string::npos) << p.error().message();
+  auto cut = std::vector<std::byte>(good.begin(), good.end() - 1);
+  p = validate_program(cut, segments());
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().code(), ErrorCode::kBadFormat);
+  EXPECT_NE(p.error().message().find("declares 1 ops"), std::string::npos) << p.error().message();
+  auto flipped = good;
+  flipped[40] ^= std::byte{1};  // an op byte
+  p = validate_program(flipped, segments());
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.error().message().find("CRC"), std::string::npos) << p.error().message();
+  auto reserved = good;
+  reserved[28] = std::byte{1};
+  EXPECT_FALSE(validate_program(reserved, segments()));
+}
+
 TEST(Program, ShapesThatOverflowAreRefused) {
   auto op = gemm(0x80000000u, 0x80000000u, 4);
   EXPECT_FALSE(validate_op(op, segments()));

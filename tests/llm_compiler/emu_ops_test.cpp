@@ -50,7 +50,7 @@ std::vector<T> get(std::span<const std::byte> seg, std::uint64_t off, std::size_
 }
 
 Expected<void> run(Machine& m, std::vector<abi::OpDesc> ops, std::int32_t pos = 0, std::int32_t tokens = 1) {
-  NPU_TRY_ASSIGN(Program p, parse_program(serialize_program(ops, 0)));
+  NPU_TRY_ASSIGN(Program p, codec::decode_program(codec::encode_program(ops, 0)));
   const std::int32_t params[2] = {pos, tokens};
   return m.run(p, params);
 }
@@ -262,13 +262,13 @@ TEST(EmuOps, OperandOutsideItsSegmentIsRefusedNotRead) {
 }
 
 TEST(EmuOps, ProgramWithBadCrcOrSizeIsRefused) {
-  auto bytes = serialize_program(std::vector<abi::OpDesc>{make(OpCode::kNop, 0, 0)}, 0);
-  ASSERT_TRUE(parse_program(bytes));
+  auto bytes = codec::encode_program(std::vector<abi::OpDesc>{make(OpCode::kNop, 0, 0)}, 0);
+  ASSERT_TRUE(codec::decode_program(bytes));
   auto corrupt = bytes;
   corrupt.back() ^= std::byte{1};
-  EXPECT_FALSE(parse_program(corrupt));
-  EXPECT_FALSE(parse_program(std::span(bytes).first(bytes.size() - 1)));
-  EXPECT_FALSE(parse_program(std::span(bytes).first(10)));
+  EXPECT_FALSE(codec::decode_program(corrupt));
+  EXPECT_FALSE(codec::decode_program(std::span(bytes).first(bytes.size() - 1)));
+  EXPECT_FALSE(codec::decode_program(std::span(bytes).first(10)));
 }
 
 }  // namespace

@@ -51,12 +51,23 @@ TEST(LlmNpk, RoundTripKeepsEverySectionAndRunsTheSame) {
   EXPECT_EQ(cj["sqnr"].size(), 3u);
   EXPECT_TRUE(cj["activation_scales"].contains("blk.0.op_in"));
 
-  auto pp = emu::parse_program(prefill->bytes);
-  auto tp = emu::parse_program(tbt->bytes);
+  auto pp = codec::decode_program(prefill->bytes);
+  auto tp = codec::decode_program(tbt->bytes);
   ASSERT_TRUE(pp && tp);
   EXPECT_EQ(pp->ops.size(), m.prefill_ops.size());
   EXPECT_EQ(pp->header.sram_bytes, m.allocation.sram_used);
   EXPECT_EQ(std::memcmp(pp->ops.data(), m.prefill_ops.data(), pp->ops.size() * sizeof(abi::OpDesc)), 0);
+
+  // Layer tags: every op of layer l carries l + 1; embedding, final norm, head and argmax carry 0.
+  ASSERT_EQ(m.prefill_layer_end.size(), 3u);
+  EXPECT_EQ(m.prefill_ops[0].reserved, 0u);
+  std::size_t first = 1;
+  for (std::size_t l = 0; l < m.prefill_layer_end.size(); ++l) {
+    for (std::size_t i = first; i <= m.prefill_layer_end[l]; ++i) EXPECT_EQ(abi::op_layer(m.prefill_ops[i]), l) << i;
+    first = m.prefill_layer_end[l] + 1;
+  }
+  ASSERT_LT(first, m.prefill_ops.size());
+  for (std::size_t i = first; i < m.prefill_ops.size(); ++i) EXPECT_EQ(m.prefill_ops[i].reserved, 0u) << i;
 
   // Run from the file's bytes and from memory: identical logits.
   emu::Machine machine(weights->bytes, meta["segments"]["io"], meta["segments"]["scratch"], meta["segments"]["state"]);

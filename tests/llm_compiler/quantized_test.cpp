@@ -202,7 +202,7 @@ double single_linear_sqnr(const LinearPrecision& precision) {
   lin.operands[3] = operand(abi::Segment::kIo, abi::DType::kF32, 0);
   lin.params[0] = std::bit_cast<std::int32_t>(a);
   const abi::OpDesc ops[] = {quant, lin};
-  auto program = emu::parse_program(emu::serialize_program(ops, 0));
+  auto program = codec::decode_program(codec::encode_program(ops, 0));
   EXPECT_TRUE(program);
   const std::int32_t params[2] = {0, static_cast<std::int32_t>(M)};
   EXPECT_TRUE(machine.run(*program, params));

@@ -80,6 +80,7 @@ struct Figures {
   std::uint64_t cycles = 0, ddr = 0;
   std::vector<genai::TokenId> tokens;
   std::vector<std::uint64_t> op_cycles;
+  std::map<std::uint32_t, std::size_t> ops_per_layer;  // profile op records by layer
 };
 
 Figures generate(const fs::path& npk, bool timing_only, std::uint32_t prompt_tokens, bool profile = false) {
@@ -114,7 +115,10 @@ Figures generate(const fs::path& npk, bool timing_only, std::uint32_t prompt_tok
     auto data = llm->read_device_profile();
     EXPECT_TRUE(data) << data.error().what();
     if (data) {
-      for (const auto& r : data->records) f.op_cycles.push_back(r.end_cycle - r.start_cycle);
+      for (const auto& r : data->records) {
+        f.op_cycles.push_back(r.end_cycle - r.start_cycle);
+        if (r.kind == static_cast<std::uint16_t>(npu::abi::ProfileKind::kOp)) ++f.ops_per_layer[r.layer];
+      }
     }
   }
   return f;
@@ -134,6 +138,12 @@ TEST(StackTiming, SameRunGivesIdenticalCycleCounts) {
   EXPECT_EQ(a.tokens, b.tokens);
   EXPECT_FALSE(a.op_cycles.empty());
   EXPECT_EQ(a.op_cycles, b.op_cycles);
+  // Every op of the 4 layers is attributed to its layer (the compiler's layer tags); the
+  // embedding, final norm, head and argmax belong to none. All layers have the same op count
+  // (one program per token, same block type).
+  ASSERT_EQ(a.ops_per_layer.size(), 5u);
+  EXPECT_GT(a.ops_per_layer.at(npu::abi::kProfileNoLayer), 0u);
+  for (std::uint32_t l = 0; l < 4; ++l) EXPECT_EQ(a.ops_per_layer.at(l), a.ops_per_layer.at(0)) << l;
   // Timing-only runs charge exactly what functional runs charge.
   const Figures t = generate(npk->path, true, 20);
   EXPECT_EQ(t.cycles, a.cycles);

@@ -1,57 +1,14 @@
-// Program parsing and the op dispatcher of the emulation.
+// The op dispatcher of the emulation.
 #include <algorithm>
 
 #include <fmt/format.h>
 
 #include "emu_internal.hpp"
-#include "npu/common/checksum.hpp"
 #include "npu/compiler/emu.hpp"
 
 namespace npu::compiler::emu {
 
 using abi::OpCode;
-
-Expected<Program> parse_program(std::span<const std::byte> bytes) {
-  Program p;
-  if (bytes.size() < sizeof(abi::ProgramHeader)) {
-    return fail(ErrorCode::kBadFormat, fmt::format("program of {} bytes is shorter than its header", bytes.size()));
-  }
-  std::memcpy(&p.header, bytes.data(), sizeof p.header);
-  const auto& h = p.header;
-  if (h.magic != abi::kProgramMagic) return fail(ErrorCode::kBadFormat, "program magic is not NPRG");
-  if (h.version != abi::kProgramVersion || h.header_size != sizeof(abi::ProgramHeader) ||
-      h.op_size != sizeof(abi::OpDesc)) {
-    return fail(ErrorCode::kVersionMismatch,
-                fmt::format("program version {} (header {} B, op {} B) is not the supported version {}; "
-                            "recompile the model", h.version, h.header_size, h.op_size, abi::kProgramVersion));
-  }
-  const std::uint64_t op_bytes = std::uint64_t{h.num_ops} * sizeof(abi::OpDesc);
-  if (bytes.size() - sizeof(abi::ProgramHeader) != op_bytes) {
-    return fail(ErrorCode::kBadFormat, fmt::format("program declares {} ops but holds {} bytes of them",
-                                                   h.num_ops, bytes.size() - sizeof(abi::ProgramHeader)));
-  }
-  const auto ops = bytes.subspan(sizeof(abi::ProgramHeader));
-  if (crc32(ops) != h.crc32) return fail(ErrorCode::kBadFormat, "program CRC mismatch: the file is corrupted");
-  p.ops.resize(h.num_ops);
-  std::memcpy(p.ops.data(), ops.data(), ops.size());
-  return p;
-}
-
-std::vector<std::byte> serialize_program(std::span<const abi::OpDesc> ops, std::uint64_t sram_bytes) {
-  abi::ProgramHeader h{};
-  h.magic = abi::kProgramMagic;
-  h.version = abi::kProgramVersion;
-  h.header_size = sizeof(abi::ProgramHeader);
-  h.num_ops = static_cast<std::uint32_t>(ops.size());
-  h.op_size = sizeof(abi::OpDesc);
-  h.sram_bytes = sram_bytes;
-  const auto op_bytes = std::as_bytes(ops);
-  h.crc32 = crc32(op_bytes);
-  std::vector<std::byte> out(sizeof h + op_bytes.size());
-  std::memcpy(out.data(), &h, sizeof h);
-  std::memcpy(out.data() + sizeof h, op_bytes.data(), op_bytes.size());
-  return out;
-}
 
 Machine::Machine(std::span<const std::byte> weights, std::uint64_t io_bytes, std::uint64_t scratch_bytes,
                  std::uint64_t state_bytes)

@@ -162,6 +162,7 @@ class Emitter {
     e.operands[3] = opnd(S, DType::kF32, s.x);
     for (std::uint32_t l = 0; l < c_.n_layers; ++l) {
       const LayerPlacement& lp = w_.layers[l];
+      const std::size_t first_op = prog_.ops.size();
       rms_norm(S, s.x, lp.attn_norm, s.h, R_, H);
       if (c_.layer_kinds[l] == LayerKind::kConv) conv_block(l);
       else attention_block(l);
@@ -177,6 +178,8 @@ class Emitter {
       linear(lp.down, s.act, R_, S, s.out, point(l, "down_in"));
       add(s.x, S, s.out, s.x, H, false);
       prog_.layer_end.push_back(prog_.ops.size() - 1);
+      // The layer tag (docs/device-abi.md): profiles and timing reports attribute ops by it.
+      for (std::size_t i = first_op; i < prog_.ops.size(); ++i) prog_.ops[i].reserved = abi::op_layer_tag(l);
     }
     auto& cp = op(OpCode::kCopyRow, R_, H * 4);
     cp.operands[0] = opnd(S, DType::kF32, s.x);

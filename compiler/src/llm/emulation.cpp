@@ -8,8 +8,8 @@
 namespace npu::compiler::llm {
 
 Expected<LlmEmulation> LlmEmulation::create(const CompiledLlm& model) {
-  NPU_TRY_ASSIGN(emu::Program prefill, emu::parse_program(emu::serialize_program(model.prefill_ops, 0)));
-  NPU_TRY_ASSIGN(emu::Program tbt, emu::parse_program(emu::serialize_program(model.tbt_ops, 0)));
+  NPU_TRY_ASSIGN(emu::Program prefill, codec::decode_program(codec::encode_program(model.prefill_ops, 0)));
+  NPU_TRY_ASSIGN(emu::Program tbt, codec::decode_program(codec::encode_program(model.tbt_ops, 0)));
   return LlmEmulation(model, std::move(prefill), std::move(tbt));
 }
 

@@ -14,8 +14,8 @@ Expected<void> write_llm_npk(const CompiledLlm& m, const std::filesystem::path& 
     auto text = [](const std::string& s) { return std::as_bytes(std::span(s.data(), s.size())); };
     NPU_TRY(w.add_section(npk::SectionType::kMetadata, "metadata", text(m.metadata_json)));
     const std::uint64_t sram = m.allocation.sram_used;
-    NPU_TRY(w.add_section(npk::SectionType::kProgram, "prefill", emu::serialize_program(m.prefill_ops, sram)));
-    NPU_TRY(w.add_section(npk::SectionType::kProgram, "tbt", emu::serialize_program(m.tbt_ops, sram)));
+    NPU_TRY(w.add_section(npk::SectionType::kProgram, "prefill", codec::encode_program(m.prefill_ops, sram)));
+    NPU_TRY(w.add_section(npk::SectionType::kProgram, "tbt", codec::encode_program(m.tbt_ops, sram)));
     NPU_TRY(w.begin_section(npk::SectionType::kWeights, "weights"));
     constexpr std::size_t kChunk = 16u << 20;
     for (std::size_t at = 0; at < m.weights.size(); at += kChunk) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "npu/common/checksum.hpp"
+#include "npu/codec/program_codec.hpp"
 #include "npu_abi/program.hpp"
 #include "npu_abi/version.hpp"
 
@@ -39,13 +40,9 @@ Expected<std::uint64_t> check_program(const npk::NpkFile& file, const char* name
   const auto* section = file.find(npk::SectionType::kProgram, name);
   if (section == nullptr) return bad(fmt::format("program section '{}' is missing", name));
   out = section->bytes;
-  abi::ProgramHeader header{};
-  if (out.size() < sizeof(header)) return bad(fmt::format("program '{}' is too short", name));
-  std::memcpy(&header, out.data(), sizeof(header));
-  if (header.magic != abi::kProgramMagic || header.version > abi::kProgramVersion) {
-    return bad(fmt::format("program '{}' has a bad magic or a newer version ({})", name, header.version));
-  }
-  return header.sram_bytes;
+  auto decoded = codec::decode_program(out);
+  if (!decoded) return bad(fmt::format("program '{}': {}", name, decoded.error().message()));
+  return decoded->header.sram_bytes;
 }
 
 template <class T>

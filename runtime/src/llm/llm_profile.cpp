@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "npu/codec/program_codec.hpp"
 #include "npu_abi/program.hpp"
 
 #include "llm_impl.hpp"
@@ -30,12 +31,9 @@ Expected<driver::Driver*> profiled_driver(const std::shared_ptr<LLM::Impl>& impl
 // (final norm, head, argmax) belong to none.
 std::vector<std::uint32_t> op_layers(std::span<const std::byte> program) {
   std::vector<std::uint32_t> layers;
-  if (program.size() < sizeof(abi::ProgramHeader)) return layers;
-  abi::ProgramHeader h{};
-  std::memcpy(&h, program.data(), sizeof h);
-  if (h.op_size != sizeof(abi::OpDesc) || (program.size() - h.header_size) / sizeof(abi::OpDesc) < h.num_ops) return layers;
-  std::vector<abi::OpDesc> ops(h.num_ops);
-  std::memcpy(ops.data(), program.data() + h.header_size, ops.size() * sizeof(abi::OpDesc));
+  auto decoded = codec::decode_program(program);  // checked when the package was loaded
+  if (!decoded) return layers;
+  const std::vector<abi::OpDesc>& ops = decoded->ops;
   std::uint32_t residual_adds = 0, last_layer_end = 0;
   bool tagged = false;
   for (std::size_t i = 0; i < ops.size(); ++i) {

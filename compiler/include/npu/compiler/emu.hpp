@@ -11,21 +11,16 @@
 #include <span>
 #include <vector>
 
+#include "npu/codec/program_codec.hpp"
 #include "npu/common/error.hpp"
 #include "npu_abi/mailbox.hpp"
 #include "npu_abi/program.hpp"
 
 namespace npu::compiler::emu {
 
-// A validated program: the header's magic, version, sizes and CRC checked.
-struct Program {
-  abi::ProgramHeader header{};
-  std::vector<abi::OpDesc> ops;
-};
-[[nodiscard]] Expected<Program> parse_program(std::span<const std::byte> bytes);
-// ProgramHeader + ops, CRC filled in.
-[[nodiscard]] std::vector<std::byte> serialize_program(std::span<const abi::OpDesc> ops,
-                                                       std::uint64_t sram_bytes);
+// A program whose framing is checked (magic, version, sizes, CRC): codec::decode_program's result.
+// Programs are written with codec::encode_program (npu/codec/program_codec.hpp).
+using Program = codec::DecodedProgram;
 
 // Called after each op with its index (for calibration and per-layer comparisons).
 using OpHook = std::function<void(std::size_t op_index, const abi::OpDesc& op)>;

@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "npu/codec/program_codec.hpp"
 #include "npu/common/error.hpp"
 #include "npu_abi/mailbox.hpp"
 #include "npu_abi/program.hpp"
@@ -26,9 +27,9 @@ struct ValidatedProgram {
   std::vector<abi::OpDesc> ops;
 };
 
-// Checks magic, version, header_size, op_size, the op count against the byte size, the CRC of the
-// op array, and every op (opcode, dims, dtypes, params, each operand inside its segment).
-// kBadFormat on any failure.
+// Checks the framing (codec::decode_program: magic, version, sizes, CRC of the op array; a version
+// this firmware does not read is kVersionMismatch) and every op (opcode, dims, dtypes, params, each
+// operand inside its segment; kBadFormat).
 [[nodiscard]] Expected<ValidatedProgram> validate_program(std::span<const std::byte> bytes,
                                                           const SegmentTable& segments);
 
@@ -39,9 +40,8 @@ struct ValidatedProgram {
 [[nodiscard]] std::uint64_t operand_address(const abi::Operand& operand,
                                             const SegmentTable& segments) noexcept;
 
-// ProgramHeader + ops with the CRC filled in.
-[[nodiscard]] std::vector<std::byte> encode_program(std::span<const abi::OpDesc> ops,
-                                                    std::uint64_t sram_bytes = 0);
+// ProgramHeader + ops with the CRC filled in (the one encoder, npu/codec/program_codec.hpp).
+using codec::encode_program;
 
 // Convenience for building GEMM ops: operand in `segment` at `offset`.
 [[nodiscard]] abi::Operand make_operand(abi::Segment segment, abi::DType dtype,
