@@ -22,6 +22,7 @@ TEST_F(LlmEventsTest, MaxTokensInsideThinkAndInsideAToolCall) {
   EXPECT_EQ(ev[2].kind, OutputKind::kReasoning);  // thinking ends with the stream
   EXPECT_EQ(ev[2].text, "");
   EXPECT_EQ(ev[2].token, -1);
+  EXPECT_EQ(ev[2].index, 2u);  // after the last generated token
   EXPECT_EQ(ev[3].status, GenerationStatus::kMaxTokensReached);
   EXPECT_EQ(hooks.ends, 1);  // a "turbo mode" is switched off again
 

@@ -229,8 +229,9 @@ void GenerationJob::run() {
   const GenerationStatus status = result ? *result : GenerationStatus::kFailed;
   // Characters still held back (an incomplete UTF-8 sequence), an unfinished tool call (shown as
   // text with a warning, never dropped) and the end of an unclosed <think> (its hook fires).
+  // They follow the last generated token, so they take the index after it.
   const std::string rest = detok_ ? detok_->flush() : std::string();
-  (void)emit_events(parser_->finish(reason_of(status), rest), -1, 0);
+  (void)emit_events(parser_->finish(reason_of(status), rest), -1, stats().generated_tokens);
   GenerationOutput end;
   end.kind = OutputKind::kEnd;
   end.status = status;
