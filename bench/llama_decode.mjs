@@ -4,9 +4,10 @@
 //
 //   node llama_decode.mjs --model m.gguf --threads 1 --tokens 64 [--prompt 1,20,30,40] [--context 512]
 //
-// Prints one JSON object: {"threads", "tokens", "decode_s", "decode_tokens_per_s", "load_s",
-// "generated"}. decode_s runs from the first generated token to the last, so the rate counts
-// tokens - 1 decode steps (as the npustack side does). Exit code 2 on bad arguments, 3 when
+// Prints one JSON object: {"threads", "tokens", "decode_s", "decode_tokens_per_s", "decode_cpu_s",
+// "decode_tokens_per_cpu_s", "load_s", "generated"}. decode_s runs from the first generated token
+// to the last, so the rate counts tokens - 1 decode steps (as the npustack side does); the CPU
+// figures are the whole node process's user + system time over the same steps. Exit code 2 on bad arguments, 3 when
 // llama.cpp refuses the model.
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 
@@ -57,10 +58,12 @@ async function main() {
   });
   const sequence = context.getSequence();
   const generated = [];
-  let first = 0, last = 0;
+  let first = 0, last = 0, cpuFirst = 0, cpuLast = 0;
+  const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
   for await (const token of sequence.evaluate(args.prompt, { temperature: 0 })) {
     last = performance.now();
-    if (generated.length === 0) first = last;
+    cpuLast = cpuNow();
+    if (generated.length === 0) first = last, cpuFirst = cpuLast;
     generated.push(token);
     if (generated.length >= args.tokens) break;
   }
@@ -70,6 +73,8 @@ async function main() {
     tokens: generated.length,
     decode_s: decodeS,
     decode_tokens_per_s: decodeS > 0 ? (generated.length - 1) / decodeS : 0,
+    decode_cpu_s: cpuLast - cpuFirst,
+    decode_tokens_per_cpu_s: cpuLast > cpuFirst ? (generated.length - 1) / (cpuLast - cpuFirst) : 0,
     load_s: loadS,
     generated,
   }) + "\n");

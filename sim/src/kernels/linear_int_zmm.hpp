@@ -1,11 +1,14 @@
 // 512-bit AVX-512 VNNI kernels for the linear_int shapes that dominate LLM decode, beside the
-// 256-bit tile code of linear_int_tile.inc (which covers every other SIMD shape):
+// 256-bit tile code of linear_int_tile.inc (which covers every other SIMD shape). Each weight row
+// is read front to back (one sequential stream per column: the hardware prefetchers keep up
+// with that far better than with eight interleaved rows).
 //   - per-row scales (group 0), I8 weights, k % 64 == 0: eight columns, 64 weights per step;
-//   - per-row scales, packed I4 weights, k % 128 == 0: 128 weights (64 bytes) per step, the low
-//     and high nibbles in two vpdpbusd against activations stored evens-then-odds;
-//   - per-block-32 scales, I8 weights (the int8 block-32 head), k % 64 == 0: sixteen columns,
-//     the per-block sums reduced across columns into lanes so the float steps stay per output
-//     in the reference order (t = t + (float)acc_b * s_b, then * act_scale).
+//   - per-row scales, packed I4 weights, k % 128 == 0: 128 weights (64 bytes) per step, low and
+//     high nibbles in two vpdpbusd against activations stored evens-then-odds (two columns side
+//     by side, sharing those loads, measured slower: a second stream costs more than it saves);
+//   - per-block-32 scales, I8 weights (the int8 block-32 head), k % 512 == 0: sixteen columns,
+//     the block sums of each column in lanes, products transposed so the float steps stay per
+//     output in the reference order (t = t + (float)acc_b * s_b, then * act_scale).
 // Weights are made unsigned (I4 + 8, I8 + 128, by xor) against signed activations; the bias is
 // removed with the activations' sums (integer arithmetic wraps mod 2^32, as the reference).
 // (Internal to sim/src/kernels; x86-64 only.)
