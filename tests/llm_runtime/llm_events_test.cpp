@@ -150,6 +150,28 @@ TEST_F(LlmEventsTest, HooksFireAtThinkStartAndAtThinkEnd) {
   EXPECT_EQ(ends, 1);
 }
 
+TEST_F(LlmEventsTest, SeveralCallsInOneBlockGiveOneEventEach) {
+  auto built = build_scripted_model(
+      {.name = "scripted-two-calls",
+       .chains = {{"\n", "<|tool_call_start|>", "[get_weather(city='Paris', days=2),", " note(text=\"a\\\"b\", tags=(1, True))]",
+                   "<|tool_call_end|>", "<|im_end|>"}}},
+      events_temp_file("two_calls.npk"));
+  ASSERT_TRUE(built.has_value()) << built.error().what();
+  auto llm = open(*built);
+  ASSERT_TRUE(llm);
+  const std::vector<genai::TokenId> prompt{built->id("\n")};
+  auto gen = llm->generate(prompt, params());
+  ASSERT_TRUE(gen.has_value());
+  const auto ev = drain(*gen);
+  ASSERT_EQ(ev.size(), 3u);
+  EXPECT_EQ(ev[0].kind, OutputKind::kToolCall);
+  EXPECT_EQ(json::parse(ev[0].text), json::parse(R"({"name":"get_weather","arguments":{"city":"Paris","days":2}})"));
+  EXPECT_EQ(ev[1].kind, OutputKind::kToolCall);
+  EXPECT_EQ(json::parse(ev[1].text), json::parse(R"({"name":"note","arguments":{"text":"a\"b","tags":[1,true]}})"));
+  EXPECT_EQ(ev[0].token, ev[1].token);  // both come with <|tool_call_end|>
+  EXPECT_EQ(ev[2].status, GenerationStatus::kLogicalEnd);
+}
+
 TEST_F(LlmEventsTest, PromptThatOpensThinkStartsInReasoning) {
   const auto& m = *think_tool_;
   Hooks hooks;
