@@ -85,6 +85,15 @@ TEST(NpudProtocol, MalformedRequestsGetErrorsNotCrashes) {
   EXPECT_EQ(run.value("code", 0u), static_cast<unsigned>(ErrorCode::kNotFound));
   auto configure = c.call(npud::MessageType::kConfigure, {{"path", "x.npk"}, {"slots", 4}});
   EXPECT_NE(configure.value("message", std::string()).find("descriptors"), std::string::npos);
+  auto again = c.call(npud::MessageType::kHello, {{"client", "raw-test"}});
+  EXPECT_NE(again.value("message", std::string()).find("hello was already said"), std::string::npos) << again.dump();
+  // A monitor connection gets status, and nothing that needs a device group.
+  RawClient monitor(npud.socket());
+  ASSERT_TRUE(monitor.monitor_hello());
+  EXPECT_TRUE(monitor.call(npud::MessageType::kStatus, nlohmann::json::object()).contains("groups"));
+  auto refused_run = monitor.call(npud::MessageType::kRun, {{"model", 1}, {"slot", 0}});
+  EXPECT_NE(refused_run.value("message", std::string()).find("monitor connection"), std::string::npos)
+      << refused_run.dump();
   // An oversized frame header: refused and closed, the daemon lives on.
   npud::FrameHeader h;
   h.type = static_cast<std::uint16_t>(npud::MessageType::kStatus);
