@@ -138,6 +138,31 @@ TEST(Npud, KilledClientIsCleanedUpOthersContinue) {
   EXPECT_EQ(total(status, "clients"), 1u) << status.dump();
 }
 
+// A client that dies while its synchronous run waits for a threshold it will never reach: npud
+// lets the run go and frees the client at once (not after the run's 60 s timeout).
+TEST(Npud, KilledClientWithHeldRunIsFreedPromptly) {
+  auto npk = compile_mlp();
+  NpudProcess npud;
+  auto marker = npud_temp("held.marker");
+  std::filesystem::remove(marker);
+  pid_t held = spawn({NPUD_CLIENT_PATH, npk.string(), "1", "1", npud_temp("held.out").string(), "held", marker.string()});
+  for (int i = 0; i < 500 && !std::filesystem::exists(marker); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(std::filesystem::exists(marker)) << "the client never started its run";
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the run is queued in npud
+  ::kill(held, SIGKILL);
+  ::waitpid(held, nullptr, 0);
+  const auto start = std::chrono::steady_clock::now();
+  nlohmann::json status;
+  for (int i = 0; i < 250; ++i) {
+    status = npud.status();
+    if (total(status, "models") == 0 && total(status, "clients") == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(total(status, "models"), 0u) << status.dump();
+  EXPECT_EQ(total(status, "clients"), 1u) << status.dump();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
 TEST(Npud, DaemonGoneGivesClearErrors) {
   auto npk = compile_mlp();
   {

@@ -5,6 +5,8 @@
 // "llm-forever": MODEL is an LLM; greedy generations one after another until killed, MARKER_FILE
 // after the first token. "llm-hold": opens the LLM, writes the device's free memory before and
 // after into OUT_FILE, creates MARKER_FILE and waits until killed (memory measurements).
+// "held": one synchronous run (60 s timeout) of a model whose threshold (2) it never reaches;
+// MARKER_FILE just before it.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -87,6 +89,17 @@ int main(int argc, char** argv) {
     return 5;
   }
   const auto in_size = model->inputs()[0].size, out_size = model->outputs()[0].size;
+  if (mode == "held") {
+    if (!configured->set_scheduler_threshold(2)) return 15;
+    std::vector<std::int8_t> input(in_size), output(out_size);
+    auto bindings = configured->create_bindings();
+    if (!bindings || !bindings->input()->set_buffer(std::as_bytes(std::span(input))) ||
+        !bindings->output()->set_buffer(std::as_writable_bytes(std::span(output)))) {
+      return 16;
+    }
+    if (argc > 6) std::ofstream(argv[6]) << "running\n";
+    return configured->run(*bindings, std::chrono::seconds(60)) ? 0 : 17;
+  }
   std::ofstream out(argv[4], std::ios::binary);
   for (std::uint64_t r = 0; mode == "forever" || r < runs; ++r) {
     auto input = npu::test::run_input(in_size, seed, r);

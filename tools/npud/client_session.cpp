@@ -94,7 +94,8 @@ void ClientSession::handle(Frame frame) {
   }
   // Quick requests are answered here, in arrival order: hello, status, abort, and the submission
   // of asynchronous runs and scheduler knobs (their order is the order the device sees). The rest
-  // may block (loads, synchronous runs, prefill) and runs concurrently on the pool.
+  // may block (loads, synchronous runs, prefill, status) and runs concurrently on this client's
+  // own threads.
   const auto type = frame.type();
   if (monitor_ && type != MessageType::kStatus) {
     reply(frame.header.request_id,
@@ -109,12 +110,38 @@ void ClientSession::handle(Frame frame) {
     dispatch(frame, *body);
     return;
   }
-  task_started();
-  asio::post(daemon_.pool(), [self = shared_from_this(), frame = std::make_shared<Frame>(std::move(frame)),
-                              body = std::move(*body)]() mutable {
+  run_blocking([self = shared_from_this(), frame = std::make_shared<Frame>(std::move(frame)), body = std::move(*body)] {
     if (!self->closed_) self->dispatch(*frame, body);
-    self->task_ended();
   });
+}
+
+void ClientSession::run_blocking(std::function<void()> work) {
+  task_started();
+  {
+    std::lock_guard lock(tasks_mutex_);
+    blocking_queue_.push_back(std::move(work));
+    if (blocking_threads_ >= daemon_.options().worker_threads) return;  // a busy thread takes it next
+    ++blocking_threads_;
+  }
+  daemon_.run_detached([self = shared_from_this()] { self->blocking_worker(); });
+}
+
+void ClientSession::blocking_worker() {
+  while (true) {
+    std::function<void()> work;
+    {
+      std::lock_guard lock(tasks_mutex_);
+      if (blocking_queue_.empty()) {
+        --blocking_threads_;
+        return;
+      }
+      work = std::move(blocking_queue_.front());
+      blocking_queue_.pop_front();
+    }
+    work();
+    work = nullptr;  // what it held goes before cleanup may run
+    task_ended();
+  }
 }
 
 void ClientSession::task_started() {
@@ -271,6 +298,11 @@ void ClientSession::cleanup() {
     std::lock_guard lock(resources_mutex_);
     generations = resources_.generations.size();
     for (auto& [stream, g] : resources_.generations) g->abort = true;
+    // A synchronous run held in the queue by its model's threshold would keep its request (and
+    // so this cleanup) waiting until its timeout: make the frames queued now ready to run.
+    for (auto& [id, m] : resources_.models) {
+      if (m->configured) (void)m->configured->set_scheduler_threshold(1);
+    }
   }
   {
     // Requests in progress finish (their replies are dropped); pumps see the abort and end.

@@ -1,6 +1,6 @@
 // One client connection of npud: reads frames (with the descriptors passed alongside), answers
 // quick requests on the io thread in arrival order (hello, abort, asynchronous runs, knobs) and
-// runs the others concurrently on the daemon's pool, so one connection carries many requests in
+// runs the others concurrently on threads of its own, so one connection carries many requests in
 // flight: the replies and generation events go back tagged with the request or stream id, in
 // whatever order they finish. Requests on one LLM session stay in order (the session's mutex).
 // When the connection closes, everything the client held is freed: a client that dies disturbs
@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -52,9 +53,12 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void write_next();
   void close(const std::string& why);
   void cleanup();  // after every task of this client has ended
-  // Work counted until it ends (pool tasks, generation pumps): cleanup waits for it.
+  // Work counted until it ends (blocking requests, generation pumps): cleanup waits for it.
   void task_started();
   void task_ended();
+  // Runs `work` on one of this client's threads (at most --workers at once; more wait in order).
+  void run_blocking(std::function<void()> work);
+  void blocking_worker();
 
   // Request handlers. They return the reply body or an error.
   Expected<Json> on_hello(const Json& body);
@@ -99,6 +103,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::mutex tasks_mutex_;
   std::condition_variable tasks_cv_;
   std::size_t tasks_ = 0;
+  std::deque<std::function<void()>> blocking_queue_;  // guarded by tasks_mutex_
+  std::size_t blocking_threads_ = 0;                  // guarded by tasks_mutex_
   std::mutex cleanup_mutex_;
   bool cleaned_ = false;  // guarded by cleanup_mutex_
   std::atomic<std::uint64_t> n_models_{0}, n_sessions_{0}, n_generations_{0}, shm_bytes_{0}, shared_sessions_{0};

@@ -54,12 +54,11 @@ Expected<std::unique_ptr<Daemon>> Daemon::create(const DaemonOptions& options) {
 }
 
 Daemon::Daemon(DaemonOptions options, std::unique_ptr<DeviceGroups> groups)
-    : options_(std::move(options)), groups_(std::move(groups)), pool_(options_.worker_threads),
+    : options_(std::move(options)), groups_(std::move(groups)),
       acceptor_(io_), signals_(io_, SIGINT, SIGTERM) {}
 
 Daemon::~Daemon() {
   stop();
-  pool_.join();
   std::error_code ec;
   std::filesystem::remove(options_.socket_path, ec);
   if (!scratch_.empty()) std::filesystem::remove_all(scratch_, ec);

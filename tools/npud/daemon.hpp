@@ -1,7 +1,8 @@
 // npud: owns the device(s) through in-process VDevices (one per device group, device_groups.hpp)
 // and serves clients over a Unix socket (Boost.Asio). One io thread does the socket work and the
-// quick requests; the others run concurrently on a thread pool, so neither a slow load nor a
-// blocking run of one client (or of one of its threads) holds up any other request.
+// quick requests; the others run concurrently on threads of the client that sent them, so neither
+// a slow load nor a blocking run of one client (or of one of its threads) holds up any other
+// request, and no client can take another's threads.
 #pragma once
 
 #include <atomic>
@@ -31,7 +32,7 @@ class ClientSession;
 struct DaemonOptions {
   std::string socket_path;
   std::vector<std::string> devices;  // VDeviceParams::device_ids ({"all"} = every device)
-  std::size_t worker_threads = 16;  // blocking requests (loads, synchronous runs, prefill) at once
+  std::size_t worker_threads = 16;  // per client: blocking requests (loads, sync runs, prefill) at once
 };
 
 class Daemon {
@@ -47,7 +48,7 @@ class Daemon {
 
   [[nodiscard]] DeviceGroups& groups() noexcept { return *groups_; }
   [[nodiscard]] boost::asio::io_context& io() noexcept { return io_; }
-  [[nodiscard]] boost::asio::thread_pool& pool() noexcept { return pool_; }
+  [[nodiscard]] const DaemonOptions& options() const noexcept { return options_; }
   [[nodiscard]] std::uint64_t next_handle() noexcept { return ++next_handle_; }
   [[nodiscard]] const std::filesystem::path& scratch_dir() const noexcept { return scratch_; }
   [[nodiscard]] nlohmann::json status();
@@ -60,9 +61,8 @@ class Daemon {
   void accept();
 
   DaemonOptions options_;
-  std::unique_ptr<DeviceGroups> groups_;  // destroyed after the pool has joined
+  std::unique_ptr<DeviceGroups> groups_;
   boost::asio::io_context io_;
-  boost::asio::thread_pool pool_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
   boost::asio::signal_set signals_;
   std::filesystem::path scratch_;  // context files in transit

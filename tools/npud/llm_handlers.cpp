@@ -2,8 +2,6 @@
 // events pumped to the client, abort, prefill, context clear/save/load, priority.
 #include <unistd.h>
 
-#include <thread>
-
 #include <fmt/format.h>
 
 #include "client_session.hpp"
@@ -134,11 +132,11 @@ Expected<nlohmann::json> ClientSession::on_llm_generate(const Json& body) {
     resources_.generations.emplace(stream, g);
     count_resources();
   }
-  task_started();  // cleanup waits for the pump
-  std::thread([self = shared_from_this(), g] {
+  task_started();  // cleanup waits for the pump, and the daemon for its thread
+  daemon_.run_detached([self = shared_from_this(), g] {
     self->pump(g);
     self->task_ended();
-  }).detach();
+  });
   return Json{{"stream", stream}};
 }
 

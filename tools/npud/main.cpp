@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
   std::size_t workers = npu::npud::DaemonOptions{}.worker_threads;
   app.add_option("--socket", socket, "Unix socket to serve (default $NPU_NPUD_SOCKET or /run/npustack/npud.sock)");
   app.add_option("--devices", devices, "devices to own: all, or ids such as sim:0,pcie:0000:01:00.0");
-  app.add_option("--workers", workers, "requests that may block (loads, synchronous runs, prefill) served at once")
+  app.add_option("--workers", workers, "per client: requests that may block (loads, synchronous runs, prefill) served at once")
       ->check(CLI::Range(std::size_t{1}, std::size_t{256}));
   app.add_flag("--foreground", foreground, "stay attached to the terminal and log to stderr (systemd uses this)");
   CLI11_PARSE(app, argc, argv);
