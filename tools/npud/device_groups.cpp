@@ -48,15 +48,23 @@ Expected<std::vector<std::string>> DeviceGroups::resolve(const std::string& key,
                                                          const std::vector<std::string>& wanted) const {
   if (wanted.size() == 1 && wanted[0] == "all") return owned_;
   if (wanted.empty()) {
+    // An existing group is joined on its devices; the default group, when idle, takes again
+    // every device no busy group uses (it may have lost some to groups now gone).
     for (const auto& g : groups_) {
-      if (g->id == key) return g->device_ids;
+      if (g->id == key && (g->clients > 0 || key != kDefaultGroup)) return g->device_ids;
     }
-    // A new group gets the first device no busy group uses (as HailoRT's service does).
+    // A new group gets the first device no busy group uses (as HailoRT's service does); the
+    // default group gets all of them (it had every device when npud started).
+    std::vector<std::string> free;
     for (const auto& id : owned_) {
       const bool busy = std::any_of(groups_.begin(), groups_.end(), [&](const auto& g) {
         return g->clients > 0 && std::find(g->device_ids.begin(), g->device_ids.end(), id) != g->device_ids.end();
       });
-      if (!busy) return std::vector<std::string>{id};
+      if (!busy) free.push_back(id);
+    }
+    if (!free.empty()) {
+      if (key != kDefaultGroup) free.resize(1);
+      return free;
     }
     return fail(ErrorCode::kBusy, fmt::format("every device npud serves ({}) is in use by another group: join one "
                                               "of them (group_id) or wait until its clients are gone",
@@ -97,6 +105,10 @@ Expected<std::shared_ptr<DeviceGroup>> DeviceGroups::join(const std::string& gro
   if (group_id.empty()) {
     return fail(ErrorCode::kInvalidArgument,
                 fmt::format("group_id is empty: leave it at \"{}\" to share the device, or name a group", kDefaultGroup));
+  }
+  if (group_id.starts_with(std::string(kUniqueGroup) + "#")) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("group_id '{}' is reserved for npud's private groups: use \"{}\" for one", group_id, kUniqueGroup));
   }
   // "UNIQUE": a group nobody else can name.
   const std::string key = group_id == kUniqueGroup ? fmt::format("{}#{}", kUniqueGroup, client) : group_id;

@@ -38,7 +38,8 @@ class DeviceGroups {
   [[nodiscard]] static Expected<std::unique_ptr<DeviceGroups>> create(const std::vector<std::string>& devices);
 
   // The group `group_id` for a client asking for `wanted` devices (empty: the group's devices, or
-  // the first free one for a new group; {"all"}: every device npud owns). Opens the group if needed.
+  // the first free one for a new group, every free one for the default group; {"all"}: every
+  // device npud owns). Opens the group if needed.
   [[nodiscard]] Expected<std::shared_ptr<DeviceGroup>> join(const std::string& group_id,
                                                             const std::vector<std::string>& wanted,
                                                             std::uint64_t client);
