@@ -1,5 +1,9 @@
 #include "linear_int.hpp"
 
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+#endif
+
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -15,6 +19,7 @@ std::string_view isa_name(Isa isa) noexcept {
     case Isa::kPortable: return "portable";
     case Isa::kAvx2: return "avx2";
     case Isa::kAvx512Vnni: return "avx512vnni";
+    case Isa::kNeonDot: return "neondot";
   }
   return "?";
 }
@@ -28,6 +33,8 @@ const std::vector<Isa>& supported_isas() {
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni"))
       v.push_back(Isa::kAvx512Vnni);
+#elif defined(__aarch64__)
+    if (::getauxval(AT_HWCAP) & HWCAP_ASIMDDP) v.push_back(Isa::kNeonDot);
 #endif
     return v;
   }();
@@ -85,6 +92,8 @@ void linear_int_cols(Isa isa, const LinearIntArgs& a, std::size_t n0, std::size_
 #if defined(__x86_64__)
       if (isa == Isa::kAvx512Vnni) linear_int_avx512vnni(a, n0, simd_end);
       else linear_int_avx2(a, n0, simd_end);
+#elif defined(__aarch64__)
+      linear_int_neondot(a, n0, simd_end);
 #else
       simd_end = n0;
 #endif

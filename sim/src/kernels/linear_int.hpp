@@ -22,12 +22,13 @@ struct LinearIntArgs {
   float act_scale;
 };
 
-enum class Isa : std::uint8_t { kPortable, kAvx2, kAvx512Vnni };
+enum class Isa : std::uint8_t { kPortable, kAvx2, kAvx512Vnni, kNeonDot };
 
 [[nodiscard]] std::string_view isa_name(Isa isa) noexcept;
 // The paths this host can run, portable first.
 [[nodiscard]] const std::vector<Isa>& supported_isas();
-// The fastest supported path; NPU_SIM_KERNEL_ISA=portable|avx2|avx512vnni forces a (supported) one.
+// The fastest supported path; NPU_SIM_KERNEL_ISA=portable|avx2|avx512vnni|neondot forces a
+// (supported) one.
 [[nodiscard]] Isa best_isa();
 
 // Computes output columns [n0, n1) for every row with `isa` (which must be supported). Shapes a
@@ -48,5 +49,8 @@ void linear_int_portable(const LinearIntArgs& a, std::size_t n0, std::size_t n1)
 // columns [n0, n1) with n1 - n0 a multiple of 8, k % 32 == 0 and group % 32 == 0.
 void linear_int_avx2(const LinearIntArgs& a, std::size_t n0, std::size_t n1) noexcept;
 void linear_int_avx512vnni(const LinearIntArgs& a, std::size_t n0, std::size_t n1) noexcept;
+// aarch64 only (linear_int_neon.cpp), on CPUs with the dot-product extension: any columns,
+// k % 32 == 0 and group % 32 == 0.
+void linear_int_neondot(const LinearIntArgs& a, std::size_t n0, std::size_t n1) noexcept;
 
 }  // namespace npu::sim::kernels
