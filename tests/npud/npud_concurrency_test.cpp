@@ -207,5 +207,48 @@ TEST(NpudConcurrency, BlockedRunDoesNotHoldUpTheConnection) {
   EXPECT_EQ(out1, expected1);
 }
 
+// --workers bounds each client's blocking requests, not everyone's: with one worker, a client
+// whose synchronous run is held by a threshold waits for its own next blocking request, while
+// another client is served at once.
+TEST(NpudConcurrency, WorkersAreCountedPerClient) {
+  auto npk = compile_mlp();
+  auto tiny = compile_tiny("default", 23, "npud_workers.npk");
+  NpudProcess npud("sim:0", 1, {"--workers", "1"});
+  auto a = remote_vdevice(), b = remote_vdevice();
+  ASSERT_TRUE(a && b);
+  auto model = a->create_infer_model(npk);
+  ASSERT_TRUE(model.has_value());
+  auto configured = model->configure();
+  ASSERT_TRUE(configured.has_value()) << configured.error().what();
+  ASSERT_TRUE(configured->set_scheduler_threshold(2).has_value());
+  auto input = run_input(model->inputs()[0].size, 6, 0);
+  std::vector<std::int8_t> output(model->outputs()[0].size);
+  auto bindings = configured->create_bindings();
+  ASSERT_TRUE(bindings->input()->set_buffer(std::as_bytes(std::span(input))).has_value());
+  ASSERT_TRUE(bindings->output()->set_buffer(std::as_writable_bytes(std::span(output))).has_value());
+
+  std::atomic<bool> run_done{false}, stats_done{false};
+  std::jthread held([&] {
+    EXPECT_TRUE(configured->run(*bindings, std::chrono::seconds(20)).has_value());
+    run_done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the run holds a's one worker
+  std::jthread queued([&] {
+    EXPECT_TRUE(a->stats(0).has_value());
+    stats_done = true;
+  });
+  // Client b: a load and a prefill, served while client a waits.
+  auto llm = genai::LLM::create(*b, {.model_path = tiny.path});
+  ASSERT_TRUE(llm.has_value()) << llm.error().what();
+  ASSERT_TRUE((*llm)->prefill(prompt_tokens(9)).has_value());
+  EXPECT_FALSE(run_done);
+  EXPECT_FALSE(stats_done) << "client a had more blocking requests served than --workers 1";
+  // The knob is not a blocking request: it gets through and releases both of a's requests.
+  ASSERT_TRUE(configured->set_scheduler_threshold(1).has_value());
+  held.join();
+  queued.join();
+  EXPECT_TRUE(run_done && stats_done);
+}
+
 }  // namespace
 }  // namespace npu::test

@@ -109,13 +109,17 @@ class RawClient {
 // npud on a temporary socket; killed (SIGTERM, then SIGKILL) on destruction.
 class NpudProcess {
  public:
-  // `devices` as npud's --devices; `sim_devices` simulated devices exist (NPU_SIM_DEVICES).
-  explicit NpudProcess(const std::string& devices = "sim:0", int sim_devices = 1)
+  // `devices` as npud's --devices; `sim_devices` simulated devices exist (NPU_SIM_DEVICES);
+  // `extra` are more npud options.
+  explicit NpudProcess(const std::string& devices = "sim:0", int sim_devices = 1,
+                       const std::vector<std::string>& extra = {})
       : socket_(npud_temp("npud.sock").string()) {
     const char* before = std::getenv("NPU_SIM_DEVICES");
     const std::string saved = before ? before : "";
     ::setenv("NPU_SIM_DEVICES", std::to_string(sim_devices).c_str(), 1);
-    pid_ = spawn({NPUD_PATH, "--socket", socket_, "--devices", devices, "--foreground"});
+    std::vector<std::string> argv{NPUD_PATH, "--socket", socket_, "--devices", devices, "--foreground"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    pid_ = spawn(argv);
     if (before) ::setenv("NPU_SIM_DEVICES", saved.c_str(), 1);  // this process keeps its own
     else ::unsetenv("NPU_SIM_DEVICES");
     ::setenv("NPU_NPUD_SOCKET", socket_.c_str(), 1);
