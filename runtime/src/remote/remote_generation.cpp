@@ -62,13 +62,18 @@ void RemoteGeneration::on_event(Expected<Reply> event) {
   cv_.notify_all();
 }
 
+// In-process the parser fires on_think_start on entering <think> (its kStatus event) and
+// on_think_end on leaving it (the empty kReasoning marker: at </think>, or token -1 when the
+// stream ends inside). A prompt that opened <think> fires on_think_start before any token; if the
+// generation then ends before its first token, no kStatus comes, only the marker: both fire here.
 void RemoteGeneration::fire_hooks(const GenerationOutput& out) {
-  const auto& sp = text_->special;
-  if (out.kind == OutputKind::kStatus && sp.think_start && out.token == *sp.think_start && hooks_.on_think_start) {
-    hooks_.on_think_start();
-  }
-  if (out.kind == OutputKind::kReasoning && sp.think_end && out.token == *sp.think_end && hooks_.on_think_end) {
-    hooks_.on_think_end();
+  if (out.kind == OutputKind::kStatus) {
+    in_think_ = true;
+    if (hooks_.on_think_start) hooks_.on_think_start();
+  } else if (out.kind == OutputKind::kReasoning && out.text.empty()) {
+    if (!in_think_ && hooks_.on_think_start) hooks_.on_think_start();
+    in_think_ = false;
+    if (hooks_.on_think_end) hooks_.on_think_end();
   }
 }
 

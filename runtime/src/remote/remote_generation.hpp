@@ -1,6 +1,7 @@
 // A generation running in npud, read through its event stream. Events arrive on the connection's
 // reader thread and wait in a queue for read(). The think hooks fire when read() hands out the
-// events that mark <think> and </think>. If npud goes away the stream ends with its error.
+// events that mark entering and leaving <think> (fire_hooks: the same count and order as
+// in-process). If npud goes away the stream ends with its error.
 #pragma once
 
 #include <condition_variable>
@@ -50,6 +51,7 @@ class RemoteGeneration final : public genai::detail::GenerationStream {
   std::deque<genai::GenerationOutput> queue_;
   std::optional<Error> error_;  // the stream broke; read() returns it once
   bool error_reported_ = false, ended_ = false, abort_sent_ = false;
+  bool in_think_ = false;  // read() handed out a kStatus and not yet the end-of-thinking marker
   genai::GenerationOutput end_;
   genai::GenerationStatus status_ = genai::GenerationStatus::kGenerating;
   genai::GenerationStats stats_;

@@ -1,4 +1,7 @@
 // JSON forms of the genai session types as npud sends them (header-only, like api_json.hpp).
+// Protocol version 1 grows by optional keys only: a reader takes a missing key as the field's
+// default, so older peers still understand each other. Every field of GeneratorParams,
+// GenerationOutput and GenerationStats travels (tests/npud/npud_wire_fields_test.cpp counts them).
 #pragma once
 
 #include <optional>
@@ -23,7 +26,8 @@ void read_optional(const json& j, const char* key, std::optional<T>& out) {
 
 inline json to_json(const genai::GeneratorParams& p) {
   json j = {{"greedy", p.greedy}, {"stop_tokens", p.stop_tokens}, {"ignore_end_tokens", p.ignore_end_tokens},
-            {"stop_strings", p.stop_strings}, {"return_logits", p.return_logits}, {"timing_only", p.timing_only}};
+            {"stop_strings", p.stop_strings}, {"return_logits", p.return_logits}, {"timing_only", p.timing_only},
+            {"show_reasoning", p.show_reasoning}};
   put_optional(j, "temperature", p.temperature);
   put_optional(j, "top_k", p.top_k);
   put_optional(j, "top_p", p.top_p);
@@ -49,13 +53,14 @@ inline genai::GeneratorParams generator_params_from_json(const json& j) {
   read_field(j, "stop_strings", p.stop_strings);
   read_field(j, "return_logits", p.return_logits);
   read_field(j, "timing_only", p.timing_only);
+  read_field(j, "show_reasoning", p.show_reasoning);  // absent (older client): hidden
   return p;
 }
 
 // The event's JSON; its logits (if any) travel as the frame's binary part.
 inline json to_json(const genai::GenerationOutput& o) {
   return {{"kind", static_cast<int>(o.kind)}, {"text", o.text}, {"token", o.token}, {"index", o.index},
-          {"status", static_cast<int>(o.status)}};
+          {"status", static_cast<int>(o.status)}, {"warning", o.warning}};
 }
 
 inline genai::GenerationOutput output_from_json(const json& j) {
@@ -72,6 +77,7 @@ inline genai::GenerationOutput output_from_json(const json& j) {
   read_field(j, "text", o.text);
   read_field(j, "token", o.token);
   read_field(j, "index", o.index);
+  read_field(j, "warning", o.warning);
   return o;
 }
 
@@ -93,6 +99,8 @@ void visit_generation_stats(J& j, S& s, auto&& field, auto&& duration) {
   field(j, "decode_cycles", s.decode_cycles);
   field(j, "decode_compute_cycles", s.decode_compute_cycles);
   field(j, "decode_dma_cycles", s.decode_dma_cycles);
+  field(j, "device_energy_j", s.device_energy_j);
+  field(j, "decode_energy_j", s.decode_energy_j);
 }
 
 inline json to_json(const genai::GenerationStats& s) {
