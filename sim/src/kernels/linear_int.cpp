@@ -111,10 +111,11 @@ void linear_int_parallel(Isa isa, const LinearIntArgs& a, WorkerPool& pool) noex
     linear_int_cols(isa, a, 0, a.n);
     return;
   }
-  // Chunks of columns (multiples of 16, a whole number of SIMD tiles), about eight per thread,
-  // taken from a shared counter: a thread the OS does not run in time leaves its share to the
-  // others instead of holding everyone up.
-  const std::size_t chunk = std::max<std::size_t>(16, a.n / (parts * 8) / 16 * 16);
+  // Chunks of columns (multiples of 16, a whole number of SIMD tiles), about eight per thread but
+  // at most 256 columns (a thread descheduled in the middle of a chunk holds the others up for
+  // the rest of it), taken from a shared counter: a thread the OS does not run in time leaves
+  // its share to the others instead of holding everyone up.
+  const std::size_t chunk = std::clamp<std::size_t>(a.n / (parts * 8) / 16 * 16, 16, 256);
   std::atomic<std::size_t> next{0};
   pool.run([&](std::size_t) {
     for (std::size_t n0; (n0 = next.fetch_add(chunk, std::memory_order_relaxed)) < a.n;)
