@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cross-builds npustack for arm64 (Raspberry Pi 5) on Debian 12 amd64 with Debian's own packages
-# only, then runs the simulator integration tests (and the unit tests) under qemu-user, and builds
-# the arm64 .deb packages. Usage: scripts/cross-build-arm64.sh [extra ctest arguments]
+# only, builds the arm64 .deb packages (checked to be arm64/aarch64), then runs the unit and the
+# simulator integration tests under qemu-user. Usage: scripts/cross-build-arm64.sh [extra ctest args]
 #   NPU_CROSS_BUILD_DIR (default build-arm64), NPU_JOBS (default nproc),
 #   NPU_CROSS_TESTS (ctest -L regex, default "integration|unit"; "none" skips the tests).
 set -euo pipefail
@@ -51,18 +51,39 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 start=$(date +%s)
-if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-  # Header-only packages (nlohmann-json, CLI11) come from the native install: same headers.
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPU_WERROR=ON \
-        -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64-linux-gnu.cmake -DNPU_BUILD_BENCH=OFF
-fi
+# Prefix /usr: the binaries carry the install paths of the firmware image and the profiles, and
+# the .deb installs under /usr (with the default /usr/local the packaged npu would look for its
+# profiles in /usr/local/share while the package puts them in /usr/share). Libraries go to the
+# multiarch /usr/lib/aarch64-linux-gnu. Always configured: cheap, and picks up changed options.
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPU_WERROR=ON \
+      -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64-linux-gnu.cmake -DNPU_BUILD_BENCH=OFF \
+      -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
 cmake --build "$BUILD_DIR" -j "$JOBS"
 file "$BUILD_DIR/tools/npu" | grep -q "ARM aarch64" || { echo "npu is not an arm64 binary"; exit 1; }
 built=$(date +%s)
 
+# Debian packages. They must be arm64 packages of aarch64 binaries, not host ones.
+(cd "$BUILD_DIR" && rm -f ./*.deb && cpack -G DEB >/dev/null)
+for deb in "$BUILD_DIR"/*.deb; do
+  arch=$(dpkg-deb -f "$deb" Architecture)
+  [ "$arch" = arm64 ] || { echo "cross-build: $deb has Architecture '$arch', expected arm64" >&2; exit 1; }
+  echo "cross-build: $deb (Architecture: $arch)"
+done
+unpacked=$(mktemp -d)
+trap 'rm -rf "$unpacked"' EXIT
+dpkg-deb -x "$BUILD_DIR"/npustack_*_arm64.deb "$unpacked"
+for exe in "$unpacked"/usr/bin/*; do
+  file -L "$exe" | grep -q "ARM aarch64" || { echo "cross-build: $exe in the package is not aarch64" >&2; exit 1; }
+done
+packaged=$(date +%s)
+
 if [ "$LABELS" != "none" ]; then
-  # The oracle tests need node-llama-cpp's x86 binaries: not run under qemu.
-  ctest --test-dir "$BUILD_DIR" -j "$JOBS" --output-on-failure --timeout 900 -L "$LABELS" -LE "oracle|slow" "$@"
+  # Under qemu-user through CMAKE_CROSSCOMPILING_EMULATOR (the toolchain file). Not run here: the
+  # oracle tests (node-llama-cpp's x86 binaries), "slow" (the calibration run; no benchmarks are
+  # cross-built), and the tests in HOST_SPEED_BUDGETS, which assert a wall-clock budget for the
+  # host CPU that emulation (~5-20x slower) cannot meet; all of them run in the native suite.
+  HOST_SPEED_BUDGETS='^(Sampler\.FastOnA65536Vocabulary)$'
+  ctest --test-dir "$BUILD_DIR" -j "$JOBS" --output-on-failure --timeout 900 -L "$LABELS" -LE "oracle|slow" \
+        -E "$HOST_SPEED_BUDGETS" "$@"
 fi
-(cd "$BUILD_DIR" && cpack -G DEB >/dev/null && ls -1 ./*.deb)
-echo "cross-build: build $((built - start)) s, tests $(( $(date +%s) - built )) s"
+echo "cross-build: build $((built - start)) s, packages $((packaged - built)) s, tests $(( $(date +%s) - packaged )) s"
