@@ -11,7 +11,6 @@
 #include <optional>
 
 #include "../llm/generation_stream.hpp"
-#include "../llm/llm_text.hpp"
 #include "npu/genai/llm.hpp"
 #include "connection.hpp"
 
@@ -22,9 +21,8 @@ class RemoteLlmSession;
 class RemoteGeneration final : public genai::detail::GenerationStream {
  public:
   RemoteGeneration(std::shared_ptr<Connection> connection, std::uint64_t stream, genai::LLMHooks hooks,
-                   std::shared_ptr<const genai::detail::LlmText> text, std::weak_ptr<RemoteLlmSession> session)
-      : connection_(std::move(connection)), stream_(stream), hooks_(std::move(hooks)), text_(std::move(text)),
-        session_(std::move(session)) {}
+                   std::weak_ptr<RemoteLlmSession> session)
+      : connection_(std::move(connection)), stream_(stream), hooks_(std::move(hooks)), session_(std::move(session)) {}
   ~RemoteGeneration() override;
 
   // Subscribes to the stream (before the generate request goes out).
@@ -44,7 +42,6 @@ class RemoteGeneration final : public genai::detail::GenerationStream {
   std::shared_ptr<Connection> connection_;
   const std::uint64_t stream_;
   genai::LLMHooks hooks_;
-  std::shared_ptr<const genai::detail::LlmText> text_;
   std::weak_ptr<RemoteLlmSession> session_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;

@@ -96,9 +96,10 @@ void RemoteLlmSession::abort_active() noexcept {
 
 Expected<genai::Generator> RemoteLlmSession::generate(std::span<const genai::TokenId> tokens,
                                                       const genai::GeneratorParams& params, const genai::LLMHooks& hooks,
-                                                      const std::shared_ptr<const genai::detail::LlmText>& text) {
+                                                      const std::shared_ptr<const genai::detail::LlmText>&) {
   NPU_TRY(check_idle());
-  auto gen = std::make_shared<RemoteGeneration>(vdevice_->connection(), connection().next_stream_id(), hooks, text,
+  // The events carry all the hooks need (RemoteGeneration::fire_hooks): no token ids to look up.
+  auto gen = std::make_shared<RemoteGeneration>(vdevice_->connection(), connection().next_stream_id(), hooks,
                                                 weak_from_this());
   gen->subscribe(gen);
   nlohmann::json body = {{"session", id_},
