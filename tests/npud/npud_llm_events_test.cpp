@@ -104,6 +104,7 @@ class NpudLlmEventsTest : public LlmEventsTest {
       EXPECT_EQ(a.index, b.index);
       EXPECT_EQ(a.warning, b.warning);
       EXPECT_EQ(a.status, b.status);
+      EXPECT_EQ(a.logits, b.logits);  // the same device model on both sides: bit for bit
       // In-process a hook fires before its event is queued (the other one may be ahead).
       if (marks_think_start(a)) {
         EXPECT_EQ(in.hooks[i].first, npud.hooks[i].first) << "on_think_start count";
@@ -125,6 +126,8 @@ class NpudLlmEventsTest : public LlmEventsTest {
 TEST_F(NpudLlmEventsTest, SameEventsAndHooksAsInProcess) {
   auto limited = params(true);
   limited.max_generated_tokens = 3;
+  auto with_logits = params(true);
+  with_logits.return_logits = true;
   struct Case {
     const char* what;
     const ScriptedModel* model;
@@ -132,7 +135,7 @@ TEST_F(NpudLlmEventsTest, SameEventsAndHooksAsInProcess) {
   };
   const Case cases[] = {
       {"thinking hidden (default), content, a tool call", think_tool_, {{"\n", params()}}},
-      {"thinking shown", think_tool_, {{"\n", params(true)}}},
+      {"thinking shown, with logits", think_tool_, {{"\n", with_logits}}},
       {"a malformed tool call", malformed_loop_, {{"\n", params()}}},
       {"the token limit inside <think>", malformed_loop_, {{"?", limited}}},
       // The second generation starts inside the <think> the first left open.
@@ -146,8 +149,10 @@ TEST_F(NpudLlmEventsTest, SameEventsAndHooksAsInProcess) {
     expect_same(in, npud);
   }
   // The cases show what they are meant to (else agreeing would prove little).
-  const auto shown = record(true, *think_tool_, {{"\n", params(true)}});
+  const auto shown = record(true, *think_tool_, {{"\n", with_logits}});
   EXPECT_EQ(joined(shown.events, OutputKind::kReasoning), "Let me think");
+  ASSERT_GE(shown.events.size(), 2u);
+  EXPECT_EQ(shown.events[1].logits.size(), think_tool_->tokenizer.tokens.size());
   EXPECT_EQ(count(shown.events, OutputKind::kToolCall), 1);
   const auto bad = record(true, *malformed_loop_, {{"\n", params()}});
   ASSERT_EQ(bad.events.size(), 3u);
