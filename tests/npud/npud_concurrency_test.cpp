@@ -5,33 +5,12 @@
 #include <mutex>
 #include <thread>
 
-#include "llm_fixture.hpp"
 #include "npud_fixture.hpp"
+#include "npud_llm_util.hpp"
 #include "test_inputs.hpp"
 
 namespace npu::test {
 namespace {
-
-std::unique_ptr<VDevice> remote_vdevice() {
-  VDeviceParams params;
-  params.multi_process = true;
-  auto v = VDevice::create(params);
-  EXPECT_TRUE(v.has_value()) << v.error().what();
-  return v ? std::move(*v) : nullptr;
-}
-
-std::vector<genai::TokenId> in_process_tokens(const std::filesystem::path& npk, std::span<const genai::TokenId> prompt,
-                                              std::uint32_t n) {
-  VDeviceParams params;
-  params.device_ids = {"sim:0"};
-  auto vdevice = VDevice::create(params);
-  EXPECT_TRUE(vdevice.has_value());
-  auto llm = genai::LLM::create(**vdevice, {.model_path = npk});
-  EXPECT_TRUE(llm.has_value()) << llm.error().what();
-  auto gen = (*llm)->generate(prompt, greedy(n));
-  EXPECT_TRUE(gen.has_value());
-  return drain_tokens(*gen);
-}
 
 double jain(double a, double b) { return (a + b) * (a + b) / (2.0 * (a * a + b * b)); }
 
@@ -68,7 +47,7 @@ TEST(NpudConcurrency, TwoGenerationsOnOneConnectionInterleaveFairly) {
   auto tiny = compile_tiny("default", 21, "npud_concurrent.npk");
   const auto prompt = prompt_tokens(5);
   constexpr std::uint32_t kTokens = 48;
-  const auto expected = in_process_tokens(tiny.path, prompt, kTokens);
+  const auto expected = generate_in_process(tiny.path, prompt, kTokens).tokens;
   ASSERT_EQ(expected.size(), kTokens);
 
   NpudProcess npud;

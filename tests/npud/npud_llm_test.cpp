@@ -2,33 +2,11 @@
 // context usage / clear / save / load, a second session, and cleanup when the session goes.
 #include <fstream>
 
-#include "llm_fixture.hpp"
 #include "npud_fixture.hpp"
+#include "npud_llm_util.hpp"
 
 namespace npu::test {
 namespace {
-
-struct InProcess {
-  std::vector<genai::TokenId> tokens;
-  std::uint32_t usage = 0;
-  std::optional<genai::TokenId> pending;
-};
-
-InProcess generate_in_process(const std::filesystem::path& npk, std::span<const genai::TokenId> prompt, std::uint32_t n) {
-  VDeviceParams params;
-  params.device_ids = {"sim:0"};
-  auto vdevice = VDevice::create(params);
-  EXPECT_TRUE(vdevice.has_value());
-  auto llm = genai::LLM::create(**vdevice, {.model_path = npk});
-  EXPECT_TRUE(llm.has_value()) << llm.error().what();
-  auto gen = (*llm)->generate(prompt, greedy(n));
-  EXPECT_TRUE(gen.has_value());
-  InProcess r;
-  r.tokens = drain_tokens(*gen);
-  r.usage = (*llm)->context_usage();
-  r.pending = (*llm)->pending_token();
-  return r;
-}
 
 TEST(NpudLlm, SessionOverNpudMatchesInProcess) {
   auto tiny = compile_tiny("default", 11, "npud_llm.npk");

@@ -3,37 +3,16 @@
 // copy) loads again, and a client killed mid-generation disturbs a concurrent one of the same model.
 #include <signal.h>
 
-#include "llm_fixture.hpp"
 #include "npud_fixture.hpp"
+#include "npud_llm_util.hpp"
 
 namespace npu::test {
 namespace {
-
-std::unique_ptr<VDevice> remote_vdevice() {
-  VDeviceParams params;
-  params.multi_process = true;
-  auto v = VDevice::create(params);
-  EXPECT_TRUE(v.has_value()) << v.error().what();
-  return v ? std::move(*v) : nullptr;
-}
 
 std::int64_t free_memory(VDevice& v) {
   auto s = v.stats(0);
   EXPECT_TRUE(s.has_value()) << s.error().what();
   return s ? static_cast<std::int64_t>(s->device_memory_free) : -1;
-}
-
-std::vector<genai::TokenId> in_process_tokens(const std::filesystem::path& npk, std::span<const genai::TokenId> prompt,
-                                              std::uint32_t n) {
-  VDeviceParams params;
-  params.device_ids = {"sim:0"};
-  auto vdevice = VDevice::create(params);
-  EXPECT_TRUE(vdevice.has_value());
-  auto llm = genai::LLM::create(**vdevice, {.model_path = npk});
-  EXPECT_TRUE(llm.has_value()) << llm.error().what();
-  auto gen = (*llm)->generate(prompt, greedy(n));
-  EXPECT_TRUE(gen.has_value());
-  return drain_tokens(*gen);
 }
 
 std::vector<genai::TokenId> generate(genai::LLM& llm, std::span<const genai::TokenId> prompt, std::uint32_t n) {
@@ -57,7 +36,7 @@ TEST(NpudSharing, ClientsOfOneModelShareItsWeights) {
   auto copy = npud_temp("npud_shared_copy.npk");  // same bytes, another file: loaded again
   std::filesystem::copy_file(tiny.path, copy, std::filesystem::copy_options::overwrite_existing);
   const auto prompt = prompt_tokens(6);
-  const auto expected = in_process_tokens(tiny.path, prompt, 8);
+  const auto expected = generate_in_process(tiny.path, prompt, 8).tokens;
 
   NpudProcess npud;
   auto c1 = remote_vdevice(), c2 = remote_vdevice(), c3 = remote_vdevice();
@@ -118,7 +97,7 @@ TEST(NpudSharing, ClientsOfOneModelShareItsWeights) {
 TEST(NpudSharing, KilledClientMidGenerationDoesNotDisturbAConcurrentOne) {
   auto tiny = compile_tiny("default", 32, "npud_kill_llm.npk");
   const auto prompt = prompt_tokens(5);
-  const auto expected = in_process_tokens(tiny.path, prompt, 30);
+  const auto expected = generate_in_process(tiny.path, prompt, 30).tokens;
   NpudProcess npud;
   auto vdevice = remote_vdevice();
   ASSERT_TRUE(vdevice);
