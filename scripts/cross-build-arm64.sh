@@ -77,6 +77,43 @@ for exe in "$unpacked"/usr/bin/*; do
 done
 packaged=$(date +%s)
 
+# Same numbers on both architectures: the native npu (scripts/test.sh's build, same tree) and the
+# arm64 one under qemu compile a tiny synthetic LFM2 to byte-identical .npk files and generate the
+# same tokens, logits and device cycles. Only host_* timings may differ.
+NATIVE_NPU=${NPU_BUILD_DIR:-build}/tools/npu
+if [ "${NPU_CROSS_COMPARE:-1}" != 0 ] && [ -x "$NATIVE_NPU" ]; then
+  cmp_dir="$unpacked/compare"
+  mkdir -p "$cmp_dir"
+  cat > "$cmp_dir/tiny.json" <<'JSON'
+{"model_type": "lfm2", "hidden_size": 64, "num_hidden_layers": 3, "num_attention_heads": 4,
+ "num_key_value_heads": 2, "block_ff_dim": 144, "block_auto_adjust_ff_dim": true,
+ "block_multiple_of": 16, "block_ffn_dim_multiplier": 1.0, "conv_L_cache": 3, "norm_eps": 1e-5,
+ "rope_theta": 1000000.0, "max_position_embeddings": 4096, "tie_embedding": true, "vocab_size": 300,
+ "bos_token_id": 1, "eos_token_id": 7, "pad_token_id": 0, "layer_types": ["conv", "full_attention", "conv"]}
+JSON
+  arm_npu="$BUILD_DIR/emulated/npu"
+  for policy in default w4a8 fp32; do
+    for side in native arm64; do
+      npu=$NATIVE_NPU; [ $side = arm64 ] && npu=$arm_npu
+      "$npu" compile --synthetic "$cmp_dir/tiny.json" -o "$cmp_dir/$side-$policy.npk" --context 256 \
+          --prefill-chunk 16 --calib-tokens 48 --policy $policy >/dev/null
+      # Both generate from the native .npk, so a difference here is the runtime's or simulator's.
+      "$npu" generate "$cmp_dir/native-$policy.npk" --tokens 20,57,94,131,5,9,200 --greedy --ignore-eos \
+          --max-tokens 12 --json --logits | sed -E 's/"host_[a-z_]+":[^,}]*,?//g' > "$cmp_dir/$side-$policy.txt"
+    done
+    cmp -s "$cmp_dir/native-$policy.npk" "$cmp_dir/arm64-$policy.npk" || {
+      echo "cross-build: 'npu compile --policy $policy' gives different .npk bytes on arm64 than on" \
+           "amd64 (is $NATIVE_NPU built from this tree? NPU_CROSS_COMPARE=0 skips the check)" >&2; exit 1; }
+    cmp -s "$cmp_dir/native-$policy.txt" "$cmp_dir/arm64-$policy.txt" || {
+      diff "$cmp_dir/native-$policy.txt" "$cmp_dir/arm64-$policy.txt" | head -c 2000 >&2
+      echo "cross-build: 'npu generate' ($policy) differs between amd64 and arm64 (above;" \
+           "is $NATIVE_NPU built from this tree? NPU_CROSS_COMPARE=0 skips the check)" >&2; exit 1; }
+  done
+  echo "cross-build: amd64 and arm64 agree bit for bit (.npk for 3 policies, logits, device cycles)"
+elif [ "${NPU_CROSS_COMPARE:-1}" != 0 ]; then
+  echo "cross-build: no native $NATIVE_NPU (run scripts/test.sh first): amd64/arm64 comparison skipped"
+fi
+
 if [ "$LABELS" != "none" ]; then
   # Under qemu-user through CMAKE_CROSSCOMPILING_EMULATOR (the toolchain file). Not run here: the
   # oracle tests (node-llama-cpp's x86 binaries), "slow" (the calibration run; no benchmarks are
