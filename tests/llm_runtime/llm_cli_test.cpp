@@ -1,51 +1,16 @@
 // `npu generate`, `npu bench` and `npu chat` run as the built binary on a tiny compiled model:
 // their JSON parses and carries the documented fields, and greedy tokens equal the library's.
 // On the scripted model (scripted_model.hpp): thinking, hooks and tool calls as the CLI shows them.
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "cli_runner.hpp"
 #include "llm_fixture.hpp"
 #include "scripted_model.hpp"
 
 namespace npu::test {
 namespace {
-
-struct Result {
-  int exit_code = -1;
-  std::string out;
-};
-
-Result run_npu(const std::string& args, const std::string& stdin_file = {}) {
-  std::string cmd = std::string("\"") + NPU_CLI_PATH + "\" " + args;
-  if (!stdin_file.empty()) cmd += " < \"" + stdin_file + "\"";
-  Result r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::vector<nlohmann::json> json_lines(const std::string& text) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << "not JSON: " << line;
-    out.push_back(j);
-  }
-  return out;
-}
 
 class LlmCliTest : public ::testing::Test {
  protected:

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "aggregate_fields.hpp"
+#include "wire/api_json.hpp"
 #include "wire/llm_json.hpp"
 
 namespace npu::test {
@@ -68,6 +69,19 @@ TEST(NpudWireFields, GenerationStatsEveryFieldRoundTrips) {
   EXPECT_EQ(j.size(), aggregate_field_count<genai::GenerationStats>())
       << "a GenerationStats field is missing from wire/llm_json.hpp: " << j.dump();
   EXPECT_EQ(npud::to_json(npud::generation_stats_from_json(j)), j);
+}
+
+TEST(NpudWireFields, DeviceStatsEveryFieldRoundTrips) {
+  DeviceStats s;
+  s.cycles = 1, s.busy_cycles = 2, s.runs = 3, s.context_switches = 4, s.h2d_bytes = 5, s.d2h_bytes = 6;
+  s.ddr_bytes = 7, s.mailbox_requests = 8, s.contexts_loaded = 9, s.energy_j = 0.5, s.dynamic_energy_j = 0.25;
+  s.resets = 10, s.lost_interrupts = 11, s.interrupts = 12, s.device_memory_free = 13;
+  s.device_memory_largest_free = 14, s.device_memory_fragmentation = 0.125, s.h2d_descriptors = 15;
+  s.d2h_descriptors = 16, s.dma_ring_full_waits = 17;
+  const json j = npud::to_json(s);
+  EXPECT_EQ(j.size(), aggregate_field_count<DeviceStats>())
+      << "a DeviceStats field is missing from wire/api_json.hpp (or not set above): " << j.dump();
+  EXPECT_EQ(npud::to_json(npud::stats_from_json(j)), j);
 }
 
 TEST(NpudWireFields, KeysAnOlderPeerOmitsTakeTheirDefaults) {

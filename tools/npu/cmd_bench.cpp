@@ -18,7 +18,8 @@ namespace npu::tools {
 namespace {
 
 struct Opts {
-  std::string model, device, trace;
+  std::string model, trace;
+  DeviceOptions where;
   std::optional<std::uint32_t> prompt_tokens;
   std::uint32_t gen_tokens = 32, sessions = 1;
   bool timing_only = false, json = false;
@@ -89,7 +90,7 @@ std::uint32_t context_id(const std::vector<std::pair<std::uint32_t, std::string>
 }
 
 Expected<nlohmann::json> bench(const Opts& o) {
-  NPU_TRY_ASSIGN(auto opened, open_llm(o.model, o.device));
+  NPU_TRY_ASSIGN(auto opened, open_llm(o.model, o.where));
   auto& first = *opened.llm;
   const auto& info = first.info();
   const std::uint32_t n_prompt = o.prompt_tokens.value_or(info.prefill_chunk);
@@ -110,10 +111,10 @@ Expected<nlohmann::json> bench(const Opts& o) {
   NPU_TRY_ASSIGN(auto before, opened.vdevice->stats(0));
   // The device's profile gives the per-layer report (and the trace); firmware without profiling
   // (ABI < 1.1) still benches, without them.
-  const bool profiling = static_cast<bool>(first.start_device_profile());
+  auto started = first.start_device_profile();
+  const bool profiling = started.has_value();
   if (!profiling && !o.trace.empty()) {
-    return fail(ErrorCode::kUnsupported, "--trace: the device's firmware cannot record a profile (needs ABI 1.1); "
-                                         "run without --trace or update the firmware");
+    return fail(started.error().with_context("--trace: no device profile (run without --trace)"));
   }
   std::vector<SessionRun> runs(sessions.size());
   {
@@ -215,7 +216,7 @@ void add_bench_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("bench", "Benchmark an LLM: modeled load, TTFT, decode rate, fairness");
   auto o = std::make_shared<Opts>();
   cmd->add_option("model", o->model, "Compiled LLM (.npk)")->required();
-  cmd->add_option("-d,--device", o->device, "Device id from `npu scan` (default: the first)");
+  add_device_options(*cmd, o->where);
   cmd->add_option("--prompt-tokens", o->prompt_tokens, "Prompt length (default: one prefill chunk)");
   cmd->add_option("--gen-tokens", o->gen_tokens, "Tokens to generate")->check(CLI::Range(1u, 1000000u));
   cmd->add_flag("--timing-only", o->timing_only, "The device skips the values (modeled time only)");

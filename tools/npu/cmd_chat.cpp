@@ -20,8 +20,9 @@ namespace npu::tools {
 namespace {
 
 struct Opts {
-  std::string model, device;
+  std::string model;
   ThinkingOptions thinking;
+  DeviceOptions where;
   std::optional<std::uint32_t> max_tokens;
 };
 
@@ -61,7 +62,7 @@ Expected<void> answer(genai::LLM& llm, const std::string& user, const Opts& o) {
 }
 
 Expected<void> chat(const Opts& o) {
-  NPU_TRY_ASSIGN(auto opened, open_llm(o.model, o.device));
+  NPU_TRY_ASSIGN(auto opened, open_llm(o.model, o.where));
   auto& llm = *opened.llm;
   llm.set_hooks(think_hook_commands(o.thinking));
   const bool interactive = ::isatty(STDIN_FILENO) != 0;
@@ -105,7 +106,7 @@ void add_chat_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("chat", "Chat with a compiled LLM (stdin: terminal or pipe)");
   auto o = std::make_shared<Opts>();
   cmd->add_option("model", o->model, "Compiled LLM (.npk)")->required();
-  cmd->add_option("-d,--device", o->device, "Device id from `npu scan` (default: the first)");
+  add_device_options(*cmd, o->where);
   add_thinking_options(*cmd, o->thinking);
   cmd->add_option("-n,--max-tokens", o->max_tokens, "Limit each answer to N tokens")->check(CLI::Range(1u, 1000000u));
   cmd->callback([&ctx, o] {

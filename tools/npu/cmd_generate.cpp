@@ -16,8 +16,9 @@ namespace npu::tools {
 namespace {
 
 struct Opts {
-  std::string model, device, prompt, tokens, stop_tokens;
+  std::string model, prompt, tokens, stop_tokens;
   ThinkingOptions thinking;
+  DeviceOptions where;
   std::optional<std::uint32_t> max_tokens;
   std::optional<float> temperature;
   std::optional<std::uint64_t> seed;
@@ -28,7 +29,7 @@ Expected<void> generate(const Opts& o) {
   if (o.prompt.empty() == o.tokens.empty()) {
     return fail(ErrorCode::kInvalidArgument, "give exactly one of --prompt TEXT or --tokens 1,2,3");
   }
-  NPU_TRY_ASSIGN(auto opened, open_llm(o.model, o.device));
+  NPU_TRY_ASSIGN(auto opened, open_llm(o.model, o.where));
   auto& llm = *opened.llm;
   std::vector<genai::TokenId> prompt;
   if (!o.tokens.empty()) {
@@ -92,7 +93,7 @@ void add_generate_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("generate", "Generate text (or tokens) with a compiled LLM");
   auto o = std::make_shared<Opts>();
   cmd->add_option("model", o->model, "Compiled LLM (.npk)")->required();
-  cmd->add_option("-d,--device", o->device, "Device id from `npu scan` (default: the first)");
+  add_device_options(*cmd, o->where);
   cmd->add_option("-p,--prompt", o->prompt, "Prompt text (tokenized with the model's tokenizer)");
   cmd->add_option("-t,--tokens", o->tokens, "Prompt as token ids: 1,2,3");
   cmd->add_option("-n,--max-tokens", o->max_tokens, "Stop after N generated tokens (default: no limit)")

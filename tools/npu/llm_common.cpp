@@ -8,9 +8,21 @@
 
 namespace npu::tools {
 
-Expected<OpenedLlm> open_llm(const std::string& model, const std::string& device) {
+void add_device_options(CLI::App& cmd, DeviceOptions& options) {
+  cmd.add_option("-d,--device", options.device, "Device id from `npu scan` (default: the first)");
+  cmd.add_flag("--multi-process-service", options.multi_process,
+               "Run through the npud daemon, which shares the device with other processes "
+               "(socket: $NPU_NPUD_SOCKET, else /run/npustack/npud.sock)");
+  cmd.add_option("--group-id", options.group_id,
+                 "With --multi-process-service: the device group to join (default SHARED; UNIQUE = private)")
+      ->needs("--multi-process-service");
+}
+
+Expected<OpenedLlm> open_llm(const std::string& model, const DeviceOptions& where) {
   VDeviceParams params;
-  if (!device.empty()) params.device_ids = {device};
+  if (!where.device.empty()) params.device_ids = {where.device};
+  params.multi_process = where.multi_process;
+  params.group_id = where.group_id;
   OpenedLlm out;
   NPU_TRY_ASSIGN(out.vdevice, VDevice::create(params));
   NPU_TRY_ASSIGN(out.llm, genai::LLM::create(*out.vdevice, {.model_path = model}));

@@ -1,6 +1,6 @@
-// Shared by `npu generate`, `npu chat` and `npu bench`: opening an LLM on a VDevice, parsing a
-// token list, the thinking options (--show-reasoning, --on-think-start/--on-think-end), and the
-// timing figures of a generation as JSON and as text.
+// Shared by `npu generate`, `npu chat` and `npu bench`: opening an LLM on a VDevice (or through
+// npud), parsing a token list, the thinking options (--show-reasoning, --on-think-start,
+// --on-think-end), and the timing figures of a generation as JSON and as text.
 #pragma once
 
 #include <memory>
@@ -20,7 +20,15 @@ struct OpenedLlm {
   std::unique_ptr<genai::LLM> llm;
 };
 
-[[nodiscard]] Expected<OpenedLlm> open_llm(const std::string& model, const std::string& device);
+// Where an LLM runs: -d/--device, or through the npud daemon (HailoRT's "multi-process service")
+// with --multi-process-service [--group-id G]; the socket is $NPU_NPUD_SOCKET or npud's default.
+struct DeviceOptions {
+  std::string device;
+  bool multi_process = false;
+  std::string group_id = "SHARED";
+};
+void add_device_options(CLI::App& cmd, DeviceOptions& options);
+[[nodiscard]] Expected<OpenedLlm> open_llm(const std::string& model, const DeviceOptions& where);
 // "1,2,3" -> {1, 2, 3}; kInvalidArgument naming the bad element.
 [[nodiscard]] Expected<std::vector<genai::TokenId>> parse_token_list(const std::string& text);
 

@@ -78,6 +78,8 @@ void visit_stats(J& j, S& s, auto&& field) {
   field(j, "ddr_bytes", s.ddr_bytes);
   field(j, "mailbox_requests", s.mailbox_requests);
   field(j, "contexts_loaded", s.contexts_loaded);
+  field(j, "energy_j", s.energy_j);
+  field(j, "dynamic_energy_j", s.dynamic_energy_j);
   field(j, "resets", s.resets);
   field(j, "lost_interrupts", s.lost_interrupts);
   field(j, "interrupts", s.interrupts);
