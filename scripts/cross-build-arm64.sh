@@ -55,9 +55,10 @@ start=$(date +%s)
 # the .deb installs under /usr (with the default /usr/local the packaged npu would look for its
 # profiles in /usr/local/share while the package puts them in /usr/share). Libraries go to the
 # multiarch /usr/lib/aarch64-linux-gnu. Always configured: cheap, and picks up changed options.
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPU_WERROR=ON \
-      -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64-linux-gnu.cmake -DNPU_BUILD_BENCH=OFF \
-      -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+toolchain=()  # a configured tree keeps its toolchain (CMake warns when it is passed again)
+[ -f "$BUILD_DIR/CMakeCache.txt" ] || toolchain=(-DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64-linux-gnu.cmake)
+cmake -S . -B "$BUILD_DIR" -G Ninja "${toolchain[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPU_WERROR=ON \
+      -DNPU_BUILD_BENCH=OFF -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
 cmake --build "$BUILD_DIR" -j "$JOBS"
 file "$BUILD_DIR/tools/npu" | grep -q "ARM aarch64" || { echo "npu is not an arm64 binary"; exit 1; }
 built=$(date +%s)
@@ -75,6 +76,11 @@ dpkg-deb -x "$BUILD_DIR"/npustack_*_arm64.deb "$unpacked"
 for exe in "$unpacked"/usr/bin/*; do
   file -L "$exe" | grep -q "ARM aarch64" || { echo "cross-build: $exe in the package is not aarch64" >&2; exit 1; }
 done
+# The packaged npu boots the packaged firmware image on a simulated Pi 5 (Gen3) device profile.
+NPU_FIRMWARE_DIR="$unpacked/usr/lib/firmware/npustack" NPU_PROFILE_DIR="$unpacked/usr/share/npustack/profiles" \
+  NPU_SIM_PROFILE=rpi5-x1-gen3 "$BUILD_DIR/emulated/run" "$unpacked/usr/bin/npu" identify | grep -q "PCIe Gen3 x1" || {
+  echo "cross-build: the packaged npu could not identify a simulated device with the packaged firmware" >&2; exit 1; }
+echo "cross-build: the packaged npu (under qemu) boots the packaged firmware on a simulated rpi5-x1-gen3 device"
 packaged=$(date +%s)
 
 # Same numbers on both architectures: the native npu (scripts/test.sh's build, same tree) and the
