@@ -53,8 +53,8 @@ fi
 start=$(date +%s)
 # Prefix /usr: the binaries carry the install paths of the firmware image and the profiles, and
 # the .deb installs under /usr (with the default /usr/local the packaged npu would look for its
-# profiles in /usr/local/share while the package puts them in /usr/share). Libraries go to the
-# multiarch /usr/lib/aarch64-linux-gnu. Always configured: cheap, and picks up changed options.
+# profiles in /usr/local/share while the package puts them in /usr/share). Always configured:
+# cheap, and picks up changed options.
 toolchain=()  # a configured tree keeps its toolchain (CMake warns when it is passed again)
 [ -f "$BUILD_DIR/CMakeCache.txt" ] || toolchain=(-DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64-linux-gnu.cmake)
 cmake -S . -B "$BUILD_DIR" -G Ninja "${toolchain[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPU_WERROR=ON \
