@@ -109,7 +109,14 @@ set(CPACK_PACKAGE_VENDOR npustack)
 set(CPACK_PACKAGE_CONTACT "npustack maintainers <npustack@invalid>")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Open user-space driver stack for Hailo-10H-class NPUs, with a simulator")
-set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+# The binaries look for their firmware and profiles where this build installs them
+# (CMAKE_INSTALL_PREFIX, compiled in), so the package must install there too. Debian packages
+# belong under /usr: configure with -DCMAKE_INSTALL_PREFIX=/usr to build them.
+set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
+if(NOT CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  message(STATUS "npustack: `cpack -G DEB` would install under ${CMAKE_INSTALL_PREFIX}; "
+                 "configure with -DCMAKE_INSTALL_PREFIX=/usr for Debian packages")
+endif()
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_ALL Unspecified dev)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
