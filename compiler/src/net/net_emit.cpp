@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "net_internal.hpp"
-#include "npu/common/checksum.hpp"
+#include "npu/codec/program_codec.hpp"
 #include "npu/common/page.hpp"
 #include "npu_abi/mailbox.hpp"
 #include "npu_abi/program.hpp"
@@ -91,18 +91,8 @@ Expected<void> emit(CompiledNet& net) {
     op.params[3] = q.activation == Activation::kRelu ? 1 : 0;
     ops.push_back(op);
   }
-  abi::ProgramHeader header{};
-  header.magic = abi::kProgramMagic;
-  header.version = abi::kProgramVersion;
-  header.header_size = sizeof(abi::ProgramHeader);
-  header.num_ops = static_cast<std::uint32_t>(ops.size());
-  header.op_size = sizeof(abi::OpDesc);
-  header.sram_bytes = 0;  // everything streams from DDR; the MLP is too small to pin
-  auto op_bytes = std::as_bytes(std::span(ops));
-  header.crc32 = crc32(op_bytes);
-  net.program.resize(sizeof(header) + op_bytes.size());
-  std::memcpy(net.program.data(), &header, sizeof(header));
-  std::memcpy(net.program.data() + sizeof(header), op_bytes.data(), op_bytes.size());
+  // SRAM 0: everything streams from DDR; the MLP is too small to pin.
+  net.program = codec::encode_program(ops, 0);
 
   // Metadata: the contract with the runtime (runtime/src/model_package.cpp reads it).
   nlohmann::json layer_info = nlohmann::json::array();
