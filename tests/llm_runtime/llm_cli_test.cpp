@@ -91,6 +91,7 @@ TEST_F(LlmCliTest, BenchJsonCarriesTheFiguresAndFairness) {
   EXPECT_GT(j["ttft_s"].get<double>(), 0.0);
   EXPECT_GT(j["device_cycles"].get<std::uint64_t>(), 0u);
   ASSERT_EQ(j["sessions"].size(), 2u);
+  for (const auto& session : j["sessions"]) EXPECT_GT(session.value("device_tokens_per_s", 0.0), 0.0) << session;
   EXPECT_GT(j["jain_fairness"].get<double>(), 0.5);
   EXPECT_LE(j["jain_fairness"].get<double>(), 1.0);
 }

@@ -28,10 +28,12 @@ struct Opts {
 struct SessionRun {
   genai::GenerationStats stats;
   std::chrono::nanoseconds wall{0};
+  std::uint64_t end_cycle = 0;  // the device clock when this session's generation ended
   std::optional<Error> error;
 };
 
-void run_session(genai::LLM& llm, const std::vector<genai::TokenId>& prompt, const Opts& o, SessionRun& out) {
+void run_session(VDevice& vdevice, genai::LLM& llm, const std::vector<genai::TokenId>& prompt, const Opts& o,
+                 SessionRun& out) {
   genai::GeneratorParams p;
   p.greedy = true;
   p.ignore_end_tokens = true;
@@ -53,6 +55,7 @@ void run_session(genai::LLM& llm, const std::vector<genai::TokenId>& prompt, con
   }
   out.wall = std::chrono::steady_clock::now() - start;
   out.stats = gen->stats();
+  if (auto now = vdevice.stats(0)) out.end_cycle = now->cycles;
 }
 
 double jain(const std::vector<double>& x) {
@@ -120,7 +123,7 @@ Expected<nlohmann::json> bench(const Opts& o) {
   {
     std::vector<std::jthread> threads;
     for (std::size_t i = 0; i < sessions.size(); ++i) {
-      threads.emplace_back([&, i] { run_session(*sessions[i], prompt, o, runs[i]); });
+      threads.emplace_back([&, i] { run_session(*opened.vdevice, *sessions[i], prompt, o, runs[i]); });
     }
   }
   NPU_TRY_ASSIGN(auto after, opened.vdevice->stats(0));
@@ -162,11 +165,18 @@ Expected<nlohmann::json> bench(const Opts& o) {
     nlohmann::json per = nlohmann::json::array();
     std::vector<double> rates;
     std::uint64_t step_cycles = 0;
+    // Fairness on the device's clock (deterministic, unlike host wall time): each session's rate
+    // is its tokens over the device time from the start until its generation ended. Sessions served
+    // in turn all end in the last round (index ~1); served one after another, they end far apart.
+    const double clock_hz = opened.vdevice->identity(0).clock_khz * 1e3;
     for (const auto& r : runs) {
       const double rate = r.wall.count() == 0 ? 0.0 : r.stats.generated_tokens / seconds(r.wall);
-      rates.push_back(rate);
+      const double span_s = r.end_cycle > before.cycles ? static_cast<double>(r.end_cycle - before.cycles) / clock_hz : 0.0;
+      const double device_rate = span_s > 0 ? r.stats.generated_tokens / span_s : 0.0;
+      rates.push_back(device_rate);
       step_cycles += r.stats.device_cycles;
-      per.push_back({{"tokens_per_s", rate}, {"decode_tokens_per_s", r.stats.device_decode_tokens_per_s()},
+      per.push_back({{"tokens_per_s", rate}, {"device_tokens_per_s", device_rate},
+                     {"decode_tokens_per_s", r.stats.device_decode_tokens_per_s()},
                      {"generated_tokens", r.stats.generated_tokens}});
     }
     j["sessions"] = per;
