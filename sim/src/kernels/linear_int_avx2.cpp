@@ -15,24 +15,19 @@
 namespace npu::sim::kernels {
 namespace {
 
+#include "linear_int_i4_x86.inc"
+
 struct Dot {
   static constexpr std::int32_t kBias4 = 8, kBias8 = 0;
   static constexpr std::size_t kXBytes4 = 32, kXBytes8 = 64;
-  static void prep4(const std::int8_t* x, std::uint8_t* out) {  // evens, then odds (see avx512)
-    for (int i = 0; i < 16; ++i) {
-      out[i] = static_cast<std::uint8_t>(x[2 * i]);
-      out[16 + i] = static_cast<std::uint8_t>(x[2 * i + 1]);
-    }
-  }
+  static void prep4(const std::int8_t* x, std::uint8_t* out) { prep_i4_activations(x, out); }
   static void prep8(const std::int8_t* x, std::uint8_t* out) {  // int16 activations
     const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x));
     _mm256_store_si256(reinterpret_cast<__m256i*>(out), _mm256_cvtepi8_epi16(_mm256_castsi256_si128(v)));
     _mm256_store_si256(reinterpret_cast<__m256i*>(out + 32), _mm256_cvtepi8_epi16(_mm256_extracti128_si256(v, 1)));
   }
   static __m256i step4(__m256i acc, const std::uint8_t* w, const std::uint8_t* x) {
-    const __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
-    const __m256i nib = _mm256_and_si256(_mm256_blend_epi32(v, _mm256_srli_epi16(v, 4), 0xF0), _mm256_set1_epi8(0x0F));
-    const __m256i wu = _mm256_xor_si256(nib, _mm256_set1_epi8(0x08));
+    const __m256i wu = unpack_i4_unsigned(w);
     const __m256i p16 = _mm256_maddubs_epi16(wu, _mm256_load_si256(reinterpret_cast<const __m256i*>(x)));
     return _mm256_add_epi32(acc, _mm256_madd_epi16(p16, _mm256_set1_epi16(1)));
   }

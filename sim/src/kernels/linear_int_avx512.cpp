@@ -16,25 +16,17 @@
 namespace npu::sim::kernels {
 namespace {
 
+#include "linear_int_i4_x86.inc"
+
 struct Dot {
   static constexpr std::int32_t kBias4 = 8, kBias8 = 128;
   static constexpr std::size_t kXBytes4 = 32, kXBytes8 = 32;
-  // I4 chunk: 16 bytes hold elements (2i, 2i+1) in (low, high) nibbles; the unpacked vector is
-  // [low nibbles | high nibbles], so the activations are stored evens first, then odds.
-  static void prep4(const std::int8_t* x, std::uint8_t* out) {
-    for (int i = 0; i < 16; ++i) {
-      out[i] = static_cast<std::uint8_t>(x[2 * i]);
-      out[16 + i] = static_cast<std::uint8_t>(x[2 * i + 1]);
-    }
-  }
+  static void prep4(const std::int8_t* x, std::uint8_t* out) { prep_i4_activations(x, out); }
   static void prep8(const std::int8_t* x, std::uint8_t* out) {
     _mm256_store_si256(reinterpret_cast<__m256i*>(out), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x)));
   }
   static __m256i step4(__m256i acc, const std::uint8_t* w, const std::uint8_t* x) {
-    const __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
-    const __m256i nib = _mm256_and_si256(_mm256_blend_epi32(v, _mm256_srli_epi16(v, 4), 0xF0), _mm256_set1_epi8(0x0F));
-    const __m256i wu = _mm256_xor_si256(nib, _mm256_set1_epi8(0x08));
-    return _mm256_dpbusd_epi32(acc, wu, _mm256_load_si256(reinterpret_cast<const __m256i*>(x)));
+    return _mm256_dpbusd_epi32(acc, unpack_i4_unsigned(w), _mm256_load_si256(reinterpret_cast<const __m256i*>(x)));
   }
   static __m256i step8(__m256i acc, const std::uint8_t* w, const std::uint8_t* x) {
     const __m256i wu = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w)),
