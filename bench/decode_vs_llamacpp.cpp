@@ -23,6 +23,7 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -104,21 +105,33 @@ Expected<nlohmann::json> prepare(const Options& o, const std::filesystem::path& 
   return j;
 }
 
+// Runs a shell command; its stdout (one JSON document) parsed (discarded if not JSON), with the exit code.
+struct JsonRun {
+  int exit_code = -1;
+  std::string text;
+  nlohmann::json json;
+};
+Expected<JsonRun> run_json_command(const std::string& cmd, std::string_view cannot_start) {
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return fail(ErrorCode::kIo, std::string(cannot_start));
+  JsonRun r;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) r.text.append(buf, n);
+  r.exit_code = ::pclose(p);
+  r.json = nlohmann::json::parse(r.text, nullptr, false);
+  return r;
+}
+
 Expected<nlohmann::json> run_llama(const std::filesystem::path& gguf, int threads, std::uint32_t tokens) {
   const std::string cmd = fmt::format("node '{}' --model '{}' --threads {} --tokens {} --prompt 1,20,30,40",
                                       (std::filesystem::path(NPU_BENCH_SOURCE_DIR) / "llama_decode.mjs").string(),
                                       gguf.string(), threads, tokens);
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return fail(ErrorCode::kIo, "cannot start node (install Node.js and run `npm ci` at the repository root)");
-  std::string text;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) text.append(buf, n);
-  const int rc = ::pclose(p);
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (rc != 0 || j.is_discarded() || !j.contains("decode_tokens_per_s"))
-    return fail(ErrorCode::kIo, fmt::format("llama.cpp run failed (exit {}): {} — is node-llama-cpp installed (npm ci)?", rc, text));
-  j.erase("generated");
-  return j;
+  NPU_TRY_ASSIGN(auto r, run_json_command(cmd, "cannot start node (install Node.js and run `npm ci` at the repository root)"));
+  if (r.exit_code != 0 || r.json.is_discarded() || !r.json.contains("decode_tokens_per_s"))
+    return fail(ErrorCode::kIo, fmt::format("llama.cpp run failed (exit {}): {} — is node-llama-cpp installed (npm ci)?",
+                                            r.exit_code, r.text));
+  r.json.erase("generated");
+  return r.json;
 }
 
 // Our decode: `tokens` tokens after the same 4-token prompt, greedy on the device.
@@ -126,16 +139,11 @@ Expected<nlohmann::json> run_ours(const std::filesystem::path& npk, int threads,
   // The worker pool reads NPU_SIM_THREADS once per process, so each thread count runs in a child.
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
   const std::string cmd = fmt::format("NPU_SIM_THREADS={} '{}' --child '{}' --tokens {}", threads, self, npk.string(), tokens);
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return fail(ErrorCode::kIo, "cannot start the child benchmark process");
-  std::string text;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) text.append(buf, n);
-  const int rc = ::pclose(p);
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (rc != 0 || j.is_discarded()) return fail(ErrorCode::kIo, fmt::format("our decode failed (exit {}): {}", rc, text));
-  j["threads"] = threads;
-  return j;
+  NPU_TRY_ASSIGN(auto r, run_json_command(cmd, "cannot start the child benchmark process"));
+  if (r.exit_code != 0 || r.json.is_discarded())
+    return fail(ErrorCode::kIo, fmt::format("our decode failed (exit {}): {}", r.exit_code, r.text));
+  r.json["threads"] = threads;
+  return r.json;
 }
 
 Expected<nlohmann::json> child(const std::filesystem::path& npk, std::uint32_t tokens) {
