@@ -50,7 +50,7 @@ Expected<nlohmann::json> ClientSession::add_session(std::shared_ptr<DaemonLlm> s
 Expected<nlohmann::json> ClientSession::on_llm_create(Frame& frame, const Json& body) {
   if (frame.fds.size() != 1) return fail(ErrorCode::kBadFormat, "llm_create needs one descriptor: the .npk file");
   std::string path;
-  int priority = 16;
+  int priority = genai::LLMParams{}.scheduler_priority;
   read_field(body, "path", path);
   read_field(body, "priority", priority);
   if (priority < 0 || priority > 31) {

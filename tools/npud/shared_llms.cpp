@@ -55,7 +55,7 @@ Expected<std::shared_ptr<DaemonLlm>> SharedLlms::open(const FileIdentity& file, 
   if (from) {
     // Reading the model and text of `from` is safe while its own client uses it.
     NPU_TRY_ASSIGN(session->llm, from->llm->create_session());
-    if (priority != 16) NPU_TRY(session->llm->set_scheduler_priority(priority));
+    if (priority != genai::LLMParams{}.scheduler_priority) NPU_TRY(session->llm->set_scheduler_priority(priority));
     shared = true;
   } else {
     NPU_TRY_ASSIGN(session->llm, load());
@@ -77,9 +77,8 @@ nlohmann::json SharedLlms::status() {
   std::lock_guard lock(mutex_);
   for (auto it = entries_.begin(); it != entries_.end();) {
     auto& e = *it->second;
-    std::size_t live = 0;
     std::erase_if(e.sessions, [](const std::weak_ptr<DaemonLlm>& w) { return w.expired(); });
-    live = e.sessions.size();
+    const std::size_t live = e.sessions.size();
     if (live == 0 && it->second.use_count() == 1) {  // weights freed, nobody opening it: forget the file
       it = entries_.erase(it);
       continue;

@@ -27,7 +27,7 @@ Expected<std::unique_ptr<LLM>> LLM::create_session() const {
     NPU_TRY_ASSIGN(auto impl, impl_->remote->create_session_impl(impl_->text));
     return std::make_unique<LLM>(std::move(impl));
   }
-  NPU_TRY_ASSIGN(auto impl, Impl::create(impl_->model, impl_->text, 16));
+  NPU_TRY_ASSIGN(auto impl, Impl::create(impl_->model, impl_->text, LLMParams{}.scheduler_priority));
   return std::make_unique<LLM>(std::move(impl));
 }
 
