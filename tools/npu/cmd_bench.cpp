@@ -147,9 +147,9 @@ Expected<nlohmann::json> bench(const Opts& o) {
   else j["energy_j_per_token"] = nullptr;  // firmware before ABI 1.1 reports no energy
   j["energy_j"] = s.device_energy_j;
   j["device_energy_j_total"] = after.energy_j;
+  const double clock_hz = opened.vdevice->identity(0).clock_khz * 1e3;
   if (profiling) {
     const auto contexts = first.device_contexts();
-    const double clock_hz = opened.vdevice->identity(0).clock_khz * 1e3;
     j["decode_layers"] = layer_report(profile.records, context_id(contexts, "tbt"), s.tbt_runs, clock_hz);
     j["prefill_layers"] = layer_report(profile.records, context_id(contexts, "prefill"), s.prefill_runs, clock_hz);
     j["profile_records"] = profile.records.size();
@@ -168,7 +168,6 @@ Expected<nlohmann::json> bench(const Opts& o) {
     // Fairness on the device's clock (deterministic, unlike host wall time): each session's rate
     // is its tokens over the device time from the start until its generation ended. Sessions served
     // in turn all end in the last round (index ~1); served one after another, they end far apart.
-    const double clock_hz = opened.vdevice->identity(0).clock_khz * 1e3;
     for (const auto& r : runs) {
       const double rate = r.wall.count() == 0 ? 0.0 : r.stats.generated_tokens / seconds(r.wall);
       const double span_s = r.end_cycle > before.cycles ? static_cast<double>(r.end_cycle - before.cycles) / clock_hz : 0.0;
