@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <map>
 
+#include "npu/common/file.hpp"
+#include "npu/compiler/llm_builtin.hpp"
 #include "npu/compiler/llm_compiler.hpp"
 #include "npu/compiler/model_weights.hpp"
 #include "npu/compiler/synthetic_tokenizer.hpp"
@@ -59,16 +61,17 @@ Expected<TokenizerData> synthetic_tokenizer(std::uint32_t vocab) {
 
 }  // namespace
 
-std::filesystem::path models_dir() {
-  if (const char* env = std::getenv("NPU_MODELS_DIR")) return env;
-  return std::filesystem::path(NPU_BENCH_SOURCE_DIR) / ".." / ".." / "shared" / "models";
+Expected<std::string> model_config_text(const std::string& name_or_path) {
+  if (auto builtin = compiler::llm::find_builtin_model(name_or_path)) return std::string(builtin->config_json);
+  return read_text_file(name_or_path);
 }
 
 Expected<std::uint64_t> compile_timing_only(const TimingOnlyModel& m, const std::filesystem::path& out) {
-  NPU_TRY_ASSIGN(auto config, compiler::model_config_from_hf_file(m.config));
+  NPU_TRY_ASSIGN(auto text, model_config_text(m.config));
+  NPU_TRY_ASSIGN(auto config, compiler::model_config_from_hf_json(text));
   ConstantWeights weights(config);
   NPU_TRY_ASSIGN(auto tokenizer, synthetic_tokenizer(config.vocab_size));
-  compiler::llm::LlmSource src{config, &weights, std::move(tokenizer), m.config.stem().string() + " (timing only)", true};
+  compiler::llm::LlmSource src{config, &weights, std::move(tokenizer), std::filesystem::path(m.config).stem().string() + " (timing only)", true};
   compiler::llm::LlmCompileOptions o;
   NPU_TRY_ASSIGN(o.policy, compiler::llm::builtin_policy(m.policy));
   o.context_length = m.context;

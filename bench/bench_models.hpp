@@ -13,7 +13,7 @@
 namespace npu::bench {
 
 struct TimingOnlyModel {
-  std::filesystem::path config;  // HF config.json
+  std::string config;            // built-in model name (`npu compile --synthetic NAME`) or HF config.json path
   std::string policy = "w4a8";   // built-in precision policy
   std::uint32_t context = 2048;
   std::uint32_t prefill_chunk = 96;
@@ -26,7 +26,7 @@ struct TimingOnlyModel {
 // A small LFM2 (hidden 256, 4 layers, vocab 1024) with synthetic weights, for functional runs.
 [[nodiscard]] Expected<void> compile_small_lfm2(const std::filesystem::path& out);
 
-// The shared models folder (../shared/models from the source tree, or $NPU_MODELS_DIR).
-[[nodiscard]] std::filesystem::path models_dir();
+// The config.json text of a built-in model name, or of the file at that path.
+[[nodiscard]] Expected<std::string> model_config_text(const std::string& name_or_path);
 
 }  // namespace npu::bench

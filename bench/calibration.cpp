@@ -6,7 +6,7 @@
 // workload model, and writes one JSON object (stdout, or --out FILE). Exit status 1 when a figure
 // is outside its tolerance.
 //
-//   bench_calibration [--config PATH] [--gen-tokens N] [--out FILE]
+//   bench_calibration [--config NAME|CONFIG.json] [--gen-tokens N] [--out FILE]
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -36,7 +36,7 @@ struct Target {
   [[nodiscard]] bool ok() const { return std::abs(got - published) <= tolerance * published; }
 };
 
-Expected<nlohmann::json> run(const std::filesystem::path& config, std::uint32_t gen_tokens) {
+Expected<nlohmann::json> run(const std::string& config, std::uint32_t gen_tokens) {
   bench::TimingOnlyModel m{config, "w4a8", 2048, 96};
   const auto npk = std::filesystem::temp_directory_path() / fmt::format("npu_calibration_{}.npk", ::getpid());
   const auto t0 = Clock::now();
@@ -83,7 +83,8 @@ Expected<nlohmann::json> run(const std::filesystem::path& config, std::uint32_t 
 
   // The analytic workload model of the same model and profile, side by side.
   NPU_TRY_ASSIGN(auto profile, sim::DeviceProfile::load(vdevice->identity(0).profile));
-  NPU_TRY_ASSIGN(auto shape, sim::load_hf_config(config));
+  NPU_TRY_ASSIGN(auto config_text, bench::model_config_text(config));
+  NPU_TRY_ASSIGN(auto shape, sim::parse_hf_config(config_text, config));
   NPU_TRY_ASSIGN(auto policy, sim::PrecisionPolicy::named("w4a8"));
   sim::WorkloadOptions wo;
   wo.context_length = m.context;
@@ -96,7 +97,7 @@ Expected<nlohmann::json> run(const std::filesystem::path& config, std::uint32_t 
       {"decode_tokens_per_s", 8.18, 0.10, s.device_decode_tokens_per_s(), analytic.decode_tokens_per_s},
   };
   nlohmann::json j;
-  j["model"] = config.filename().string();
+  j["model"] = std::filesystem::path(config).filename().string();
   j["profile"] = profile.name;
   j["policy"] = m.policy;
   j["context"] = m.context;
@@ -125,7 +126,7 @@ Expected<nlohmann::json> run(const std::filesystem::path& config, std::uint32_t 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::filesystem::path config = npu::bench::models_dir() / "qwen2-1.5b-instruct.config.json";
+  std::string config = "qwen2-1.5b";  // built-in published shape, or --config PATH
   std::string out;
   std::uint32_t gen_tokens = 8;
   for (int i = 1; i < argc; ++i) {
@@ -134,7 +135,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--out") && has_value) out = argv[++i];
     else if (!std::strcmp(argv[i], "--gen-tokens") && has_value) gen_tokens = static_cast<std::uint32_t>(std::stoul(argv[++i]));
     else {
-      std::fprintf(stderr, "usage: %s [--config CONFIG.json] [--gen-tokens N] [--out FILE.json]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--config NAME|CONFIG.json] [--gen-tokens N] [--out FILE.json]\n", argv[0]);
       return 2;
     }
   }

@@ -7,7 +7,7 @@
 //     (NPU_SIM_TIMING=null), side by side in this one process; the target is at most +10% host time.
 // Exit status 1 when a target is missed.
 //
-//   bench_sim_speed [--config PATH] [--tokens N] [--out FILE]
+//   bench_sim_speed [--config NAME|CONFIG.json] [--tokens N] [--out FILE]
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -58,7 +58,7 @@ Expected<Decode> decode(const std::filesystem::path& npk, std::uint32_t tokens, 
   return best;
 }
 
-Expected<nlohmann::json> run(const std::filesystem::path& config, std::uint32_t tokens) {
+Expected<nlohmann::json> run(const std::string& config, std::uint32_t tokens) {
   nlohmann::json j;
   const auto dir = std::filesystem::temp_directory_path();
   // 1. Timing-only decode of a 1.2B-class model.
@@ -70,7 +70,7 @@ Expected<nlohmann::json> run(const std::filesystem::path& config, std::uint32_t 
     std::filesystem::remove(npk);
     if (!d) return fail(d.error());
     const double speedup = d->host_s_per_token > 0 ? d->device_s_per_token / d->host_s_per_token : 0.0;
-    j["timing_only_decode"] = {{"model", config.filename().string()},
+    j["timing_only_decode"] = {{"model", std::filesystem::path(config).filename().string()},
                                {"weights_bytes", *bytes},
                                {"host_us_per_step", d->host_s_per_token * 1e6},
                                {"modeled_us_per_step", d->device_s_per_token * 1e6},
@@ -110,7 +110,7 @@ Expected<nlohmann::json> run(const std::filesystem::path& config, std::uint32_t 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::filesystem::path config = npu::bench::models_dir() / "lfm2.5-1.2b-thinking.config.json";
+  std::string config = "lfm2.5-1.2b";  // built-in published shape, or --config PATH
   std::string out;
   std::uint32_t tokens = 32;
   for (int i = 1; i < argc; ++i) {
@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--out") && has_value) out = argv[++i];
     else if (!std::strcmp(argv[i], "--tokens") && has_value) tokens = static_cast<std::uint32_t>(std::stoul(argv[++i]));
     else {
-      fmt::print(stderr, "usage: {} [--config CONFIG.json] [--tokens N] [--out FILE.json]\n", argv[0]);
+      fmt::print(stderr, "usage: {} [--config NAME|CONFIG.json] [--tokens N] [--out FILE.json]\n", argv[0]);
       return 2;
     }
   }

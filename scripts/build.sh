@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${NPU_BUILD_DIR:-build}
 JOBS=${NPU_JOBS:-$(nproc)}
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPU_WERROR=ON
+  launcher=()  # ccache, where installed, makes rebuilds in other checkouts cheap
+  if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPU_WERROR=ON "${launcher[@]}" "$@"
 fi
 cmake --build "$BUILD_DIR" -j "$JOBS"

@@ -28,10 +28,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Test-only: node-llama-cpp pins the llama.cpp build used as the numerical oracle.
-if [ -f package.json ] && [ "${NPU_SKIP_NPM:-0}" != "1" ]; then
-  if [ ! -d node_modules/node-llama-cpp ]; then
-    echo "npustack: installing the test oracle (node-llama-cpp)"
-    npm install --ignore-scripts --omit=optional --no-audit --no-fund --loglevel=error
-  fi
+# Test-only npm packages (package.json): node-llama-cpp pins the llama.cpp build used as the
+# numerical oracle; the openai and ollama clients and the reference Jinja test the protocols.
+if [ "${NPU_SKIP_NPM:-0}" != "1" ]; then
+  ./scripts/install-npm.sh
 fi

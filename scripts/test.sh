@@ -3,9 +3,7 @@
 # the simulator, and the llama.cpp oracle tests, which must not be skipped here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -f package.json ] && [ ! -d node_modules/node-llama-cpp ]; then
-  npm install --ignore-scripts --omit=optional --no-audit --no-fund --loglevel=error
-fi
+./scripts/install-npm.sh
 ./scripts/build.sh
 export NPU_REQUIRE_ORACLE=1
 ctest --test-dir "${NPU_BUILD_DIR:-build}" -j "${NPU_JOBS:-$(nproc)}" --output-on-failure --timeout 600 "$@"

@@ -1,27 +1,22 @@
-// Reference model configs for the timing tests, read from the shared models folder
-// (NPU_SHARED_MODELS_DIR, set in CMakeLists.txt; override with the environment variable).
+// Reference model shapes for the timing tests: the published config.json values built into the
+// compiler (`npu compile --synthetic NAME`), so the tests need nothing outside the repository.
 #pragma once
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <string>
 
+#include "npu/compiler/llm_builtin.hpp"
 #include "npu/sim/device_profile.hpp"
 #include "npu/sim/workload_shape.hpp"
 
 namespace npu::sim::testing {
 
-inline std::filesystem::path models_dir() {
-  if (const char* env = std::getenv("NPU_SHARED_MODELS_DIR"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  return NPU_SHARED_MODELS_DIR;
-}
-
-inline ModelShape model(const std::string& file) {
-  auto shape = load_hf_config(models_dir() / file);
+inline ModelShape model(const std::string& name) {
+  const auto builtin = compiler::llm::find_builtin_model(name);
+  EXPECT_TRUE(builtin.has_value()) << "no built-in model " << name;
+  if (!builtin) return ModelShape{};
+  auto shape = parse_hf_config(builtin->config_json, name);
   EXPECT_TRUE(shape) << shape.error().what();
   return shape ? *shape : ModelShape{};
 }
@@ -32,8 +27,8 @@ inline DeviceProfile device(const std::string& name) {
   return p ? *p : DeviceProfile{};
 }
 
-inline constexpr const char* kQwen15 = "qwen2-1.5b-instruct.config.json";
-inline constexpr const char* kLfm12 = "lfm2.5-1.2b-thinking.config.json";
-inline constexpr const char* kLfm350 = "lfm2-350m.config.json";
+inline constexpr const char* kQwen15 = "qwen2-1.5b";
+inline constexpr const char* kLfm12 = "lfm2.5-1.2b";
+inline constexpr const char* kLfm350 = "lfm2-350m";
 
 }  // namespace npu::sim::testing
