@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -10,6 +12,7 @@
 
 #include "backend/device_selection.hpp"
 #include "npu/common/log.hpp"
+#include "npu/common/npk_format.hpp"
 
 namespace npu::backend {
 namespace {
@@ -97,6 +100,11 @@ Expected<OpenedVDevice> open_vdevice(const VDeviceParams& params) {
 }
 
 std::string model_kind(const std::filesystem::path& path) {
+  // The content decides when it says: an .npk opened through /proc/self/fd/N (npud) has no extension.
+  if (std::ifstream f(path, std::ios::binary); f) {
+    char magic[sizeof(npk::kMagic)] = {};
+    if (f.read(magic, sizeof(magic)) && std::memcmp(magic, npk::kMagic, sizeof(magic)) == 0) return "npk";
+  }
   std::string ext = path.extension().string();
   if (!ext.empty() && ext.front() == '.') ext.erase(0, 1);
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

@@ -34,7 +34,8 @@ struct OpenedVDevice {
 // Picks the backend and devices for `params` (device_selection.hpp) and opens them.
 [[nodiscard]] Expected<OpenedVDevice> open_vdevice(const VDeviceParams& params);
 
-// The kind of a model file: its extension, lower case, without the dot ("npk", "hef").
+// The kind of a model file: "npk" when it starts with the .npk magic, else its extension, lower
+// case, without the dot ("hef").
 [[nodiscard]] std::string model_kind(const std::filesystem::path& path);
 // kUnsupported when the backend named `backend_name` does not run files of `path`'s kind, naming
 // the backends that do.
