@@ -14,7 +14,8 @@ void add_identify_command(CLI::App& app, CommandContext& ctx) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("-d,--device", o->device, "Device id from `npu scan` (default: the default device)");
+  cmd->add_option("-d,--device", o->device, "Device id from `npu scan`: sim:N, pcie:..., hailo:... "
+                 "(default: a usable accelerator, else the simulator)");
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->callback([&ctx, o] {
     VDeviceParams params;
