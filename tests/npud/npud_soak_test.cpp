@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <random>
 
+#include <fmt/format.h>
+
 #include "npud_fixture.hpp"
 #include "npud_llm_util.hpp"
 
