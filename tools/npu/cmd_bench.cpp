@@ -161,6 +161,9 @@ Expected<nlohmann::json> bench(const Opts& o) {
     }
   }
   j["host_stack_s_per_token"] = seconds(s.host_step) / std::max<double>(s.tbt_runs + s.prefill_runs, 1);
+  if (const auto evidence = modeled_evidence(opened.vdevice->identity(0).profile); evidence.is_object()) {
+    j["uncertainty"] = modeled_uncertainty(j, evidence);
+  }
   if (o.sessions > 1) {
     nlohmann::json per = nlohmann::json::array();
     std::vector<double> rates;
@@ -201,6 +204,7 @@ void print_text(const nlohmann::json& j) {
   else fmt::print("energy per token          {:10.4f} J   ({:.2f} W while decoding)\n", j["energy_j_per_token"].get<double>(),
                   j["energy_j_per_token"].get<double>() * j["decode_tokens_per_s"].get<double>());
   fmt::print("device cycles             {:10}\n", j["device_cycles"].get<std::uint64_t>());
+  if (j.contains("uncertainty")) print_uncertainty(j["uncertainty"]);
   if (j.contains("decode_layers")) {
     fmt::print("decode per token, by layer:\n  layer      ms   DDR MB  bound\n");
     for (const auto& l : j["decode_layers"]) {

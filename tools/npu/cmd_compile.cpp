@@ -24,7 +24,7 @@ struct CompileOpts {
   std::string input, output, synthetic, policy = "default", calib, profile = "hailo10h";
   std::uint32_t context = 4096, chunk = 128, calib_tokens = 128;
   std::uint64_t seed = 0;
-  bool json = false;
+  bool json = false, timing_only = false;
 };
 
 bool is_llm_input(const CompileOpts& o) {
@@ -65,6 +65,7 @@ Expected<compiler::llm::CompiledLlm> compile_llm_input(const CompileOpts& o) {
   opts.context_length = o.context;
   opts.prefill_chunk = o.chunk;
   opts.calibration_tokens = o.calib_tokens;
+  opts.timing_only = o.timing_only;
   if (!o.calib.empty()) {
     NPU_TRY_ASSIGN(opts.calibration_text, read_text_file(o.calib));
     if (opts.calibration_text.empty()) {
@@ -164,6 +165,8 @@ void add_compile_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--calib-tokens", o->calib_tokens, "At most this many calibration tokens (0: skip calibration)");
   cmd->add_option("--profile", o->profile, "Device profile name or JSON file (SRAM / DDR sizes)");
   cmd->add_option("--seed", o->seed, "Seed of synthetic weights");
+  cmd->add_flag("--timing-only", o->timing_only,
+               "Shapes only: no weights are read or written (fast); the .npk runs only timing-only (npu bench --timing-only)");
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->callback([&ctx, o] {
     if (o->input.empty() && o->synthetic.empty()) {
