@@ -25,6 +25,7 @@
 #include "npu/genai/llm.hpp"
 #include "npu/runtime.hpp"
 #include "npu/sim/device_profile.hpp"
+#include "npu_abi/program.hpp"
 
 namespace {
 
