@@ -126,6 +126,14 @@ ApiResult<std::vector<genai::ChatMessage>> parse_messages(const nlohmann::json& 
 // function objects' JSON texts; "tool_choice": "none" drops them, "auto" keeps them.
 ApiResult<void> parse_tools(const nlohmann::json& obj, GenerationRequest& req) {
   auto it = obj.find("tools");
+  auto choice = obj.find("tool_choice");
+  const bool choice_ok = choice == obj.end() || choice->is_null() || *choice == "auto" || *choice == "none";
+  if (!choice_ok) {
+    return std::unexpected(bad_request(
+        "'tool_choice' must be \"auto\" or \"none\": this server does not force a tool call (no guided decoding); "
+        "with \"auto\" the model decides",
+        "tool_choice"));
+  }
   if (it == obj.end() || it->is_null()) return {};
   if (!it->is_array()) return std::unexpected(bad_request("'tools' must be an array of {\"type\": \"function\", \"function\": {...}}", "tools"));
   for (std::size_t t = 0; t < it->size(); ++t) {
@@ -145,16 +153,8 @@ ApiResult<void> parse_tools(const nlohmann::json& obj, GenerationRequest& req) {
     }
     req.tools_json.push_back(fn->dump());
   }
-  auto choice = obj.find("tool_choice");
-  if (choice == obj.end() || choice->is_null() || *choice == "auto") return {};
-  if (*choice == "none") {
-    req.tools_json.clear();
-    return {};
-  }
-  return std::unexpected(bad_request(
-      "'tool_choice' must be \"auto\" or \"none\": this server does not force a tool call (no guided decoding); "
-      "with \"auto\" the model decides",
-      "tool_choice"));
+  if (choice != obj.end() && *choice == "none") req.tools_json.clear();
+  return {};
 }
 
 ApiResult<void> parse_stop(const nlohmann::json& obj, GenerationRequest& req) {

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <thread>
 
 #include <fmt/format.h>
@@ -162,25 +163,24 @@ void block_stop_signals() {
 
 void Server::run_until_signal() {
   block_stop_signals();
-  std::thread waiter([this] {
+  std::atomic<bool> done{false};
+  std::thread waiter([this, &done] {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGUSR1);  // sent by ourselves below when run() ends for another reason
-    int sig = 0;
-    sigwait(&set, &sig);
-    if (sig != SIGUSR1) spdlog::info("npu serve: stopping (signal {})", sig);
-    stop();
+    const timespec tick{0, 200'000'000};
+    while (!done) {
+      const int sig = sigtimedwait(&set, nullptr, &tick);
+      if (sig > 0) {
+        spdlog::info("npu serve: stopping (signal {})", sig);
+        stop();
+        return;
+      }
+    }
   });
-  {
-    sigset_t usr;
-    sigemptyset(&usr);
-    sigaddset(&usr, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &usr, nullptr);
-  }
   run();
-  pthread_kill(waiter.native_handle(), SIGUSR1);
+  done = true;
   waiter.join();
 }
 

@@ -76,7 +76,7 @@ TurnOutput run_turn(ServedModel& model, Admission& admission, Metrics& metrics, 
   }();
   if (!gen) {
     out.error = from_runtime_error(gen.error(), param);
-    if (out.error->status == 400 && gen.error().message().find("fit") != std::string::npos) {
+    if (out.error->status == 400 && gen.error().message().find("context") != std::string::npos) {
       out.error->code = "context_length_exceeded";
     }
     return finish("error");

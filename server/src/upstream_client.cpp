@@ -92,7 +92,7 @@ UpstreamResult UpstreamClient::forward(const std::string& method, const std::str
   }
   beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> parser;
-  parser.body_limit(boost::none);
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());  // (boost::none is mishandled by Beast 1.74)
   http::read_header(socket, buffer, parser, ec);
   if (ec) {
     result.error = fmt::format("no answer from {}:{}: {}", url_.host, url_.port, ec.message());

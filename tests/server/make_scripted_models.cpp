@@ -2,7 +2,7 @@
 // serve: tiny LFM2s compiled by the real compiler whose greedy output is a known script.
 //   think-tool.npk  after the chat prompt: <think> reasoning </think>, "Sure, calling", one tool
 //                   call f(a="x", n=[1, {"k": None}]), end of turn
-//   loop.npk        after the chat prompt: "Hi again and again and ..." until the context is full
+//   loop.npk        after the chat prompt: "Hi again and again and ..." until the context (2048) is full
 // Usage: make_scripted_models OUT_DIR
 #include <cstdio>
 #include <filesystem>
@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
        .chains = {{"\n", "<think>", "Let", " me think", "</think>", "Sure", ", calling", "<|tool_call_start|>",
                    "[f(a=\"x\",", " n=[1,", " {\"k\":", " None}])]", "<|tool_call_end|>", "<|im_end|>"}},
        .context_length = 128},
-      {.name = "scripted-loop", .chains = {{"\n", "Hi", " again", " and", " again"}}, .context_length = 256},
+      {.name = "scripted-loop", .chains = {{"\n", "Hi", " again", " and", " again"}}, .context_length = 2048},
   };
   const char* files[] = {"think-tool.npk", "loop.npk"};
   for (std::size_t i = 0; i < std::size(specs); ++i) {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { Ollama } from 'ollama';
 import { startServer, metric, waitFor } from './harness.mjs';
 
-const TOOLS = [{ type: 'function', function: { name: 'f', description: 'test', parameters: { type: 'object', properties: {} } } }];
+const TOOLS = [{ type: 'function', function: { name: 'f' } }];  // small: think-tool's context is 128
 const ASK = [{ role: 'user', content: 'Call f please' }];
 const EXPECTED_ARGS = { a: 'x', n: [1, { k: null }] };
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startServer, metric, sseLines, waitFor, thinkTool, loop } from './harness.mjs';
 
-const TOOLS = [{ type: 'function', function: { name: 'f', description: 'test', parameters: { type: 'object', properties: {} } } }];
+const TOOLS = [{ type: 'function', function: { name: 'f' } }];  // small: think-tool's context is 128
 const ASK = [{ role: 'user', content: 'Call f please' }];
 const EXPECTED_ARGS = { a: 'x', n: [1, { k: null }] };
 
@@ -26,7 +26,7 @@ describe('openai client', () => {
     assert.equal(byId['think-tool'].object, 'model');
     assert.equal(byId['think-tool'].owned_by, 'npustack');
     assert.equal(byId['think-tool'].max_model_len, 128);
-    assert.equal(byId.loop.max_model_len, 256);
+    assert.equal(byId.loop.max_model_len, 2048);
     assert.equal(byId['think-tool'].root, thinkTool);
     assert.ok(byId.loop.created > 1.6e9);
   });
@@ -115,7 +115,9 @@ describe('openai client', () => {
     assert.equal(r.choices[0].message.content, 'Hi again and again and');
     const full = await client.chat.completions.create({ model: 'loop', messages: ASK });
     assert.equal(full.choices[0].finish_reason, 'length');
-    assert.equal(full.usage.prompt_tokens + full.usage.completion_tokens, 256);
+    // Up to the full context (the last token generated is not fed back into it).
+    const total = full.usage.prompt_tokens + full.usage.completion_tokens;
+    assert.ok(total >= 2048 && total <= 2049, `${total}`);
   });
 
   test('stop strings end the answer with finish_reason stop', async () => {
@@ -180,7 +182,7 @@ describe('openai client', () => {
     const starts = [];
     const ends = [];
     const run = async (i) => {
-      const stream = await client.chat.completions.create({ model: 'loop', messages: ASK, max_tokens: 24, stream: true });
+      const stream = await client.chat.completions.create({ model: 'loop', messages: ASK, max_tokens: 300, stream: true });
       let text = '';
       for await (const c of stream) {
         const d = c.choices[0]?.delta?.content;
@@ -201,14 +203,20 @@ describe('openai client', () => {
     const controller = new AbortController();
     const stream = await client.chat.completions.create({ model: 'loop', messages: ASK, stream: true }, { signal: controller.signal });
     let n = 0;
-    await assert.rejects((async () => {
-      for await (const c of stream) { if (c.choices[0]?.delta?.content && ++n === 3) controller.abort(); }
-    })());
+    // (The client ends the iteration quietly, or with an abort error, depending on timing.)
+    try {
+      for await (const c of stream) {
+        if (c.choices[0]?.delta?.content && ++n === 3) { controller.abort(); break; }
+      }
+    } catch (e) {
+      assert.match(e.name, /Abort/);
+    }
+    assert.equal(n, 3);
     const aborted = await waitFor(async () => (await metric(server.url, 'npu:request_success_total{model_name="loop",finished_reason="abort"}')) === before + 1);
     assert.ok(aborted, 'the server did not record the aborted request');
     assert.equal(await metric(server.url, 'npu:num_requests_running'), 0);
     const generated = (await metric(server.url, 'npu:generation_tokens_total{model_name="loop"}')) - generatedBefore;
-    assert.ok(generated < 200, `the generation went on after the client left: ${generated} tokens`);
+    assert.ok(generated < 1500, `the generation went on after the client left: ${generated} tokens`);
   });
 
   test('metrics: vLLM-style series with values, and the device figures', async () => {
@@ -227,7 +235,7 @@ describe('openai client', () => {
     const post = (p, body) => fetch(`${server.url}${p}`, { method: 'POST', body: JSON.stringify(body) });
     const t = await (await post('/tokenize', { model: 'loop', prompt: 'Hi again', add_special_tokens: false })).json();
     assert.equal(t.count, t.tokens.length);
-    assert.equal(t.max_model_len, 256);
+    assert.equal(t.max_model_len, 2048);
     assert.ok(t.count >= 2);
     const d = await (await post('/detokenize', { model: 'loop', tokens: t.tokens })).json();
     assert.equal(d.prompt, 'Hi again');
@@ -263,7 +271,7 @@ describe('queue limits', () => {
 
   test('beyond the running slot and the queue: 429 with Retry-After; the queued one still completes', async () => {
     const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'x', maxRetries: 0 });
-    const first = await client.chat.completions.create({ model: 'loop', messages: ASK, stream: true, max_tokens: 200 });
+    const first = await client.chat.completions.create({ model: 'loop', messages: ASK, stream: true });
     const it = first[Symbol.asyncIterator]();
     await it.next();  // the first is generating
     const queued = client.chat.completions.create({ model: 'loop', messages: ASK, max_tokens: 2 });
