@@ -49,13 +49,33 @@ std::string device_metrics(ServerState& state) {
   return out;
 }
 
-void tokenize(ServerState& state, const HttpRequest& req, Exchange& ex) {
+// The body of a /tokenize or /detokenize request, the model it names and that model's tokenizer.
+struct TokenizerRequest {
+  nlohmann::json body;
+  ServedModel* model = nullptr;
+  const genai::Tokenizer* tokenizer = nullptr;
+};
+
+ApiResult<TokenizerRequest> tokenizer_request(ServerState& state, const HttpRequest& req) {
+  TokenizerRequest out;
   auto obj = parse_json_object(req.body);
-  if (!obj) return send_error(ex, obj.error());
-  auto name = string_field(*obj, "model");
-  if (!name) return send_error(ex, name.error());
+  if (!obj) return std::unexpected(obj.error());
+  out.body = std::move(*obj);
+  auto name = string_field(out.body, "model");
+  if (!name) return std::unexpected(name.error());
   auto model = state.find_model(name->value_or(""));
-  if (!model) return send_error(ex, model.error());
+  if (!model) return std::unexpected(model.error());
+  out.model = *model;
+  auto tok = out.model->base().tokenizer();
+  if (!tok) return std::unexpected(from_runtime_error(tok.error()));
+  out.tokenizer = *tok;
+  return out;
+}
+
+void tokenize(ServerState& state, const HttpRequest& req, Exchange& ex) {
+  auto r = tokenizer_request(state, req);
+  if (!r) return send_error(ex, r.error());
+  const nlohmann::json* obj = &r->body;
   if (obj->contains("messages")) {
     return send_error(ex, bad_request("/tokenize takes a 'prompt' here; chat 'messages' are not supported", "messages"));
   }
@@ -64,41 +84,34 @@ void tokenize(ServerState& state, const HttpRequest& req, Exchange& ex) {
   if (!*prompt) return send_error(ex, bad_request("'prompt' is required: the text to tokenize", "prompt"));
   auto add_special = bool_field(*obj, "add_special_tokens");
   if (!add_special) return send_error(ex, add_special.error());
-  auto tok = (*model)->base().tokenizer();
-  if (!tok) return send_error(ex, from_runtime_error(tok.error()));
-  auto ids = (*tok)->encode(**prompt, genai::EncodeOptions{.add_special = add_special->value_or(true)});
+  auto ids = r->tokenizer->encode(**prompt, genai::EncodeOptions{.add_special = add_special->value_or(true)});
   if (!ids) return send_error(ex, from_runtime_error(ids.error(), "prompt"));
   send_json(ex, 200, {{"count", ids->size()},
-                      {"max_model_len", (*model)->info().context_length},
+                      {"max_model_len", r->model->info().context_length},
                       {"tokens", *ids},
                       {"token_strs", nullptr}});
 }
 
 void detokenize(ServerState& state, const HttpRequest& req, Exchange& ex) {
-  auto obj = parse_json_object(req.body);
-  if (!obj) return send_error(ex, obj.error());
-  auto name = string_field(*obj, "model");
-  if (!name) return send_error(ex, name.error());
-  auto model = state.find_model(name->value_or(""));
-  if (!model) return send_error(ex, model.error());
-  auto it = obj->find("tokens");
-  if (it == obj->end() || !it->is_array()) {
+  auto r = tokenizer_request(state, req);
+  if (!r) return send_error(ex, r.error());
+  auto it = r->body.find("tokens");
+  if (it == r->body.end() || !it->is_array()) {
     return send_error(ex, bad_request("'tokens' must be an array of token ids", "tokens"));
   }
-  auto tok = (*model)->base().tokenizer();
-  if (!tok) return send_error(ex, from_runtime_error(tok.error()));
+  const genai::Tokenizer* tok = r->tokenizer;
   std::vector<genai::TokenId> ids;
   for (std::size_t i = 0; i < it->size(); ++i) {
     const auto& t = (*it)[i];
-    if (!t.is_number_integer() || !(*tok)->valid(static_cast<genai::TokenId>(t.get<std::int64_t>())) ||
+    if (!t.is_number_integer() || !tok->valid(static_cast<genai::TokenId>(t.get<std::int64_t>())) ||
         t.get<std::int64_t>() > std::numeric_limits<genai::TokenId>::max()) {
       return send_error(ex, bad_request(fmt::format("'tokens[{}]' is not a token id of this model (0..{})", i,
-                                                    (*tok)->vocab_size() - 1),
+                                                    tok->vocab_size() - 1),
                                         "tokens"));
     }
     ids.push_back(static_cast<genai::TokenId>(t.get<std::int64_t>()));
   }
-  auto text = (*tok)->decode(ids);
+  auto text = tok->decode(ids);
   if (!text) return send_error(ex, from_runtime_error(text.error(), "tokens"));
   send_json(ex, 200, {{"prompt", *text}});
 }
