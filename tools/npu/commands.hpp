@@ -17,5 +17,6 @@ void add_run_command(CLI::App& app, CommandContext& ctx);
 void add_generate_command(CLI::App& app, CommandContext& ctx);
 void add_chat_command(CLI::App& app, CommandContext& ctx);
 void add_bench_command(CLI::App& app, CommandContext& ctx);
+void add_tokenize_command(CLI::App& app, CommandContext& ctx);
 
 }  // namespace npu::tools
