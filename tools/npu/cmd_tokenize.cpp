@@ -54,7 +54,9 @@ Expected<genai::ChatPrompt> render(const genai::ModelText& text, const Opts& o) 
     }
     messages = nlohmann::ordered_json(messages["messages"]);
   }
-  if (!o.tools.empty()) NPU_TRY_ASSIGN(tools, read_json_file(o.tools, "tools"));
+  if (!o.tools.empty()) {
+    NPU_TRY_ASSIGN(tools, read_json_file(o.tools, "tools"));
+  }
   if (!tools.is_null() && !tools.is_array()) return fail(ErrorCode::kInvalidArgument, "tools must be a JSON array");
   genai::ChatOptions options;
   options.add_generation_prompt = o.add_generation_prompt;
