@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   npu::tools::add_chat_command(app, ctx);
   npu::tools::add_bench_command(app, ctx);
   npu::tools::add_serve_command(app, ctx);
+  npu::tools::add_tokenize_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
