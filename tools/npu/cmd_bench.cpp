@@ -228,7 +228,8 @@ void print_text(const nlohmann::json& j) {
 void add_bench_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("bench", "Benchmark an LLM: modeled load, TTFT, decode rate, fairness");
   auto o = std::make_shared<Opts>();
-  cmd->add_option("model", o->model, "Compiled LLM (.npk)")->required();
+  cmd->add_option("model", o->model, "Compiled LLM (.npk)");
+  add_bench_serve_command(*cmd, ctx);
   add_device_options(*cmd, o->where);
   cmd->add_option("--prompt-tokens", o->prompt_tokens, "Prompt length (default: one prefill chunk)");
   cmd->add_option("--gen-tokens", o->gen_tokens, "Tokens to generate")->check(CLI::Range(1u, 1000000u));
@@ -236,7 +237,12 @@ void add_bench_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--sessions", o->sessions, "Sessions generating at once")->check(CLI::Range(1u, 64u));
   cmd->add_option("--trace", o->trace, "Write a Chrome/Perfetto trace of the device (chrome://tracing, ui.perfetto.dev)");
   cmd->add_flag("--json", o->json, "Print one JSON object");
-  cmd->callback([&ctx, o] {
+  cmd->callback([&ctx, o, cmd] {
+    if (cmd->got_subcommand("serve")) return;  // `npu bench serve` ran instead
+    if (o->model.empty()) {
+      ctx.exit_code = report_error("bench", Error(ErrorCode::kInvalidArgument, "give a model: npu bench MODEL.npk (or npu bench serve)"));
+      return;
+    }
     auto r = bench(*o);
     if (!r) {
       ctx.exit_code = report_error("bench", r.error());
