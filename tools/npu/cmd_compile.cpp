@@ -94,7 +94,6 @@ Expected<compiler::llm::CompiledLlm> compile_llm_input(const CompileOpts& o) {
   opts.prefill_chunk = o.chunk;
   opts.calibration_tokens = o.calib_tokens;
   opts.timing_only = o.timing_only;
-  opts.timing_only = o.timing_only;
   if (!o.calib.empty()) {
     NPU_TRY_ASSIGN(opts.calibration_text, read_text_file(o.calib));
     if (opts.calibration_text.empty()) {
