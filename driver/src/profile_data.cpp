@@ -20,13 +20,6 @@ const char* profile_kind_name(std::uint16_t kind) noexcept {
   return "unknown";
 }
 
-const char* op_code_name(std::uint16_t opcode) noexcept {
-  static constexpr const char* kNames[] = {"nop",  "gemm_i8",   "embed",     "rms_norm", "quantize",
-                                           "linear", "short_conv", "rope",     "kv_append", "attention",
-                                           "swiglu", "add",       "copy_row",  "argmax"};
-  return opcode < std::size(kNames) ? kNames[opcode] : "op";
-}
-
 namespace {
 
 const char* mailbox_name(std::uint16_t opcode) noexcept {
@@ -100,7 +93,7 @@ std::string chrome_trace_json(const ProfileData& p, const std::string& device_na
                  {"energy_nj", r.energy_nj}};
     switch (kind) {
       case abi::ProfileKind::kOp:
-        name = op_code_name(r.opcode);
+        name = abi::op_name(r.opcode);
         if (r.layer != abi::kProfileNoLayer) name += " L" + std::to_string(r.layer);
         args["op_index"] = r.op_index;
         args["context"] = context_name(r.context_id);

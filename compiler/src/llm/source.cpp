@@ -82,6 +82,13 @@ Expected<TokenizerData> tokenizer_from_gguf(const GgufFile& f) {
     NPU_TRY(str("tokenizer.ggml.model", t.model));
     NPU_TRY(str("tokenizer.ggml.pre", t.pre));
     NPU_TRY(str("tokenizer.chat_template", t.chat_template));
+    // Named templates, as llama.cpp's converter writes them: tokenizer.chat_template.tool_use, ...
+    constexpr std::string_view kNamedPrefix = "tokenizer.chat_template.";
+    for (const auto& [key, value] : f.metadata()) {
+      if (!key.starts_with(kNamedPrefix) || key.size() == kNamedPrefix.size()) continue;
+      NPU_TRY_ASSIGN(std::string_view text, value.as_string());
+      t.named_chat_templates.emplace_back(key.substr(kNamedPrefix.size()), std::string(text));
+    }
     NPU_TRY(strings("tokenizer.ggml.tokens", t.tokens));
     NPU_TRY(strings("tokenizer.ggml.merges", t.merges));
     NPU_TRY(id("tokenizer.ggml.bos_token_id", t.bos_id));

@@ -48,6 +48,8 @@ Expected<std::vector<TokenId>> LLM::tokenize(std::string_view text) const {
   return tok->encode(text, EncodeOptions{.add_special = impl_->used() == 0 && !impl_->pending_token()});
 }
 
+ModelText LLM::text() const { return ModelText(impl_->text); }
+
 GeneratorParams LLM::default_params() const {
   const auto& d = impl_->package().defaults;
   GeneratorParams p;
@@ -89,24 +91,26 @@ Expected<Generator> LLM::generate(std::string_view prompt, const GeneratorParams
 
 Expected<Generator> LLM::generate(std::span<const ChatMessage> messages, const GeneratorParams& params,
                                   std::span<const std::string> tools_json) {
-  NPU_TRY_ASSIGN(const Tokenizer* tok, tokenizer());
   const auto& text = *impl_->text;
-  NPU_TRY_ASSIGN(std::string rendered, text.chat->render(messages, tools_json));
+  NPU_TRY_ASSIGN(const ChatTemplate* chat, text.require_chat(!tools_json.empty()));
+  NPU_TRY_ASSIGN(std::string rendered, chat->render(messages, tools_json));
   const auto pending = impl_->pending_token();
   const bool continuing = impl_->used() > 0 || pending;
-  if (continuing) {
-    // Only the new turns: drop the template's BOS, and restore the newline the template puts
-    // after the end-of-turn token that ended the previous answer (it is the pending token).
-    const auto bos = text.special.bos ? tok->token_bytes(*text.special.bos) : std::string_view{};
-    if (text.chat->renders_bos() && !bos.empty() && rendered.starts_with(bos)) rendered.erase(0, bos.size());
-    if (pending && text.special.im_end && *pending == *text.special.im_end) {
-      std::string joined(1, '\n');  // (not insert(0, ..): GCC 12 warns falsely on it)
-      joined += rendered;
-      rendered.swap(joined);
-    }
+  if (!continuing) {
+    NPU_TRY_ASSIGN(auto tokens, text.encode_chat(rendered));
+    return generate(std::span<const TokenId>(tokens), params);
   }
-  const bool add_bos = !continuing && !text.chat->renders_bos();
-  NPU_TRY_ASSIGN(auto tokens, tok->encode(rendered, EncodeOptions{.add_special = add_bos}));
+  // Only the new turns: drop the template's BOS, and restore the newline the template puts
+  // after the end-of-turn token that ended the previous answer (it is the pending token).
+  const std::string& bos = chat->tokens().bos;
+  if (!bos.empty() && rendered.starts_with(bos)) rendered.erase(0, bos.size());
+  if (pending && text.special.im_end && *pending == *text.special.im_end) {
+    std::string joined(1, '\n');  // (not insert(0, ..): GCC 12 warns falsely on it)
+    joined += rendered;
+    rendered.swap(joined);
+  }
+  NPU_TRY_ASSIGN(const Tokenizer* tok, tokenizer());
+  NPU_TRY_ASSIGN(auto tokens, tok->encode(rendered, EncodeOptions{.add_special = false}));
   return generate(std::span<const TokenId>(tokens), params);
 }
 

@@ -26,7 +26,8 @@ namespace npu::compiler::llm {
 
 struct LlmSource {
   ModelConfig config;
-  const WeightSource* weights = nullptr;  // borrowed for the duration of compile_llm()
+  // Borrowed for the duration of compile_llm(); may be null with LlmCompileOptions::timing_only.
+  const WeightSource* weights = nullptr;
   TokenizerData tokenizer;
   std::string name;
   bool synthetic = false;
@@ -44,6 +45,11 @@ struct LlmCompileOptions {
   bool clip_activations = false;            // true: MSE-optimal activation ranges; false: max |x|
   DeviceMemory device;                      // from load_device_memory("hailo10h") by default
   ProgressFn progress;
+  // Shapes only: the programs, layout and allocation plan of the real model, but no weight values
+  // (no weights are read or quantized, nothing is calibrated) and an empty weights image. Such a
+  // model is for timing studies: written as an .npk without a weights section, it must be run
+  // timing-only. Fast: no tensor is touched.
+  bool timing_only = false;
 };
 
 // Quantized activations vs the fp32 reference, per layer (the residual stream after the layer).
@@ -73,7 +79,8 @@ struct CompiledLlm {
   TokenizerData tokenizer;
   std::string name;
   bool synthetic = false;
-  std::vector<std::byte> weights;        // the weights segment image
+  std::vector<std::byte> weights;        // the weights segment image (empty when timing_only)
+  std::uint64_t weights_bytes = 0;       // size of the weights segment
   std::vector<abi::OpDesc> prefill_ops;  // rows = prefill chunk
   std::vector<abi::OpDesc> tbt_ops;      // rows = 1
   std::vector<std::size_t> prefill_layer_end;  // op index closing each layer (residual add)

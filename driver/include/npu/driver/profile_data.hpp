@@ -36,9 +36,8 @@ struct LayerProfile {
 [[nodiscard]] std::vector<LayerProfile> summarize_layers(std::span<const abi::ProfileRecord> records,
                                                          std::uint32_t context_id = 0xffffffffu);
 
-// Names for reports: "linear", "dma_h2d", "RUN", ...
+// Names for reports: "dma_h2d", "op", ... (op names: abi::op_name in npu_abi/program.hpp).
 [[nodiscard]] const char* profile_kind_name(std::uint16_t kind) noexcept;
-[[nodiscard]] const char* op_code_name(std::uint16_t opcode) noexcept;
 
 // Chrome trace JSON ({"traceEvents": [...]}), timestamps in microseconds of device time.
 // `context_names` names context ids on the compute track ("prefill", "tbt"), when known.
