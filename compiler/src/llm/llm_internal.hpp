@@ -39,6 +39,7 @@ struct WeightItem {
 struct WeightsImage {
   std::vector<std::byte> bytes;
   std::uint64_t embedding = 0, embedding_scales = 0, final_norm = 0;
+  std::uint64_t rope_freqs = 0;  // F32 [head_dim / 2] every kRope reads (models with attention)
   abi::DType embedding_dtype = abi::DType::kF32;
   LinearPlacement head;
   std::vector<LayerPlacement> layers;

@@ -24,7 +24,7 @@ Expected<TokenizerData> tokenizer_from_hf_folder(const std::filesystem::path& di
   if (model.value("type", "") != "BPE") return bad("only BPE tokenizers are supported");
   if (!model.contains("vocab") || !model["vocab"].is_object()) return bad("model.vocab is missing");
   TokenizerData t;
-  t.pre = config.arch == Architecture::kQwen2 ? "qwen2" : config.arch == Architecture::kLlama ? "llama3" : "lfm2";
+  t.pre = config.arch == Architecture::kQwen2 || config.arch == Architecture::kQwen3 ? "qwen2" : config.arch == Architecture::kLlama ? "llama3" : "lfm2";
   auto place = [&](std::int64_t id, const std::string& s, TokenType type) -> Expected<void> {
     if (id < 0 || id >= (1 << 24)) return bad(fmt::format("token id {} out of range", id));
     if (static_cast<std::size_t>(id) >= t.tokens.size()) {
