@@ -38,7 +38,7 @@ struct ScriptSpec {
   std::string policy = "default";  // a built-in precision policy of the compiler
   // Pieces (of the chains) that also end a turn: the config's end_of_turn_ids, as a Hugging Face
   // `eos_token_id` list names them.
-  std::vector<std::string> end_of_turn;
+  std::vector<std::string> end_of_turn = {};
 };
 
 struct ScriptedModel {

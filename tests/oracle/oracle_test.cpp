@@ -1,11 +1,15 @@
-// Tiny LFM2 models, written as GGUF with synthetic weights and a synthetic tokenizer, run through
-// llama.cpp and through our fp32 reference: greedy tokens must be identical for 32 steps and
-// logits within 1e-3 of the largest |logit| at every step.
+// Tiny models (LFM2, Qwen2, Qwen3, Llama with and without RoPE scaling), written as GGUF with
+// synthetic weights and a synthetic tokenizer, run through llama.cpp and through our fp32
+// reference: greedy tokens must be identical for 32 steps and logits within 1e-3 of the largest
+// |logit| at every step. Then every GGUF tensor type of real quantized files against llama.cpp.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <cstdlib>
 #include <set>
 
@@ -188,4 +192,45 @@ TEST(OracleQuantized, EveryGgufTypeMatchesLlamaCpp) {
     std::fprintf(stderr, "[oracle] %s weights: worst |diff|/max|logit| = %.2e\n", ggml_type_name(type).c_str(),
                  c.worst_relative);
   }
+}
+
+// The bound above is sharp: the same Q6_K file with one layout detail wrong (the two 32-byte
+// halves of each block's low-bit array swapped, as a mis-read of the format would do) misses
+// llama.cpp's logits by far more than the tolerance.
+TEST(OracleQuantized, WrongBlockLayoutIsCaught) {
+  NPU_REQUIRE_ORACLE_OR_SKIP();
+  const ModelConfig config = config_for({"kquant_shape", 256, 4, 2, 512, "cac", false, 1e6});
+  auto weights = SyntheticWeightSource::create(config, 23);
+  ASSERT_TRUE(weights);
+  auto tokenizer = make_synthetic_tokenizer(config.vocab_size);
+  const auto path = temp_model("layout_q6_k");
+  ASSERT_TRUE(write_model_gguf(path, config, **weights, {.matrix_type = GgmlType::kQ6_K, .tokenizer = *tokenizer}));
+  auto ours = GgufWeightSource::open(path);  // the correct file, as we read it
+  ASSERT_TRUE(ours);
+  std::vector<char> bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const GgufFile& file = (*ours)->file();
+  for (const GgufTensorInfo& t : file.tensors()) {
+    if (t.type != GgmlType::kQ6_K) continue;
+    for (std::uint64_t b = 0; b < t.size_bytes / 210; ++b) {
+      char* ql = bytes.data() + file.data_offset() + t.offset + b * 210;
+      std::swap_ranges(ql, ql + 32, ql + 32);
+    }
+  }
+  const auto wrong = temp_model("layout_q6_k_wrong");
+  {
+    std::ofstream out(wrong, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  const std::vector<std::int32_t> prompt{1, 40, 41, 100, 200, 319, 77};
+  auto theirs = npu::oracle::run_oracle(wrong, config.vocab_size, prompt, 1);
+  std::filesystem::remove(wrong);
+  ASSERT_TRUE(theirs) << theirs.error().what();
+  const Comparison c = compare(config, **ours, prompt, *theirs);
+  std::filesystem::remove(path);
+  EXPECT_GT(c.worst_relative, 0.3);
+  std::fprintf(stderr, "[oracle] Q6_K with a wrong layout: worst |diff|/max|logit| = %.2e\n", c.worst_relative);
 }

@@ -46,6 +46,27 @@ void pack_q5(const std::uint8_t* q, std::byte* out) {
   pack_nibbles(q, out + 4);
 }
 
+// Q4_0 / Q5_0: d (f16) at `out` and `count` (16 / 32) values q; the signed maximum maps to
+// -count/2 so the full range is used; weight = d * (q - count/2).
+void symmetric_values(const float* x, int count, std::byte* out, std::uint8_t* q) {
+  const float half = static_cast<float>(count / 2);
+  const float d = signed_max(x) / -half;
+  const float id = d != 0.0f ? 1.0f / d : 0.0f;
+  store_u16(out, float_to_fp16(d));
+  for (int j = 0; j < 32; ++j) q[j] = static_cast<std::uint8_t>(std::clamp(static_cast<int>(x[j] * id + half + 0.5f), 0, count - 1));
+}
+
+// Q4_1 / Q5_1: d and m (f16) at `out`; [min, max] in `levels` (15 / 31) steps, q = (x - min) / d.
+void affine_values(const float* x, int levels, std::byte* out, std::uint8_t* q) {
+  float min, max;
+  min_max(x, min, max);
+  const float d = (max - min) / static_cast<float>(levels);
+  const float id = d != 0.0f ? 1.0f / d : 0.0f;
+  store_u16(out, float_to_fp16(d));
+  store_u16(out + 2, float_to_fp16(min));
+  for (int j = 0; j < 32; ++j) q[j] = static_cast<std::uint8_t>(std::clamp(static_cast<int>((x[j] - min) * id + 0.5f), 0, levels));
+}
+
 }  // namespace
 
 void q8_0_block(const float* x, std::byte* out) {
@@ -60,44 +81,26 @@ void q8_0_block(const float* x, std::byte* out) {
 }
 
 void q4_0_block(const float* x, std::byte* out) {
-  const float d = signed_max(x) / -8.0f;  // the full range -8..7 is used
-  const float id = d != 0.0f ? 1.0f / d : 0.0f;
-  store_u16(out, float_to_fp16(d));
   std::uint8_t q[32];
-  for (int j = 0; j < 32; ++j) q[j] = static_cast<std::uint8_t>(std::clamp(static_cast<int>(x[j] * id + 8.5f), 0, 15));
+  symmetric_values(x, 16, out, q);
   pack_nibbles(q, out + 2);
 }
 
 void q4_1_block(const float* x, std::byte* out) {
-  float min, max;
-  min_max(x, min, max);
-  const float d = (max - min) / 15.0f;
-  const float id = d != 0.0f ? 1.0f / d : 0.0f;
-  store_u16(out, float_to_fp16(d));
-  store_u16(out + 2, float_to_fp16(min));
   std::uint8_t q[32];
-  for (int j = 0; j < 32; ++j) q[j] = static_cast<std::uint8_t>(std::clamp(static_cast<int>((x[j] - min) * id + 0.5f), 0, 15));
+  affine_values(x, 15, out, q);
   pack_nibbles(q, out + 4);
 }
 
 void q5_0_block(const float* x, std::byte* out) {
-  const float d = signed_max(x) / -16.0f;  // the full range -16..15 is used
-  const float id = d != 0.0f ? 1.0f / d : 0.0f;
-  store_u16(out, float_to_fp16(d));
   std::uint8_t q[32];
-  for (int j = 0; j < 32; ++j) q[j] = static_cast<std::uint8_t>(std::clamp(static_cast<int>(x[j] * id + 16.5f), 0, 31));
+  symmetric_values(x, 32, out, q);
   pack_q5(q, out + 2);
 }
 
 void q5_1_block(const float* x, std::byte* out) {
-  float min, max;
-  min_max(x, min, max);
-  const float d = (max - min) / 31.0f;
-  const float id = d != 0.0f ? 1.0f / d : 0.0f;
-  store_u16(out, float_to_fp16(d));
-  store_u16(out + 2, float_to_fp16(min));
   std::uint8_t q[32];
-  for (int j = 0; j < 32; ++j) q[j] = static_cast<std::uint8_t>(std::clamp(static_cast<int>((x[j] - min) * id + 0.5f), 0, 31));
+  affine_values(x, 31, out, q);
   pack_q5(q, out + 4);
 }
 
