@@ -95,6 +95,9 @@ npu_pkg_variable(NPU_UNITDIR_DEFAULT systemd systemdsystemunitdir /usr/lib/syste
 set(NPU_UDEV_RULES_DIR ${NPU_UDEVDIR_DEFAULT}/rules.d CACHE PATH "Where 70-npustack.rules is installed")
 set(NPU_SYSTEMD_UNIT_DIR ${NPU_UNITDIR_DEFAULT} CACHE PATH "Where npud.service is installed")
 install(FILES ${PROJECT_SOURCE_DIR}/udev/70-npustack.rules DESTINATION ${NPU_UDEV_RULES_DIR})
+# The rule's PROGRAM helper, in udev's own directory (where udev looks for relative PROGRAMs).
+get_filename_component(NPU_UDEV_HELPER_DIR ${NPU_UDEV_RULES_DIR} DIRECTORY)
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/udev/npu-vfio-group DESTINATION ${NPU_UDEV_HELPER_DIR})
 configure_file(${CMAKE_CURRENT_LIST_DIR}/npud.service.in ${CMAKE_BINARY_DIR}/packaging/npud.service @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/packaging/npud.service DESTINATION ${NPU_SYSTEMD_UNIT_DIR})
 install(FILES ${PROJECT_SOURCE_DIR}/docs/hardware.md ${PROJECT_SOURCE_DIR}/docs/raspberry-pi.md

@@ -12,6 +12,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev libpcre2-dev zlib1g-dev
   libboost-dev libusb-1.0-0-dev libpci-dev libudev-dev
   libgtest-dev libgmock-dev libbenchmark-dev umockdev libumockdev-dev
+  clang-16 libclang-rt-16-dev  # libFuzzer targets (scripts/fuzz.sh); host tools only, not for arm64
 )
 # Node.js is only for the test oracle; keep an installed node (any >= 18) rather than replace it.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

@@ -39,10 +39,12 @@ DeviceDriver::DeviceDriver(Parts parts, FirmwareImage image, const DriverOptions
 DeviceDriver::~DeviceDriver() = default;
 
 Expected<void> DeviceDriver::bring_up() {
+  parts_.irq->watch_heartbeat(std::chrono::milliseconds(0));  // no heartbeat until it runs
   NPU_TRY(boot_device(*parts_.device, *parts_.irq, image_, options_.boot_timeout));
   parts_.h2d->reprogram();
   parts_.d2h->reprogram();
   NPU_TRY(identify());
+  watch_heartbeat();
   {
     std::lock_guard lock(memory_mutex_);
     NPU_TRY_ASSIGN(auto allocator, DeviceMemoryAllocator::create(0, identity_.ddr_bytes));
@@ -80,6 +82,15 @@ Expected<void> DeviceDriver::identify() {
   identity_.board_name = fixed_string(r.board_name, sizeof r.board_name);
   identity_.profile = fixed_string(r.profile, sizeof r.profile);
   return {};
+}
+
+void DeviceDriver::watch_heartbeat() {
+  if (!abi_supports(identity_.abi_version, "watchdog.heartbeat")) return;  // older firmware
+  const std::chrono::microseconds period(parts_.device->read32(reg::kHeartbeatPeriodUs));
+  if (period.count() == 0) return;
+  // A few periods at least: one late beat is not a hang.
+  const auto floor = std::chrono::ceil<std::chrono::milliseconds>(4 * period);
+  parts_.irq->watch_heartbeat(std::max(options_.hang_timeout, floor));
 }
 
 bool DeviceDriver::needs_recovery(Path path, const Error& error) {

@@ -64,6 +64,8 @@ class DeviceDriver final : public Driver {
   // Boot, re-program the rings, identify, reset host bookkeeping. Caller holds state_ exclusively.
   [[nodiscard]] Expected<void> bring_up();
   [[nodiscard]] Expected<void> identify();
+  // Arms hang detection when the running firmware has a heartbeat (ABI >= 1.2).
+  void watch_heartbeat();
   // Runs `op` under the shared state lock; on an error that leaves the device unusable, recovers
   // (when auto_recover) and returns the error with what happened appended.
   [[nodiscard]] Expected<void> guarded(Path path, const std::function<Expected<void>()>& op);

@@ -4,7 +4,9 @@
 #include <cstring>
 
 #include "device_driver.hpp"
+#include "npu/driver/abi_compat.hpp"
 #include "npu_abi/program.hpp"
+#include "npu_abi/regs.hpp"
 
 namespace npu::driver {
 
@@ -114,8 +116,11 @@ Expected<RunResult> DeviceDriver::run(const ContextHandle& context, const RunPar
     req.first_op = params.first_op;
     req.num_ops = params.num_ops;
     std::memcpy(req.params, params.params.data(), sizeof req.params);
+    // ABI >= 1.2: the timeout runs between completed ops (RUN_PROGRESS), so it follows the work.
+    const std::uint32_t progress =
+        abi_supports(identity_.abi_version, "watchdog.heartbeat") ? abi::reg::kRunProgress : 0;
     NPU_TRY_ASSIGN(auto r, parts_.mailbox->call<abi::RunResponse>(abi::MboxOpcode::kRun, req,
-                                                                  options_.run_timeout));
+                                                                  options_.run_timeout, progress));
     result = RunResult{r.start_cycle, r.end_cycle, r.compute_cycles, r.dma_cycles, r.ddr_bytes,
                        r.ops_executed, static_cast<double>(r.energy_nj) * 1e-9};
     return {};

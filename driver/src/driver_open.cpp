@@ -11,7 +11,7 @@ namespace {
 
 Expected<void> validate(const DriverOptions& o) {
   if (o.boot_timeout.count() <= 0 || o.mailbox_timeout.count() <= 0 ||
-      o.dma_timeout.count() <= 0 || o.run_timeout.count() <= 0) {
+      o.dma_timeout.count() <= 0 || o.run_timeout.count() <= 0 || o.hang_timeout.count() <= 0) {
     return fail(ErrorCode::kInvalidArgument, "driver timeouts must be positive");
   }
   if (o.irq_poll_interval.count() <= 0) {

@@ -83,6 +83,14 @@ void IrqDispatcher::clear_fault() noexcept {
   fault_latched_ = false;
 }
 
+void IrqDispatcher::watch_heartbeat(std::chrono::milliseconds hang_after) noexcept {
+  const std::uint32_t beat = hang_after.count() > 0 ? device_.read32(reg::kHeartbeat) : 0;
+  std::lock_guard lock(mutex_);
+  hang_after_ = hang_after;
+  last_beat_ = beat;
+  last_beat_change_ = Clock::now();
+}
+
 Expected<void> IrqDispatcher::check_health() {
   if (device_lost_ || !device_.present()) {
     device_lost_ = true;
@@ -100,12 +108,34 @@ Expected<void> IrqDispatcher::check_health() {
   if (state == abi::DeviceState::kFaulted || latched) {
     return fail(fault_error(device_.read32(reg::kErrorCode)));
   }
-  return {};
+  // The heartbeat: read outside the lock (a register read may be slow on real hardware).
+  std::chrono::milliseconds hang_after{0};
+  {
+    std::lock_guard lock(mutex_);
+    hang_after = hang_after_;
+  }
+  if (hang_after.count() == 0) return {};
+  const std::uint32_t beat = device_.read32(reg::kHeartbeat);
+  const auto now = Clock::now();
+  std::lock_guard lock(mutex_);
+  if (hang_after_.count() == 0) return {};  // turned off meanwhile (a reset began)
+  if (beat != last_beat_) {
+    last_beat_ = beat;
+    last_beat_change_ = now;
+    return {};
+  }
+  const auto still = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_beat_change_);
+  if (still < hang_after_) return {};
+  return fail(ErrorCode::kTimeout,
+              fmt::format("the firmware of device {} hung: its heartbeat has not moved for {} ms",
+                          device_.info().id, still.count()));
 }
 
 Expected<void> IrqDispatcher::wait(std::uint32_t bits, std::chrono::milliseconds timeout,
-                                   const std::function<bool()>& done, std::string_view what) {
-  const auto deadline = Clock::now() + timeout;
+                                   const std::function<bool()>& done, std::string_view what,
+                                   std::uint32_t progress_register) {
+  auto deadline = Clock::now() + timeout;
+  std::uint32_t progress = progress_register != 0 ? device_.read32(progress_register) : 0;
   std::unique_lock lock(mutex_);
   const std::uint64_t start_count = count_of(bits);
   bool slept_without_irq = false;  // a whole poll interval passed with no interrupt for `bits`
@@ -132,11 +162,24 @@ Expected<void> IrqDispatcher::wait(std::uint32_t bits, std::chrono::milliseconds
     lock.lock();
     if (!health) return fail(health.error().with_context(what));
 
-    const auto now = Clock::now();
+    auto now = Clock::now();
+    if (progress_register != 0) {
+      lock.unlock();
+      const std::uint32_t p = device_.read32(progress_register);
+      lock.lock();
+      now = Clock::now();
+      if (p != progress) {  // the device finished more of the work: the timeout starts again
+        progress = p;
+        deadline = now + timeout;
+      }
+    }
     if (now >= deadline) {
       return fail(ErrorCode::kTimeout,
-                  fmt::format("{}: no answer from device {} in {} ms", what, device_.info().id,
-                              timeout.count()));
+                  progress_register != 0
+                      ? fmt::format("{}: device {} made no progress in {} ms", what,
+                                    device_.info().id, timeout.count())
+                      : fmt::format("{}: no answer from device {} in {} ms", what,
+                                    device_.info().id, timeout.count()));
     }
     const std::uint64_t before = count_of(bits);
     const auto until = std::min(deadline, now + poll_interval_);

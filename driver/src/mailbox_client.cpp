@@ -41,7 +41,8 @@ Expected<void> MailboxClient::check_size(abi::MboxOpcode opcode, std::size_t got
 
 Expected<std::vector<std::byte>> MailboxClient::call(abi::MboxOpcode opcode,
                                                      std::span<const std::byte> payload,
-                                                     std::chrono::milliseconds timeout) {
+                                                     std::chrono::milliseconds timeout,
+                                                     std::uint32_t progress_register) {
   if (payload.size() > abi::kMboxMaxPayload) {
     return fail(ErrorCode::kInternal,
                 fmt::format("mailbox {}: payload of {} bytes exceeds the {}-byte window",
@@ -64,7 +65,7 @@ Expected<std::vector<std::byte>> MailboxClient::call(abi::MboxOpcode opcode,
   const auto seq_offset = static_cast<std::uint32_t>(reg::kMboxResp + offsetof(abi::MboxHeader, seq));
   NPU_TRY(irq_.wait(reg::kIrqMailbox, timeout,
                     [&] { return device_.read32(seq_offset) == seq; },
-                    fmt::format("mailbox {} (seq {})", to_string(opcode), seq)));
+                    fmt::format("mailbox {} (seq {})", to_string(opcode), seq), progress_register));
 
   abi::MboxMessage resp{};
   read_window(device_, reg::kMboxResp, std::as_writable_bytes(std::span(&resp.header, 1)));

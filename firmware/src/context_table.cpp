@@ -123,6 +123,7 @@ RunOutcome ContextTable::run(const abi::RunRequest& req, abi::RunResponse& resp)
   op_req.activation_sram_bytes = sram > c.sram_bytes ? sram - c.sram_bytes : 0;
   op_req.timing_only = (req.flags & abi::kRunTimingOnly) != 0;
   op_req.run_params = req.params;
+  platform_.write_reg(abi::reg::kRunProgress, 0);  // ABI 1.2: the host bounds the RUN by progress
   for (std::uint64_t i = first; i < first + count; ++i) {
     const abi::OpDesc& op = c.program.ops[i];
     op_req.op = &op;
@@ -145,6 +146,7 @@ RunOutcome ContextTable::run(const abi::RunRequest& req, abi::RunResponse& resp)
       break;
     }
     ++resp.ops_executed;
+    platform_.write_reg(abi::reg::kRunProgress, resp.ops_executed);
   }
   resp.end_cycle = platform_.now();
   const double nj = (platform_.energy_j() - energy_before) * 1e9;

@@ -68,6 +68,10 @@ void Firmware::boot() {
   if (!platform_.core_running()) return;
   if (e == abi::BootError::kNone) {
     platform_.write_reg(abi::reg::kErrorCode, 0);
+    // The timer that advances HEARTBEAT from now on runs at this period (an image built for an
+    // older ABI, without the feature, announces none, as that firmware would).
+    platform_.write_reg(abi::reg::kHeartbeatPeriodUs,
+                        boot_->manifest.has_feature("watchdog.heartbeat") ? kHeartbeatPeriodUs : 0);
     platform_.write_reg(abi::reg::kStatus, static_cast<std::uint32_t>(abi::DeviceState::kAlive));
     log().debug("fw: boot ok, firmware '{}' build '{}'", boot_->manifest.name, boot_->build_id);
   } else {

@@ -1,5 +1,6 @@
 // The control core: a thread that waits for doorbells and boot requests and runs the firmware for
-// each, one at a time; it also ticks the heartbeat and applies injected faults at their triggers.
+// each, one at a time; it also applies injected faults at their triggers, and keeps the firmware's
+// heartbeat timer (a timer interrupt, so it beats whatever command the core is busy with).
 #include <chrono>
 #include <cstring>
 
@@ -11,20 +12,12 @@ namespace npu::sim {
 namespace reg = abi::reg;
 
 void SimDeviceImpl::control_loop() {
-  using clock = std::chrono::steady_clock;
-  constexpr auto kHeartbeatPeriod = std::chrono::milliseconds(10);
-  auto last_beat = clock::now();
+  constexpr auto kIdleWake = std::chrono::milliseconds(10);
   std::unique_lock lock(mutex_);
   while (!stop_) {
-    if (clock::now() - last_beat >= kHeartbeatPeriod) {
-      last_beat = clock::now();
-      if (regs_[reg::kStatus / 4] == static_cast<std::uint32_t>(abi::DeviceState::kAlive) && !hung_ &&
-          !removed_)
-        ++heartbeat_;
-    }
     if (pending_ != 0 && (hung_ || removed_)) pending_ = 0;  // nobody is listening
     if (pending_ == 0) {
-      core_cv_.wait_for(lock, kHeartbeatPeriod);
+      core_cv_.wait_for(lock, kIdleWake);
       continue;
     }
     // Fixed order keeps runs deterministic when several doorbells are pending at once.
@@ -49,7 +42,12 @@ bool SimDeviceImpl::fire(FaultTrigger trigger) {
         pending_fault_ = abi::FaultCode::kFirmwareCrash;
         core_stopped_ = true;
         break;
-      case FaultKind::kFirmwareHang: hung_ = true; break;
+      case FaultKind::kFirmwareHang: {
+        std::lock_guard lock(mutex_);
+        (void)heartbeat_locked();  // the beats up to now count; from here on it stands still
+        hung_ = true;
+        break;
+      }
       case FaultKind::kDeviceRemoval: {
         std::lock_guard lock(mutex_);
         removed_ = true;
@@ -102,6 +100,25 @@ void SimDeviceImpl::step(std::uint32_t event) {
   }
   pending_fault_.reset();
   cycles_ = timing_->now();
+}
+
+std::uint32_t SimDeviceImpl::heartbeat_locked() {
+  using clock = std::chrono::steady_clock;
+  const auto now = clock::now();
+  const std::chrono::microseconds period(regs_[reg::kHeartbeatPeriodUs / 4]);
+  if (beat_since_ && period.count() > 0) {
+    const auto beats = (now - *beat_since_) / period;
+    beats_ += static_cast<std::uint32_t>(beats);
+    *beat_since_ += beats * period;
+  }
+  const bool ticking = period.count() > 0 && !hung_.load() && !removed_.load() &&
+                       regs_[reg::kStatus / 4] == static_cast<std::uint32_t>(abi::DeviceState::kAlive);
+  if (!ticking) {
+    beat_since_.reset();
+  } else if (!beat_since_) {
+    beat_since_ = now;
+  }
+  return beats_;
 }
 
 }  // namespace npu::sim

@@ -59,6 +59,8 @@ void SimDeviceImpl::init_registers() {
   regs_[reg::kDdrSizeMb / 4] = static_cast<std::uint32_t>(hw_.ddr_bytes >> 20);
   regs_[reg::kSramSizeKb / 4] = static_cast<std::uint32_t>(hw_.sram_bytes >> 10);
   cycles_hi_latch_ = 0;
+  beats_ = 0;
+  beat_since_.reset();
   pending_ = 0;
   irq_edge_ = false;
   lose_next_irq_ = false;
@@ -74,7 +76,7 @@ std::uint32_t SimDeviceImpl::read32(std::uint32_t offset) {
       return static_cast<std::uint32_t>(c);
     }
     case reg::kCyclesHi: return cycles_hi_latch_;
-    case reg::kHeartbeat: return heartbeat_.load();
+    case reg::kHeartbeat: return heartbeat_locked();
     case reg::kDoorbell: case reg::kReset: case reg::kBootCtrl: return 0;  // write-only
     default: return regs_[offset / 4];
   }

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -76,6 +77,9 @@ class SimDeviceImpl final : public SimDevice, private fw::Platform {
   abi::DmaStatus copy_dma(bool h2d, const abi::DmaDescriptor& descriptor);
 
   void init_registers();  // caller holds mutex_
+  // Counts the heartbeat up to now and starts or stops the timer with the device state; returns
+  // HEARTBEAT. Caller holds mutex_; called on every read and every change of STATUS.
+  std::uint32_t heartbeat_locked();
   void deliver_irq_locked(std::uint32_t bits);
 
   SimConfig config_;
@@ -99,7 +103,10 @@ class SimDeviceImpl final : public SimDevice, private fw::Platform {
   std::atomic<bool> removed_{false};
   std::atomic<std::uint64_t> epoch_{0};
   std::atomic<Cycles> cycles_{0};
-  std::atomic<std::uint32_t> heartbeat_{0};
+  // The firmware's heartbeat timer (ABI 1.2) in host time: HEARTBEAT advances every
+  // HEARTBEAT_PERIOD_US while the program runs (alive, not hung). Guarded by mutex_.
+  std::uint32_t beats_ = 0;  // beats counted up to *beat_since_
+  std::optional<std::chrono::steady_clock::time_point> beat_since_;  // set while ticking
 
   mutable std::mutex exec_mutex_;
   // Control-core state, guarded by exec_mutex_.

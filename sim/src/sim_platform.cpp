@@ -17,7 +17,11 @@ std::uint32_t SimDeviceImpl::read_reg(std::uint32_t offset) {
 
 void SimDeviceImpl::write_reg(std::uint32_t offset, std::uint32_t value) {
   std::lock_guard lock(mutex_);
-  if (offset < reg::kBar0Size) regs_[offset / 4] = value;
+  if (offset >= reg::kBar0Size) return;
+  const bool timer = offset == reg::kStatus || offset == reg::kHeartbeatPeriodUs;
+  if (timer) (void)heartbeat_locked();  // beats before the change
+  regs_[offset / 4] = value;
+  if (timer) (void)heartbeat_locked();  // the timer starts or stops with it
 }
 
 void SimDeviceImpl::raise_irq(std::uint32_t bits) {

@@ -3,6 +3,7 @@
 // work succeeding; device removal reported as lost without a reset.
 #include <gtest/gtest.h>
 
+#include "npu/firmware/program.hpp"
 #include "sim_fixture.hpp"
 
 namespace {
@@ -147,6 +148,119 @@ TEST_F(SimDriver, DeviceRemovalIsReportedWithoutReset) {
   EXPECT_EQ(s.error().code(), ErrorCode::kDeviceLost) << s.error().what();
   EXPECT_EQ((*d)->generation(), 0u);
   EXPECT_EQ((*d)->reset().error().code(), ErrorCode::kDeviceLost);
+}
+
+// Firmware as an ABI 1.1 image would be: no heartbeat, no RUN progress ("watchdog.heartbeat").
+std::vector<std::byte> abi_1_1_image() {
+  auto manifest = npu::fw::FirmwareManifest::current(abi::make_fw_version(0, 1, 0));
+  manifest.abi_version = abi::make_abi_version(1, 1);
+  std::erase(manifest.features, std::string("watchdog.heartbeat"));
+  return npu::fw::build_firmware_image(manifest, "abi-1.1");
+}
+
+TEST_F(SimDriver, HangIsDetectedByTheHeartbeatWellUnderASecond) {
+  options.mailbox_timeout = 30s;  // only the heartbeat can notice it in time
+  auto d = open();
+  ASSERT_TRUE(d) << d.error().what();
+  auto& drv = **d;
+  inject("firmware_hang@mailbox=1");
+  const auto t0 = std::chrono::steady_clock::now();
+  auto s = drv.stats();
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), ErrorCode::kTimeout);
+  EXPECT_NE(s.error().message().find("heartbeat"), std::string::npos) << s.error().what();
+  EXPECT_NE(s.error().message().find("re-booted"), std::string::npos) << s.error().what();
+  // Detection (hang_timeout, 250 ms) plus the re-boot, not the 30 s mailbox timeout.
+  EXPECT_LT(took, 1s) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+  EXPECT_GE(took, options.hang_timeout);
+  EXPECT_EQ(drv.generation(), 1u);
+  EXPECT_TRUE(drv.stats()) << "device must work after recovery";
+}
+
+TEST_F(SimDriver, HangDuringARunIsDetectedByTheHeartbeat) {
+  options.run_timeout = 30s;
+  auto d = open();
+  ASSERT_TRUE(d) << d.error().what();
+  auto& drv = **d;
+  // The hang strikes as the RUN is taken (run trigger): the RUN never answers.
+  inject("firmware_hang@run=1");
+  auto g = load_gemm_context(drv, 2, 8, 3, 64);
+  ASSERT_TRUE(g) << g.error().what();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto run = drv.run(g->context);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_FALSE(run);
+  EXPECT_EQ(run.error().code(), ErrorCode::kTimeout);
+  EXPECT_NE(run.error().message().find("heartbeat"), std::string::npos) << run.error().what();
+  EXPECT_LT(took, 1s) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+}
+
+TEST_F(SimDriver, FirmwareWithoutAHeartbeatFallsBackToTheMailboxTimeout) {
+  options.firmware_path = write_image("fw-1.1.bin", abi_1_1_image());
+  options.hang_timeout = 50ms;  // would fire first if the driver watched a heartbeat it has not
+  auto d = open();
+  ASSERT_TRUE(d) << d.error().what();
+  EXPECT_EQ((*d)->identity().abi_version, abi::make_abi_version(1, 1));
+  inject("firmware_hang@mailbox=1");
+  const auto t0 = std::chrono::steady_clock::now();
+  auto s = (*d)->stats();
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), ErrorCode::kTimeout);
+  EXPECT_NE(s.error().message().find("no answer"), std::string::npos) << s.error().what();
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, options.mailbox_timeout);
+  EXPECT_TRUE((*d)->stats()) << "device must work after recovery";
+}
+
+// A RUN of many ops that takes far longer than run_timeout in total: with RUN_PROGRESS (ABI 1.2)
+// the timeout runs between completed ops, so it finishes; an ABI 1.1 firmware, which has no
+// progress to show, is cut off at run_timeout. Timeout and op count come from a measured one-op
+// RUN (timeout: ten ops, at least 200 ms; the RUN: about five timeouts long), so the test means
+// the same on a fast machine, a loaded one and under a sanitizer.
+class LongRun : public SimDriver {
+ protected:
+  std::chrono::milliseconds took{0};
+  std::uint32_t ops = 1;
+
+  // Runs a context of `ops` GEMM ops on a freshly opened driver; `took` is the RUN's host time.
+  npu::Expected<RunResult> run_ops() {
+    auto d = open();
+    if (!d) return std::unexpected(d.error());
+    auto& drv = **d;
+    constexpr int M = 32, K = 2048, N = 512;  // tens of millions of MACs: the op dominates the mailbox
+    auto g = load_gemm_context(drv, M, K, N, M * K, ops);
+    if (!g) return std::unexpected(g.error());
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = drv.run(g->context);
+    took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    return r;
+  }
+  void calibrate() {
+    options.run_timeout = 60s;
+    ops = 1;
+    auto one = run_ops();
+    ASSERT_TRUE(one) << one.error().what();
+    const auto per_op = std::max(took, 1ms);
+    options.run_timeout = std::max(200ms, 10 * per_op);
+    ops = static_cast<std::uint32_t>(std::clamp<std::int64_t>(5 * options.run_timeout / per_op, 50, 4000));
+  }
+};
+
+TEST_F(LongRun, ARunThatKeepsProgressingIsNotMistakenForAHang) {
+  calibrate();
+  auto r = run_ops();
+  ASSERT_TRUE(r) << r.error().what() << " (" << ops << " ops, run_timeout " << options.run_timeout.count() << " ms)";
+  EXPECT_EQ(r->ops_executed, ops);
+  EXPECT_GT(took, options.run_timeout) << "the RUN was too quick to show anything (" << ops << " ops)";
+}
+
+TEST_F(LongRun, WithoutProgressReportsTheWholeRunIsBounded) {
+  options.firmware_path = write_image("fw-1.1.bin", abi_1_1_image());
+  calibrate();
+  auto r = run_ops();
+  ASSERT_FALSE(r) << "the whole RUN took " << took.count() << " ms, run_timeout " << options.run_timeout.count();
+  EXPECT_EQ(r.error().code(), ErrorCode::kTimeout) << r.error().what();
+  EXPECT_NE(r.error().message().find("no answer"), std::string::npos) << r.error().what();
 }
 
 }  // namespace

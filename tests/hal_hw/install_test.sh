@@ -2,6 +2,7 @@
 # `cmake --install` into a staging directory, check the installed layout, then build and run a
 # tiny consumer with find_package(npustack) and another with pkg-config (npustack.pc).
 # Arguments: build-dir consumer-src prefix libdir udev-rules-dir unit-dir firmware-dir profile-dir
+# $NPU_CONSUMER_FLAGS: extra compile and link flags for the consumers (a sanitizer build's).
 set -euo pipefail
 BUILD=$1 CONSUMER=$2 PREFIX=$3 LIBDIR=$4 RULES=$5 UNITS=$6 FIRMWARE=$7 PROFILES=$8
 WORK=$(mktemp -d)
@@ -13,7 +14,8 @@ ROOT=$STAGE$PREFIX
 for f in "$ROOT/$LIBDIR/libnpu_runtime.a" "$ROOT/$LIBDIR/cmake/npustack/npustackConfig.cmake" \
          "$ROOT/$LIBDIR/pkgconfig/npustack.pc" "$ROOT/include/npu/runtime.hpp" \
          "$ROOT/include/npu/driver/driver.hpp" "$ROOT/include/npu_abi/regs.hpp" "$ROOT/bin/npu" \
-         "$STAGE$FIRMWARE/npustack-fw.bin" "$STAGE$RULES/70-npustack.rules" "$STAGE$UNITS/npud.service" \
+         "$STAGE$FIRMWARE/npustack-fw.bin" "$STAGE$RULES/70-npustack.rules" \
+         "$STAGE$(dirname "$RULES")/npu-vfio-group" "$STAGE$UNITS/npud.service" \
          "$STAGE$PROFILES/hailo10h.json"; do
   [ -e "$f" ] || { echo "not installed: $f"; exit 1; }
 done
@@ -23,14 +25,16 @@ grep -q "ExecStart=$PREFIX/bin/npud" "$STAGE$UNITS/npud.service"
 # The installed program finds the installed (staged) firmware and profiles through the environment.
 export NPU_FIRMWARE_DIR=$STAGE$FIRMWARE NPU_PROFILE_DIR=$STAGE$PROFILES NPU_SIM_DEVICES=1
 
-cmake -S "$CONSUMER" -B "$WORK/cmake-consumer" -G Ninja -DCMAKE_PREFIX_PATH="$ROOT" >"$WORK/configure.log"
+EXTRA=${NPU_CONSUMER_FLAGS:-}
+cmake -S "$CONSUMER" -B "$WORK/cmake-consumer" -G Ninja -DCMAKE_PREFIX_PATH="$ROOT" \
+  -DCMAKE_CXX_FLAGS="$EXTRA" -DCMAKE_EXE_LINKER_FLAGS="$EXTRA" >"$WORK/configure.log"
 cmake --build "$WORK/cmake-consumer" >"$WORK/build.log" || { cat "$WORK/build.log"; exit 1; }
 "$WORK/cmake-consumer/consumer" | tee "$WORK/out1"
 grep -q "opened sim:0" "$WORK/out1"
 
 FLAGS=$(PKG_CONFIG_PATH="$ROOT/$LIBDIR/pkgconfig" pkg-config --define-variable=prefix="$ROOT" --cflags --libs npustack)
 # shellcheck disable=SC2086
-g++ "$CONSUMER/main.cpp" -o "$WORK/pc-consumer" $FLAGS
+g++ $EXTRA "$CONSUMER/main.cpp" -o "$WORK/pc-consumer" $FLAGS
 "$WORK/pc-consumer" | tee "$WORK/out2"
 grep -q "opened sim:0" "$WORK/out2"
 echo "install + find_package + pkg-config consumers: OK"

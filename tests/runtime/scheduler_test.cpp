@@ -17,6 +17,8 @@ using namespace std::chrono_literals;
 namespace {
 
 // Records the order jobs run in; a gate job blocks the single worker while the test queues work.
+// Both are declared before the Scheduler in each test: the scheduler's destructor cancels the jobs
+// still queued, which calls back into them.
 struct Recorder {
   std::mutex mutex;
   std::vector<int> order;
@@ -62,9 +64,9 @@ struct Gate {
 }  // namespace
 
 TEST(Scheduler, HigherPriorityFirstThenRoundRobin) {
-  Scheduler s(SchedulingAlgorithm::kRoundRobin, 1);
   Recorder rec;
   Gate gate;
+  Scheduler s(SchedulingAlgorithm::kRoundRobin, 1);
   ModelId g = s.add_model(), a = s.add_model(), b = s.add_model(), c = s.add_model();
   ASSERT_TRUE(s.submit(g, gate.job()));
   gate.entered.get_future().wait();  // the worker is busy; queue everything behind it
@@ -84,8 +86,8 @@ TEST(Scheduler, HigherPriorityFirstThenRoundRobin) {
 }
 
 TEST(Scheduler, ThresholdHoldsAModelBack) {
-  Scheduler s(SchedulingAlgorithm::kRoundRobin, 1);
   Recorder rec;
+  Scheduler s(SchedulingAlgorithm::kRoundRobin, 1);
   ModelId a = s.add_model();
   ASSERT_TRUE(s.set_params(a, {.threshold = 3}));
   ASSERT_TRUE(s.submit(a, rec.job(1)));
@@ -97,8 +99,8 @@ TEST(Scheduler, ThresholdHoldsAModelBack) {
 }
 
 TEST(Scheduler, TimeoutReleasesAModelBelowThreshold) {
-  Scheduler s(SchedulingAlgorithm::kRoundRobin, 1);
   Recorder rec;
+  Scheduler s(SchedulingAlgorithm::kRoundRobin, 1);
   ModelId a = s.add_model();
   ASSERT_TRUE(s.set_params(a, {.threshold = 100, .timeout = 30ms}));
   auto t0 = std::chrono::steady_clock::now();
@@ -108,8 +110,8 @@ TEST(Scheduler, TimeoutReleasesAModelBelowThreshold) {
 }
 
 TEST(Scheduler, ReadyLowPriorityRunsWhileHighPriorityWaitsForThreshold) {
-  Scheduler s(SchedulingAlgorithm::kRoundRobin, 1);
   Recorder rec;
+  Scheduler s(SchedulingAlgorithm::kRoundRobin, 1);
   ModelId hi = s.add_model(), lo = s.add_model();
   ASSERT_TRUE(s.set_params(hi, {.priority = 31, .threshold = 2}));
   ASSERT_TRUE(s.set_params(lo, {.priority = 0}));
@@ -120,9 +122,9 @@ TEST(Scheduler, ReadyLowPriorityRunsWhileHighPriorityWaitsForThreshold) {
 }
 
 TEST(Scheduler, NoneIsFifoAndRefusesKnobs) {
-  Scheduler s(SchedulingAlgorithm::kNone, 1);
   Recorder rec;
   Gate gate;
+  Scheduler s(SchedulingAlgorithm::kNone, 1);
   ModelId a = s.add_model(), b = s.add_model();
   EXPECT_EQ(s.set_params(a, {.priority = 20}).error().code(), ErrorCode::kUnsupported);
   ASSERT_TRUE(s.submit(a, gate.job()));
@@ -142,9 +144,9 @@ TEST(Scheduler, RejectsBadParams) {
 }
 
 TEST(Scheduler, RemovingAModelCancelsItsQueuedJobs) {
-  Scheduler s(SchedulingAlgorithm::kRoundRobin, 1);
   Recorder rec;
   Gate gate;
+  Scheduler s(SchedulingAlgorithm::kRoundRobin, 1);
   ModelId g = s.add_model(), a = s.add_model();
   ASSERT_TRUE(s.submit(g, gate.job()));
   gate.entered.get_future().wait();
@@ -159,8 +161,8 @@ TEST(Scheduler, RemovingAModelCancelsItsQueuedJobs) {
 }
 
 TEST(Scheduler, SeveralWorkersRunInParallel) {
+  std::atomic<int> concurrent{0}, peak{0}, done{0};  // before the scheduler: its jobs use them
   Scheduler s(SchedulingAlgorithm::kRoundRobin, 2);
-  std::atomic<int> concurrent{0}, peak{0}, done{0};
   ModelId a = s.add_model();
   for (int i = 0; i < 4; ++i) {
     ASSERT_TRUE(s.submit(a, SchedulerJob{[&](std::size_t) {

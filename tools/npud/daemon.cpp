@@ -96,10 +96,10 @@ void Daemon::run_detached(std::function<void()> work) {
   std::thread([this, work = std::move(work)]() mutable {
     work();
     work = nullptr;  // what it captured goes first
-    {
-      std::lock_guard lock(detached_mutex_);
-      --detached_;
-    }
+    // Notify under the lock: once the count reaches 0 run() may return and the Daemon go away,
+    // so nothing of it may be touched after the mutex is released.
+    std::lock_guard lock(detached_mutex_);
+    --detached_;
     detached_cv_.notify_all();
   }).detach();
 }

@@ -25,8 +25,13 @@ Expected<TokenizerData> tokenizer_from_hf_folder(const std::filesystem::path& di
   if (!model.contains("vocab") || !model["vocab"].is_object()) return bad("model.vocab is missing");
   TokenizerData t;
   t.pre = config.arch == Architecture::kQwen2 || config.arch == Architecture::kQwen3 ? "qwen2" : config.arch == Architecture::kLlama ? "llama3" : "lfm2";
+  // Ids index the model's embedding rows: none may lie beyond its vocabulary (which also keeps a
+  // tiny malformed file from making this allocate millions of placeholder tokens).
+  const std::int64_t id_limit = config.vocab_size > 0 ? std::int64_t{config.vocab_size} : std::int64_t{1} << 24;
   auto place = [&](std::int64_t id, const std::string& s, TokenType type) -> Expected<void> {
-    if (id < 0 || id >= (1 << 24)) return bad(fmt::format("token id {} out of range", id));
+    if (id < 0 || id >= id_limit) {
+      return bad(fmt::format("token id {} is outside the model's vocabulary of {} tokens", id, id_limit));
+    }
     if (static_cast<std::size_t>(id) >= t.tokens.size()) {
       const std::size_t old = t.tokens.size();
       t.tokens.resize(static_cast<std::size_t>(id) + 1);

@@ -45,6 +45,13 @@ inline constexpr std::uint32_t kClockKhz = 0x03c;     // RO  device core clock
 inline constexpr std::uint32_t kDdrSizeMb = 0x040;    // RO  device DDR size in MiB
 inline constexpr std::uint32_t kSramSizeKb = 0x044;   // RO  on-chip SRAM size in KiB
 inline constexpr std::uint32_t kHeartbeat = 0x048;    // RO  firmware increments while alive
+// ABI 1.2 ("watchdog.heartbeat"): the firmware's timer advances HEARTBEAT every
+// HEARTBEAT_PERIOD_US while the control program runs, whatever it is busy with (a hung or crashed
+// core stops it); the host declares a hang when it stays still for a few periods. RUN_PROGRESS
+// counts the ops the RUN being served has completed (0 when a RUN starts), so the host bounds a
+// RUN by its progress rather than by its total length.
+inline constexpr std::uint32_t kHeartbeatPeriodUs = 0x04c;  // RO  set by the firmware at boot; 0 = none
+inline constexpr std::uint32_t kRunProgress = 0x050;        // RO  ops completed by the current RUN
 
 // DMA rings: host-to-device at kH2dRing, device-to-host at kD2hRing; offsets within a ring block.
 inline constexpr std::uint32_t kH2dRing = 0x080;

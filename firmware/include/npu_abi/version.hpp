@@ -12,7 +12,7 @@
 namespace npu::abi {
 
 inline constexpr std::uint16_t kAbiMajor = 1;
-inline constexpr std::uint16_t kAbiMinor = 1;
+inline constexpr std::uint16_t kAbiMinor = 2;
 
 [[nodiscard]] constexpr std::uint32_t make_abi_version(std::uint16_t major, std::uint16_t minor) {
   return (std::uint32_t{major} << 16) | minor;
@@ -49,6 +49,9 @@ inline constexpr FeatureMinimum kFeatures[] = {
     {"dma.place", 1, false},
     // 1.1: MboxOpcode::kProfile (per-op profile records written into host memory).
     {"mailbox.profile", 1, false},
+    // 1.2: HEARTBEAT_PERIOD_US and RUN_PROGRESS (regs.hpp): hang detection in well under a second,
+    // RUN timeouts that follow the work. Older firmware: only the mailbox timeouts catch a hang.
+    {"watchdog.heartbeat", 2, false},
 };
 
 }  // namespace npu::abi

@@ -14,14 +14,18 @@ namespace npu::genai::detail {
 namespace {
 
 // The rendezvous of one synchronous job: the caller waits until the worker ran it or the
-// scheduler dropped it. Lives on the caller's stack; the job captures only its address.
+// scheduler dropped it. Lives on the caller's stack; the job captures only its address. finish()
+// notifies while it holds the mutex: the caller cannot see `done`, return and destroy the
+// rendezvous until the worker has let go of it (notifying after unlocking touched a condition
+// variable that may already be gone).
 struct Rendezvous {
   std::mutex mutex;
   std::condition_variable cv;
   bool done = false;
   std::optional<Error> dropped;
   void finish() {
-    { std::lock_guard lock(mutex); done = true; }
+    std::lock_guard lock(mutex);
+    done = true;
     cv.notify_all();
   }
 };

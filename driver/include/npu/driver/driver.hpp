@@ -3,7 +3,8 @@
 // Thread-safe: mailbox requests and DMA transfers from several threads are serialized inside.
 //
 // Recovery: when the device faults, hangs or loses an interrupt the call that noticed returns an
-// error saying what happened, and the driver resets and re-boots the device before returning.
+// error saying what happened, and the driver resets and re-boots the device before returning. A
+// hang is noticed by the firmware's heartbeat standing still (DriverOptions::hang_timeout).
 // Everything on the device is then gone; generation() increments, and owners of contexts and
 // device allocations made under an older generation must re-create them.
 #pragma once
@@ -30,8 +31,14 @@ struct DriverOptions {
   std::chrono::milliseconds boot_timeout{5000};
   std::chrono::milliseconds mailbox_timeout{2000};
   std::chrono::milliseconds dma_timeout{5000};
-  // Run timeout for a whole RUN command (the device may compute for a long time on big models).
+  // RUN timeout. With firmware ABI >= 1.2 it bounds the time between two completed ops of the RUN
+  // (RUN_PROGRESS), so it scales with the work: a long prefill that keeps finishing ops is never
+  // cut short. Older firmware: the limit for the whole RUN.
   std::chrono::milliseconds run_timeout{60000};
+  // Hang detection (firmware ABI >= 1.2, "watchdog.heartbeat"): a heartbeat that stands still this
+  // long (at least 4 of the firmware's periods) means the firmware hung; the waiting call fails
+  // with kTimeout at once and the device is reset, instead of waiting out the timeouts above.
+  std::chrono::milliseconds hang_timeout{250};
   std::uint32_t ring_entries = 256;      // per DMA ring, power of two
   std::size_t staging_bytes = 4u << 20;  // DMA-able bounce buffer per direction
   bool auto_recover = true;              // reset + re-boot after a fault

@@ -29,9 +29,17 @@ class IrqDispatcher {
   IrqDispatcher& operator=(const IrqDispatcher&) = delete;
 
   // Waits until `done()` is true (kTimeout naming `what` after `timeout`). Woken by any of `bits`.
-  // Fails early with kDeviceError when the device faults, kDeviceLost when it disappears.
+  // Fails early with kDeviceError when the device faults, kDeviceLost when it disappears, and
+  // kTimeout when the heartbeat stops (watch_heartbeat). With a `progress_register`, every change
+  // of that register restarts the timeout (a long command bounded by its progress).
   [[nodiscard]] Expected<void> wait(std::uint32_t bits, std::chrono::milliseconds timeout,
-                                    const std::function<bool()>& done, std::string_view what);
+                                    const std::function<bool()>& done, std::string_view what,
+                                    std::uint32_t progress_register = 0);
+
+  // Hang detection: from now on every wait also watches HEARTBEAT, and a heartbeat that has not
+  // moved for `hang_after` ends it with kTimeout. Zero turns it off (during boot, and with
+  // firmware that has no heartbeat).
+  void watch_heartbeat(std::chrono::milliseconds hang_after) noexcept;
 
   // Forget a latched fault (after the device was reset).
   void clear_fault() noexcept;
@@ -52,6 +60,10 @@ class IrqDispatcher {
   std::condition_variable cv_;
   std::uint64_t counts_[32] = {};  // interrupts seen per IRQ_STATUS bit
   bool fault_latched_ = false;
+  // Heartbeat watch (under mutex_): the last value seen and when it last changed.
+  std::chrono::milliseconds hang_after_{0};
+  std::uint32_t last_beat_ = 0;
+  std::chrono::steady_clock::time_point last_beat_change_{};
   std::atomic<bool> stop_{false};
   std::atomic<bool> device_lost_{false};
   std::atomic<std::uint64_t> lost_{0};

@@ -22,17 +22,21 @@ class MailboxClient {
  public:
   MailboxClient(hal::Device& device, IrqDispatcher& irq) : device_(device), irq_(irq) {}
 
-  // Sends one request and returns the response payload (status kOk only).
+  // Sends one request and returns the response payload (status kOk only). A non-zero
+  // `progress_register` bounds the wait by progress (IrqDispatcher::wait), not its total length.
   [[nodiscard]] Expected<std::vector<std::byte>> call(abi::MboxOpcode opcode,
                                                       std::span<const std::byte> payload,
-                                                      std::chrono::milliseconds timeout);
+                                                      std::chrono::milliseconds timeout,
+                                                      std::uint32_t progress_register = 0);
 
   // Typed form: the response payload must be exactly sizeof(Response) bytes.
   template <class Response, class Request>
   [[nodiscard]] Expected<Response> call(abi::MboxOpcode opcode, const Request& request,
-                                        std::chrono::milliseconds timeout) {
+                                        std::chrono::milliseconds timeout,
+                                        std::uint32_t progress_register = 0) {
     static_assert(std::is_trivially_copyable_v<Request> && std::is_trivially_copyable_v<Response>);
-    NPU_TRY_ASSIGN(auto bytes, call(opcode, std::as_bytes(std::span(&request, 1)), timeout));
+    NPU_TRY_ASSIGN(auto bytes, call(opcode, std::as_bytes(std::span(&request, 1)), timeout,
+                                    progress_register));
     NPU_TRY(check_size(opcode, bytes.size(), sizeof(Response)));
     Response r;
     std::memcpy(&r, bytes.data(), sizeof r);

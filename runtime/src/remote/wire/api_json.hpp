@@ -4,23 +4,78 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
+#include <type_traits>
+#include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "npu/common/error.hpp"
 #include "npu/vdevice.hpp"
 
 namespace npu::npud {
 
 using nlohmann::json;
 
-// Reads an optional field; leaves `out` alone when absent or of the wrong type.
+template <class T>
+struct is_json_vector : std::false_type {};
+template <class T>
+struct is_json_vector<std::vector<T>> : std::true_type {};
+
+// Whether `v` converts to T exactly. A peer's JSON is outside input: get<int>() of 1e300 or of
+// 3000000000 would be undefined behaviour or a silent wrap, so numbers must be integers in T's
+// range (any number for floating T), and vectors must hold such elements.
+template <class T>
+[[nodiscard]] bool json_fits(const json& v) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return v.is_boolean();
+  } else if constexpr (std::is_integral_v<T>) {
+    if (v.is_number_unsigned()) {
+      return v.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max());
+    }
+    if (!v.is_number_integer()) return false;
+    const auto x = v.get<std::int64_t>();
+    if (x < 0) return std::is_signed_v<T> && x >= static_cast<std::int64_t>(std::numeric_limits<T>::min());
+    return static_cast<std::uint64_t>(x) <= static_cast<std::uint64_t>(std::numeric_limits<T>::max());
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return v.is_number();
+  } else if constexpr (is_json_vector<T>::value) {
+    if (!v.is_array()) return false;
+    for (const auto& e : v) {
+      if (!json_fits<typename T::value_type>(e)) return false;
+    }
+    return true;
+  } else {
+    return true;  // strings and objects: get<T>() throws on a mismatch, caught by the readers
+  }
+}
+
+// Reads an optional field; leaves `out` alone when absent or of the wrong type or range.
 template <class T>
 void read_field(const json& j, const char* key, T& out) {
   auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return;
+  if (it == j.end() || it->is_null() || !json_fits<T>(*it)) return;
   try {
     out = it->get<T>();
   } catch (const json::exception&) {  // wrong type: keep the default
+  }
+}
+
+// A field the request must carry: kInvalidArgument naming it when absent, of the wrong type or
+// out of T's range.
+template <class T>
+[[nodiscard]] Expected<T> required_field(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !json_fits<T>(*it)) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("the request's \"{}\" is {}", key,
+                            it == j.end() ? "missing" : "of the wrong type or out of range"));
+  }
+  try {
+    return it->get<T>();
+  } catch (const json::exception&) {
+    return fail(ErrorCode::kInvalidArgument, fmt::format("the request's \"{}\" has the wrong type", key));
   }
 }
 

@@ -27,6 +27,10 @@ struct FirmwareStats {
 
 class Firmware {
  public:
+  // The period of the heartbeat (HEARTBEAT_PERIOD_US, ABI 1.2): the control core's timer interrupt
+  // advances HEARTBEAT this often while the program runs, whatever command it is serving.
+  static constexpr std::uint32_t kHeartbeatPeriodUs = 10'000;
+
   explicit Firmware(Platform& platform);
   ~Firmware();
   Firmware(const Firmware&) = delete;

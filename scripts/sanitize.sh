@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Builds npustack with a sanitizer and runs tests under it (docs/reliability.md).
+#
+#   scripts/sanitize.sh asan [ctest args]  AddressSanitizer + UndefinedBehaviorSanitizer (+ leaks):
+#                                          the unit and integration suites (build-asan/)
+#   scripts/sanitize.sh tsan [gtest filter] ThreadSanitizer: the concurrent parts (build-tsan/):
+#                                          scheduler, simulator worker pool and control core,
+#                                          driver, generation job, LLM sessions, npud
+#
+# The build is incremental (run it again after a change); -O1 keeps the instrumented suites fast.
+# Any sanitizer report fails the test that caused it, and so the script.
+# NPU_JOBS (default 2) bounds build and test parallelism.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+KIND=${1:-}
+shift || true
+JOBS=${NPU_JOBS:-2}
+
+case "$KIND" in
+  asan) SANITIZE=address ;;
+  tsan) SANITIZE=thread ;;
+  *) echo "usage: scripts/sanitize.sh asan|tsan [args]" >&2; exit 2 ;;
+esac
+BUILD_DIR=${NPU_SANITIZE_BUILD_DIR:-build-$KIND}
+
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  launcher=()
+  if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+  # Warnings are the plain build's business (-Werror there); GCC's sanitizer instrumentation
+  # raises flow-analysis warnings of its own that say nothing about the code.
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DNPU_SANITIZE="$SANITIZE" -DNPU_WERROR=OFF \
+    -DNPU_BUILD_BENCH=OFF "${launcher[@]}"
+fi
+
+# Reports name the source line; a report fails the process (UBSan would otherwise only print).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_init_order=1:check_initialization_order=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+
+if [ "$KIND" = asan ]; then
+  # Everything (the install test installs the whole build), then unit + integration; the llama.cpp
+  # oracle tests run node, which is not instrumented, so they stay in the plain suite.
+  cmake --build "$BUILD_DIR" -j "$JOBS"
+  ctest --test-dir "$BUILD_DIR" -L 'unit|integration' -LE oracle -j "$JOBS" --output-on-failure \
+    --timeout 1200 "$@"
+  exit 0
+fi
+
+# TSan: only the binaries with threads in them.
+TSAN_TESTS=(
+  tests/runtime/test_runtime_scheduler  # the VDevice scheduler: workers, priorities, cancellation
+  tests/sim/test_sim                    # the simulator's control core and kernel worker pool
+  tests/driver/test_driver_sim          # interrupt thread, mailbox and DMA from several threads, recovery
+  tests/llm_runtime/test_llm_runtime    # LLM sessions: the generation job on the scheduler's workers
+  tests/llm_runtime/test_llm_events     # streaming generators, abort, hooks
+  tests/npud/test_npud                  # npud: many clients, shared models, detached work, shutdown
+)
+targets=()
+for t in "${TSAN_TESTS[@]}"; do targets+=("$(basename "$t")"); done
+cmake --build "$BUILD_DIR" -j "$JOBS" --target "${targets[@]}" npu npud npud_test_client \
+  npu_firmware_image
+failed=()
+for t in "${TSAN_TESTS[@]}"; do
+  echo "=== tsan: $t"
+  if ! "$BUILD_DIR/$t" --gtest_brief=1 ${1:+--gtest_filter="$1"}; then failed+=("$t"); fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "tsan: failures in ${failed[*]}" >&2
+  exit 1
+fi
+echo "tsan: ${#TSAN_TESTS[@]} test binaries clean"
