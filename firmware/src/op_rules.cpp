@@ -182,9 +182,12 @@ Expected<void> rope(const abi::OpDesc& op, OpCheck& c) {
   NPU_TRY(c.dims(3));
   if (op.dims[2] % 2 != 0) return bad("rope head_dim (dims[2]) must be even");
   NPU_TRY(c.operand(0, {DType::kF32}, {op.dims[0], op.dims[1], op.dims[2]}));
-  NPU_TRY(c.absent(1));
   NPU_TRY(c.absent(2));
   NPU_TRY(c.absent(3));
+  if (c.present(1)) {  // the frequency table replaces theta
+    NPU_TRY(c.operand(1, {DType::kF32}, {op.dims[2] / 2}));
+    return c.params_zero_from(0);
+  }
   NPU_TRY(c.float_param(0, true));
   return c.params_zero_from(1);
 }

@@ -138,9 +138,10 @@ fw::OpStatus compute_values(DeviceMemory& mem, const fw::OpRequest& r) {
       return status(out.store() && state.store());
     }
     case abi::OpCode::kRope: {
-      Region data(mem, a[0], 4 * n * d1 * d2, true);
-      if (!data.ok()) return fw::OpStatus::kExecError;
-      rope(data.as<float>(), n, d1, d2, fparam(op, 0), pos);
+      const bool table = op.operands[1].segment != abi::kNoSegment;
+      Region data(mem, a[0], 4 * n * d1 * d2, true), freqs(mem, a[1], table ? 4 * (d2 / 2) : 0, true);
+      if (!data.ok() || !freqs.ok()) return fw::OpStatus::kExecError;
+      rope(data.as<float>(), n, d1, d2, fparam(op, 0), table ? freqs.as<float>() : nullptr, pos);
       return status(data.store());
     }
     case abi::OpCode::kKvAppend: {

@@ -60,6 +60,7 @@ WorkItem describe_op(const fw::OpRequest& r, bool label) {
     case abi::OpCode::kRope:
       w.vector_ops = n * d1 * d2 * 3;
       w.act_bytes_in = w.act_bytes_out = n * d1 * d2 * 4;
+      if (op.operands[1].segment != abi::kNoSegment) w.weight_bytes = 4 * (d2 / 2);  // frequency table
       break;
     case abi::OpCode::kKvAppend:
       // The new K/V rows come from the activations; the cache they go to lives in DDR (state).

@@ -26,7 +26,7 @@ namespace {
 
 struct CompileOpts {
   std::string input, output, synthetic, policy = "default", calib, profile = "hailo10h", chat_template;
-  std::uint32_t context = 4096, chunk = 128, calib_tokens = 128;
+  std::uint32_t context = 0, chunk = 128, calib_tokens = 128;  // context 0: the model's default
   std::uint64_t seed = 0;
   bool json = false, timing_only = false;
 };
@@ -91,6 +91,14 @@ Expected<compiler::llm::CompiledLlm> compile_llm_input(const CompileOpts& o) {
   NPU_TRY_ASSIGN(opts.policy, load_policy(o.policy));
   NPU_TRY_ASSIGN(opts.device, load_device_memory(o.profile));
   opts.context_length = o.context;
+  if (o.context == 0) {  // say which context the model gets, and why
+    const compiler::ModelConfig& c = loaded.source.config;
+    opts.context_length = default_context_length(c);
+    fmt::print(stderr, "npu compile: no --context given: {} positions ({}; the model was trained on {})\n",
+               opts.context_length,
+               opts.context_length < kDefaultContextLength ? "the model's trained context" : "the default",
+               c.context_length);
+  }
   opts.prefill_chunk = o.chunk;
   opts.calibration_tokens = o.calib_tokens;
   opts.timing_only = o.timing_only;
@@ -187,7 +195,7 @@ void add_compile_command(CLI::App& app, CommandContext& ctx) {
                   "LLM with synthetic weights: a config.json, or a built-in shape (lfm2.5-1.2b, lfm2-350m, qwen2-1.5b)");
   cmd->add_option("-o,--output", o->output, "Output .npk file")->required();
   cmd->add_option("--policy", o->policy, "Precision policy: default, w4a8, w8a8, fp32 or a policy JSON file");
-  cmd->add_option("--context", o->context, "Context length (positions; 2048, 4096 or 8192)");
+  cmd->add_option("--context", o->context, "Context length in positions (default: 4096, or the model's trained context when smaller)");
   cmd->add_option("--prefill-chunk", o->chunk, "Rows of the prefill subnet");
   cmd->add_option("--calib", o->calib, "Calibration text file (default: built-in reasoning traces)");
   cmd->add_option("--calib-tokens", o->calib_tokens, "At most this many calibration tokens (0: skip calibration)");

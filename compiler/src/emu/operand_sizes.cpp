@@ -91,6 +91,10 @@ Expected<OperandSizes> operand_sizes(const abi::OpDesc& op) {
       NPU_TRY(need_dtype(op, 0, {F}));
       NPU_TRY(need(d2 % 2 == 0 && d2 > 0, op, "head_dim must be even"));
       s.bytes[0] = d0 * d1 * d2 * 4;
+      if (present(op, 1)) {  // the frequency table
+        NPU_TRY(need_dtype(op, 1, {F}));
+        s.bytes[1] = d2 / 2 * 4;
+      }
       break;
     case OpCode::kKvAppend:
       NPU_TRY(need_dtype(op, 0, {F})); NPU_TRY(need_dtype(op, 1, {F}));

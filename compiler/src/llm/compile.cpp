@@ -1,6 +1,7 @@
 // compile_llm(): validate -> weights image -> layout -> allocation plan (refuses what does not
 // fit) -> fp32 calibration trace -> prefill / TBT programs -> SQNR of the emulated quantized
 // programs against the fp32 trace -> metadata.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -61,8 +62,14 @@ Expected<void> measure_sqnr(CompiledLlm& m, std::span<const std::int32_t> tokens
 
 }  // namespace
 
+std::uint32_t default_context_length(const ModelConfig& config) noexcept {
+  std::uint32_t ctx = kDefaultContextLength;
+  if (config.context_length != 0 && config.context_length < ctx) ctx = config.context_length / 64 * 64;
+  return std::max<std::uint32_t>(ctx, 64);
+}
+
 Expected<void> validate_options(const ModelConfig& config, const LlmCompileOptions& o) {
-  const std::uint32_t ctx = o.context_length;
+  const std::uint32_t ctx = o.context_length != 0 ? o.context_length : default_context_length(config);
   if (ctx < 64 || ctx > 131072 || ctx % 64 != 0) {
     return fail(ErrorCode::kInvalidArgument,
                 fmt::format("--context {} is not supported; use 2048, 4096 (default) or 8192 (any multiple of 64 "
@@ -89,13 +96,15 @@ Expected<void> validate_options(const ModelConfig& config, const LlmCompileOptio
   return {};
 }
 
-Expected<CompiledLlm> compile_llm(const LlmSource& source, const LlmCompileOptions& options) {
-  if (source.weights == nullptr && !options.timing_only) {
+Expected<CompiledLlm> compile_llm(const LlmSource& source, const LlmCompileOptions& requested) {
+  if (source.weights == nullptr && !requested.timing_only) {
     return fail(ErrorCode::kInvalidArgument, "compile_llm() needs a weight source (or options.timing_only)");
   }
   const ModelConfig& c = source.config;
   NPU_TRY(c.validate());
-  NPU_TRY(validate_options(c, options));
+  NPU_TRY(validate_options(c, requested));
+  LlmCompileOptions options = requested;
+  if (options.context_length == 0) options.context_length = default_context_length(c);
   const WeightSource* src = options.timing_only ? nullptr : source.weights;
   if (src != nullptr) NPU_TRY(check_weights(c, *src));
   auto progress = [&](std::string_view stage, double f) {

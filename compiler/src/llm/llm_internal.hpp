@@ -40,6 +40,7 @@ struct WeightsImage {
   std::vector<std::byte> bytes;  // empty when only sizes were built (timing-only)
   std::uint64_t size = 0;        // bytes of the weights segment
   std::uint64_t embedding = 0, embedding_scales = 0, final_norm = 0;
+  std::uint64_t rope_freqs = 0;  // F32 [head_dim / 2] every kRope reads (models with attention)
   abi::DType embedding_dtype = abi::DType::kF32;
   LinearPlacement head;
   std::vector<LayerPlacement> layers;

@@ -73,7 +73,9 @@ Expected<TokenizerData> tokenizer_from_gguf(const GgufFile& f) {
   };
   auto id = [&](const char* key, std::int32_t& out) -> Expected<void> {
     if (const GgufValue* v = f.find(key)) {
-      NPU_TRY_ASSIGN(std::int64_t i, v->as_i64());
+      const GgufArray* list = v->get_if<GgufArray>();  // several ids (EOS): the first is the token's id
+      if (list != nullptr && list->items.empty()) return {};
+      NPU_TRY_ASSIGN(std::int64_t i, list != nullptr ? list->items.front().as_i64() : v->as_i64());
       out = static_cast<std::int32_t>(i);
     }
     return {};

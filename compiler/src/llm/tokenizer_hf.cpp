@@ -81,7 +81,7 @@ Expected<TokenizerData> tokenizer_from_hf_folder(const std::filesystem::path& di
   if (model.value("type", "") != "BPE") return bad("only BPE tokenizers are supported");
   if (!model.contains("vocab") || !model["vocab"].is_object()) return bad("model.vocab is missing");
   TokenizerData t;
-  t.pre = config.arch == Architecture::kQwen2 ? "qwen2" : config.arch == Architecture::kLlama ? "llama3" : "lfm2";
+  t.pre = config.arch == Architecture::kQwen2 || config.arch == Architecture::kQwen3 ? "qwen2" : config.arch == Architecture::kLlama ? "llama3" : "lfm2";
   // Ids index the model's embedding rows: none may lie beyond its vocabulary (which also keeps a
   // tiny malformed file from making this allocate millions of placeholder tokens).
   const std::int64_t id_limit = config.vocab_size > 0 ? std::int64_t{config.vocab_size} : std::int64_t{1} << 24;

@@ -9,6 +9,7 @@
 #include "llm_internal.hpp"
 #include "npu/common/page.hpp"
 #include "npu/compiler/gguf_quant.hpp"
+#include "npu/compiler/rope_scaling.hpp"
 
 namespace npu::compiler::llm::detail {
 namespace {
@@ -102,6 +103,11 @@ Expected<WeightsImage> build_weights(const ModelConfig& c, const WeightSource* s
   const char* final_norm = c.arch == Architecture::kLfm2 ? "token_embd_norm.weight" : "output_norm.weight";
   NPU_TRY_ASSIGN(std::vector<float> fnorm, load(final_norm));
   img.final_norm = b.add_floats(final_norm, -1, fnorm, H);
+  if (c.attention_layer_count() > 0) {  // RoPE frequencies (scaling included), computed once here
+    const std::vector<double> f = rope_frequencies(c);
+    const std::vector<float> freqs(f.begin(), f.end());
+    img.rope_freqs = b.add_floats("rope_freqs", -1, freqs, freqs.size());
+  }
   // The head: untied storage in the head's own precision, unless it can share the float embedding.
   const LinearPrecision& hp = policy.head;
   const bool share = c.tied_embeddings && ((hp.weights == WeightType::kF32 && img.embedding_dtype == abi::DType::kF32) ||

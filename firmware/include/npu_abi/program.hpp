@@ -111,11 +111,11 @@ enum class OpCode : std::uint16_t {
   //   [2] state F32 [L-1][D] (kState)  [3] out F32 [rows][D].  Afterwards the state holds the last
   //   L-1 bx rows. When params_rt[kParamPosition] == 0 the state is zeroed before the run.
   kShortConv = 6,
-  // kRope (NeoX pairing, in place): row r has position p = params_rt[kParamPosition] + r; for head h,
-  //   i < hd/2: f = pow((double)theta, -2.0 * i / hd); ang = p * f (double); c = (float)cos(ang),
+  // kRope (NeoX pairing, in place): row r has position p = params_rt[kParamPosition] + r; for head h, i < hd/2:
+  //   f = (double)freqs[i] with the table, else pow((double)theta, -2.0 * i / hd); ang = p * f (double); c = (float)cos(ang),
   //   s = (float)sin(ang); (x0, x1) = (x[i], x[i + hd/2]); x[i] = x0*c - x1*s; x[i+hd/2] = x0*s + x1*c.
-  //   dims [0] rows [1] heads [2] head_dim.  operands [0] data F32 [rows][heads][hd] (read and
-  //   written).  params [0] theta (f32).
+  //   dims [0] rows [1] heads [2] head_dim.  operands [0] data F32 [rows][heads][hd] (read and written)  [1] freqs F32
+  //   [hd/2] (optional table: radians per position of each pair; scaled RoPE, Llama 3).  params [0] theta (f32), 0 with [1].
   kRope = 7,
   // kKvAppend: cache K[p] = k[r], V[p] = v[r] for p = params_rt[kParamPosition] + r.
   //   dims [0] rows [1] kv_heads [2] head_dim [3] capacity (positions).  operands [0] k F32

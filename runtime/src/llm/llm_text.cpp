@@ -1,5 +1,7 @@
 #include "llm_text.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "npu/common/tokenizer_data.hpp"
@@ -17,6 +19,11 @@ Expected<std::shared_ptr<const LlmText>> LlmText::create(const LlmPackage& packa
   text->tokenizer.emplace(std::move(*tok));
   text->special = SpecialTokens::find(*text->tokenizer);
   text->end_tokens = text->special.end_of_generation();
+  for (TokenId id : package.end_of_turn_ids) {  // every end-of-turn id the model names (Llama 3: several)
+    if (std::find(text->end_tokens.begin(), text->end_tokens.end(), id) == text->end_tokens.end()) {
+      text->end_tokens.push_back(id);
+    }
+  }
   const auto token_text = [&](std::optional<TokenId> id) {
     return id ? std::string(text->tokenizer->token_bytes(*id)) : std::string();
   };

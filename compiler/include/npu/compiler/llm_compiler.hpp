@@ -38,7 +38,7 @@ using ProgressFn = std::function<void(std::string_view stage, double fraction)>;
 
 struct LlmCompileOptions {
   PrecisionPolicy policy;
-  std::uint32_t context_length = 4096;
+  std::uint32_t context_length = 0;         // 0: default_context_length(config)
   std::uint32_t prefill_chunk = 128;
   std::string calibration_text;             // empty: the built-in default text
   std::uint32_t calibration_tokens = 128;   // at most this many tokens are calibrated on
@@ -90,6 +90,11 @@ struct CompiledLlm {
 
 // Checks the options (context 2048/4096/8192 or any multiple of 64 up to 131072; chunk 1..1024).
 [[nodiscard]] Expected<void> validate_options(const ModelConfig& config, const LlmCompileOptions& options);
+
+inline constexpr std::uint32_t kDefaultContextLength = 4096;
+// The context without --context: the smaller of 4096 and the model's trained context (rounded
+// down to a multiple of 64, at least 64).
+[[nodiscard]] std::uint32_t default_context_length(const ModelConfig& config) noexcept;
 
 [[nodiscard]] Expected<CompiledLlm> compile_llm(const LlmSource& source, const LlmCompileOptions& options);
 
