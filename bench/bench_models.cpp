@@ -6,43 +6,12 @@
 #include "npu/common/file.hpp"
 #include "npu/compiler/llm_builtin.hpp"
 #include "npu/compiler/llm_compiler.hpp"
-#include "npu/compiler/model_weights.hpp"
+#include "npu/compiler/llm_source.hpp"
 #include "npu/compiler/synthetic_tokenizer.hpp"
 #include "npu/compiler/synthetic_weights.hpp"
 
 namespace npu::bench {
 namespace {
-
-// Every tensor the config needs, filled with one small constant (norm weights 1): cheap to make,
-// and the values never reach the device.
-class ConstantWeights final : public compiler::WeightSource {
- public:
-  explicit ConstantWeights(const compiler::ModelConfig& c) {
-    for (auto& t : compiler::expected_tensors(c)) shapes_[t.name] = t.shape;
-  }
-  std::string describe() const override { return "constant weights (timing only)"; }
-  std::vector<std::string> tensor_names() const override {
-    std::vector<std::string> names;
-    for (const auto& [n, s] : shapes_) names.push_back(n);
-    return names;
-  }
-  Expected<compiler::TensorShape> shape(std::string_view name) const override {
-    auto it = shapes_.find(std::string(name));
-    if (it == shapes_.end()) return fail(ErrorCode::kNotFound, std::string(name));
-    return it->second;
-  }
-  Expected<std::vector<float>> load(std::string_view name) const override {
-    NPU_TRY_ASSIGN(auto s, shape(name));
-    std::uint64_t n = 1;
-    for (auto d : s) n *= d;
-    const bool norm = name.find("norm") != std::string_view::npos;
-    return std::vector<float>(n, norm ? 1.0f : 0.02f);
-  }
-
- private:
-  std::map<std::string, compiler::TensorShape, std::less<>> shapes_;
-};
-
 
 // A synthetic byte-level tokenizer of the model's vocabulary (the runtime requires one).
 Expected<TokenizerData> synthetic_tokenizer(std::uint32_t vocab) {
@@ -61,29 +30,17 @@ Expected<TokenizerData> synthetic_tokenizer(std::uint32_t vocab) {
 
 }  // namespace
 
-Expected<std::string> model_config_text(const std::string& name_or_path) {
-  if (auto builtin = compiler::llm::find_builtin_model(name_or_path)) return std::string(builtin->config_json);
-  return read_text_file(name_or_path);
-}
-
 Expected<std::uint64_t> compile_timing_only(const TimingOnlyModel& m, const std::filesystem::path& out) {
-  NPU_TRY_ASSIGN(auto text, model_config_text(m.config));
-  NPU_TRY_ASSIGN(auto config, compiler::model_config_from_hf_json(text));
-  ConstantWeights weights(config);
-  NPU_TRY_ASSIGN(auto tokenizer, synthetic_tokenizer(config.vocab_size));
-  compiler::llm::LlmSource src{config, &weights, std::move(tokenizer), std::filesystem::path(m.config).stem().string() + " (timing only)", true};
+  NPU_TRY_ASSIGN(auto loaded, compiler::llm::load_llm_synthetic(m.config));
   compiler::llm::LlmCompileOptions o;
   NPU_TRY_ASSIGN(o.policy, compiler::llm::builtin_policy(m.policy));
   o.context_length = m.context;
   o.prefill_chunk = m.prefill_chunk;
-  o.calibration_tokens = 0;  // no fp32 trace: the values are never computed
+  o.timing_only = true;  // shapes only: no weight is read, quantized or calibrated
   NPU_TRY_ASSIGN(o.device, compiler::llm::load_device_memory("hailo10h"));
-  NPU_TRY_ASSIGN(auto model, compiler::llm::compile_llm(src, o));
-  const std::uint64_t bytes = model.weights.size();
-  model.weights.clear();
-  model.weights.shrink_to_fit();
+  NPU_TRY_ASSIGN(auto model, compiler::llm::compile_llm(loaded.source, o));
   NPU_TRY(compiler::llm::write_llm_npk(model, out));
-  return bytes;
+  return model.weights_bytes;
 }
 
 Expected<void> compile_small_lfm2(const std::filesystem::path& out) {

@@ -19,14 +19,11 @@ struct TimingOnlyModel {
   std::uint32_t prefill_chunk = 96;
 };
 
-// Compiles `m` with constant weights (values are irrelevant: they are dropped) and writes an
+// Compiles the shapes of `m` (LlmCompileOptions::timing_only: no weight values) and writes an
 // .npk without a weights section to `out`. Returns the weights segment size in bytes.
 [[nodiscard]] Expected<std::uint64_t> compile_timing_only(const TimingOnlyModel& m, const std::filesystem::path& out);
 
 // A small LFM2 (hidden 256, 4 layers, vocab 1024) with synthetic weights, for functional runs.
 [[nodiscard]] Expected<void> compile_small_lfm2(const std::filesystem::path& out);
-
-// The config.json text of a built-in model name, or of the file at that path.
-[[nodiscard]] Expected<std::string> model_config_text(const std::string& name_or_path);
 
 }  // namespace npu::bench

@@ -100,7 +100,10 @@ get_filename_component(NPU_UDEV_HELPER_DIR ${NPU_UDEV_RULES_DIR} DIRECTORY)
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/udev/npu-vfio-group DESTINATION ${NPU_UDEV_HELPER_DIR})
 configure_file(${CMAKE_CURRENT_LIST_DIR}/npud.service.in ${CMAKE_BINARY_DIR}/packaging/npud.service @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/packaging/npud.service DESTINATION ${NPU_SYSTEMD_UNIT_DIR})
+configure_file(${CMAKE_CURRENT_LIST_DIR}/npu-serve.service.in ${CMAKE_BINARY_DIR}/packaging/npu-serve.service @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/packaging/npu-serve.service DESTINATION ${NPU_SYSTEMD_UNIT_DIR})
 install(FILES ${PROJECT_SOURCE_DIR}/docs/hardware.md ${PROJECT_SOURCE_DIR}/docs/raspberry-pi.md
+              ${PROJECT_SOURCE_DIR}/docs/serving.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR} OPTIONAL)
 
 # --- Debian packages: `cpack -G DEB` in a build tree -> npustack_<v>_<arch>.deb (tools, firmware

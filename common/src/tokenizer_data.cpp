@@ -164,7 +164,7 @@ Expected<void> TokenizerData::validate() const {
 std::vector<std::byte> TokenizerData::serialize() const {
   ByteWriter w;
   w.raw(kMagic.data(), kMagic.size());
-  w.u32(kFormatVersion);
+  w.u32(named_chat_templates.empty() ? 1 : kFormatVersion);  // without named templates the file stays version 1 (older readers read it)
   w.u32(kHeaderSize);
   w.u32(static_cast<std::uint32_t>(tokens.size()));
   w.u32(static_cast<std::uint32_t>(merges.size()));
@@ -181,6 +181,13 @@ std::vector<std::byte> TokenizerData::serialize() const {
   for (const std::string& m : merges) w.str(m);
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     w.u8(static_cast<std::uint8_t>(i < token_types.size() ? token_types[i] : TokenType::kNormal));
+  }
+  if (!named_chat_templates.empty()) {
+    w.u32(static_cast<std::uint32_t>(named_chat_templates.size()));
+    for (const auto& [name, text] : named_chat_templates) {
+      w.str(name);
+      w.str(text);
+    }
   }
   return w.take();
 }
@@ -256,6 +263,18 @@ Expected<TokenizerData> TokenizerData::parse(std::span<const std::byte> bytes) {
                                                      "token type (0..6); recompile the model", i, t));
     }
     d.token_types.push_back(static_cast<TokenType>(t));
+  }
+  if (version >= 2) {
+    NPU_TRY_ASSIGN(const std::uint32_t named, r.u32("named chat template count"));
+    if (named > r.remaining() / 8) {
+      return fail(ErrorCode::kBadFormat, fmt::format("tokenizer section claims {} named chat templates; the "
+                                                     ".npk is damaged: recompile the model", named));
+    }
+    for (std::uint32_t i = 0; i < named; ++i) {
+      NPU_TRY_ASSIGN(std::string name, r.str("chat template name", i));
+      NPU_TRY_ASSIGN(std::string text, r.str("named chat template", i));
+      d.named_chat_templates.emplace_back(std::move(name), std::move(text));
+    }
   }
   if (r.remaining() != 0) {
     return fail(ErrorCode::kBadFormat, fmt::format("tokenizer section has {} unexpected bytes "

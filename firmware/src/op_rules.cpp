@@ -17,17 +17,6 @@ Expected<void> bad(std::string message) { return fail(ErrorCode::kBadFormat, std
 
 bool mul(std::uint64_t a, std::uint64_t b, std::uint64_t& out) { return !__builtin_mul_overflow(a, b, &out); }
 
-std::uint64_t dtype_bits(std::uint8_t dtype) {
-  switch (static_cast<DType>(dtype)) {
-    case DType::kI4: return 4;
-    case DType::kI8: case DType::kU8: return 8;
-    case DType::kF16: case DType::kBF16: return 16;
-    case DType::kI32: case DType::kF32: return 32;
-    case DType::kNone: break;
-  }
-  return 0;
-}
-
 // Checks of one op; each returns an error naming the operand or field.
 class OpCheck {
  public:
@@ -46,7 +35,7 @@ class OpCheck {
     std::uint64_t elements = 1;
     for (std::uint64_t d : dims)
       if (!mul(elements, d, elements)) return bad(fmt::format("operand {} is too large", i));
-    return range(i, elements, dtype_bits(o.dtype));
+    return range(i, elements, abi::dtype_bits(o.dtype));
   }
   // Operand i holds `bytes` bytes of any dtype.
   Expected<void> bytes(std::size_t i, std::uint64_t count) {
@@ -193,9 +182,12 @@ Expected<void> rope(const abi::OpDesc& op, OpCheck& c) {
   NPU_TRY(c.dims(3));
   if (op.dims[2] % 2 != 0) return bad("rope head_dim (dims[2]) must be even");
   NPU_TRY(c.operand(0, {DType::kF32}, {op.dims[0], op.dims[1], op.dims[2]}));
-  NPU_TRY(c.absent(1));
   NPU_TRY(c.absent(2));
   NPU_TRY(c.absent(3));
+  if (c.present(1)) {  // the frequency table replaces theta
+    NPU_TRY(c.operand(1, {DType::kF32}, {op.dims[2] / 2}));
+    return c.params_zero_from(0);
+  }
   NPU_TRY(c.float_param(0, true));
   return c.params_zero_from(1);
 }

@@ -126,12 +126,14 @@ void short_conv(const float* in, const float* w, float* state, float* out, std::
   std::memcpy(state, hist.data() + rows * d, (l - 1) * d * sizeof(float));
 }
 
-void rope(float* data, std::size_t rows, std::size_t heads, std::size_t hd, float theta, std::int64_t position) noexcept {
+void rope(float* data, std::size_t rows, std::size_t heads, std::size_t hd, float theta, const float* freqs,
+          std::int64_t position) noexcept {
   const std::size_t half = hd / 2;
   for (std::size_t r = 0; r < rows; ++r) {
     const double p = static_cast<double>(position + static_cast<std::int64_t>(r));
     for (std::size_t i = 0; i < half; ++i) {
-      const double f = std::pow(static_cast<double>(theta), -2.0 * static_cast<double>(i) / static_cast<double>(hd));
+      const double f = freqs != nullptr ? static_cast<double>(freqs[i])
+                                        : std::pow(static_cast<double>(theta), -2.0 * static_cast<double>(i) / static_cast<double>(hd));
       const double ang = p * f;
       const float c = static_cast<float>(std::cos(ang)), s = static_cast<float>(std::sin(ang));
       for (std::size_t h = 0; h < heads; ++h) {

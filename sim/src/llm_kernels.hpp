@@ -31,7 +31,9 @@ void linear_float(const float* in, const void* w, TableType type, float* out, st
 // state holds (l - 1) rows of d, oldest first; zeroed by the caller when position == 0.
 void short_conv(const float* in, const float* w, float* state, float* out, std::size_t rows, std::size_t d,
                 std::size_t l) noexcept;
-void rope(float* data, std::size_t rows, std::size_t heads, std::size_t hd, float theta, std::int64_t position) noexcept;
+// freqs: the per-pair frequency table (hd/2 radians per position), or nullptr to derive them from theta.
+void rope(float* data, std::size_t rows, std::size_t heads, std::size_t hd, float theta, const float* freqs,
+          std::int64_t position) noexcept;
 
 // KV cache: K [cap][kvh][hd] then V; F32 or F16 elements. false when a position >= cap.
 [[nodiscard]] bool kv_append(const float* k, const float* v, void* cache, bool f16, std::size_t rows,

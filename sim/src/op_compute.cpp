@@ -46,14 +46,6 @@ class Region {
   bool ok_ = true;
 };
 
-std::uint64_t elem_bytes(std::uint8_t dtype) {
-  switch (static_cast<abi::DType>(dtype)) {
-    case abi::DType::kF16: case abi::DType::kBF16: return 2;
-    case abi::DType::kI32: case abi::DType::kF32: return 4;
-    default: return 1;
-  }
-}
-
 TableType table_type(std::uint8_t dtype) {
   switch (static_cast<abi::DType>(dtype)) {
     case abi::DType::kF16: return TableType::kF16;
@@ -104,7 +96,7 @@ fw::OpStatus compute_values(DeviceMemory& mem, const fw::OpRequest& r) {
     }
     case abi::OpCode::kEmbed: {
       const auto type = table_type(op.operands[1].dtype);
-      Region ids(mem, a[0], 4 * n, true), table(mem, a[1], d2 * d1 * elem_bytes(op.operands[1].dtype), true, 1);
+      Region ids(mem, a[0], 4 * n, true), table(mem, a[1], abi::dtype_bytes(op.operands[1].dtype, d2 * d1), true, 1);
       Region scales(mem, a[2], has2 ? 4 * d2 : 0, true), out(mem, a[3], 4 * n * d1, false);
       if (!ids.ok() || !table.ok() || !scales.ok()) return fw::OpStatus::kExecError;
       if (!embed(ids.as<std::int32_t>(), table.as<void>(), type, scales.as<float>(), out.as<float>(), n, d1, d2))
@@ -126,7 +118,7 @@ fw::OpStatus compute_values(DeviceMemory& mem, const fw::OpRequest& r) {
     case abi::OpCode::kLinear: {
       const auto wt = static_cast<abi::DType>(op.operands[1].dtype);
       const bool int_w = wt == abi::DType::kI8 || wt == abi::DType::kI4;
-      const std::uint64_t w_bytes = wt == abi::DType::kI4 ? d2 * d1 / 2 : d2 * d1 * elem_bytes(op.operands[1].dtype);
+      const std::uint64_t w_bytes = abi::dtype_bytes(wt, d2 * d1);
       Region in(mem, a[0], n * d1 * (int_w ? 1 : 4), true, int_w ? 1 : 4), w(mem, a[1], w_bytes, true, int_w ? 1 : 4);
       Region scales(mem, a[2], int_w ? 4 * d2 * (d3 ? d1 / d3 : 1) : 0, true), out(mem, a[3], 4 * n * d2, false);
       if (!in.ok() || !w.ok() || !scales.ok()) return fw::OpStatus::kExecError;
@@ -146,9 +138,10 @@ fw::OpStatus compute_values(DeviceMemory& mem, const fw::OpRequest& r) {
       return status(out.store() && state.store());
     }
     case abi::OpCode::kRope: {
-      Region data(mem, a[0], 4 * n * d1 * d2, true);
-      if (!data.ok()) return fw::OpStatus::kExecError;
-      rope(data.as<float>(), n, d1, d2, fparam(op, 0), pos);
+      const bool table = op.operands[1].segment != abi::kNoSegment;
+      Region data(mem, a[0], 4 * n * d1 * d2, true), freqs(mem, a[1], table ? 4 * (d2 / 2) : 0, true);
+      if (!data.ok() || !freqs.ok()) return fw::OpStatus::kExecError;
+      rope(data.as<float>(), n, d1, d2, fparam(op, 0), table ? freqs.as<float>() : nullptr, pos);
       return status(data.store());
     }
     case abi::OpCode::kKvAppend: {

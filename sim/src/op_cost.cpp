@@ -4,34 +4,10 @@
 #include "op_kernels.hpp"
 
 namespace npu::sim {
-namespace {
-
-std::uint64_t elem_bytes(std::uint8_t dtype) {
-  switch (static_cast<abi::DType>(dtype)) {
-    case abi::DType::kF16: case abi::DType::kBF16: return 2;
-    case abi::DType::kI32: case abi::DType::kF32: return 4;
-    default: return 1;
-  }
-}
-
-const char* op_name(std::uint16_t opcode) {
-  static constexpr const char* kNames[] = {"nop", "gemm_i8", "embed", "rms_norm", "quantize", "linear", "short_conv",
-                                           "rope", "kv_append", "attention", "swiglu", "add", "copy_row", "argmax"};
-  return opcode < std::size(kNames) ? kNames[opcode] : "op";
-}
-
-}  // namespace
 
 std::uint64_t op_rows(const fw::OpRequest& r) noexcept {
-  std::uint64_t rows = r.op->dims[0];
-  if ((r.op->flags & abi::kRowsFromParam) && r.run_params.size() > abi::kParamTokens) {
-    const std::int32_t tokens = r.run_params[abi::kParamTokens];
-    // kRmsNorm's dims[2] is rows per token (per-head norms); program.hpp.
-    const std::uint64_t per_token =
-        r.op->opcode == static_cast<std::uint16_t>(abi::OpCode::kRmsNorm) && r.op->dims[2] != 0 ? r.op->dims[2] : 1;
-    rows = tokens <= 0 ? 0 : std::min<std::uint64_t>(rows, static_cast<std::uint64_t>(tokens) * per_token);
-  }
-  return rows;
+  if (r.run_params.size() <= abi::kParamTokens) return r.op->dims[0];
+  return abi::op_rows(*r.op, r.run_params[abi::kParamTokens]);
 }
 
 std::int64_t op_position(const fw::OpRequest& r) noexcept {
@@ -43,7 +19,7 @@ WorkItem describe_op(const fw::OpRequest& r, bool label) {
   const std::uint64_t n = op_rows(r), d1 = op.dims[1], d2 = op.dims[2], d3 = op.dims[3];
   WorkItem w;
   w.kind = WorkKind::kCompute;
-  if (label) w.label = fmt::format("{} #{}", op_name(op.opcode), r.index);
+  if (label) w.label = fmt::format("{} #{}", abi::op_name(op.opcode), r.index);
   w.layer = abi::op_layer(op);
   w.weight_location = r.weights_in_sram ? MemLocation::kSram : MemLocation::kDdr;
   w.act_location = MemLocation::kDdr;  // decided below, once the op's bytes are known
@@ -54,23 +30,25 @@ WorkItem describe_op(const fw::OpRequest& r, bool label) {
       w.weight_bytes = d2 * d1 + (op.operands[2].segment != abi::kNoSegment ? 4 * d2 : 0);
       w.act_bytes_in = n * d1;
       w.act_bytes_out = n * d2;
+      w.layer_weight_bytes = w.weight_bytes;
       break;
     case abi::OpCode::kLinear: {
       const auto wt = static_cast<abi::DType>(op.operands[1].dtype);
       // Integer weights meet int8 activations: W4A8 runs at the rate of its wider operand (the
-      // int8 arrays), as the workload model charges it; the int4 rate needs 4-bit activations.
+      // int8 arrays); the int4 rate needs 4-bit activations.
       w.precision = (wt == abi::DType::kI4 || wt == abi::DType::kI8) ? Precision::kInt8
                     : wt == abi::DType::kF32 ? Precision::kFp32 : Precision::kFp16;
       w.macs = n * d1 * d2;
-      w.weight_bytes = wt == abi::DType::kI4 ? d2 * d1 / 2 : d2 * d1 * elem_bytes(op.operands[1].dtype);
+      w.weight_bytes = abi::dtype_bytes(wt, d2 * d1);
       if (op.operands[2].segment != abi::kNoSegment) w.weight_bytes += 4 * d2 * (d3 ? d1 / d3 : 1);
-      w.act_bytes_in = n * d1 * elem_bytes(op.operands[0].dtype);
+      w.act_bytes_in = abi::dtype_bytes(op.operands[0].dtype, n * d1);
       w.act_bytes_out = n * d2 * 4;
+      w.layer_weight_bytes = w.weight_bytes;
       break;
     }
     case abi::OpCode::kEmbed:
       w.vector_ops = n * d1;
-      w.act_bytes_in = n * d1 * elem_bytes(op.operands[1].dtype) + 4 * n;
+      w.act_bytes_in = abi::dtype_bytes(op.operands[1].dtype, n * d1) + 4 * n;
       w.act_bytes_out = n * d1 * 4;
       break;
     case abi::OpCode::kShortConv:
@@ -82,11 +60,12 @@ WorkItem describe_op(const fw::OpRequest& r, bool label) {
     case abi::OpCode::kRope:
       w.vector_ops = n * d1 * d2 * 3;
       w.act_bytes_in = w.act_bytes_out = n * d1 * d2 * 4;
+      if (op.operands[1].segment != abi::kNoSegment) w.weight_bytes = 4 * (d2 / 2);  // frequency table
       break;
     case abi::OpCode::kKvAppend:
       // The new K/V rows come from the activations; the cache they go to lives in DDR (state).
       w.act_bytes_in = 2 * n * d1 * d2 * 4;
-      w.weight_bytes = 2 * n * d1 * d2 * elem_bytes(op.operands[2].dtype);
+      w.weight_bytes = abi::dtype_bytes(op.operands[2].dtype, 2 * n * d1 * d2);
       w.weight_location = MemLocation::kDdr;
       break;
     case abi::OpCode::kAttention: {
@@ -99,7 +78,7 @@ WorkItem describe_op(const fw::OpRequest& r, bool label) {
       w.act_bytes_in = n * d1 * d3 * 4;
       w.act_bytes_out = n * d1 * d3 * 4;
       // The cached K and V rows stream from DDR (the state segment), like weights.
-      w.weight_bytes = 2 * (pos + n) * d2 * d3 * elem_bytes(op.operands[2].dtype);
+      w.weight_bytes = abi::dtype_bytes(op.operands[2].dtype, 2 * (pos + n) * d2 * d3);
       w.weight_location = MemLocation::kDdr;
       break;
     }

@@ -2,7 +2,6 @@
 #include "npu/sim/device_profile.hpp"
 
 #include <cmath>
-#include <cstdlib>
 #include <set>
 #include <system_error>
 
@@ -10,14 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "npu/common/file.hpp"
+#include "npu/common/profile_path.hpp"
 #include "profile_fields.hpp"
 
-#ifndef NPU_PROFILE_BUILD_DIR
-#define NPU_PROFILE_BUILD_DIR ""
-#endif
-#ifndef NPU_PROFILE_INSTALL_DIR
-#define NPU_PROFILE_INSTALL_DIR ""
-#endif
 
 namespace npu::sim {
 
@@ -143,10 +137,6 @@ Expected<DeviceProfile> parse_at_depth(std::string_view text, const std::string&
   return profile;
 }
 
-bool looks_like_path(const std::string& s) {
-  return s.find('/') != std::string::npos || s.ends_with(".json");
-}
-
 }  // namespace
 
 std::uint64_t DeviceProfile::cycles(double seconds_) const noexcept {
@@ -155,32 +145,7 @@ std::uint64_t DeviceProfile::cycles(double seconds_) const noexcept {
 }
 
 Expected<std::filesystem::path> DeviceProfile::find(const std::string& name_or_path) {
-  if (name_or_path.empty()) {
-    return fail(ErrorCode::kInvalidArgument, "empty device profile name; try \"hailo10h\"");
-  }
-  std::error_code ec;
-  if (looks_like_path(name_or_path)) {
-    if (std::filesystem::is_regular_file(name_or_path, ec)) return name_or_path;
-    return fail(ErrorCode::kNotFound,
-                fmt::format("device profile file {} does not exist", name_or_path));
-  }
-  std::vector<std::string> dirs;
-  if (const char* env = std::getenv("NPU_PROFILE_DIR"); env != nullptr && *env != '\0') {
-    dirs.emplace_back(env);
-  }
-  dirs.emplace_back(NPU_PROFILE_BUILD_DIR);
-  dirs.emplace_back(NPU_PROFILE_INSTALL_DIR);
-  std::string searched;
-  for (const auto& dir : dirs) {
-    if (dir.empty()) continue;
-    const auto candidate = std::filesystem::path(dir) / (name_or_path + ".json");
-    if (std::filesystem::is_regular_file(candidate, ec)) return candidate;
-    searched += (searched.empty() ? "" : ", ") + dir;
-  }
-  return fail(ErrorCode::kNotFound,
-              fmt::format("device profile \"{}\" not found (searched: {}); give a file path or "
-                          "set NPU_PROFILE_DIR",
-                          name_or_path, searched));
+  return find_device_profile(name_or_path);
 }
 
 Expected<DeviceProfile> DeviceProfile::load(const std::string& name_or_path) {

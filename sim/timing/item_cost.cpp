@@ -42,9 +42,18 @@ double CostModel::mac_energy(Precision p) const noexcept {
   return p_.energy_per_int8_mac_j;
 }
 
+// Layer weights streamed from DDR fill the clusters' context memory; every context_weight_bytes of
+// them the clusters stop and are reconfigured for the next hardware context. Each op carries its
+// share of those reconfigurations (so the cost does not depend on where a run's boundaries fall).
+double CostModel::reconfig_ns(const WorkItem& item) const noexcept {
+  if (item.weight_location != MemLocation::kDdr || item.layer_weight_bytes == 0) return 0.0;
+  return p_.context_reconfig_ns * static_cast<double>(item.layer_weight_bytes) /
+         static_cast<double>(p_.context_weight_bytes);
+}
+
 ItemCost CostModel::compute(const WorkItem& item) const {
   ItemCost c;
-  c.lead = p_.cycles(p_.op_dispatch_ns * 1e-9);
+  c.lead = p_.cycles((p_.op_dispatch_ns + reconfig_ns(item)) * 1e-9);
   std::uint64_t ddr = 0;
   std::uint64_t sram = 0;
   std::uint64_t host = 0;

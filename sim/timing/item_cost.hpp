@@ -38,6 +38,7 @@ class CostModel {
   [[nodiscard]] Cycles over(double amount, double per_second) const noexcept;
   [[nodiscard]] double mac_ops_per_s(Precision p) const noexcept;
   [[nodiscard]] double mac_energy(Precision p) const noexcept;
+  [[nodiscard]] double reconfig_ns(const WorkItem& item) const noexcept;
   [[nodiscard]] ItemCost compute(const WorkItem& item) const;
   [[nodiscard]] ItemCost dma(const WorkItem& item) const;
   [[nodiscard]] ItemCost context_switch(const WorkItem& item) const;

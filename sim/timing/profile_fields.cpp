@@ -41,6 +41,10 @@ const std::array kFields = {
     ProfileField{"energy_per_sram_byte_j", &P::energy_per_sram_byte_j, 0, 1e-6},
     ProfileField{"energy_per_link_byte_j", &P::energy_per_link_byte_j, 0, 1e-6},
     ProfileField{"typical_power_w", &P::typical_power_w, 0, 1e3},
+    ProfileField{"context_weight_bytes", &P::context_weight_bytes, 4096, 1ull << 40},
+    ProfileField{"context_reconfig_ns", &P::context_reconfig_ns, 0, 1e9},
+    ProfileField{"timing_spread", &P::timing_spread, 0, 1},
+    ProfileField{"timing_evidence", &P::timing_evidence, 0, 0},
 };
 }  // namespace
 

@@ -133,7 +133,7 @@ TEST_F(SimDriver, ProfileRecordsEveryOpWithItsLayer) {
     layer3 += r.layer == 3u;
     untagged += r.layer == abi::kProfileNoLayer;
     EXPECT_GT(r.end_cycle, r.start_cycle);
-    EXPECT_STREQ(npu::driver::op_code_name(r.opcode), "gemm_i8");
+    EXPECT_STREQ(npu::abi::op_name(r.opcode), "gemm_i8");
   }
   EXPECT_EQ(layer3, 3u);
   EXPECT_EQ(untagged, 3u);

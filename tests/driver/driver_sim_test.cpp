@@ -63,35 +63,17 @@ TEST_F(SimDriver, RunsAGemmContext) {
   std::int8_t a[M * K], w[N * K];
   for (int i = 0; i < M * K; ++i) a[i] = static_cast<std::int8_t>(i * 3 - 20);
   for (int i = 0; i < N * K; ++i) w[i] = static_cast<std::int8_t>(11 - i * 2);
-  abi::OpDesc op{};
-  op.opcode = static_cast<std::uint16_t>(abi::OpCode::kGemmI8);
-  op.dims[0] = M;
-  op.dims[1] = K;
-  op.dims[2] = N;
-  op.operands[0] = npu::fw::make_operand(abi::Segment::kIo, abi::DType::kI8, 0);
-  op.operands[1] = npu::fw::make_operand(abi::Segment::kWeights, abi::DType::kI8, 0);
-  op.operands[2] = npu::fw::absent_operand();
-  op.operands[3] = npu::fw::make_operand(abi::Segment::kIo, abi::DType::kI8, 64);
-  op.params[0] = 1 << 30;  // multiplier: out = round(acc / 2)
-  const auto prog = npu::fw::encode_program(std::span(&op, 1));
-
-  auto weights = drv.allocate(4096), io = drv.allocate(4096);
-  ASSERT_TRUE(weights && io);
-  ASSERT_TRUE(drv.write(weights->address, std::as_bytes(std::span(w))));
-  ASSERT_TRUE(drv.write(io->address, std::as_bytes(std::span(a))));
-  ContextSpec spec;
-  spec.program = prog;
-  spec.segments[0] = *weights;
-  spec.segments[1] = *io;
-  spec.num_segments = 2;
-  auto ctx = drv.load_context(spec);
-  ASSERT_TRUE(ctx) << ctx.error().what();
+  auto g = load_gemm_context(drv, M, K, N, 64);
+  ASSERT_TRUE(g) << g.error().what();
+  ASSERT_TRUE(drv.write(g->weights.address, std::as_bytes(std::span(w))));
+  ASSERT_TRUE(drv.write(g->io.address, std::as_bytes(std::span(a))));
+  const auto* ctx = &g->context;
   auto run = drv.run(*ctx);
   ASSERT_TRUE(run) << run.error().what();
   EXPECT_EQ(run->ops_executed, 1u);
   EXPECT_GT(run->end_cycle, run->start_cycle);
   std::int8_t out[M * N];
-  ASSERT_TRUE(drv.read(io->address + 64, std::as_writable_bytes(std::span(out))));
+  ASSERT_TRUE(drv.read(g->io.address + 64, std::as_writable_bytes(std::span(out))));
   for (int m = 0; m < M; ++m) {
     for (int n = 0; n < N; ++n) {
       std::int64_t acc = 0;

@@ -4,11 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "npu/driver/driver.hpp"
+#include "npu/firmware/program.hpp"
 #include "npu/firmware/fw_image.hpp"
 #include "npu/hal/enumerate.hpp"
 #include "npu/hal/sim_control.hpp"
@@ -61,6 +63,38 @@ struct SimDriver : ::testing::Test {
   }
   void inject(const std::string& faults) { ASSERT_TRUE(npu::hal::sim_control::set_faults("sim:0", faults)); }
 };
+
+// A context of `ops` identical int8 GEMMs on `drv`: input M x K at io offset 0, weights N x K,
+// output M x N at io offset `out_offset`, requantized by 1/2 (multiplier 2^30).
+struct GemmContext {
+  DeviceAllocation weights, io;
+  ContextHandle context;
+};
+inline npu::Expected<GemmContext> load_gemm_context(Driver& drv, int M, int K, int N, std::uint32_t out_offset,
+                                                    std::uint32_t ops = 1) {
+  abi::OpDesc op{};
+  op.opcode = static_cast<std::uint16_t>(abi::OpCode::kGemmI8);
+  op.dims[0] = static_cast<std::uint32_t>(M);
+  op.dims[1] = static_cast<std::uint32_t>(K);
+  op.dims[2] = static_cast<std::uint32_t>(N);
+  op.operands[0] = npu::fw::make_operand(abi::Segment::kIo, abi::DType::kI8, 0);
+  op.operands[1] = npu::fw::make_operand(abi::Segment::kWeights, abi::DType::kI8, 0);
+  op.operands[2] = npu::fw::absent_operand();
+  op.operands[3] = npu::fw::make_operand(abi::Segment::kIo, abi::DType::kI8, out_offset);
+  op.params[0] = 1 << 30;
+  const std::vector<abi::OpDesc> program(ops, op);
+  const auto prog = npu::fw::encode_program(program);
+  GemmContext g;
+  NPU_TRY_ASSIGN(g.weights, drv.allocate(std::max<std::uint64_t>(std::uint64_t(K) * N, 4096)));
+  NPU_TRY_ASSIGN(g.io, drv.allocate(std::max<std::uint64_t>(out_offset + std::uint64_t(M) * N, 4096)));
+  ContextSpec spec;
+  spec.program = prog;
+  spec.segments[0] = g.weights;
+  spec.segments[1] = g.io;
+  spec.num_segments = 2;
+  NPU_TRY_ASSIGN(g.context, drv.load_context(spec));
+  return g;
+}
 
 inline std::vector<std::byte> pattern(std::size_t n) {
   std::vector<std::byte> v(n);

@@ -170,6 +170,15 @@ TEST(LlmOpRules, AttentionRopeCopyRowAdd) {
   EXPECT_FALSE(validate_op(rope, segments()));  // odd head_dim
   rope.dims[2] = 8;
   EXPECT_TRUE(validate_op(rope, segments()));
+  // With the frequency table (F32 [hd/2], operand 1) theta must be 0.
+  rope.operands[1] = f32(0x200);
+  EXPECT_FALSE(validate_op(rope, segments()));
+  rope.params[0] = 0;
+  EXPECT_TRUE(validate_op(rope, segments())) << validate_op(rope, segments()).error().message();
+  rope.operands[1] = make_operand(abi::Segment::kWeights, abi::DType::kF16, 0x200);
+  EXPECT_FALSE(validate_op(rope, segments()));
+  rope.operands[1] = f32(0x10000 - 8);  // 4 floats do not fit in the last 8 bytes
+  EXPECT_FALSE(validate_op(rope, segments()));
 
   auto copy = llm_op(abi::OpCode::kCopyRow, {4, 16});
   copy.operands[0] = f32(0);

@@ -1,6 +1,7 @@
 // Chat messages and tool definitions as a client sends them, rendered by every chat template.
 // The input is NUL-separated fields: tools JSON texts up to an empty field, then messages as
-// (role, content, reasoning, tool name, tool arguments JSON) groups.
+// (role, content, reasoning, tool name, tool arguments JSON) groups. The second field also runs as
+// a model's own Jinja template.
 #include "fuzz_input.hpp"
 #include "npu/genai/chat_template.hpp"
 
@@ -24,18 +25,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     messages.push_back(std::move(m));
   }
-  for (auto kind : {ChatTemplateKind::kLfm2, ChatTemplateKind::kLfm25, ChatTemplateKind::kChatMl}) {
-    const ChatTemplate chat(kind, "<|startoftext|>");
+  const TemplateTokens tokens{"<|startoftext|>", "<|im_end|>", "", ""};
+  for (auto kind : {BuiltinTemplate::kLfm2, BuiltinTemplate::kLfm25, BuiltinTemplate::kChatMl}) {
+    const ChatTemplate chat = ChatTemplate::builtin(kind, tokens);
     for (bool keep : {false, true}) {
-      auto text = chat.render(messages, tools, ChatOptions{.add_generation_prompt = !keep, .keep_past_thinking = keep});
+      auto text = chat.render(messages, tools,
+                              ChatOptions{.add_generation_prompt = !keep,
+                                          .template_kwargs_json = keep ? R"({"keep_past_thinking": true})" : ""});
       // Tools that render are JSON objects (the template re-serializes them).
       if (text) {
         for (const auto& t : tools) npu::fuzz::require(nlohmann::json::accept(t));
       }
     }
   }
-  // Template detection reads the model's own (untrusted) Jinja text and names.
-  (void)ChatTemplate::detect(ModelIdentity{std::string(parts[0]), std::string(parts.back()),
-                                           std::string(parts.size() > 1 ? parts[1] : "")});
+  // The model's own (untrusted) Jinja text: compiled and rendered, or refused with an error.
+  const std::string source(parts.size() > 1 ? parts[1] : "");
+  if (auto own = ChatTemplate::for_model(ModelIdentity{std::string(parts[0]), std::string(parts.back()), source}, tokens)) {
+    (void)own->render(messages, tools);
+  }
   return 0;
 }

@@ -20,6 +20,22 @@ TEST(TokenizerData, RoundTripsThroughBytes) {
   EXPECT_EQ(*parsed, d);
 }
 
+TEST(TokenizerData, NamedChatTemplatesRoundTripInVersion2) {
+  TokenizerData d = genai::test::make_vocab();
+  d.chat_template = "default";
+  const std::vector<std::byte> v1 = d.serialize();
+  EXPECT_EQ(v1[8], std::byte{1});  // no named templates: still readable by version-1 readers
+  d.named_chat_templates = {{"tool_use", "{{ tools | tojson }}"}, {"rag", "x"}};
+  const std::vector<std::byte> v2 = d.serialize();
+  EXPECT_EQ(v2[8], std::byte{2});
+  auto parsed = TokenizerData::parse(v2);
+  ASSERT_TRUE(parsed) << parsed.error().what();
+  EXPECT_EQ(*parsed, d);
+  for (std::size_t n = v1.size(); n < v2.size(); ++n) {
+    EXPECT_FALSE(TokenizerData::parse(std::span(v2).first(n))) << "prefix " << n;
+  }
+}
+
 TEST(TokenizerData, RefusesBadMagicAndNewerVersion) {
   std::vector<std::byte> bytes = genai::test::make_vocab().serialize();
   auto bad = bytes;

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "node_script.hpp"
 #include "npu/genai/tokenizer.hpp"
 
 namespace npu::genai {
@@ -24,15 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 const fs::path kSourceDir = NPU_SOURCE_DIR;
-
-std::string find_node() {
-  if (const char* env = std::getenv("NPU_NODE"); env != nullptr && *env != '\0') return env;
-  std::stringstream dirs(std::getenv("PATH") != nullptr ? std::getenv("PATH") : "");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    if (::access((fs::path(dir) / "node").c_str(), X_OK) == 0) return (fs::path(dir) / "node").string();
-  }
-  return {};
-}
 
 // A vocab-only GGUF (v3): the LFM2 hyper-parameters llama.cpp requires plus the tokenizer keys.
 class GgufKv {
@@ -130,14 +122,7 @@ const std::vector<std::string> kTexts = {
 class TokenizerOracle : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TokenizerOracle, SameIdsAsLlamaCpp) {
-  const std::string node = find_node();
-  const bool have_modules = fs::exists(kSourceDir / "node_modules/node-llama-cpp/package.json");
-  if (node.empty() || !have_modules) {
-    const char* require = std::getenv("NPU_REQUIRE_ORACLE");
-    if (require != nullptr && std::string(require) == "1") FAIL() << "llama.cpp oracle unavailable";
-    GTEST_SKIP() << "llama.cpp oracle unavailable: install nodejs and run `npm install "
-                    "--ignore-scripts --omit=optional` in " << kSourceDir;
-  }
+  NPU_REQUIRE_NODE_ORACLE(kSourceDir, "node-llama-cpp");
   const TokenizerData data = load_vocab(GetParam());
   auto tokenizer = Tokenizer::create(data);
   ASSERT_TRUE(tokenizer) << tokenizer.error().what();
@@ -146,17 +131,12 @@ TEST_P(TokenizerOracle, SameIdsAsLlamaCpp) {
   fs::create_directories(dir);
   write_gguf(data, dir / "vocab.gguf");
   std::ofstream(dir / "texts.json") << Json(kTexts).dump();
-  const std::string command = "'" + node + "' '" + (kSourceDir / "tests/genai/llama_tokenize.mjs").string() +
-                              "' '" + (dir / "vocab.gguf").string() + "' '" +
-                              (dir / "texts.json").string() + "' 2>'" + (dir / "node.log").string() + "'";
-  std::string output;
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    char buffer[4096];
-    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, n);
-    ASSERT_EQ(::pclose(pipe), 0) << "node failed; see " << (dir / "node.log");
-  }
-  const Json expected = Json::parse(output, nullptr, false);
-  ASSERT_TRUE(expected.is_object()) << output;
+  const auto output = testing::run_node(kSourceDir / "tests/genai/llama_tokenize.mjs",
+                                        {(dir / "vocab.gguf").string(), (dir / "texts.json").string()},
+                                        dir / "node.log");
+  ASSERT_TRUE(output) << "node failed; see " << (dir / "node.log");
+  const Json expected = Json::parse(*output, nullptr, false);
+  ASSERT_TRUE(expected.is_object()) << *output;
   for (const bool parse_special : {true, false}) {
     const Json& want = expected[parse_special ? "special" : "plain"];
     ASSERT_EQ(want.size(), kTexts.size());

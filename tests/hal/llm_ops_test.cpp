@@ -203,8 +203,8 @@ TEST(LlmOps, ConvStateAndKvCacheAcrossRuns) {
     ASSERT_EQ(dev.run(1, pos, tokens).status, MboxStatus::kOk);
     std::vector<float> conv(tokens * d), att(tokens * heads * hd), act(tokens * heads * hd);
     sim::short_conv(in.data(), conv_w.data(), state.data(), conv.data(), tokens, d, l);
-    sim::rope(q.data(), tokens, heads, hd, 10000.0f, pos);
-    sim::rope(k.data(), tokens, kvh, hd, 10000.0f, pos);
+    sim::rope(q.data(), tokens, heads, hd, 10000.0f, nullptr, pos);
+    sim::rope(k.data(), tokens, kvh, hd, 10000.0f, nullptr, pos);
     ASSERT_TRUE(sim::kv_append(k.data(), v.data(), cache.data(), true, tokens, kvh, hd, cap, pos));
     ASSERT_TRUE(sim::attention(q.data(), cache.data(), true, att.data(), tokens, heads, kvh, hd, cap, pos, 0.3f));
     sim::swiglu(att.data(), q.data(), act.data(), act.size());

@@ -16,11 +16,13 @@ for f in "$ROOT/$LIBDIR/libnpu_runtime.a" "$ROOT/$LIBDIR/cmake/npustack/npustack
          "$ROOT/include/npu/driver/driver.hpp" "$ROOT/include/npu_abi/regs.hpp" "$ROOT/bin/npu" \
          "$STAGE$FIRMWARE/npustack-fw.bin" "$STAGE$RULES/70-npustack.rules" \
          "$STAGE$(dirname "$RULES")/npu-vfio-group" "$STAGE$UNITS/npud.service" \
+         "$STAGE$UNITS/npu-serve.service" \
          "$STAGE$PROFILES/hailo10h.json"; do
   [ -e "$f" ] || { echo "not installed: $f"; exit 1; }
 done
 grep -q 'RuntimeDirectory=npustack' "$STAGE$UNITS/npud.service"
 grep -q "ExecStart=$PREFIX/bin/npud" "$STAGE$UNITS/npud.service"
+grep -q "ExecStart=$PREFIX/bin/npu serve" "$STAGE$UNITS/npu-serve.service"
 
 # The installed program finds the installed (staged) firmware and profiles through the environment.
 export NPU_FIRMWARE_DIR=$STAGE$FIRMWARE NPU_PROFILE_DIR=$STAGE$PROFILES NPU_SIM_DEVICES=1

@@ -78,6 +78,24 @@ TEST_F(CompileCli, SyntheticConfigByPathWritesAnLlmNpk) {
   EXPECT_NE(f->find(npk::SectionType::kProgram, "tbt"), nullptr);
 }
 
+// Without --context: the smaller of 4096 and the trained context, and the command says so.
+TEST_F(CompileCli, ContextDefaultsToTheTrainedContextWhenSmaller) {
+  std::string config = kTinyConfig;
+  config.replace(config.find("\"max_position_embeddings\": 4096"), 31, "\"max_position_embeddings\": 2048");
+  std::ofstream(config_) << config;
+  const Result r = npu_cli(fmt::format("compile --synthetic {} -o {} --prefill-chunk 16 --calib-tokens 16 --json",
+                                       config_.string(), out_.string()));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["context_length"], 2048);
+  EXPECT_NE(r.err.find("2048 positions (the model's trained context"), std::string::npos) << r.err;
+  std::ofstream(config_) << kTinyConfig;  // trained on 4096: the default
+  const Result d = npu_cli(fmt::format("compile --synthetic {} -o {} --prefill-chunk 16 --calib-tokens 16 --json",
+                                       config_.string(), out_.string()));
+  ASSERT_EQ(d.code, 0) << d.err;
+  EXPECT_EQ(nlohmann::json::parse(d.out)["context_length"], 4096);
+  EXPECT_NE(d.err.find("4096 positions (the default"), std::string::npos) << d.err;
+}
+
 TEST_F(CompileCli, HumanOutputPrintsTheSqnrReport) {
   const Result r = npu_cli(fmt::format("compile --synthetic {} -o {} --context 256 --prefill-chunk 16 "
                                        "--calib-tokens 32 --policy w4a8", config_.string(), out_.string()));

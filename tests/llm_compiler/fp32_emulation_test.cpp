@@ -37,6 +37,8 @@ std::vector<Case> cases() {
       {"lfm2_cac_gqa4", testing::tiny_lfm2("cac", 1)},
       {"qwen2_bias", testing::tiny_attention_model(Architecture::kQwen2, 2, 2)},
       {"llama_interleaved", testing::tiny_attention_model(Architecture::kLlama, 2, 1)},
+      {"llama3_rope_scaled", testing::tiny_llama3(2, 2)},
+      {"qwen3_wide_heads", testing::tiny_qwen3(2, 2)},
   };
 }
 
@@ -85,7 +87,7 @@ TEST_P(Fp32Emulation, MatchesReferenceThroughPartialChunkAndTbt) {
   EXPECT_EQ(m.calibration.top1_agreement, 1.0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, Fp32Emulation, ::testing::Range(0, 5));
+INSTANTIATE_TEST_SUITE_P(Models, Fp32Emulation, ::testing::Range(0, 7));
 
 TEST(Fp32Emulation, PrefillAndTbtGiveBitIdenticalLogits) {
   auto model = testing::make_tiny(testing::tiny_lfm2("cac", 2), 3);

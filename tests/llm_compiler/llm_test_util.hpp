@@ -12,6 +12,7 @@
 #include "npu/compiler/llm_compiler.hpp"
 #include "npu/compiler/llm_source.hpp"
 #include "npu/compiler/model_config.hpp"
+#include "npu/compiler/rope_scaling.hpp"
 #include "npu/compiler/synthetic_tokenizer.hpp"
 #include "npu/compiler/synthetic_weights.hpp"
 #include "../models/test_models_util.hpp"
@@ -35,6 +36,23 @@ inline ModelConfig tiny_attention_model(Architecture arch, std::uint32_t layers 
   c.qkv_bias = arch == Architecture::kQwen2;
   c.rope_neox = arch == Architecture::kQwen2;
   c.norm_eps = 1e-6f;
+  return c;
+}
+
+// Qwen3: per-head q/k RMSNorm, no biases, heads x head_dim (4 x 32) wider than hidden (64).
+inline ModelConfig tiny_qwen3(std::uint32_t layers = 2, std::uint32_t kv = 2) {
+  ModelConfig c = tiny_attention_model(Architecture::kQwen2, layers, kv);
+  c.arch = Architecture::kQwen3;
+  c.qkv_bias = false;
+  c.qk_norm = true;
+  c.head_dim = 32;
+  return c;
+}
+
+// Llama with Llama 3.x RoPE scaling (original context 64, so it matters in short tests).
+inline ModelConfig tiny_llama3(std::uint32_t layers = 2, std::uint32_t kv = 2) {
+  ModelConfig c = tiny_attention_model(Architecture::kLlama, layers, kv);
+  c.rope_freq_factors = llama3_rope_freq_factors(c.rope_theta, c.head_dim, {8.0, 1.0, 4.0, 64.0});
   return c;
 }
 

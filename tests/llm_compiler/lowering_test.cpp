@@ -1,6 +1,7 @@
 // Lowering of tiny LFM2 / Qwen2 / Llama models: the op sequence per layer kind, row-count flags,
 // the io contract of docs/npk-llm.md, per-layer state, and one shared weights segment.
 #include <algorithm>
+#include <cstring>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -17,6 +18,35 @@ std::size_t count(const std::vector<abi::OpDesc>& ops, OpCode code) {
   return static_cast<std::size_t>(std::count_if(ops.begin(), ops.end(), [&](const abi::OpDesc& o) {
     return o.opcode == static_cast<std::uint16_t>(code);
   }));
+}
+
+// Every kRope reads the one frequency table in the weights (Llama 3 scaling included), holding
+// rope_frequencies() of the config; theta is not passed.
+TEST(LlmLowering, RopeReadsTheFrequencyTable) {
+  const ModelConfig c = testing::tiny_llama3(2, 2);
+  auto model = testing::make_tiny(c);
+  auto o = testing::tiny_options("default");
+  o.calibration_tokens = 16;
+  const CompiledLlm m = testing::compile_tiny(model, o);
+  const std::vector<double> expected = rope_frequencies(c);
+  std::size_t ropes = 0;
+  for (const abi::OpDesc& op : m.prefill_ops) {
+    if (op.opcode != static_cast<std::uint16_t>(OpCode::kRope)) continue;
+    ++ropes;
+    ASSERT_EQ(op.operands[1].segment, static_cast<std::uint8_t>(abi::Segment::kWeights));
+    EXPECT_EQ(op.params[0], 0);
+    ASSERT_LE(op.operands[1].offset + 4 * expected.size(), m.weights.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      float f;
+      std::memcpy(&f, m.weights.data() + op.operands[1].offset + 4 * i, 4);
+      EXPECT_EQ(f, static_cast<float>(expected[i])) << i;
+    }
+  }
+  EXPECT_EQ(ropes, 4u);
+  // The scaling changes the table: the lowest frequency is divided by the factor 8.
+  const std::vector<double> plain = rope_frequencies(c.rope_theta, c.head_dim);
+  EXPECT_NEAR(expected.back(), plain.back() / 8, 1e-12);
+  EXPECT_EQ(expected.front(), plain.front());
 }
 
 TEST(LlmLowering, Lfm2HybridOpsPerLayerKind) {

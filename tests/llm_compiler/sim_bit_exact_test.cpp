@@ -35,6 +35,8 @@ std::vector<Case> cases() {
     out.push_back({"lfm2_gqa4_untied", policy, testing::tiny_lfm2("caca", 1, false), 4});
     out.push_back({"qwen2_gqa2", policy, testing::tiny_attention_model(Architecture::kQwen2, 2, 2), 5});
   }
+  out.push_back({"llama3_rope_scaled", "default", testing::tiny_llama3(2, 2), 6});
+  out.push_back({"qwen3_wide_heads", "default", testing::tiny_qwen3(2, 2), 7});
   return out;
 }
 

@@ -1,4 +1,4 @@
-// `npu generate`, `npu bench` and `npu chat` run as the built binary on a tiny compiled model:
+// `npu generate`, `npu bench`, `npu chat` and `npu tokenize` run as the built binary on a tiny compiled model:
 // their JSON parses and carries the documented fields, and greedy tokens equal the library's.
 // On the scripted model (scripted_model.hpp): thinking, hooks and tool calls as the CLI shows them.
 #include <fstream>
@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
+#include "npu/genai/model_text.hpp"
 #include "llm_fixture.hpp"
 #include "scripted_model.hpp"
 
@@ -70,6 +71,82 @@ TEST_F(LlmCliTest, GenerateLogitsCarryTheVectorThatChoseEachToken) {
     auto best = std::max_element(logits.begin(), logits.end()) - logits.begin();
     EXPECT_EQ(best, lines[i]["token"].get<int>());  // greedy: the argmax of its logits
   }
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const auto path = llm_temp(name);
+  std::ofstream(path) << text;
+  return "\"" + path.string() + "\"";
+}
+
+TEST_F(LlmCliTest, TokenizeTextAsTheLibraryDoes) {
+  auto r = run_npu("tokenize " + model() + " --text \"Hello <|im_start|>world\" --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  auto text = genai::ModelText::open(model_->path);
+  ASSERT_TRUE(text) << text.error().what();
+  auto ids = (*text->tokenizer())->encode("Hello <|im_start|>world");
+  ASSERT_TRUE(ids);
+  EXPECT_EQ(j["tokens"].get<std::vector<genai::TokenId>>(), *ids);
+  EXPECT_EQ(j["count"], ids->size());
+  EXPECT_EQ(j["prompt"], "Hello <|im_start|>world");
+  ASSERT_EQ(j["pieces"].size(), ids->size());
+  // --no-special: no BOS, and the marker text is plain text.
+  auto plain = run_npu("tokenize " + model() + " --text \"Hello <|im_start|>world\" --no-special --json");
+  ASSERT_EQ(plain.exit_code, 0);
+  const auto p = nlohmann::json::parse(plain.out)["tokens"].get<std::vector<genai::TokenId>>();
+  auto plain_ids = (*text->tokenizer())->encode("Hello <|im_start|>world", {.add_special = false, .parse_special = false});
+  EXPECT_EQ(p, *plain_ids);
+  EXPECT_GT(p.size(), ids->size() - 1);  // the marker is several tokens now
+}
+
+TEST_F(LlmCliTest, TokenizeMessagesRendersTheTemplate) {
+  const std::string messages = write_temp("tok-messages.json",
+      R"({"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}],
+          "tools": [{"name": "f", "description": "ünï"}]})");
+  auto r = run_npu("tokenize " + model() + " --messages " + messages + " --add-generation-prompt --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  // The tiny model ships no template: the built-in LFM2 one.
+  EXPECT_EQ(j["prompt"], "<|startoftext|><|im_start|>system\nBe brief.\nList of tools: <|tool_list_start|>"
+                         "[{\"name\": \"f\", \"description\": \"ünï\"}]<|tool_list_end|><|im_end|>\n"
+                         "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+  auto text = genai::ModelText::open(model_->path);
+  ASSERT_TRUE(text);
+  auto prompt = text->apply_chat_template_json(
+      R"([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}])",
+      R"([{"name": "f", "description": "ünï"}])", {.add_generation_prompt = true, .template_kwargs_json = {}});
+  ASSERT_TRUE(prompt) << prompt.error().what();
+  EXPECT_EQ(j["prompt"], prompt->text);
+  EXPECT_EQ(j["tokens"].get<std::vector<genai::TokenId>>(), prompt->tokens);
+  EXPECT_EQ(prompt->tokens.front(), 1);  // BOS once: the template wrote it
+  EXPECT_NE(prompt->tokens[1], 1);
+  // Text output: the prompt, then one "id -> piece" line per token.
+  auto t = run_npu("tokenize " + model() + " --messages " + messages);
+  ASSERT_EQ(t.exit_code, 0);
+  auto no_generation_prompt = text->apply_chat_template_json(
+      R"([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}])",
+      R"([{"name": "f", "description": "ünï"}])", {.add_generation_prompt = false, .template_kwargs_json = {}});
+  ASSERT_TRUE(no_generation_prompt);
+  EXPECT_LT(no_generation_prompt->tokens.size(), prompt->tokens.size());
+  EXPECT_NE(t.out.find("--- " + std::to_string(no_generation_prompt->tokens.size()) + " tokens"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("     1 -> \"<|startoftext|>\""), std::string::npos) << t.out;
+}
+
+TEST_F(LlmCliTest, TokenizeRunsTheModelsOwnTemplateWithKwargs) {
+  const TinyLlm own = compile_tiny("default", 11, "cli-own-template.npk",
+                                   "{{ bos_token }}{% for m in messages %}[{{ m.role | upper }}] {{ m.content | trim }}\n"
+                                   "{% endfor %}{% if add_generation_prompt %}[ASSISTANT]{% endif %}"
+                                   "{% if enable_thinking is defined and not enable_thinking %} /no_think{% endif %}");
+  const std::string messages = write_temp("tok-own.json", R"([{"role": "user", "content": "  Hi\u3000"}])");
+  auto r = run_npu("tokenize \"" + own.path.string() + "\" --messages " + messages +
+                   " --add-generation-prompt --template-kwargs '{\"enable_thinking\": false}' --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["prompt"], "<|startoftext|>[USER] Hi\n[ASSISTANT] /no_think");
+  // Errors: both inputs, kwargs that are not an object, a missing file.
+  EXPECT_EQ(run_npu("tokenize " + model() + " --text x --messages " + messages + " 2>/dev/null").exit_code, 1);
+  EXPECT_EQ(run_npu("tokenize " + model() + " --messages " + messages + " --template-kwargs '[1]' 2>/dev/null").exit_code, 1);
+  EXPECT_EQ(run_npu("tokenize " + model() + " --messages /nonexistent.json 2>/dev/null").exit_code, 1);
 }
 
 TEST_F(LlmCliTest, GenerateRefusesBadInputWithAMessage) {

@@ -58,6 +58,41 @@ TEST_F(LlmEventsTest, StopTokenEndsTheTurn) {
   EXPECT_EQ(hooks.ends, 1);
 }
 
+// Every end-of-turn id the model names ends a turn, not only the first: ids the config lists (a
+// Hugging Face `eos_token_id` list, GGUF eos/eot/eom) and the vocabulary's end-of-turn markers
+// found by their text (Llama 3's <|eot_id|>), as llama.cpp treats them.
+TEST_F(LlmEventsTest, EveryEndOfTurnIdEndsTheTurn) {
+  const ScriptChain listed{"?", "Hello", " END", " after"};
+  const ScriptChain marker{"!", "Hi", "<|eot_id|>", " more"};
+  auto built = build_scripted_model({.name = "scripted-end-ids", .chains = {listed, marker}, .end_of_turn = {" END"}},
+                                    events_temp_file("end_ids.npk"));
+  ASSERT_TRUE(built.has_value()) << built.error().what();
+  auto llm = open(*built);
+  ASSERT_TRUE(llm);
+  for (const auto& [chain, text] : {std::pair{listed, "Hello"}, std::pair{marker, "Hi"}}) {
+    ASSERT_TRUE(llm->clear_context().has_value());
+    auto gen = llm->generate(std::vector<genai::TokenId>{built->id(chain[0])}, params());
+    ASSERT_TRUE(gen.has_value());
+    const auto ev = drain(*gen);
+    EXPECT_EQ(joined(ev, OutputKind::kContent), text) << chain[2];
+    EXPECT_EQ(ev.back().status, GenerationStatus::kLogicalEnd) << chain[2];
+    EXPECT_EQ(gen->stats().generated_tokens, 1u) << chain[2];  // as with stop tokens, the end token is not counted
+  }
+  // Without the config's list, " END" is ordinary text and the chain runs on.
+  auto plain = build_scripted_model({.name = "scripted-end-ids-plain", .chains = {listed}},
+                                    events_temp_file("end_ids_plain.npk"));
+  ASSERT_TRUE(plain.has_value()) << plain.error().what();
+  auto llm2 = open(*plain);
+  ASSERT_TRUE(llm2);
+  auto p = params();
+  p.max_generated_tokens = 3;
+  auto gen = llm2->generate(std::vector<genai::TokenId>{plain->id("?")}, p);
+  ASSERT_TRUE(gen.has_value());
+  const auto ev = drain(*gen);
+  EXPECT_EQ(joined(ev, OutputKind::kContent), "Hello END after");
+  EXPECT_EQ(ev.back().status, GenerationStatus::kMaxTokensReached);
+}
+
 TEST_F(LlmEventsTest, StopStringEndsOnTheContentThatHoldsIt) {
   const auto& m = *think_tool_;
   auto llm = open(m);

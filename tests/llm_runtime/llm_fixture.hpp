@@ -66,8 +66,10 @@ struct TinyLlm {
   std::filesystem::path path;
 };
 
-// Compiles the tiny model with `policy` and weight `seed` into `file_name`.
-inline TinyLlm compile_tiny(const std::string& policy, std::uint64_t seed, const std::string& file_name) {
+// Compiles the tiny model with `policy` and weight `seed` into `file_name` (with `chat_template`
+// as the template it ships, when given).
+inline TinyLlm compile_tiny(const std::string& policy, std::uint64_t seed, const std::string& file_name,
+                            const std::string& chat_template = {}) {
   auto config = tiny_lfm2_config();
   auto weights = compiler::SyntheticWeightSource::create(config, seed);
   EXPECT_TRUE(weights.has_value()) << weights.error().what();
@@ -75,6 +77,7 @@ inline TinyLlm compile_tiny(const std::string& policy, std::uint64_t seed, const
   EXPECT_TRUE(tok.has_value()) << tok.error().what();
   compiler::llm::LlmSource source{config, weights->get(), tokenizer_data(*tok),
                                   "tiny-lfm2-" + policy + "-" + std::to_string(seed), true};
+  source.tokenizer.chat_template = chat_template;
   compiler::llm::LlmCompileOptions options;
   options.policy = compiler::llm::builtin_policy(policy).value();
   options.context_length = 64;

@@ -179,6 +179,12 @@ Expected<ScriptedModel> build_scripted_model(const ScriptSpec& spec, const std::
   }
 
   auto config = scripted_config(static_cast<std::uint32_t>(vocab), spec.context_length, t.bos_id, t.eos_id, t.pad_id);
+  for (const auto& piece : spec.end_of_turn) {
+    if (!m.ids.contains(piece)) {
+      return fail(ErrorCode::kInvalidArgument, fmt::format("end-of-turn piece '{}' is in no chain", piece));
+    }
+    config.end_of_turn_ids.push_back(m.ids.at(piece));
+  }
   NPU_TRY(config.validate());
   ScriptedWeights weights(config, std::move(dim_of), std::move(successor));
   compiler::llm::LlmSource source{config, &weights, t, spec.name, false};

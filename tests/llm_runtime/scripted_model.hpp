@@ -36,6 +36,9 @@ struct ScriptSpec {
   std::uint32_t context_length = 64;
   std::uint32_t prefill_chunk = 8;
   std::string policy = "default";  // a built-in precision policy of the compiler
+  // Pieces (of the chains) that also end a turn: the config's end_of_turn_ids, as a Hugging Face
+  // `eos_token_id` list names them.
+  std::vector<std::string> end_of_turn = {};
 };
 
 struct ScriptedModel {

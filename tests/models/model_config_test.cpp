@@ -1,9 +1,12 @@
 // ModelConfig from config.json (the published LFM2 / Qwen2 configs) and from GGUF metadata.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "npu/compiler/gguf_model_export.hpp"
 #include "npu/compiler/gguf_reader.hpp"
 #include "npu/compiler/model_config.hpp"
+#include "npu/compiler/model_weight_sources.hpp"
 #include "npu/compiler/synthetic_weights.hpp"
 #include "test_models_util.hpp"
 
@@ -84,6 +87,31 @@ TEST(ModelConfig, Qwen2HasBiasesAndNoConv) {
   EXPECT_EQ(c->attention_layer_count(), 28u);
   EXPECT_EQ(c->kv_heads[5], 2u);
   EXPECT_FLOAT_EQ(c->norm_eps, 1e-6f);
+}
+
+// Qwen3-0.6B's config.json (shape fields): q/k RMSNorm per head, no biases, head_dim 128 with
+// 16 heads over a hidden size of 1024, tied head.
+TEST(ModelConfig, Qwen3HasPerHeadQkNormsAndWideHeads) {
+  auto c = model_config_from_hf_json(R"({"architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3",
+    "hidden_size": 1024, "intermediate_size": 3072, "num_hidden_layers": 28, "num_attention_heads": 16,
+    "num_key_value_heads": 8, "head_dim": 128, "max_position_embeddings": 40960, "rms_norm_eps": 1e-06,
+    "rope_theta": 1000000, "rope_scaling": null, "tie_word_embeddings": true, "vocab_size": 151936,
+    "bos_token_id": 151643, "eos_token_id": 151645})");
+  ASSERT_TRUE(c) << c.error().what();
+  EXPECT_EQ(c->arch, Architecture::kQwen3);
+  EXPECT_TRUE(c->qk_norm);
+  EXPECT_FALSE(c->qkv_bias);
+  EXPECT_TRUE(c->rope_neox);
+  EXPECT_TRUE(c->tied_embeddings);
+  EXPECT_EQ(c->head_dim, 128u);
+  EXPECT_EQ(c->attention_layer_count(), 28u);
+  const auto specs = expected_tensors(*c);
+  auto has = [&](const std::string& name) {
+    return std::any_of(specs.begin(), specs.end(), [&](const TensorSpec& s) { return s.name == name; });
+  };
+  EXPECT_TRUE(has("blk.0.attn_q_norm.weight"));
+  EXPECT_FALSE(has("blk.0.attn_q.bias"));
+  EXPECT_EQ(hf_to_gguf_name(Architecture::kQwen3, "model.layers.3.self_attn.k_norm.weight"), "blk.3.attn_k_norm.weight");
 }
 
 TEST(ModelConfig, UnknownArchitectureListsSupported) {

@@ -130,13 +130,18 @@ class NpudProcess {
     ADD_FAILURE() << "npud did not start listening on " << socket_;
   }
   ~NpudProcess() { stop(SIGTERM); }
-  void stop(int signal) {
-    if (pid_ <= 0) return;
+  // Sends `signal` and returns the daemon's exit code (-1: killed by a signal or no exit in 10 s).
+  // A clean SIGTERM shutdown exits 0; a sanitizer build exits non-zero when it found a leak.
+  int stop(int signal) {
+    if (pid_ <= 0) return -1;
     ::kill(pid_, signal);
-    if (wait_exit(pid_, std::chrono::seconds(10)) == -1 && signal == SIGTERM) ADD_FAILURE() << "npud did not exit on SIGTERM";
+    const int code = wait_exit(pid_, std::chrono::seconds(10));
+    if (code == -1 && signal == SIGTERM) ADD_FAILURE() << "npud did not exit on SIGTERM";
     pid_ = -1;
+    return code;
   }
   [[nodiscard]] const std::string& socket() const { return socket_; }
+  [[nodiscard]] pid_t pid() const { return pid_; }
   [[nodiscard]] nlohmann::json status() {
     RawClient c(socket_);
     if (!c.monitor_hello()) return {};

@@ -1,5 +1,5 @@
 // The tiny model shapes of the oracle tests (GQA group sizes 1, 2 and 4; conv/attention layer
-// patterns; tied and untied heads; Qwen2 and Llama) and the skip-or-fail rule when llama.cpp
+// patterns; tied and untied heads; Qwen2, Qwen3 and Llama, Llama 3 RoPE scaling) and the skip-or-fail rule when llama.cpp
 // cannot run here: skipped loudly, FAILED under NPU_REQUIRE_ORACLE=1 (CI).
 #pragma once
 
@@ -10,6 +10,7 @@
 #include <string>
 
 #include "npu/compiler/model_config.hpp"
+#include "npu/compiler/rope_scaling.hpp"
 #include "oracle_runner.hpp"
 
 namespace npu::oracle {
@@ -24,6 +25,8 @@ struct Shape {
   bool tied;
   double rope_theta;
   compiler::Architecture arch = compiler::Architecture::kLfm2;
+  const char* rope_scaling = "none";  // "llama3" (rope_freqs.weight) or "linear" (factor 4)
+  std::uint32_t head_dim = 0;         // 0: hidden / heads
 };
 
 // GQA group sizes 1, 2 and 4; conv/attention patterns; tied and untied heads.
@@ -36,7 +39,17 @@ inline const Shape kShapes[] = {
     // (interleaved RoPE pairs), attention-only.
     {"qwen2_gqa2_tied", 64, 4, 2, 96, "aaa", true, 1e6, compiler::Architecture::kQwen2},
     {"llama_gqa4_untied", 64, 4, 1, 96, "aa", false, 1e4, compiler::Architecture::kLlama},
+    // Llama 3.x RoPE scaling (factor 8, low/high frequency factors 1 and 4) with an original
+    // context of 64 positions, so that the stretched low frequencies matter within the test's
+    // 38 positions; and linear scaling (factor 4).
+    {"llama3_rope_scaled", 64, 4, 2, 96, "aa", true, 5e5, compiler::Architecture::kLlama, "llama3"},
+    {"llama_linear_rope", 64, 4, 2, 96, "aa", false, 1e4, compiler::Architecture::kLlama, "linear"},
+    // Qwen3: per-head q/k RMSNorm, no biases, and (as the released models) heads x head_dim wider
+    // than the hidden size.
+    {"qwen3_wide_heads_tied", 64, 4, 2, 96, "aaa", true, 1e6, compiler::Architecture::kQwen3, "none", 32},
 };
+
+inline constexpr compiler::Llama3RopeScaling kOracleLlama3Scaling{8.0, 1.0, 4.0, 64.0};
 
 inline compiler::ModelConfig config_for(const Shape& s) {
   using compiler::Architecture;
@@ -45,7 +58,7 @@ inline compiler::ModelConfig config_for(const Shape& s) {
   c.arch = s.arch;
   c.hidden_size = s.hidden;
   c.n_heads = s.heads;
-  c.head_dim = s.hidden / s.heads;
+  c.head_dim = s.head_dim != 0 ? s.head_dim : s.hidden / s.heads;
   c.ffn_size = s.ffn;
   c.vocab_size = 320;
   c.context_length = 128;
@@ -58,12 +71,17 @@ inline compiler::ModelConfig config_for(const Shape& s) {
   c.rope_theta = s.rope_theta;
   c.norm_eps = 1e-5f;
   c.tied_embeddings = s.tied;
-  c.qk_norm = s.arch == Architecture::kLfm2;
+  c.qk_norm = s.arch == Architecture::kLfm2 || s.arch == Architecture::kQwen3;
   c.qkv_bias = s.arch == Architecture::kQwen2;
   c.rope_neox = s.arch != Architecture::kLlama;
   c.bos_token_id = 1;
   c.eos_token_id = 7;
   c.pad_token_id = 0;
+  if (std::string(s.rope_scaling) == "llama3") {
+    c.rope_freq_factors = compiler::llama3_rope_freq_factors(c.rope_theta, c.head_dim, kOracleLlama3Scaling);
+  } else if (std::string(s.rope_scaling) == "linear") {
+    c.rope_freq_scale = 0.25;
+  }
   return c;
 }
 

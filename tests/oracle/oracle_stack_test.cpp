@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "npu/compiler/gguf_model_export.hpp"
+#include "npu/compiler/gguf_reader.hpp"
 #include "npu/compiler/llm_source.hpp"
 #include "npu/compiler/synthetic_tokenizer.hpp"
 #include "npu/compiler/synthetic_weights.hpp"
@@ -156,3 +157,63 @@ TEST_P(OracleStackTest, Fp32PolicyOnTheSimulatorMatchesLlamaCpp) {
 
 INSTANTIATE_TEST_SUITE_P(TinyModels, OracleStackTest, ::testing::ValuesIn(kShapes),
                          [](const auto& param_info) { return std::string(param_info.param.name); });
+
+// A GGUF mixed the way llama-quantize mixes a Q4_K_M file — K-quants for whole 256-blocks,
+// Q6_K for the head, the 32-block fallbacks where a row is not whole super-blocks — and every
+// other type a real file may hold, through the whole stack: llama.cpp and npustack run the same
+// file. llama.cpp quantizes its matmul activations (q8_K / q8_0 / q8_1), so the bound is that of
+// OracleQuantized.EveryGgufTypeMatchesLlamaCpp; greedy tokens over the prompt positions agree.
+TEST(OracleStackQuantized, LlamaQuantizeMixRunsAsInLlamaCpp) {
+  NPU_REQUIRE_ORACLE_OR_SKIP();
+  using compiler::GgmlType;
+  // FFN 320: ffn_down rows (320 long) are not whole 256-blocks, so its Q6_K falls back to Q8_0;
+  // every other matrix has 256-long rows and keeps its type.
+  const compiler::ModelConfig config = config_for({"q4_k_m_mix", 256, 4, 2, 320, "cac", false, 1e6});
+  auto weights = compiler::SyntheticWeightSource::create(config, 29);
+  ASSERT_TRUE(weights) << weights.error().what();
+  auto tokenizer = compiler::make_synthetic_tokenizer(config.vocab_size);
+  ASSERT_TRUE(tokenizer);
+  const auto gguf = temp_file("q4_k_m_mix.gguf");
+  const auto npk = temp_file("q4_k_m_mix.npk");
+  compiler::GgufExportOptions options{.matrix_type = GgmlType::kQ4_K, .tokenizer = *tokenizer, .name = "q4_k_m_mix"};
+  options.type_by_suffix = {{"output.weight", GgmlType::kQ6_K},  {"attn_v.weight", GgmlType::kQ6_K},
+                            {"ffn_down.weight", GgmlType::kQ6_K}, {"ffn_up.weight", GgmlType::kQ5_K},
+                            {"attn_output.weight", GgmlType::kQ5_0}, {"attn_k.weight", GgmlType::kQ5_1},
+                            {"shortconv.out_proj.weight", GgmlType::kQ4_1}, {"token_embd.weight", GgmlType::kQ8_0},
+                            {"blk.2.shortconv.in_proj.weight", GgmlType::kQ4_0}, {"blk.0.ffn_gate.weight", GgmlType::kBF16},
+                            {"blk.2.ffn_gate.weight", GgmlType::kF16}};
+  ASSERT_TRUE(compiler::write_model_gguf(gguf, config, **weights, options));
+  {
+    auto file = compiler::GgufFile::open(gguf);
+    ASSERT_TRUE(file) << file.error().what();
+    std::set<std::string> types;
+    for (const auto& t : file->tensors()) types.insert(compiler::ggml_type_name(t.type));
+    EXPECT_EQ(types, (std::set<std::string>{"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K",
+                                            "Q5_K", "Q6_K"}));
+    EXPECT_EQ(file->find_tensor("blk.0.ffn_down.weight")->type, GgmlType::kQ8_0);  // llama-quantize's fallback
+  }
+  const std::vector<std::int32_t> prompt{1, 40, 41, 100, 200, 319, 77};
+  auto theirs = run_oracle(gguf, config.vocab_size, prompt, 4);
+  auto compiled = compile_fp32(gguf, npk);
+  std::filesystem::remove(gguf);
+  ASSERT_TRUE(theirs) << theirs.error().what();
+  ASSERT_TRUE(compiled) << compiled.error().what();
+  auto vdevice = VDevice::create();
+  ASSERT_TRUE(vdevice) << vdevice.error().what();
+  auto llm = genai::LLM::create(**vdevice, {.model_path = npk});
+  ASSERT_TRUE(llm) << llm.error().what();
+  auto session = (*llm)->create_session();
+  ASSERT_TRUE(session) << session.error().what();
+  Worst worst;
+  for (std::size_t i = 0; i < prompt.size(); ++i) {
+    ASSERT_TRUE((*session)->prefill(std::span(prompt).subspan(i, 1)));
+    worst.note(relative_error((*session)->logits(), theirs->logits[i]), fmt::format("prompt position {}", i));
+    if (i + 1 == prompt.size()) {
+      EXPECT_EQ(argmax_of((*session)->logits()), theirs->generated[0]);
+    }
+  }
+  std::filesystem::remove(npk);
+  EXPECT_LE(worst.error, 0.08) << "worst at " << worst.where;
+  std::fprintf(stderr, "[oracle-stack] Q4_K_M-like mix: worst |diff|/max|logit| = %.2e at %s\n", worst.error,
+               worst.where.c_str());
+}

@@ -1,11 +1,15 @@
-// Tiny LFM2 models, written as GGUF with synthetic weights and a synthetic tokenizer, run through
-// llama.cpp and through our fp32 reference: greedy tokens must be identical for 32 steps and
-// logits within 1e-3 of the largest |logit| at every step.
+// Tiny models (LFM2, Qwen2, Qwen3, Llama with and without RoPE scaling), written as GGUF with
+// synthetic weights and a synthetic tokenizer, run through llama.cpp and through our fp32
+// reference: greedy tokens must be identical for 32 steps and logits within 1e-3 of the largest
+// |logit| at every step. Then every GGUF tensor type of real quantized files against llama.cpp.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <cstdlib>
 #include <set>
 
@@ -122,31 +126,111 @@ TEST(OracleSensitivity, WrongRopeStyleIsCaught) {
   EXPECT_GT(c.worst_relative, 100 * kTolerance);
 }
 
-// Our GGUF writer's quantized matrices (Q8_0, Q4_0, F16) are read by llama.cpp as we read them.
-// llama.cpp's CPU matmuls quantize activations to the weight's companion type (q8_0 / f16), so
-// the bound is looser than for F32 (measured: F16 ~1e-3, Q8_0 ~3e-2 and Q4_0 ~6e-2 of the largest logit);
-// a wrong block layout scrambles weights and misses it by an order of magnitude.
-TEST(OracleQuantized, WriterBlocksMatchLlamaCpp) {
+// RoPE scaling is checked, not merely tolerated: the Llama 3 and linear shapes miss llama.cpp by
+// far when our reference ignores their scaling.
+TEST(OracleSensitivity, IgnoredRopeScalingIsCaught) {
   NPU_REQUIRE_ORACLE_OR_SKIP();
-  const ModelConfig config = config_for(kShapes[1]);
+  for (const Shape& shape : kShapes) {
+    if (std::string(shape.rope_scaling) == "none") continue;
+    const ModelConfig config = config_for(shape);
+    auto weights = SyntheticWeightSource::create(config, 17);
+    ASSERT_TRUE(weights);
+    auto tokenizer = make_synthetic_tokenizer(config.vocab_size);
+    const auto path = temp_model(std::string("unscaled_") + shape.name);
+    ASSERT_TRUE(write_model_gguf(path, config, **weights, {.tokenizer = *tokenizer}));
+    const std::vector<std::int32_t> prompt{1, 40, 41, 100, 200, 319, 77};
+    auto theirs = npu::oracle::run_oracle(path, config.vocab_size, prompt, 24);
+    std::filesystem::remove(path);
+    ASSERT_TRUE(theirs) << theirs.error().what();
+    ModelConfig unscaled = config;
+    unscaled.rope_freq_factors.clear();
+    unscaled.rope_freq_scale = 1.0;
+    const Comparison c = compare(unscaled, **weights, prompt, *theirs);
+    EXPECT_GT(c.worst_relative, 30 * kTolerance) << shape.name;
+    std::fprintf(stderr, "[oracle] %s without its RoPE scaling: worst |diff|/max|logit| = %.2e\n", shape.name,
+                 c.worst_relative);
+  }
+}
+
+// Every tensor type of a real Q4_K_M / Q5_K_M / Q6_K / Q8_0 GGUF (llama-quantize's targets and
+// the fallbacks it uses for rows that are not whole 256-blocks: Q5_0, Q5_1, Q8_0; F16 / BF16 from
+// unquantized sources; Q4_0 / Q4_1): our GGUF writer encodes the model's matrices in the type,
+// llama.cpp runs the file, and our reference reads the same file (so both see exactly the same
+// quantized weights). llama.cpp's CPU matmuls quantize the activations to the weight's companion
+// type (q8_0 / q8_1 / q8_K / bf16 / f16), which bounds the agreement (below); a wrong block layout
+// scrambles the weights and misses by an order of magnitude. Hidden 256 and FFN 512, so K-quant
+// rows are whole super-blocks.
+TEST(OracleQuantized, EveryGgufTypeMatchesLlamaCpp) {
+  NPU_REQUIRE_ORACLE_OR_SKIP();
+  const ModelConfig config = config_for({"kquant_shape", 256, 4, 2, 512, "cac", false, 1e6});
   auto weights = SyntheticWeightSource::create(config, 23);
   ASSERT_TRUE(weights);
   auto tokenizer = make_synthetic_tokenizer(config.vocab_size);
   const std::vector<std::int32_t> prompt{1, 40, 41, 100, 200, 319, 77};
-  for (auto [type, tolerance] : {std::pair{GgmlType::kF16, 1e-2}, std::pair{GgmlType::kQ8_0, 0.1},
-                                 std::pair{GgmlType::kQ4_0, 0.15}}) {
+  // Measured here: F16 1.5e-3, BF16 1.2e-2 (activations rounded to bf16), Q8_0 3.7e-2, Q4_0 4.5e-2,
+  // Q4_1 3.9e-2, Q5_0 3.5e-2, Q5_1 4.0e-2, Q4_K 5.2e-2, Q5_K 5.1e-2, Q6_K 5.7e-2 (q8_K activations,
+  // one scale per 256).
+  const std::pair<GgmlType, double> types[] = {
+      {GgmlType::kF16, 5e-3},  {GgmlType::kBF16, 2.5e-2}, {GgmlType::kQ8_0, 0.08}, {GgmlType::kQ4_0, 0.08},
+      {GgmlType::kQ4_1, 0.08}, {GgmlType::kQ5_0, 0.08},   {GgmlType::kQ5_1, 0.08}, {GgmlType::kQ4_K, 0.08},
+      {GgmlType::kQ5_K, 0.08}, {GgmlType::kQ6_K, 0.08}};
+  for (auto [type, tolerance] : types) {
     const auto path = temp_model("quantized_" + ggml_type_name(type));
     ASSERT_TRUE(write_model_gguf(path, config, **weights, {.matrix_type = type, .tokenizer = *tokenizer}));
     auto theirs = npu::oracle::run_oracle(path, config.vocab_size, prompt, 1);
-    // Our reference reads the same file, so it sees exactly the quantized weights.
     auto ours = GgufWeightSource::open(path);
     ASSERT_TRUE(ours) << ours.error().what();
+    // The file really holds the type (the head, too: the model is untied).
+    const GgufTensorInfo* head = (*ours)->file().find_tensor("output.weight");
+    ASSERT_NE(head, nullptr);
+    EXPECT_EQ(head->type, type);
     const Comparison c = compare(config, **ours, prompt, *theirs);
     std::filesystem::remove(path);
-    ASSERT_TRUE(theirs) << theirs.error().what();
+    ASSERT_TRUE(theirs) << ggml_type_name(type) << ": " << theirs.error().what();
     EXPECT_EQ(c.compared_steps, prompt.size());
     EXPECT_LE(c.worst_relative, tolerance) << ggml_type_name(type);
     std::fprintf(stderr, "[oracle] %s weights: worst |diff|/max|logit| = %.2e\n", ggml_type_name(type).c_str(),
                  c.worst_relative);
   }
+}
+
+// The bound above is sharp: the same Q6_K file with one layout detail wrong (the two 32-byte
+// halves of each block's low-bit array swapped, as a mis-read of the format would do) misses
+// llama.cpp's logits by far more than the tolerance.
+TEST(OracleQuantized, WrongBlockLayoutIsCaught) {
+  NPU_REQUIRE_ORACLE_OR_SKIP();
+  const ModelConfig config = config_for({"kquant_shape", 256, 4, 2, 512, "cac", false, 1e6});
+  auto weights = SyntheticWeightSource::create(config, 23);
+  ASSERT_TRUE(weights);
+  auto tokenizer = make_synthetic_tokenizer(config.vocab_size);
+  const auto path = temp_model("layout_q6_k");
+  ASSERT_TRUE(write_model_gguf(path, config, **weights, {.matrix_type = GgmlType::kQ6_K, .tokenizer = *tokenizer}));
+  auto ours = GgufWeightSource::open(path);  // the correct file, as we read it
+  ASSERT_TRUE(ours);
+  std::vector<char> bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const GgufFile& file = (*ours)->file();
+  for (const GgufTensorInfo& t : file.tensors()) {
+    if (t.type != GgmlType::kQ6_K) continue;
+    for (std::uint64_t b = 0; b < t.size_bytes / 210; ++b) {
+      char* ql = bytes.data() + file.data_offset() + t.offset + b * 210;
+      std::swap_ranges(ql, ql + 32, ql + 32);
+    }
+  }
+  const auto wrong = temp_model("layout_q6_k_wrong");
+  {
+    std::ofstream out(wrong, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  const std::vector<std::int32_t> prompt{1, 40, 41, 100, 200, 319, 77};
+  auto theirs = npu::oracle::run_oracle(wrong, config.vocab_size, prompt, 1);
+  std::filesystem::remove(wrong);
+  ASSERT_TRUE(theirs) << theirs.error().what();
+  const Comparison c = compare(config, **ours, prompt, *theirs);
+  std::filesystem::remove(path);
+  EXPECT_GT(c.worst_relative, 0.3);
+  std::fprintf(stderr, "[oracle] Q6_K with a wrong layout: worst |diff|/max|logit| = %.2e\n", c.worst_relative);
 }

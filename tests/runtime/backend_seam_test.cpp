@@ -146,6 +146,7 @@ class FakeLlm final : public backend::LlmBackend {
     p.temperature = 0.25f;
     return p;
   }
+  Expected<genai::ModelText> text() const override { return fail(ErrorCode::kUnsupported, "fake"); }
   Expected<std::shared_ptr<backend::GenerationStream>> generate(std::span<const genai::TokenId>,
                                                                 const genai::GeneratorParams&,
                                                                 const genai::LLMHooks&) override {

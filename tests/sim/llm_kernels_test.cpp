@@ -139,7 +139,7 @@ TEST(LlmKernels, RopeKvAppendAttention) {
   const std::size_t heads = 4, kvh = 2, hd = 8, cap = 6;
   auto q = randf(heads * hd, rng);
   auto rq = q;
-  rope(rq.data(), 1, heads, hd, 10000.0f, 3);
+  rope(rq.data(), 1, heads, hd, 10000.0f, nullptr, 3);
   {
     const double f = std::pow(10000.0, -2.0 * 1 / 8), ang = 3 * f;
     const float c = (float)std::cos(ang), s = (float)std::sin(ang);

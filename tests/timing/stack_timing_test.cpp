@@ -1,6 +1,6 @@
 // The simulator's figures through the real stack (compiler -> runtime -> driver -> hal -> sim):
-// deterministic cycle counts, agreement of a compiled program's modeled load / TTFT / decode with
-// the analytic workload model of the same shapes, energy and profiles reported per run, and an
+// deterministic cycle counts (functional and timing-only runs charge the same), energy and
+// profiles reported per run, and an
 // injected fault in the middle of an LLM session (clear error, device reset, the session resumes).
 #include <gtest/gtest.h>
 
@@ -19,7 +19,6 @@
 #include "npu/genai/llm.hpp"
 #include "npu/hal/sim_control.hpp"
 #include "npu/runtime.hpp"
-#include "npu/sim/workload_model.hpp"
 
 namespace {
 
@@ -117,7 +116,7 @@ Figures generate(const fs::path& npk, bool timing_only, std::uint32_t prompt_tok
     if (data) {
       for (const auto& r : data->records) {
         f.op_cycles.push_back(r.end_cycle - r.start_cycle);
-        if (r.kind == static_cast<std::uint16_t>(npu::abi::ProfileKind::kOp)) ++f.ops_per_layer[r.layer];
+        if (r.kind == npu::ProfileKind::kOp) ++f.ops_per_layer[r.layer];
       }
     }
   }
@@ -142,30 +141,11 @@ TEST(StackTiming, SameRunGivesIdenticalCycleCounts) {
   // embedding, final norm, head and argmax belong to none. All layers have the same op count
   // (one program per token, same block type).
   ASSERT_EQ(a.ops_per_layer.size(), 5u);
-  EXPECT_GT(a.ops_per_layer.at(npu::abi::kProfileNoLayer), 0u);
+  EXPECT_GT(a.ops_per_layer.at(npu::kNoLayer), 0u);
   for (std::uint32_t l = 0; l < 4; ++l) EXPECT_EQ(a.ops_per_layer.at(l), a.ops_per_layer.at(0)) << l;
   // Timing-only runs charge exactly what functional runs charge.
   const Figures t = generate(npk->path, true, 20);
   EXPECT_EQ(t.cycles, a.cycles);
-}
-
-TEST(StackTiming, CompiledProgramAgreesWithTheAnalyticModel) {
-  const auto npk = compile(false, 32);
-  const Figures got = generate(npk->path, true, 32);
-  const auto profile = must(sim::DeviceProfile::load("hailo10h"), "profile");
-  const auto shape = must(sim::parse_hf_config(kSmallQwen, "small-qwen2"), "shape");
-  auto policy = must(sim::PrecisionPolicy::named("w4a8"), "policy");
-  policy.group_size = 0;  // the compiler's w4a8: one scale per output row
-  sim::WorkloadOptions o;
-  o.context_length = 512;
-  o.prefill_chunk = 32;
-  const auto want = must(sim::estimate_workload(profile, shape, policy, o), "estimate");
-  fmt::print("stack: load {:.4f} s TTFT {:.5f} s decode {:.1f} tok/s; analytic: {:.4f} / {:.5f} / {:.1f}\n",
-             got.load_s, got.ttft_s, got.decode_tps, want.load_s, want.ttft_s, want.decode_tokens_per_s);
-  EXPECT_NEAR(got.load_s, want.load_s, 0.15 * want.load_s);
-  EXPECT_NEAR(got.ttft_s, want.ttft_s, 0.25 * want.ttft_s);
-  EXPECT_NEAR(got.decode_tps, want.decode_tokens_per_s, 0.25 * want.decode_tokens_per_s);
-  EXPECT_GT(got.energy_j, 0.0);
 }
 
 TEST(StackTiming, FaultInTheMiddleOfASessionIsReportedAndTheSessionResumes) {

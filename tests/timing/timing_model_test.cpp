@@ -73,6 +73,28 @@ TEST(TimingModel, StreamingOpIsMaxOfComputeAndMemoryNotSum) {
   EXPECT_LT(dur, c.memory_cycles + c.compute_cycles / 2);
 }
 
+// Layer weights streamed from DDR fill hardware contexts of context_weight_bytes; each costs one
+// reconfiguration of the clusters (no overlap: the op's body starts after it). KV-cache bytes
+// (weight_bytes without layer_weight_bytes) and SRAM-resident weights cost none.
+TEST(TimingModel, LayerWeightsFromDdrPayTheirShareOfContextReconfigurations) {
+  const auto p = profile();
+  ASSERT_GT(p.context_weight_bytes, 0u);
+  ASSERT_GT(p.context_reconfig_ns, 0.0);
+  const std::uint64_t bytes = 4 * p.context_weight_bytes;
+  WorkItem layer = gemm(1000, bytes, MemLocation::kDdr);
+  layer.layer_weight_bytes = bytes;
+  const WorkItem kv = gemm(1000, bytes, MemLocation::kDdr);  // same bytes, not layer weights
+  WorkItem resident = gemm(1000, bytes, MemLocation::kSram);
+  resident.layer_weight_bytes = bytes;
+  const Charge a = model(p)->charge(layer, 0);
+  const Charge b = model(p)->charge(kv, 0);
+  const Charge c = model(p)->charge(resident, 0);
+  EXPECT_EQ((a.end - a.start) - (b.end - b.start), p.cycles((p.op_dispatch_ns + 4 * p.context_reconfig_ns) * 1e-9) -
+                                                     p.cycles(p.op_dispatch_ns * 1e-9));
+  EXPECT_EQ(a.memory_cycles, b.memory_cycles);  // the DDR stream itself is unchanged
+  EXPECT_LT(c.end - c.start, b.end - b.start);
+}
+
 TEST(TimingModel, IndependentDmaOverlapsComputeButSharedServersSerialise) {
   const auto p = profile();
   auto m = model(p);

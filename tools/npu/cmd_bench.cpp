@@ -76,6 +76,9 @@ Expected<nlohmann::json> bench(const Opts& o) {
     }
   }
   j["host_stack_s_per_token"] = seconds(s.host_step) / std::max<double>(s.tbt_runs + s.prefill_runs, 1);
+  if (const auto evidence = modeled_evidence(opened.vdevice->identity(0).profile); evidence.is_object()) {
+    j["uncertainty"] = modeled_uncertainty(j, evidence);
+  }
   if (o.sessions > 1) {
     nlohmann::json per = nlohmann::json::array();
     for (const auto& r : report.sessions) {
@@ -105,6 +108,7 @@ void print_text(const nlohmann::json& j) {
   else fmt::print("energy per token          {:10.4f} J   ({:.2f} W while decoding)\n", j["energy_j_per_token"].get<double>(),
                   j["energy_j_per_token"].get<double>() * j["decode_tokens_per_s"].get<double>());
   fmt::print("device cycles             {:10}\n", j["device_cycles"].get<std::uint64_t>());
+  if (j.contains("uncertainty")) print_uncertainty(j["uncertainty"]);
   if (j.contains("decode_layers")) {
     fmt::print("decode per token, by layer:\n  layer      ms   DDR MB  bound\n");
     for (const auto& l : j["decode_layers"]) {
@@ -128,7 +132,8 @@ void print_text(const nlohmann::json& j) {
 void add_bench_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("bench", "Benchmark an LLM: modeled load, TTFT, decode rate, fairness");
   auto o = std::make_shared<Opts>();
-  cmd->add_option("model", o->model, "Compiled LLM (.npk)")->required();
+  cmd->add_option("model", o->model, "Compiled LLM (.npk)");
+  add_bench_serve_command(*cmd, ctx);
   add_device_options(*cmd, o->where);
   cmd->add_option("--prompt-tokens", o->prompt_tokens, "Prompt length (default: one prefill chunk)");
   cmd->add_option("--gen-tokens", o->gen_tokens, "Tokens to generate")->check(CLI::Range(1u, 1000000u));
@@ -136,7 +141,12 @@ void add_bench_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--sessions", o->sessions, "Sessions generating at once")->check(CLI::Range(1u, 64u));
   cmd->add_option("--trace", o->trace, "Write a Chrome/Perfetto trace of the device (chrome://tracing, ui.perfetto.dev)");
   cmd->add_flag("--json", o->json, "Print one JSON object");
-  cmd->callback([&ctx, o] {
+  cmd->callback([&ctx, o, cmd] {
+    if (cmd->got_subcommand("serve")) return;  // `npu bench serve` ran instead
+    if (o->model.empty()) {
+      ctx.exit_code = report_error("bench", Error(ErrorCode::kInvalidArgument, "give a model: npu bench MODEL.npk (or npu bench serve)"));
+      return;
+    }
     auto r = bench(*o);
     if (!r) {
       ctx.exit_code = report_error("bench", r.error());

@@ -1,6 +1,9 @@
 // `npu compile`: network JSON -> .npk (the small-network compiler), or an LLM -> .npk:
 //   npu compile IN.gguf|HF_DIR|--synthetic CONFIG.json|NAME -o OUT.npk [--policy NAME|FILE]
-//     [--context N] [--prefill-chunk N] [--calib FILE] [--profile NAME|FILE] [--json]
+//     [--context N] [--prefill-chunk N] [--calib FILE] [--profile NAME|FILE] [--chat-template FILE] [--json]
+// The model's chat template (GGUF tokenizer.chat_template, HF chat_template.jinja or
+// tokenizer_config.json) goes into the .npk; one the runtime's Jinja engine cannot run is refused
+// here, naming the construct (--chat-template FILE replaces it).
 // Long LLM compiles draw a progress bar on a terminal and stay quiet when piped.
 #include <unistd.h>
 
@@ -15,16 +18,17 @@
 #include "npu/compiler/llm_source.hpp"
 #include "npu/compiler/net_compiler.hpp"
 #include "npu/compiler/net_spec.hpp"
+#include "npu/genai/chat_template.hpp"
 #include "output.hpp"
 
 namespace npu::tools {
 namespace {
 
 struct CompileOpts {
-  std::string input, output, synthetic, policy = "default", calib, profile = "hailo10h";
-  std::uint32_t context = 4096, chunk = 128, calib_tokens = 128;
+  std::string input, output, synthetic, policy = "default", calib, profile = "hailo10h", chat_template;
+  std::uint32_t context = 0, chunk = 128, calib_tokens = 128;  // context 0: the model's default
   std::uint64_t seed = 0;
-  bool json = false;
+  bool json = false, timing_only = false;
 };
 
 bool is_llm_input(const CompileOpts& o) {
@@ -48,6 +52,29 @@ compiler::llm::ProgressFn progress_bar(bool enabled) {
   };
 }
 
+// Replaces the template with --chat-template's file, then checks that every template the model
+// carries compiles on the runtime's Jinja engine (a chat would otherwise fail only at run time).
+Expected<void> use_chat_template(const CompileOpts& o, TokenizerData& tokenizer) {
+  if (!o.chat_template.empty()) {
+    if (tokenizer.tokens.empty()) {
+      return fail(ErrorCode::kInvalidArgument, "--chat-template needs a model with a tokenizer");
+    }
+    NPU_TRY_ASSIGN(tokenizer.chat_template, read_text_file(o.chat_template));
+    tokenizer.named_chat_templates.clear();
+  }
+  auto check = [&](const std::string& text, std::string_view name) -> Expected<void> {
+    if (text.empty()) return {};
+    auto t = genai::ChatTemplate::compile(text, {});
+    if (t) return {};
+    return fail(ErrorCode::kUnsupported,
+                fmt::format("the model's {}chat template cannot be run by npustack's Jinja engine: {}; give one "
+                            "that can with --chat-template FILE", name, t.error().message()));
+  };
+  NPU_TRY(check(tokenizer.chat_template, ""));
+  for (const auto& [name, text] : tokenizer.named_chat_templates) NPU_TRY(check(text, "'" + name + "' "));
+  return {};
+}
+
 Expected<compiler::llm::CompiledLlm> compile_llm_input(const CompileOpts& o) {
   using namespace compiler::llm;
   LoadedLlm loaded;
@@ -59,12 +86,22 @@ Expected<compiler::llm::CompiledLlm> compile_llm_input(const CompileOpts& o) {
   } else {
     NPU_TRY_ASSIGN(loaded, load_llm_model(o.input));
   }
+  NPU_TRY(use_chat_template(o, loaded.source.tokenizer));
   LlmCompileOptions opts;
   NPU_TRY_ASSIGN(opts.policy, load_policy(o.policy));
   NPU_TRY_ASSIGN(opts.device, load_device_memory(o.profile));
   opts.context_length = o.context;
+  if (o.context == 0) {  // say which context the model gets, and why
+    const compiler::ModelConfig& c = loaded.source.config;
+    opts.context_length = default_context_length(c);
+    fmt::print(stderr, "npu compile: no --context given: {} positions ({}; the model was trained on {})\n",
+               opts.context_length,
+               opts.context_length < kDefaultContextLength ? "the model's trained context" : "the default",
+               c.context_length);
+  }
   opts.prefill_chunk = o.chunk;
   opts.calibration_tokens = o.calib_tokens;
+  opts.timing_only = o.timing_only;
   if (!o.calib.empty()) {
     NPU_TRY_ASSIGN(opts.calibration_text, read_text_file(o.calib));
     if (opts.calibration_text.empty()) {
@@ -158,12 +195,16 @@ void add_compile_command(CLI::App& app, CommandContext& ctx) {
                   "LLM with synthetic weights: a config.json, or a built-in shape (lfm2.5-1.2b, lfm2-350m, qwen2-1.5b)");
   cmd->add_option("-o,--output", o->output, "Output .npk file")->required();
   cmd->add_option("--policy", o->policy, "Precision policy: default, w4a8, w8a8, fp32 or a policy JSON file");
-  cmd->add_option("--context", o->context, "Context length (positions; 2048, 4096 or 8192)");
+  cmd->add_option("--context", o->context, "Context length in positions (default: 4096, or the model's trained context when smaller)");
   cmd->add_option("--prefill-chunk", o->chunk, "Rows of the prefill subnet");
   cmd->add_option("--calib", o->calib, "Calibration text file (default: built-in reasoning traces)");
   cmd->add_option("--calib-tokens", o->calib_tokens, "At most this many calibration tokens (0: skip calibration)");
   cmd->add_option("--profile", o->profile, "Device profile name or JSON file (SRAM / DDR sizes)");
   cmd->add_option("--seed", o->seed, "Seed of synthetic weights");
+  cmd->add_flag("--timing-only", o->timing_only,
+               "Shapes only: no weights are read or written (fast); the .npk runs only timing-only (npu bench --timing-only)");
+  cmd->add_option("--chat-template", o->chat_template,
+                  "Jinja chat template file to store instead of the model's own");
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->callback([&ctx, o] {
     if (o->input.empty() && o->synthetic.empty()) {

@@ -17,5 +17,10 @@ void add_run_command(CLI::App& app, CommandContext& ctx);
 void add_generate_command(CLI::App& app, CommandContext& ctx);
 void add_chat_command(CLI::App& app, CommandContext& ctx);
 void add_bench_command(CLI::App& app, CommandContext& ctx);
+void add_predict_command(CLI::App& app, CommandContext& ctx);
+void add_serve_command(CLI::App& app, CommandContext& ctx);
+// `npu bench serve`, under `npu bench`.
+void add_bench_serve_command(CLI::App& bench, CommandContext& ctx);
+void add_tokenize_command(CLI::App& app, CommandContext& ctx);
 
 }  // namespace npu::tools

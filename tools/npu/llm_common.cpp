@@ -6,6 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "npu/common/file.hpp"
+#include "npu/common/profile_path.hpp"
+
 namespace npu::tools {
 
 void add_device_options(CLI::App& cmd, DeviceOptions& options) {
@@ -83,6 +86,49 @@ void print_json_line(const nlohmann::json& object) {
   line += '\n';
   std::fwrite(line.data(), 1, line.size(), stdout);
   std::fflush(stdout);
+}
+
+nlohmann::json modeled_evidence(const std::string& profile) {
+  if (profile.empty()) return nullptr;
+  auto path = find_device_profile(profile);
+  if (!path) return nullptr;
+  auto text = read_text_file(*path);
+  if (!text) return nullptr;
+  const auto doc = nlohmann::json::parse(*text, nullptr, false);
+  auto value = [&](const char* key) -> const nlohmann::json* {
+    if (!doc.is_object() || !doc.contains("params") || !doc["params"].contains(key)) return nullptr;
+    const auto& e = doc["params"][key];
+    return e.is_object() && e.contains("value") ? &e["value"] : nullptr;
+  };
+  const auto* spread = value("timing_spread");
+  const auto* evidence = value("timing_evidence");
+  if (spread == nullptr || !spread->is_number() || evidence == nullptr || !evidence->is_string()) {
+    // A profile that names a base inherits them: the base's evidence.
+    if (doc.is_object() && doc.contains("base") && doc["base"].is_string()) return modeled_evidence(doc["base"].get<std::string>());
+    return nullptr;
+  }
+  return {{"relative", spread->get<double>()}, {"evidence", evidence->get<std::string>()}};
+}
+
+nlohmann::json modeled_uncertainty(const nlohmann::json& figures, const nlohmann::json& evidence) {
+  nlohmann::json u = evidence;
+  const double spread = evidence["relative"].get<double>();
+  for (const char* key : {"load_s", "ttft_s", "decode_tokens_per_s"}) {
+    if (!figures.contains(key) || !figures[key].is_number()) continue;
+    const double v = figures[key].get<double>();
+    u[key] = {v * (1 - spread), v * (1 + spread)};
+  }
+  return u;
+}
+
+void print_uncertainty(const nlohmann::json& u) {
+  const double pct = 100 * u["relative"].get<double>();
+  fmt::print("modeled figures           +-{:.0f} %", pct);
+  if (u.contains("decode_tokens_per_s")) {
+    fmt::print("   (decode {:.2f}..{:.2f} tokens/s)", u["decode_tokens_per_s"][0].get<double>(),
+               u["decode_tokens_per_s"][1].get<double>());
+  }
+  fmt::print("\n  resting on: {}\n", u["evidence"].get<std::string>());
 }
 
 double seconds(std::chrono::nanoseconds t) noexcept { return static_cast<double>(t.count()) * 1e-9; }

@@ -46,6 +46,14 @@ void add_thinking_options(CLI::App& cmd, ThinkingOptions& options);
 [[nodiscard]] double seconds(std::chrono::nanoseconds t) noexcept;
 // Figures of one generation: modeled TTFT and decode rate, host rates, counts.
 [[nodiscard]] nlohmann::json generation_figures(const genai::GenerationStats& stats, const genai::LLMInfo& info);
+// What the figures of a device that models its times rest on: a device reporting the device
+// profile it models (DeviceIdentity::profile, e.g. the simulator) gives {"relative": spread,
+// "evidence": text} from that profile's timing_spread / timing_evidence; null otherwise (hardware
+// reports measured times).
+[[nodiscard]] nlohmann::json modeled_evidence(const std::string& profile);
+// `evidence` with the band of load_s, ttft_s and decode_tokens_per_s of `figures` added.
+[[nodiscard]] nlohmann::json modeled_uncertainty(const nlohmann::json& figures, const nlohmann::json& evidence);
+void print_uncertainty(const nlohmann::json& uncertainty);
 // One compact JSON object per line (JSON Lines), invalid UTF-8 replaced.
 void print_json_line(const nlohmann::json& object);
 // The figures as lines for a terminal.

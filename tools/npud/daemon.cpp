@@ -3,7 +3,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -19,6 +22,23 @@ namespace asio = boost::asio;
 using local = asio::local::stream_protocol;
 
 namespace {
+
+// The daemon's own footprint, for monitoring and the soak test: open descriptors and resident
+// memory (from /proc/self; a non-dumpable process can still read its own).
+nlohmann::json process_footprint() {
+  std::size_t fds = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    ++fds;
+  }
+  std::uint64_t rss_kib = 0;
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) rss_kib = std::strtoull(line.c_str() + 6, nullptr, 10);
+  }
+  return {{"fds", fds > 0 ? fds - 1 : 0}, {"rss_kib", rss_kib}};  // minus the directory's own
+}
 
 // A socket file left by a daemon that died is removed; a live daemon's is refused.
 Expected<void> claim_socket_path(const std::string& path) {
@@ -43,10 +63,19 @@ Expected<std::unique_ptr<Daemon>> Daemon::create(const DaemonOptions& options) {
   std::unique_ptr<Daemon> d(new Daemon(options, std::move(groups)));
   boost::system::error_code ec;
   d->acceptor_.open(local(), ec);
-  if (!ec) d->acceptor_.bind(local::endpoint(options.socket_path), ec);
+  {
+    // The socket is created 0660 (owner and group: the `npu` group) whatever the umask, so it is
+    // never reachable by others, not even between bind and a chmod.
+    const mode_t before = ::umask(0117);
+    if (!ec) d->acceptor_.bind(local::endpoint(options.socket_path), ec);
+    ::umask(before);
+  }
   if (!ec) d->acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail(ErrorCode::kIo, fmt::format("listening on {}: {}", options.socket_path, ec.message()));
-  ::chmod(options.socket_path.c_str(), 0660);  // the socket's group may use the NPU
+  if (::chmod(options.socket_path.c_str(), 0660) != 0) {  // the socket's group may use the NPU
+    return fail(ErrorCode::kIo, fmt::format("setting the permissions of {}: {}", options.socket_path,
+                                            std::strerror(errno)));
+  }
   char scratch[] = "/tmp/npud-XXXXXX";
   if (::mkdtemp(scratch) == nullptr) return fail(ErrorCode::kIo, "cannot create a scratch directory in /tmp");
   d->scratch_ = scratch;
@@ -157,7 +186,7 @@ nlohmann::json Daemon::status() {
   // (Device statistics ask the devices: not under clients_mutex_, which accepting a client takes.)
   return {{"pid", ::getpid()}, {"protocol_version", kProtocolVersion}, {"devices", groups_->owned()},
           {"clients", std::move(clients)}, {"totals", std::move(totals)}, {"groups", groups_->status()},
-          {"scheduler", to_json(groups_->scheduler_stats())}};
+          {"scheduler", to_json(groups_->scheduler_stats())}, {"process", process_footprint()}};
 }
 
 }  // namespace npu::npud

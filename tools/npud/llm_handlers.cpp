@@ -110,7 +110,7 @@ Expected<nlohmann::json> ClientSession::on_llm_generate(const Json& body) {
   std::uint64_t stream = 0, session = 0;
   read_field(body, "stream", stream);
   read_field(body, "session", session);
-  auto tokens = body.at("tokens").get<std::vector<genai::TokenId>>();
+  NPU_TRY_ASSIGN(auto tokens, required_field<std::vector<genai::TokenId>>(body, "tokens"));
   auto params = generator_params_from_json(body.value("params", Json::object()));
   {
     std::lock_guard lock(resources_mutex_);
@@ -195,7 +195,9 @@ void ClientSession::on_llm_abort(const Json& body) {
 void ClientSession::on_llm_prefill(std::uint32_t request_id, const Json& body) {
   auto s = find_session(body);
   if (!s) return reply(request_id, fail(s.error()));
-  auto tokens = body.at("tokens").get<std::vector<genai::TokenId>>();
+  auto tokens_field = required_field<std::vector<genai::TokenId>>(body, "tokens");
+  if (!tokens_field) return reply(request_id, fail(tokens_field.error()));
+  auto tokens = std::move(*tokens_field);
   auto mode = body.value("mode", std::string("chunked")) == "token_by_token" ? genai::PrefillMode::kTokenByToken
                                                                             : genai::PrefillMode::kChunked;
   std::lock_guard session_lock((*s)->mutex);
@@ -244,7 +246,7 @@ Expected<nlohmann::json> ClientSession::on_llm_load(const Frame& frame, const Js
 
 Expected<nlohmann::json> ClientSession::on_llm_set_priority(const Json& body) {
   NPU_TRY_ASSIGN(auto s, find_session(body));
-  int p = body.at("priority").get<int>();
+  NPU_TRY_ASSIGN(const int p, required_field<int>(body, "priority"));
   if (p < 0 || p > 255) return fail(ErrorCode::kInvalidArgument, fmt::format("priority {} is out of range 0..31", p));
   std::lock_guard session_lock(s->mutex);
   NPU_TRY(s->llm->set_scheduler_priority(static_cast<std::uint8_t>(p)));

@@ -2,6 +2,7 @@
 // multi_process = true. See docs/npud.md.
 //
 //   npud [--socket PATH] [--devices all|ID,...] [--workers N] [--foreground]
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -69,6 +70,9 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "npud: --devices is empty: give `all` or a comma-separated list of ids (see `npu scan`)\n");
     return 2;
   }
+  // The daemon holds every client's shared memory and model files as descriptors: not dumpable,
+  // so no process of the same user can reach them through /proc/<npud>/fd or ptrace.
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   npu::npud::DaemonOptions options;
   options.socket_path = socket;
   options.worker_threads = workers;

@@ -83,7 +83,7 @@ void ClientSession::on_run(std::uint32_t request_id, const Json& body) {
   auto m = *model;
   std::optional<std::chrono::milliseconds> timeout;  // present: synchronous, scheduled within it
   if (auto t = body.find("timeout_ms"); t != body.end()) {
-    if (!t->is_number_integer()) return reply(request_id, fail(ErrorCode::kBadFormat, "run: timeout_ms must be an integer"));
+    if (!json_fits<std::int64_t>(*t)) return reply(request_id, fail(ErrorCode::kBadFormat, "run: timeout_ms must be an integer"));
     timeout = std::chrono::milliseconds(t->get<std::int64_t>());
   }
   if (!m->slot_busy->claim(slot)) {
@@ -112,16 +112,18 @@ void ClientSession::on_run(std::uint32_t request_id, const Json& body) {
 
 Expected<nlohmann::json> ClientSession::on_set_scheduler(const Json& body) {
   NPU_TRY_ASSIGN(auto m, find_model(body));
-  if (auto it = body.find("priority"); it != body.end()) {
-    auto p = it->get<int>();
+  if (body.contains("priority")) {
+    NPU_TRY_ASSIGN(const int p, required_field<int>(body, "priority"));
     if (p < 0 || p > 255) return fail(ErrorCode::kInvalidArgument, fmt::format("scheduler priority {} is out of range 0..31", p));
     NPU_TRY(m->configured->set_scheduler_priority(static_cast<std::uint8_t>(p)));
   }
-  if (auto it = body.find("threshold"); it != body.end()) {
-    NPU_TRY(m->configured->set_scheduler_threshold(it->get<std::uint32_t>()));
+  if (body.contains("threshold")) {
+    NPU_TRY_ASSIGN(const auto threshold, required_field<std::uint32_t>(body, "threshold"));
+    NPU_TRY(m->configured->set_scheduler_threshold(threshold));
   }
-  if (auto it = body.find("timeout_ms"); it != body.end()) {
-    NPU_TRY(m->configured->set_scheduler_timeout(std::chrono::milliseconds(it->get<std::int64_t>())));
+  if (body.contains("timeout_ms")) {
+    NPU_TRY_ASSIGN(const auto ms, required_field<std::int64_t>(body, "timeout_ms"));
+    NPU_TRY(m->configured->set_scheduler_timeout(std::chrono::milliseconds(ms)));
   }
   return Json::object();
 }

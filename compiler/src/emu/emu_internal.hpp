@@ -38,7 +38,6 @@ struct OperandSizes {
 };
 [[nodiscard]] Expected<OperandSizes> operand_sizes(const abi::OpDesc& op);
 
-[[nodiscard]] std::uint64_t dtype_bytes(abi::DType t, std::uint64_t count) noexcept;  // kI4: packed
 
 // Element-wise and row ops (ops_elementwise.cpp).
 [[nodiscard]] Expected<void> run_embed(const OpContext& c);

@@ -86,14 +86,7 @@ Expected<void> Machine::run(const Program& program, std::span<const std::int32_t
 }
 
 namespace detail {
-std::uint32_t OpContext::rows() const noexcept {
-  if ((op.flags & abi::kRowsFromParam) == 0) return op.dims[0];
-  // kRmsNorm's dims[2] is rows per token (per-head norms; program.hpp).
-  const std::uint64_t per_token =
-      op.opcode == static_cast<std::uint16_t>(abi::OpCode::kRmsNorm) && op.dims[2] != 0 ? op.dims[2] : 1;
-  return static_cast<std::uint32_t>(
-      std::min<std::uint64_t>(op.dims[0], static_cast<std::uint64_t>(std::max(tokens, 0)) * per_token));
-}
+std::uint32_t OpContext::rows() const noexcept { return static_cast<std::uint32_t>(abi::op_rows(op, tokens)); }
 }  // namespace detail
 
 }  // namespace npu::compiler::emu

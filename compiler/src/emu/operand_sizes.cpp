@@ -28,20 +28,6 @@ Expected<void> need_dtype(const abi::OpDesc& op, int i, std::initializer_list<DT
 
 }  // namespace
 
-std::uint64_t dtype_bytes(DType t, std::uint64_t count) noexcept {
-  switch (t) {
-    case DType::kI4: return (count + 1) / 2;
-    case DType::kI8:
-    case DType::kU8: return count;
-    case DType::kF16:
-    case DType::kBF16: return count * 2;
-    case DType::kI32:
-    case DType::kF32: return count * 4;
-    case DType::kNone: return 0;
-  }
-  return 0;
-}
-
 Expected<OperandSizes> operand_sizes(const abi::OpDesc& op) {
   OperandSizes s;
   const std::uint64_t d0 = op.dims[0], d1 = op.dims[1], d2 = op.dims[2], d3 = op.dims[3], d4 = op.dims[4];
@@ -60,7 +46,7 @@ Expected<OperandSizes> operand_sizes(const abi::OpDesc& op) {
       NPU_TRY(need_dtype(op, 0, {DType::kI32}));
       NPU_TRY(need_dtype(op, 1, {F, DType::kF16, DType::kBF16, DType::kI8}));
       NPU_TRY(need_dtype(op, 3, {F}));
-      s.bytes[0] = d0 * 4; s.bytes[1] = dtype_bytes(dt(op, 1), d2 * d1); s.bytes[3] = d0 * d1 * 4;
+      s.bytes[0] = d0 * 4; s.bytes[1] = abi::dtype_bytes(dt(op, 1), d2 * d1); s.bytes[3] = d0 * d1 * 4;
       if (dt(op, 1) == DType::kI8) {
         NPU_TRY(need_dtype(op, 2, {F}));
         s.bytes[2] = d2 * 4;
@@ -81,7 +67,7 @@ Expected<OperandSizes> operand_sizes(const abi::OpDesc& op) {
       const bool integer = dt(op, 1) == DType::kI8 || dt(op, 1) == DType::kI4;
       NPU_TRY(need_dtype(op, 0, {integer ? DType::kI8 : F}));
       NPU_TRY(need(d1 > 0 && d2 > 0, op, "K and N must be > 0"));
-      s.bytes[0] = dtype_bytes(dt(op, 0), d0 * d1);
+      s.bytes[0] = abi::dtype_bytes(dt(op, 0), d0 * d1);
       s.bytes[3] = d0 * d2 * 4;
       if (integer) {
         NPU_TRY(need_dtype(op, 2, {F}));
@@ -90,7 +76,7 @@ Expected<OperandSizes> operand_sizes(const abi::OpDesc& op) {
         s.bytes[1] = dt(op, 1) == DType::kI4 ? d2 * (d1 / 2) : d2 * d1;
         s.bytes[2] = (d3 == 0 ? d2 : d2 * (d1 / d3)) * 4;
       } else {
-        s.bytes[1] = dtype_bytes(dt(op, 1), d2 * d1);
+        s.bytes[1] = abi::dtype_bytes(dt(op, 1), d2 * d1);
       }
       break;
     }
@@ -105,19 +91,23 @@ Expected<OperandSizes> operand_sizes(const abi::OpDesc& op) {
       NPU_TRY(need_dtype(op, 0, {F}));
       NPU_TRY(need(d2 % 2 == 0 && d2 > 0, op, "head_dim must be even"));
       s.bytes[0] = d0 * d1 * d2 * 4;
+      if (present(op, 1)) {  // the frequency table
+        NPU_TRY(need_dtype(op, 1, {F}));
+        s.bytes[1] = d2 / 2 * 4;
+      }
       break;
     case OpCode::kKvAppend:
       NPU_TRY(need_dtype(op, 0, {F})); NPU_TRY(need_dtype(op, 1, {F}));
       NPU_TRY(need_dtype(op, 2, {F, DType::kF16}));
       s.bytes[0] = s.bytes[1] = d0 * d1 * d2 * 4;
-      s.bytes[2] = dtype_bytes(dt(op, 2), 2 * d3 * d1 * d2);
+      s.bytes[2] = abi::dtype_bytes(dt(op, 2), 2 * d3 * d1 * d2);
       break;
     case OpCode::kAttention:
       NPU_TRY(need_dtype(op, 0, {F})); NPU_TRY(need_dtype(op, 2, {F, DType::kF16}));
       NPU_TRY(need_dtype(op, 3, {F}));
       NPU_TRY(need(d2 > 0 && d1 % d2 == 0, op, "heads must be a multiple of kv_heads"));
       s.bytes[0] = s.bytes[3] = d0 * d1 * d3 * 4;
-      s.bytes[2] = dtype_bytes(dt(op, 2), 2 * d4 * d2 * d3);
+      s.bytes[2] = abi::dtype_bytes(dt(op, 2), 2 * d4 * d2 * d3);
       break;
     case OpCode::kSwiGlu:
       NPU_TRY(need_dtype(op, 0, {F})); NPU_TRY(need_dtype(op, 1, {F})); NPU_TRY(need_dtype(op, 3, {F}));

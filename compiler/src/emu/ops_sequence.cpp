@@ -42,11 +42,12 @@ void run_short_conv(const OpContext& c) {
 void run_rope(const OpContext& c) {
   const std::uint32_t n = c.rows(), heads = c.op.dims[1], hd = c.op.dims[2], half = hd / 2;
   const double theta = static_cast<double>(c.fparam(0));
+  const float* table = c.as<const float>(1);  // per-pair frequencies, or nullptr: from theta
   std::vector<float> cs(half), sn(half);
   for (std::uint32_t r = 0; r < n; ++r) {
     const std::int64_t p = std::int64_t{c.position} + r;
     for (std::uint32_t i = 0; i < half; ++i) {
-      const double f = std::pow(theta, -2.0 * i / hd);
+      const double f = table != nullptr ? static_cast<double>(table[i]) : std::pow(theta, -2.0 * i / hd);
       const double ang = static_cast<double>(p) * f;
       cs[i] = static_cast<float>(std::cos(ang));
       sn[i] = static_cast<float>(std::sin(ang));

@@ -2,6 +2,9 @@
 //   Q8_0  34 B / 32: f16 d, i8 q[32]                          x = d*q
 //   Q4_0  18 B / 32: f16 d, u8 qs[16]                         x[j] = d*((qs[j]&15)-8), x[j+16] = d*((qs[j]>>4)-8)
 //   Q4_1  20 B / 32: f16 d, f16 m, u8 qs[16]                  x = d*q + m, same nibble order
+//   Q5_0  22 B / 32: f16 d, u8 qh[4], u8 qs[16]                x = d*(q-16); bit j of qh (u32) is
+//        the 5th bit of weight j (j < 32), low nibbles hold weights 0..15, high ones 16..31
+//   Q5_1  24 B / 32: f16 d, f16 m, u8 qh[4], u8 qs[16]         x = d*q + m, q as Q5_0
 //   Q4_K 144 B / 256: f16 d, f16 dmin, u8 scales[12], u8 qs[128]; 8 sub-blocks of 32 with 6-bit
 //        scale/min pairs; each 64-chunk takes low nibbles (sub-block 2i) then high (2i+1)
 //   Q5_K 176 B / 256: as Q4_K plus u8 qh[32] (before qs): bit 2i / 2i+1 of qh[l] is the 5th bit
@@ -46,6 +49,31 @@ void q4_1_block(const u8* b, float* y) {
     y[j] = d * static_cast<float>(qs[j] & 0x0f) + m;
     y[j + 16] = d * static_cast<float>(qs[j] >> 4) + m;
   }
+}
+
+// The 5-bit values of a Q5_0 / Q5_1 block: qh (32 high bits) and 16 bytes of nibbles.
+void q5_values(const u8* qh_bytes, const u8* qs, int (&q)[32]) {
+  std::uint32_t qh;
+  std::memcpy(&qh, qh_bytes, 4);
+  for (int j = 0; j < 16; ++j) {
+    q[j] = (qs[j] & 0x0f) | static_cast<int>(((qh >> j) & 1u) << 4);
+    q[j + 16] = (qs[j] >> 4) | static_cast<int>(((qh >> (j + 16)) & 1u) << 4);
+  }
+}
+
+void q5_0_block(const u8* b, float* y) {
+  const float d = load_f16(b);
+  int q[32];
+  q5_values(b + 2, b + 6, q);
+  for (int j = 0; j < 32; ++j) y[j] = d * static_cast<float>(q[j] - 16);
+}
+
+void q5_1_block(const u8* b, float* y) {
+  const float d = load_f16(b);
+  const float m = load_f16(b + 2);
+  int q[32];
+  q5_values(b + 4, b + 8, q);
+  for (int j = 0; j < 32; ++j) y[j] = d * static_cast<float>(q[j]) + m;
 }
 
 // The 6-bit scale and min of sub-block j (0..7) from the 12 packed bytes of Q4_K / Q5_K.
@@ -129,6 +157,8 @@ BlockFn block_decoder(GgmlType type) {
     case GgmlType::kQ8_0: return q8_0_block;
     case GgmlType::kQ4_0: return q4_0_block;
     case GgmlType::kQ4_1: return q4_1_block;
+    case GgmlType::kQ5_0: return q5_0_block;
+    case GgmlType::kQ5_1: return q5_1_block;
     case GgmlType::kQ4_K: return q4_k_block;
     case GgmlType::kQ5_K: return q5_k_block;
     case GgmlType::kQ6_K: return q6_k_block;
@@ -142,7 +172,7 @@ Expected<void> dequantize(GgmlType type, std::span<const std::byte> data, std::s
   if (!ggml_type_dequantizable(type)) {
     return fail(ErrorCode::kUnsupported,
                 fmt::format("cannot dequantize ggml type {} (supported: F32, F16, BF16, Q8_0, Q4_0, "
-                            "Q4_1, Q4_K, Q5_K, Q6_K); re-quantize the model to one of these",
+                            "Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K); re-quantize the model to one of these",
                             ggml_type_name(type)));
   }
   NPU_TRY_ASSIGN(std::uint64_t need, ggml_storage_bytes(type, out.size()));

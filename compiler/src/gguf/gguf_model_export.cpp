@@ -11,6 +11,27 @@ bool stays_f32(std::string_view name) {
   return name.ends_with("norm.weight") || name.ends_with(".bias") || name.ends_with("shortconv.conv.weight");
 }
 
+// The type a matrix is stored in: its suffix rule or the default, then llama-quantize's fallback
+// when the type's block does not divide the row length (shape[0]).
+GgmlType matrix_type_for(const TensorSpec& spec, const GgufExportOptions& options) {
+  GgmlType type = options.matrix_type;
+  for (const auto& [suffix, t] : options.type_by_suffix) {
+    if (spec.name.ends_with(suffix)) type = t;
+  }
+  auto fits = [&](GgmlType t) {
+    const auto traits = ggml_type_traits(static_cast<std::uint32_t>(t));
+    return traits && !spec.shape.empty() && spec.shape[0] % traits->block_size == 0;
+  };
+  if (fits(type)) return type;
+  switch (type) {
+    case GgmlType::kQ4_K: type = GgmlType::kQ5_0; break;
+    case GgmlType::kQ5_K: type = GgmlType::kQ5_1; break;
+    case GgmlType::kQ6_K: type = GgmlType::kQ8_0; break;
+    default: break;
+  }
+  return fits(type) ? type : GgmlType::kF16;
+}
+
 void put_config(GgufWriter& w, const ModelConfig& c, const GgufExportOptions& options) {
   const std::string a(to_string(c.arch));
   auto key = [&](std::string_view suffix) { return fmt::format("{}.{}", a, suffix); };
@@ -37,6 +58,10 @@ void put_config(GgufWriter& w, const ModelConfig& c, const GgufExportOptions& op
   w.set(key("attention.layer_norm_rms_epsilon"), GgufValue(c.norm_eps));
   w.set(key("rope.freq_base"), GgufValue(static_cast<float>(c.rope_theta)));
   w.set(key("rope.dimension_count"), GgufValue(c.head_dim));
+  if (c.rope_freq_scale != 1.0) {  // linear scaling (Llama 3's per-pair factors are a tensor)
+    w.set(key("rope.scaling.type"), GgufValue(std::string("linear")));
+    w.set(key("rope.scaling.factor"), GgufValue(static_cast<float>(1.0 / c.rope_freq_scale)));
+  }
 }
 
 void put_tokenizer(GgufWriter& w, const ModelConfig& c, const GgufTokenizer& t) {
@@ -46,7 +71,12 @@ void put_tokenizer(GgufWriter& w, const ModelConfig& c, const GgufTokenizer& t) 
   w.set("tokenizer.ggml.token_type", GgufValue::array_of(GgufValueType::kI32, t.token_types));
   w.set("tokenizer.ggml.merges", GgufValue::array_of(GgufValueType::kString, t.merges));
   if (c.bos_token_id >= 0) w.set("tokenizer.ggml.bos_token_id", GgufValue(static_cast<std::uint32_t>(c.bos_token_id)));
-  if (c.eos_token_id >= 0) w.set("tokenizer.ggml.eos_token_id", GgufValue(static_cast<std::uint32_t>(c.eos_token_id)));
+  // End of turn: EOS, then up to two more ids as EOT and EOM (the keys llama.cpp reads).
+  const std::vector<std::int64_t> ends = c.end_of_turn_tokens();
+  const char* end_keys[] = {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"};
+  for (std::size_t i = 0; i < ends.size() && i < std::size(end_keys); ++i) {
+    w.set(end_keys[i], GgufValue(static_cast<std::uint32_t>(ends[i])));
+  }
   if (c.pad_token_id >= 0) w.set("tokenizer.ggml.padding_token_id", GgufValue(static_cast<std::uint32_t>(c.pad_token_id)));
   w.set("tokenizer.ggml.add_bos_token", GgufValue(t.add_bos));
   if (!t.chat_template.empty()) w.set("tokenizer.chat_template", GgufValue(t.chat_template));
@@ -67,12 +97,16 @@ Expected<void> write_model_gguf(const std::filesystem::path& path, const ModelCo
   put_config(writer, config, options);
   if (options.tokenizer) put_tokenizer(writer, config, *options.tokenizer);
   for (const TensorSpec& spec : expected_tensors(config)) {
-    const GgmlType type = stays_f32(spec.name) ? GgmlType::kF32 : options.matrix_type;
+    const GgmlType type = stays_f32(spec.name) ? GgmlType::kF32 : matrix_type_for(spec, options);
     const WeightSource* source = &weights;
     const std::string name = spec.name;
     const TensorShape shape = spec.shape;
     NPU_TRY(writer.add_tensor_lazy(spec.name, spec.shape, type,
                                    [source, name, shape] { return load_checked(*source, name, shape); }));
+  }
+  if (!config.rope_freq_factors.empty()) {
+    NPU_TRY(writer.add_tensor("rope_freqs.weight", {config.rope_freq_factors.size()}, GgmlType::kF32,
+                              config.rope_freq_factors));
   }
   return writer.write(path);
 }

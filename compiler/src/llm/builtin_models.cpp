@@ -37,12 +37,71 @@ constexpr std::string_view kQwen2_1_5b = R"json({
   "bos_token_id": 151643, "eos_token_id": 151645, "vocab_size": 151936
 })json";
 
+// Shapes for `npu predict` and the timing checks (published config.json values, shapes only).
+constexpr std::string_view kLfm2_700m = R"json({
+  "architectures": ["Lfm2ForCausalLM"], "model_type": "lfm2",
+  "hidden_size": 1536, "num_hidden_layers": 16, "num_attention_heads": 24, "num_key_value_heads": 8,
+  "block_ff_dim": 10240, "block_auto_adjust_ff_dim": true, "block_multiple_of": 256,
+  "block_ffn_dim_multiplier": 1.0, "conv_L_cache": 3, "conv_bias": false, "norm_eps": 1e-05,
+  "rope_theta": 1000000.0, "max_position_embeddings": 128000, "tie_embedding": true,
+  "vocab_size": 65536, "bos_token_id": 1, "eos_token_id": 7, "pad_token_id": 0,
+  "full_attn_idxs": [2, 5, 8, 10, 12, 14]
+})json";
+
+constexpr std::string_view kQwen25_1_5b = R"json({
+  "architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_act": "silu",
+  "hidden_size": 1536, "intermediate_size": 8960, "num_hidden_layers": 28,
+  "num_attention_heads": 12, "num_key_value_heads": 2, "max_position_embeddings": 32768,
+  "rms_norm_eps": 1e-06, "rope_theta": 1000000.0, "tie_word_embeddings": true,
+  "bos_token_id": 151643, "eos_token_id": 151645, "vocab_size": 151936
+})json";
+
+constexpr std::string_view kQwen25_3b = R"json({
+  "architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_act": "silu",
+  "hidden_size": 2048, "intermediate_size": 11008, "num_hidden_layers": 36,
+  "num_attention_heads": 16, "num_key_value_heads": 2, "max_position_embeddings": 32768,
+  "rms_norm_eps": 1e-06, "rope_theta": 1000000.0, "tie_word_embeddings": true,
+  "bos_token_id": 151643, "eos_token_id": 151645, "vocab_size": 151936
+})json";
+
+constexpr std::string_view kDeepSeekR1DistillQwen_1_5b = R"json({
+  "architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_act": "silu",
+  "hidden_size": 1536, "intermediate_size": 8960, "num_hidden_layers": 28,
+  "num_attention_heads": 12, "num_key_value_heads": 2, "max_position_embeddings": 131072,
+  "rms_norm_eps": 1e-06, "rope_theta": 10000, "tie_word_embeddings": false,
+  "bos_token_id": 151646, "eos_token_id": 151643, "vocab_size": 151936
+})json";
+
+constexpr std::string_view kLlama32_1b = R"json({
+  "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_act": "silu",
+  "hidden_size": 2048, "intermediate_size": 8192, "num_hidden_layers": 16,
+  "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 64,
+  "max_position_embeddings": 131072, "rms_norm_eps": 1e-05, "rope_theta": 500000.0,
+  "rope_scaling": {"factor": 32.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0,
+                   "original_max_position_embeddings": 8192, "rope_type": "llama3"},
+  "tie_word_embeddings": true, "bos_token_id": 128000, "eos_token_id": 128009, "vocab_size": 128256
+})json";
+
+constexpr std::string_view kLlama32_3b = R"json({
+  "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_act": "silu",
+  "hidden_size": 3072, "intermediate_size": 8192, "num_hidden_layers": 28,
+  "num_attention_heads": 24, "num_key_value_heads": 8, "head_dim": 128,
+  "max_position_embeddings": 131072, "rms_norm_eps": 1e-05, "rope_theta": 500000.0,
+  "rope_scaling": {"factor": 32.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0,
+                   "original_max_position_embeddings": 8192, "rope_type": "llama3"},
+  "tie_word_embeddings": true, "bos_token_id": 128000, "eos_token_id": 128009, "vocab_size": 128256
+})json";
+
 struct Alias {
   std::string_view alias, name;
 };
 constexpr Alias kAliases[] = {
     {"lfm2.5-1.2b-thinking", "lfm2.5-1.2b"}, {"lfm2.5-1.2b-instruct", "lfm2.5-1.2b"},
     {"lfm2-1.2b", "lfm2.5-1.2b"},            {"qwen2-1.5b-instruct", "qwen2-1.5b"},
+    {"qwen2.5-1.5b-instruct", "qwen2.5-1.5b"}, {"qwen2.5-coder-1.5b", "qwen2.5-1.5b"},
+    {"qwen2.5-coder-1.5b-instruct", "qwen2.5-1.5b"}, {"qwen2.5-3b-instruct", "qwen2.5-3b"},
+    {"llama-3.2-1b", "llama3.2-1b"}, {"llama-3.2-1b-instruct", "llama3.2-1b"},
+    {"llama-3.2-3b", "llama3.2-3b"}, {"llama-3.2-3b-instruct", "llama3.2-3b"},
 };
 
 std::string lower(std::string_view s) {
@@ -58,6 +117,13 @@ const std::vector<BuiltinModel>& builtin_models() {
       {"lfm2.5-1.2b", "LiquidAI LFM2.5-1.2B (Thinking / Instruct; same shapes as LFM2-1.2B)", kLfm25_1_2b},
       {"lfm2-350m", "LiquidAI LFM2-350M", kLfm2_350m},
       {"qwen2-1.5b", "Qwen2-1.5B-Instruct (the simulator's calibration model)", kQwen2_1_5b},
+      {"lfm2-700m", "LiquidAI LFM2-700M", kLfm2_700m},
+      {"qwen2.5-1.5b", "Qwen2.5-1.5B-Instruct (same shape: Qwen2.5-Coder-1.5B-Instruct)", kQwen25_1_5b},
+      {"qwen2.5-3b", "Qwen2.5-3B-Instruct", kQwen25_3b},
+      {"deepseek-r1-distill-qwen-1.5b", "DeepSeek-R1-Distill-Qwen-1.5B (Qwen2 shape, untied head)",
+       kDeepSeekR1DistillQwen_1_5b},
+      {"llama3.2-1b", "Llama-3.2-1B-Instruct", kLlama32_1b},
+      {"llama3.2-3b", "Llama-3.2-3B-Instruct", kLlama32_3b},
   };
   return models;
 }

@@ -1,6 +1,7 @@
 // compile_llm(): validate -> weights image -> layout -> allocation plan (refuses what does not
 // fit) -> fp32 calibration trace -> prefill / TBT programs -> SQNR of the emulated quantized
 // programs against the fp32 trace -> metadata.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -61,8 +62,14 @@ Expected<void> measure_sqnr(CompiledLlm& m, std::span<const std::int32_t> tokens
 
 }  // namespace
 
+std::uint32_t default_context_length(const ModelConfig& config) noexcept {
+  std::uint32_t ctx = kDefaultContextLength;
+  if (config.context_length != 0 && config.context_length < ctx) ctx = config.context_length / 64 * 64;
+  return std::max<std::uint32_t>(ctx, 64);
+}
+
 Expected<void> validate_options(const ModelConfig& config, const LlmCompileOptions& o) {
-  const std::uint32_t ctx = o.context_length;
+  const std::uint32_t ctx = o.context_length != 0 ? o.context_length : default_context_length(config);
   if (ctx < 64 || ctx > 131072 || ctx % 64 != 0) {
     return fail(ErrorCode::kInvalidArgument,
                 fmt::format("--context {} is not supported; use 2048, 4096 (default) or 8192 (any multiple of 64 "
@@ -89,12 +96,17 @@ Expected<void> validate_options(const ModelConfig& config, const LlmCompileOptio
   return {};
 }
 
-Expected<CompiledLlm> compile_llm(const LlmSource& source, const LlmCompileOptions& options) {
-  if (source.weights == nullptr) return fail(ErrorCode::kInvalidArgument, "compile_llm() needs a weight source");
+Expected<CompiledLlm> compile_llm(const LlmSource& source, const LlmCompileOptions& requested) {
+  if (source.weights == nullptr && !requested.timing_only) {
+    return fail(ErrorCode::kInvalidArgument, "compile_llm() needs a weight source (or options.timing_only)");
+  }
   const ModelConfig& c = source.config;
   NPU_TRY(c.validate());
-  NPU_TRY(validate_options(c, options));
-  NPU_TRY(check_weights(c, *source.weights));
+  NPU_TRY(validate_options(c, requested));
+  LlmCompileOptions options = requested;
+  if (options.context_length == 0) options.context_length = default_context_length(c);
+  const WeightSource* src = options.timing_only ? nullptr : source.weights;
+  if (src != nullptr) NPU_TRY(check_weights(c, *src));
   auto progress = [&](std::string_view stage, double f) {
     if (options.progress) options.progress(stage, f);
   };
@@ -107,19 +119,20 @@ Expected<CompiledLlm> compile_llm(const LlmSource& source, const LlmCompileOptio
 
   progress("weights", 0.0);
   NPU_TRY_ASSIGN(detail::WeightsImage w,
-                 detail::build_weights(c, *source.weights, options.policy, [&](double f) { progress("weights", 0.4 * f); }));
-  m.layout = detail::make_layout(c, options.prefill_chunk, options.context_length, w.bytes.size());
+                 detail::build_weights(c, src, options.policy, [&](double f) { progress("weights", 0.4 * f); }));
+  m.weights_bytes = w.size;
+  m.layout = detail::make_layout(c, options.prefill_chunk, options.context_length, w.size);
   NPU_TRY_ASSIGN(m.allocation, detail::plan_allocation(c, w, m.layout, options.device));
 
   const std::string_view text = options.calibration_text.empty() ? default_calibration_text()
                                                                  : std::string_view(options.calibration_text);
-  const std::vector<std::int32_t> tokens = options.calibration_tokens == 0
+  const std::vector<std::int32_t> tokens = options.calibration_tokens == 0 || src == nullptr
       ? std::vector<std::int32_t>{}
       : detail::tokenize_for_calibration(source.tokenizer, text, c.vocab_size,
                                          std::min(options.calibration_tokens, options.context_length));
   detail::Fp32Trace trace;
   if (!tokens.empty()) {
-    NPU_TRY_ASSIGN(trace, detail::run_fp32_trace(c, *source.weights, tokens, options.prefill_chunk,
+    NPU_TRY_ASSIGN(trace, detail::run_fp32_trace(c, *src, tokens, options.prefill_chunk,
                                                  [&](double f) { progress("calibration", 0.4 + 0.3 * f); }));
   }
   m.calibration.tokens = static_cast<std::uint32_t>(tokens.size());

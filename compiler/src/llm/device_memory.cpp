@@ -1,11 +1,10 @@
 // Reads sram_bytes / ddr_bytes from a device profile JSON (see llm_device.hpp).
-#include <cstdlib>
-#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "npu/common/file.hpp"
+#include "npu/common/profile_path.hpp"
 #include "npu/compiler/llm_device.hpp"
 
 namespace npu::compiler::llm {
@@ -13,37 +12,8 @@ namespace {
 
 constexpr int kMaxBaseDepth = 8;
 
-// The folders a profile name is looked up in, in order.
-std::vector<std::filesystem::path> profile_dirs() {
-  std::vector<std::filesystem::path> dirs;
-  if (const char* env = std::getenv("NPU_PROFILE_DIR"); env != nullptr && *env != '\0') dirs.emplace_back(env);
-  // The source tree (this file lives in compiler/src/llm/), then the install location.
-  dirs.push_back(std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path() / "profiles");
-  dirs.emplace_back("/usr/local/share/npustack/profiles");
-  dirs.emplace_back("/usr/share/npustack/profiles");
-  return dirs;
-}
-
-Expected<std::filesystem::path> find_profile(std::string_view name_or_path) {
-  if (name_or_path.empty()) return fail(ErrorCode::kInvalidArgument, "empty device profile name; try \"hailo10h\"");
-  std::error_code ec;
-  const std::filesystem::path given(name_or_path);
-  if (given.has_extension() || name_or_path.find('/') != std::string_view::npos) {
-    if (std::filesystem::is_regular_file(given, ec)) return given;
-    return fail(ErrorCode::kNotFound, fmt::format("device profile file {} does not exist", name_or_path));
-  }
-  std::string searched;
-  for (const auto& dir : profile_dirs()) {
-    const auto candidate = dir / (std::string(name_or_path) + ".json");
-    if (std::filesystem::is_regular_file(candidate, ec)) return candidate;
-    searched += (searched.empty() ? "" : ", ") + dir.string();
-  }
-  return fail(ErrorCode::kNotFound, fmt::format("device profile \"{}\" not found (searched: {}); give a file "
-                                                "path or set NPU_PROFILE_DIR", name_or_path, searched));
-}
-
 Expected<DeviceMemory> load_at_depth(std::string_view name_or_path, int depth) {
-  NPU_TRY_ASSIGN(const std::filesystem::path path, find_profile(name_or_path));
+  NPU_TRY_ASSIGN(const std::filesystem::path path, find_device_profile(name_or_path));
   NPU_TRY_ASSIGN(const std::string text, read_text_file(path));
   return parse_device_memory(text, path.string(), depth);
 }

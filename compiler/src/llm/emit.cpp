@@ -131,7 +131,7 @@ class Emitter {
       auto& r = op(OpCode::kRope, R_, heads);
       r.dims[2] = hd;
       r.operands[0] = opnd(S, DType::kF32, buf);
-      r.params[0] = fbits(static_cast<float>(c_.rope_theta));
+      r.operands[1] = opnd(W, DType::kF32, w_.rope_freqs);  // params[0] (theta) stays 0
     }
     const StateEntry& st = L_.state[l];
     auto& kv = op(OpCode::kKvAppend, R_, kvh);

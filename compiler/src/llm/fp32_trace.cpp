@@ -10,6 +10,7 @@
 
 #include "llm_internal.hpp"
 #include "npu/compiler/reference_math.hpp"
+#include "npu/compiler/rope_scaling.hpp"
 
 namespace npu::compiler::llm::detail {
 namespace {
@@ -86,6 +87,7 @@ Expected<void> attention_layer(const ModelConfig& c, const Loader& load, std::ui
     NPU_TRY_ASSIGN(bv, get("attn_v.bias"));
   }
   const std::size_t kvd = nkv * hd;
+  const std::vector<double> rope_freqs = rope_frequencies(c);
   std::vector<float> q_all(T * nh * hd), kc(T * kvd), vc(T * kvd), mix_all(T * nh * hd);
   matmul_tokens(wq, nh * hd, H, hs, T, q_all);
   matmul_tokens(wk, kvd, H, hs, T, kc);
@@ -102,7 +104,7 @@ Expected<void> attention_layer(const ModelConfig& c, const Loader& load, std::ui
     for (std::size_t head = 0; head < nh + nkv; ++head) {
       std::span<float> x = head < nh ? std::span<float>(q.data() + head * hd, hd) : k.subspan((head - nh) * hd, hd);
       if (c.qk_norm) rms_norm(x, head < nh ? qn : kn, c.norm_eps, x);
-      reference::rope(x, static_cast<std::uint32_t>(t), c.rope_theta, c.rope_neox);
+      reference::rope(x, static_cast<std::uint32_t>(t), rope_freqs, c.rope_neox);
     }
     for (std::size_t head = 0; head < nh; ++head) {
       const std::size_t g = head / group;

@@ -37,8 +37,10 @@ struct WeightItem {
 };
 
 struct WeightsImage {
-  std::vector<std::byte> bytes;
+  std::vector<std::byte> bytes;  // empty when only sizes were built (timing-only)
+  std::uint64_t size = 0;        // bytes of the weights segment
   std::uint64_t embedding = 0, embedding_scales = 0, final_norm = 0;
+  std::uint64_t rope_freqs = 0;  // F32 [head_dim / 2] every kRope reads (models with attention)
   abi::DType embedding_dtype = abi::DType::kF32;
   LinearPlacement head;
   std::vector<LayerPlacement> layers;
@@ -51,12 +53,21 @@ struct QuantizedMatrix {
   abi::DType dtype = abi::DType::kF32;
   std::uint32_t group = 0;
 };
+// How a [N][K] matrix is stored under a precision: dtype, block size, data bytes, scale count.
+struct MatrixStorage {
+  abi::DType dtype = abi::DType::kF32;
+  std::uint32_t group = 0;
+  std::uint64_t data_bytes = 0;
+  std::uint64_t scale_count = 0;  // F32 scales: [N] or [N][K/group]; 0 for float weights
+};
+[[nodiscard]] MatrixStorage matrix_storage(std::uint32_t n, std::uint32_t k, const LinearPrecision& p) noexcept;
 // w is [N][K] row-major. Symmetric: int4 scale = max|w|/7, int8 scale = max|w|/127 per row or block.
 [[nodiscard]] QuantizedMatrix quantize_matrix(std::span<const float> w, std::uint32_t n, std::uint32_t k,
                                               const LinearPrecision& p);
 
-// Loads, converts and places every tensor. `progress` gets the fraction done (0..1).
-[[nodiscard]] Expected<WeightsImage> build_weights(const ModelConfig& c, const WeightSource& src,
+// Loads, converts and places every tensor. `progress` gets the fraction done (0..1). Without a
+// source (timing-only) it places every tensor by size and writes no bytes.
+[[nodiscard]] Expected<WeightsImage> build_weights(const ModelConfig& c, const WeightSource* src,
                                                    const PrecisionPolicy& policy,
                                                    const std::function<void(double)>& progress);
 

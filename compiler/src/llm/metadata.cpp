@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "llm_internal.hpp"
+#include "npu/compiler/rope_scaling.hpp"
 
 namespace npu::compiler::llm {
 namespace {
@@ -16,7 +17,21 @@ nlohmann::json config_json(const ModelConfig& c) {
           {"head_dim", c.head_dim}, {"ffn", c.ffn_size}, {"vocab", c.vocab_size}, {"rope_theta", c.rope_theta},
           {"norm_eps", c.norm_eps}, {"conv_l_cache", c.conv_l_cache}, {"layer_types", types},
           {"tied_embeddings", c.tied_embeddings}, {"qkv_bias", c.qkv_bias}, {"qk_norm", c.qk_norm},
-          {"bos_token_id", c.bos_token_id}, {"eos_token_id", c.eos_token_id}, {"pad_token_id", c.pad_token_id}};
+          {"bos_token_id", c.bos_token_id}, {"eos_token_id", c.eos_token_id}, {"pad_token_id", c.pad_token_id},
+          {"rope_scaling", rope_scaling_name(c)}, {"rope_freq_scale", c.rope_freq_scale}};
+}
+
+// Every token that ends a turn: the model's own ids (EOS lists, GGUF eos/eot/eom), then the
+// vocabulary's end-of-turn markers by their text, as llama.cpp's vocabulary marks them.
+std::vector<std::int64_t> end_of_turn_token_ids(const ModelConfig& c, const TokenizerData& tok) {
+  std::vector<std::int64_t> ids = c.end_of_turn_tokens();
+  static constexpr std::string_view kMarkers[] = {"<|eot_id|>",    "<|eom_id|>",    "<|end_of_text|>", "<|im_end|>",
+                                                  "<|endoftext|>", "<end_of_turn>", "<|end|>",         "<EOT>"};
+  for (std::size_t id = 0; id < tok.tokens.size(); ++id) {
+    const bool marker = std::find(std::begin(kMarkers), std::end(kMarkers), tok.tokens[id]) != std::end(kMarkers);
+    if (marker && std::find(ids.begin(), ids.end(), std::int64_t(id)) == ids.end()) ids.push_back(std::int64_t(id));
+  }
+  return ids;
 }
 
 // JSON has no infinity: a perfect match is reported as 200 dB.
@@ -67,12 +82,14 @@ std::string metadata_json(const CompiledLlm& m) {
                       {"activations", p.quantized() ? "int8" : "fp32"}});
   }
   const LlmLayout& L = m.layout;
+  nlohmann::json config = config_json(c);
+  config["end_of_turn_token_ids"] = end_of_turn_token_ids(c, m.tokenizer);
   nlohmann::json meta = {
       {"kind", "llm"},
       {"schema", 1},
       {"name", m.name},
       {"architecture", to_string(c.arch)},
-      {"config", config_json(c)},
+      {"config", config},
       {"context_length", L.context_length},
       {"prefill_chunk", L.prefill_chunk},
       {"policy", {{"name", m.policy.name}, {"layers", layers}, {"head", to_string(m.policy.head, true)},

@@ -73,7 +73,9 @@ Expected<TokenizerData> tokenizer_from_gguf(const GgufFile& f) {
   };
   auto id = [&](const char* key, std::int32_t& out) -> Expected<void> {
     if (const GgufValue* v = f.find(key)) {
-      NPU_TRY_ASSIGN(std::int64_t i, v->as_i64());
+      const GgufArray* list = v->get_if<GgufArray>();  // several ids (EOS): the first is the token's id
+      if (list != nullptr && list->items.empty()) return {};
+      NPU_TRY_ASSIGN(std::int64_t i, list != nullptr ? list->items.front().as_i64() : v->as_i64());
       out = static_cast<std::int32_t>(i);
     }
     return {};
@@ -82,6 +84,13 @@ Expected<TokenizerData> tokenizer_from_gguf(const GgufFile& f) {
     NPU_TRY(str("tokenizer.ggml.model", t.model));
     NPU_TRY(str("tokenizer.ggml.pre", t.pre));
     NPU_TRY(str("tokenizer.chat_template", t.chat_template));
+    // Named templates, as llama.cpp's converter writes them: tokenizer.chat_template.tool_use, ...
+    constexpr std::string_view kNamedPrefix = "tokenizer.chat_template.";
+    for (const auto& [key, value] : f.metadata()) {
+      if (!key.starts_with(kNamedPrefix) || key.size() == kNamedPrefix.size()) continue;
+      NPU_TRY_ASSIGN(std::string_view text, value.as_string());
+      t.named_chat_templates.emplace_back(key.substr(kNamedPrefix.size()), std::string(text));
+    }
     NPU_TRY(strings("tokenizer.ggml.tokens", t.tokens));
     NPU_TRY(strings("tokenizer.ggml.merges", t.merges));
     NPU_TRY(id("tokenizer.ggml.bos_token_id", t.bos_id));

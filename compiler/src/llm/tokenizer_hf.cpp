@@ -1,5 +1,8 @@
 // The tokenizer of a Hugging Face folder: tokenizer.json (BPE model: vocab, merges, added tokens)
-// and tokenizer_config.json (chat template, add_bos_token) -> TokenizerData.
+// and tokenizer_config.json (chat template, add_bos_token), chat_template.jinja and
+// additional_chat_templates/*.jinja -> TokenizerData.
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -7,6 +10,60 @@
 #include "npu/compiler/llm_source.hpp"
 
 namespace npu::compiler::llm {
+namespace {
+
+// tokenizer_config.json's "chat_template": one template text, or Hugging Face's list of named
+// templates [{"name": "default", "template": "..."}, {"name": "tool_use", ...}].
+Expected<void> chat_templates_from_config(const nlohmann::json& value, const std::filesystem::path& path,
+                                          TokenizerData& t) {
+  if (value.is_null()) return {};
+  if (value.is_string()) {
+    t.chat_template = value.get<std::string>();
+    return {};
+  }
+  if (!value.is_array()) {
+    return fail(ErrorCode::kBadFormat, fmt::format("{}: chat_template is neither a string nor a list of "
+                                                   "{{\"name\", \"template\"}} objects", path.string()));
+  }
+  for (const auto& entry : value) {
+    if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string() ||
+        !entry.contains("template") || !entry["template"].is_string()) {
+      return fail(ErrorCode::kBadFormat, fmt::format("{}: every chat_template list entry needs a string "
+                                                     "\"name\" and \"template\"", path.string()));
+    }
+    const std::string name = entry["name"].get<std::string>();
+    if (name == "default") t.chat_template = entry["template"].get<std::string>();
+    else t.named_chat_templates.emplace_back(name, entry["template"].get<std::string>());
+  }
+  return {};
+}
+
+// Template files next to the tokenizer, which take precedence over tokenizer_config.json as in
+// Hugging Face: chat_template.jinja (the default template) and additional_chat_templates/NAME.jinja.
+Expected<void> chat_templates_from_files(const std::filesystem::path& dir, TokenizerData& t) {
+  std::error_code ec;
+  if (const auto path = dir / "chat_template.jinja"; std::filesystem::is_regular_file(path, ec)) {
+    NPU_TRY_ASSIGN(t.chat_template, read_text_file(path));
+  }
+  const auto extra = dir / "additional_chat_templates";
+  if (!std::filesystem::is_directory(extra, ec)) return {};
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(extra, ec)) {
+    if (entry.path().extension() == ".jinja") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());  // a stable order: the .npk is the same on every host
+  for (const auto& path : files) {
+    NPU_TRY_ASSIGN(std::string text, read_text_file(path));
+    const std::string name = path.stem().string();
+    auto it = std::find_if(t.named_chat_templates.begin(), t.named_chat_templates.end(),
+                           [&](const auto& n) { return n.first == name; });
+    if (it != t.named_chat_templates.end()) it->second = std::move(text);
+    else t.named_chat_templates.emplace_back(name, std::move(text));
+  }
+  return {};
+}
+
+}  // namespace
 
 Expected<TokenizerData> tokenizer_from_hf_folder(const std::filesystem::path& dir, const ModelConfig& config) {
   const auto path = dir / "tokenizer.json";
@@ -24,7 +81,7 @@ Expected<TokenizerData> tokenizer_from_hf_folder(const std::filesystem::path& di
   if (model.value("type", "") != "BPE") return bad("only BPE tokenizers are supported");
   if (!model.contains("vocab") || !model["vocab"].is_object()) return bad("model.vocab is missing");
   TokenizerData t;
-  t.pre = config.arch == Architecture::kQwen2 ? "qwen2" : config.arch == Architecture::kLlama ? "llama3" : "lfm2";
+  t.pre = config.arch == Architecture::kQwen2 || config.arch == Architecture::kQwen3 ? "qwen2" : config.arch == Architecture::kLlama ? "llama3" : "lfm2";
   // Ids index the model's embedding rows: none may lie beyond its vocabulary (which also keeps a
   // tiny malformed file from making this allocate millions of placeholder tokens).
   const std::int64_t id_limit = config.vocab_size > 0 ? std::int64_t{config.vocab_size} : std::int64_t{1} << 24;
@@ -69,10 +126,11 @@ Expected<TokenizerData> tokenizer_from_hf_folder(const std::filesystem::path& di
     NPU_TRY_ASSIGN(const std::string cfg_text, read_text_file(cfg_path));
     const nlohmann::json cfg = nlohmann::json::parse(cfg_text, nullptr, false);
     if (cfg.is_object()) {
-      if (cfg.contains("chat_template") && cfg["chat_template"].is_string()) t.chat_template = cfg["chat_template"];
+      if (cfg.contains("chat_template")) NPU_TRY(chat_templates_from_config(cfg["chat_template"], cfg_path, t));
       if (cfg.contains("add_bos_token") && cfg["add_bos_token"].is_boolean()) t.add_bos = cfg["add_bos_token"];
     }
   }
+  NPU_TRY(chat_templates_from_files(dir, t));
   return t;
 }
 

@@ -9,33 +9,42 @@
 #include "llm_internal.hpp"
 #include "npu/common/page.hpp"
 #include "npu/compiler/gguf_quant.hpp"
+#include "npu/compiler/rope_scaling.hpp"
 
 namespace npu::compiler::llm::detail {
 namespace {
 
 class ImageBuilder {
  public:
-  explicit ImageBuilder(WeightsImage& img) : img_(img) {}
-  std::uint64_t add(std::string name, std::int32_t layer, std::span<const std::byte> data) {
-    const std::uint64_t offset = align_up(img_.bytes.size(), kAlign);
-    img_.bytes.resize(offset + data.size());
-    std::memcpy(img_.bytes.data() + offset, data.data(), data.size());
-    img_.items.push_back({std::move(name), layer, offset, data.size()});
+  // `values` false: sizes and offsets only (a timing-only compile); no bytes are written.
+  ImageBuilder(WeightsImage& img, bool values) : img_(img), values_(values) {}
+  // Places `bytes` bytes (`data`, when values are built) at the next aligned offset.
+  std::uint64_t add(std::string name, std::int32_t layer, std::span<const std::byte> data, std::uint64_t bytes) {
+    const std::uint64_t offset = align_up(img_.size, kAlign);
+    img_.size = offset + bytes;
+    if (values_) {
+      img_.bytes.resize(img_.size);
+      std::memcpy(img_.bytes.data() + offset, data.data(), bytes);
+    }
+    img_.items.push_back({std::move(name), layer, offset, bytes});
     return offset;
   }
-  std::uint64_t add_floats(std::string name, std::int32_t layer, std::span<const float> v) {
-    return add(std::move(name), layer, std::as_bytes(v));
+  std::uint64_t add_floats(std::string name, std::int32_t layer, std::span<const float> v, std::uint64_t count) {
+    return add(std::move(name), layer, std::as_bytes(v), count * 4);
   }
   LinearPlacement add_linear(const std::string& name, std::int32_t layer, std::span<const float> w,
                              std::uint32_t in, std::uint32_t out, const LinearPrecision& p) {
-    QuantizedMatrix q = quantize_matrix(w, out, in, p);
-    LinearPlacement lp{add(name, layer, q.data), q.dtype, 0, q.group, in, out};
-    if (!q.scales.empty()) lp.scales_offset = add_floats(name + ".scales", layer, q.scales);
+    const MatrixStorage st = matrix_storage(out, in, p);
+    const QuantizedMatrix q = values_ ? quantize_matrix(w, out, in, p) : QuantizedMatrix{};
+    LinearPlacement lp{add(name, layer, q.data, st.data_bytes), st.dtype, 0, st.group, in, out};
+    if (st.scale_count != 0) lp.scales_offset = add_floats(name + ".scales", layer, q.scales, st.scale_count);
     return lp;
   }
+  [[nodiscard]] bool values() const noexcept { return values_; }
 
  private:
   WeightsImage& img_;
+  bool values_;
 };
 
 // Interleaved (2i, 2i+1) -> NeoX (i, i + hd/2) order of the rows of each head.
@@ -53,24 +62,26 @@ std::vector<float> to_neox_rows(std::span<const float> w, std::uint32_t heads, s
 
 }  // namespace
 
-Expected<WeightsImage> build_weights(const ModelConfig& c, const WeightSource& src, const PrecisionPolicy& policy,
+Expected<WeightsImage> build_weights(const ModelConfig& c, const WeightSource* src, const PrecisionPolicy& policy,
                                      const std::function<void(double)>& progress) {
   WeightsImage img;
-  ImageBuilder b(img);
+  ImageBuilder b(img, src != nullptr);
   const std::uint32_t H = c.hidden_size, V = c.vocab_size, F = c.ffn_size, hd = c.head_dim, nh = c.n_heads;
   const std::vector<TensorSpec> specs = expected_tensors(c);
   auto load = [&](const std::string& name) -> Expected<std::vector<float>> {
+    if (src == nullptr) return std::vector<float>{};  // sizes only
     for (const TensorSpec& s : specs) {
-      if (s.name == name) return load_checked(src, name, s.shape);
+      if (s.name == name) return load_checked(*src, name, s.shape);
     }
     return fail(ErrorCode::kInternal, fmt::format("no expected shape for tensor '{}'", name));
   };
 
   NPU_TRY_ASSIGN(std::vector<float> embd, load("token_embd.weight"));
+  const std::uint64_t embd_count = std::uint64_t{V} * H;
   switch (policy.embedding) {
     case EmbeddingType::kF32:
       img.embedding_dtype = abi::DType::kF32;
-      img.embedding = b.add_floats("token_embd.weight", -1, embd);
+      img.embedding = b.add_floats("token_embd.weight", -1, embd, embd_count);
       break;
     case EmbeddingType::kF16:
     case EmbeddingType::kBF16: {
@@ -78,20 +89,25 @@ Expected<WeightsImage> build_weights(const ModelConfig& c, const WeightSource& s
       std::vector<std::uint16_t> half(embd.size());
       for (std::size_t i = 0; i < embd.size(); ++i) half[i] = f16 ? float_to_fp16(embd[i]) : float_to_bf16(embd[i]);
       img.embedding_dtype = f16 ? abi::DType::kF16 : abi::DType::kBF16;
-      img.embedding = b.add("token_embd.weight", -1, std::as_bytes(std::span(half)));
+      img.embedding = b.add("token_embd.weight", -1, std::as_bytes(std::span(half)), embd_count * 2);
       break;
     }
     case EmbeddingType::kInt8: {
-      QuantizedMatrix q = quantize_matrix(embd, V, H, LinearPrecision{WeightType::kInt8, 0});
+      const LinearPlacement e = b.add_linear("token_embd.weight", -1, embd, H, V, LinearPrecision{WeightType::kInt8, 0});
       img.embedding_dtype = abi::DType::kI8;
-      img.embedding = b.add("token_embd.weight", -1, q.data);
-      img.embedding_scales = b.add_floats("token_embd.weight.scales", -1, q.scales);
+      img.embedding = e.offset;
+      img.embedding_scales = e.scales_offset;
       break;
     }
   }
   const char* final_norm = c.arch == Architecture::kLfm2 ? "token_embd_norm.weight" : "output_norm.weight";
   NPU_TRY_ASSIGN(std::vector<float> fnorm, load(final_norm));
-  img.final_norm = b.add_floats(final_norm, -1, fnorm);
+  img.final_norm = b.add_floats(final_norm, -1, fnorm, H);
+  if (c.attention_layer_count() > 0) {  // RoPE frequencies (scaling included), computed once here
+    const std::vector<double> f = rope_frequencies(c);
+    const std::vector<float> freqs(f.begin(), f.end());
+    img.rope_freqs = b.add_floats("rope_freqs", -1, freqs, freqs.size());
+  }
   // The head: untied storage in the head's own precision, unless it can share the float embedding.
   const LinearPrecision& hp = policy.head;
   const bool share = c.tied_embeddings && ((hp.weights == WeightType::kF32 && img.embedding_dtype == abi::DType::kF32) ||
@@ -113,23 +129,23 @@ Expected<WeightsImage> build_weights(const ModelConfig& c, const WeightSource& s
     const auto li = static_cast<std::int32_t>(l);
     const LinearPrecision prec = policy.for_layer(l, c.layer_kinds[l]);
     auto name = [&](const char* what) { return fmt::format("blk.{}.{}", l, what); };
-    auto floats = [&](const char* what, std::uint64_t& slot) -> Expected<void> {
+    auto floats = [&](const char* what, std::uint64_t count, std::uint64_t& slot) -> Expected<void> {
       NPU_TRY_ASSIGN(std::vector<float> v, load(name(what)));
-      slot = b.add_floats(name(what), li, v);
+      slot = b.add_floats(name(what), li, v, count);
       return {};
     };
     auto linear = [&](const char* what, std::uint32_t in, std::uint32_t out, LinearPlacement& slot,
                       std::uint32_t permute_heads = 0) -> Expected<void> {
       NPU_TRY_ASSIGN(std::vector<float> w, load(name(what)));
-      if (permute_heads != 0) w = to_neox_rows(w, permute_heads, hd, in);
+      if (permute_heads != 0 && b.values()) w = to_neox_rows(w, permute_heads, hd, in);
       slot = b.add_linear(name(what), li, w, in, out, prec);
       return {};
     };
-    NPU_TRY(floats("attn_norm.weight", lp.attn_norm));
-    NPU_TRY(floats("ffn_norm.weight", lp.ffn_norm));
+    NPU_TRY(floats("attn_norm.weight", H, lp.attn_norm));
+    NPU_TRY(floats("ffn_norm.weight", H, lp.ffn_norm));
     if (c.layer_kinds[l] == LayerKind::kConv) {
       NPU_TRY(linear("shortconv.in_proj.weight", H, 3 * H, lp.in_proj));
-      NPU_TRY(floats("shortconv.conv.weight", lp.conv));
+      NPU_TRY(floats("shortconv.conv.weight", std::uint64_t{H} * c.conv_l_cache, lp.conv));
       NPU_TRY(linear("shortconv.out_proj.weight", H, H, lp.out_proj));
     } else {
       const std::uint32_t kvh = c.kv_heads[l];
@@ -139,19 +155,19 @@ Expected<WeightsImage> build_weights(const ModelConfig& c, const WeightSource& s
       NPU_TRY(linear("attn_v.weight", H, kvh * hd, lp.v));
       NPU_TRY(linear("attn_output.weight", nh * hd, H, lp.o));
       if (c.qk_norm) {
-        NPU_TRY(floats("attn_q_norm.weight", lp.q_norm));
-        NPU_TRY(floats("attn_k_norm.weight", lp.k_norm));
+        NPU_TRY(floats("attn_q_norm.weight", hd, lp.q_norm));
+        NPU_TRY(floats("attn_k_norm.weight", hd, lp.k_norm));
       }
       if (c.qkv_bias) {
         NPU_TRY_ASSIGN(std::vector<float> bq, load(name("attn_q.bias")));
         NPU_TRY_ASSIGN(std::vector<float> bk, load(name("attn_k.bias")));
-        if (permute) {
+        if (permute && b.values()) {
           bq = to_neox_rows(bq, nh, hd, 1);
           bk = to_neox_rows(bk, kvh, hd, 1);
         }
-        lp.bq = b.add_floats(name("attn_q.bias"), li, bq);
-        lp.bk = b.add_floats(name("attn_k.bias"), li, bk);
-        NPU_TRY(floats("attn_v.bias", lp.bv));
+        lp.bq = b.add_floats(name("attn_q.bias"), li, bq, std::uint64_t{nh} * hd);
+        lp.bk = b.add_floats(name("attn_k.bias"), li, bk, std::uint64_t{kvh} * hd);
+        NPU_TRY(floats("attn_v.bias", std::uint64_t{kvh} * hd, lp.bv));
       }
     }
     NPU_TRY(linear("ffn_gate.weight", H, F, lp.gate));
@@ -159,7 +175,8 @@ Expected<WeightsImage> build_weights(const ModelConfig& c, const WeightSource& s
     NPU_TRY(linear("ffn_down.weight", F, H, lp.down));
     if (progress) progress(0.1 + 0.9 * (l + 1) / c.n_layers);
   }
-  img.bytes.resize(align_up(img.bytes.size(), kAlign));
+  img.size = align_up(img.size, kAlign);
+  if (b.values()) img.bytes.resize(img.size);
   return img;
 }
 

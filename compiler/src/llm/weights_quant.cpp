@@ -7,6 +7,20 @@
 
 namespace npu::compiler::llm::detail {
 
+MatrixStorage matrix_storage(std::uint32_t n, std::uint32_t k, const LinearPrecision& p) noexcept {
+  const std::uint64_t count = std::uint64_t{n} * k;
+  MatrixStorage s;
+  switch (p.weights) {
+    case WeightType::kF32: s.dtype = abi::DType::kF32; s.data_bytes = count * 4; return s;
+    case WeightType::kF16: s.dtype = abi::DType::kF16; s.data_bytes = count * 2; return s;
+    case WeightType::kInt8: s.dtype = abi::DType::kI8; s.data_bytes = count; break;
+    case WeightType::kInt4: s.dtype = abi::DType::kI4; s.data_bytes = count / 2; break;  // K is even
+  }
+  s.group = (p.group != 0 && k % p.group == 0) ? p.group : 0;  // a block that does not divide K: per row
+  s.scale_count = std::uint64_t{n} * (s.group == 0 ? 1 : k / s.group);
+  return s;
+}
+
 QuantizedMatrix quantize_matrix(std::span<const float> w, std::uint32_t n, std::uint32_t k, const LinearPrecision& p) {
   QuantizedMatrix q;
   const std::size_t count = std::size_t(n) * k;
@@ -26,7 +40,7 @@ QuantizedMatrix quantize_matrix(std::span<const float> w, std::uint32_t n, std::
   const bool i4 = p.weights == WeightType::kInt4;
   const float qmax = i4 ? 7.0f : 127.0f;
   q.dtype = i4 ? abi::DType::kI4 : abi::DType::kI8;
-  q.group = (p.group != 0 && k % p.group == 0) ? p.group : 0;  // a block that does not divide K: per row
+  q.group = matrix_storage(n, k, p).group;
   const std::uint32_t bsize = q.group == 0 ? k : q.group, blocks = k / bsize;
   q.scales.resize(std::size_t(n) * blocks);
   std::vector<std::int8_t> values(count);

@@ -49,6 +49,8 @@ constexpr std::array kLlamaLayer{
     Pair{"self_attn.k_proj.bias", "attn_k.bias"},
     Pair{"self_attn.v_proj.bias", "attn_v.bias"},
     Pair{"self_attn.o_proj.weight", "attn_output.weight"},
+    Pair{"self_attn.q_norm.weight", "attn_q_norm.weight"},  // Qwen3
+    Pair{"self_attn.k_norm.weight", "attn_k_norm.weight"},
     Pair{"mlp.gate_proj.weight", "ffn_gate.weight"},
     Pair{"mlp.up_proj.weight", "ffn_up.weight"},
     Pair{"mlp.down_proj.weight", "ffn_down.weight"},

@@ -1,5 +1,6 @@
 #include "npu/compiler/model_config.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -11,6 +12,7 @@ std::string_view to_string(Architecture arch) noexcept {
     case Architecture::kLfm2: return "lfm2";
     case Architecture::kLlama: return "llama";
     case Architecture::kQwen2: return "qwen2";
+    case Architecture::kQwen3: return "qwen3";
   }
   return "unknown";
 }
@@ -23,9 +25,10 @@ Expected<Architecture> parse_architecture(std::string_view name) {
   if (name == "lfm2" || name == "Lfm2ForCausalLM") return Architecture::kLfm2;
   if (name == "llama" || name == "LlamaForCausalLM") return Architecture::kLlama;
   if (name == "qwen2" || name == "Qwen2ForCausalLM") return Architecture::kQwen2;
+  if (name == "qwen3" || name == "Qwen3ForCausalLM") return Architecture::kQwen3;
   return fail(ErrorCode::kUnsupported,
               fmt::format("unsupported model architecture '{}' (supported: lfm2 [LFM2, LFM2.5], llama, "
-                          "qwen2)", name));
+                          "qwen2 [Qwen2, Qwen2.5], qwen3)", name));
 }
 
 std::uint32_t lfm2_effective_ffn(std::uint32_t block_ff_dim, bool auto_adjust, double multiplier,
@@ -73,11 +76,38 @@ Expected<void> ModelConfig::validate() const {
   if (!(norm_eps > 0.0f) || !(rope_theta > 0.0) || !std::isfinite(rope_theta)) {
     return bad(fmt::format("norm eps {} and rope theta {} must be positive", norm_eps, rope_theta));
   }
+  if (!(rope_freq_scale > 0.0) || !std::isfinite(rope_freq_scale)) {
+    return bad(fmt::format("RoPE frequency scale {} must be positive (linear rope scaling factor 1/{})",
+                           rope_freq_scale, rope_freq_scale));
+  }
+  if (!rope_freq_factors.empty()) {
+    if (rope_freq_factors.size() != head_dim / 2) {
+      return bad(fmt::format("RoPE frequency factors (rope_freqs.weight) have {} entries; head_dim {} needs {}",
+                             rope_freq_factors.size(), head_dim, head_dim / 2));
+    }
+    for (float f : rope_freq_factors) {
+      if (!(f > 0.0f) || !std::isfinite(f)) return bad(fmt::format("RoPE frequency factor {} must be positive", f));
+    }
+  }
+  for (std::int64_t id : end_of_turn_ids) {
+    if (id < 0 || id >= static_cast<std::int64_t>(vocab_size)) {
+      return bad(fmt::format("end-of-turn token {} is outside the vocabulary of {}", id, vocab_size));
+    }
+  }
   if (bos_token_id >= static_cast<std::int64_t>(vocab_size) ||
       eos_token_id >= static_cast<std::int64_t>(vocab_size)) {
     return bad(fmt::format("bos {} / eos {} outside the vocabulary of {}", bos_token_id, eos_token_id, vocab_size));
   }
   return {};
+}
+
+std::vector<std::int64_t> ModelConfig::end_of_turn_tokens() const {
+  std::vector<std::int64_t> ids;
+  if (eos_token_id >= 0) ids.push_back(eos_token_id);
+  for (std::int64_t id : end_of_turn_ids) {
+    if (id >= 0 && std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  }
+  return ids;
 }
 
 std::string ModelConfig::summary() const {

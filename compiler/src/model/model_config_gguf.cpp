@@ -47,6 +47,58 @@ std::int64_t token_id(const GgufFile& file, std::string_view key) {
   return id ? *id : -1;
 }
 
+// The ids of a token key: one integer, or an array of them.
+std::vector<std::int64_t> token_ids(const GgufFile& file, std::string_view key) {
+  std::vector<std::int64_t> ids;
+  const GgufValue* v = file.find(key);
+  if (v == nullptr) return ids;
+  if (const GgufArray* list = v->get_if<GgufArray>()) {
+    for (const GgufValue& item : list->items) {
+      if (auto id = item.as_i64()) ids.push_back(*id);
+    }
+  } else if (auto id = v->as_i64()) {
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
+// RoPE scaling as llama.cpp reads it: `<arch>.rope.scaling.type` ("linear" when absent, "none"
+// turns scaling off) with `<arch>.rope.scaling.factor` (or the older `rope.scale_linear`), and
+// Llama 3's per-pair factors in the tensor `rope_freqs.weight`.
+Expected<void> gguf_rope_scaling(const GgufFile& file, const Keys& keys, ModelConfig& c) {
+  std::string type = "linear";
+  if (const GgufValue* v = keys.find("rope.scaling.type")) {
+    NPU_TRY_ASSIGN(std::string_view t, keys.with_key(v->as_string(), "rope.scaling.type"));
+    type = std::string(t);
+  }
+  if (type != "none" && type != "linear") {
+    return fail(ErrorCode::kUnsupported,
+                fmt::format("GGUF '{}': '{}' = \"{}\" is not supported (supported: none, linear, and Llama 3's "
+                            "rope_freqs.weight)", file.source(), keys.key("rope.scaling.type"), type));
+  }
+  NPU_TRY_ASSIGN(double factor, keys.f64_or("rope.scaling.factor", 0.0));
+  if (factor == 0.0) {
+    NPU_TRY_ASSIGN(factor, keys.f64_or("rope.scale_linear", 0.0));
+  }
+  if (type == "linear" && factor != 0.0) {
+    if (!(factor > 0.0)) {
+      return fail(ErrorCode::kBadFormat, fmt::format("GGUF '{}': rope scaling factor {} must be positive",
+                                                     file.source(), factor));
+    }
+    c.rope_freq_scale = 1.0 / factor;
+  }
+  // llama.cpp applies rope_freqs.weight to Llama-architecture models.
+  if (const GgufTensorInfo* t = file.find_tensor("rope_freqs.weight"); t != nullptr && c.arch == Architecture::kLlama) {
+    if (t->shape.size() != 1 || t->shape[0] != c.head_dim / 2) {
+      return fail(ErrorCode::kBadFormat, fmt::format("GGUF '{}': rope_freqs.weight has {} dimensions of which the first is "
+                                                     "{}; head_dim {} needs one of {}", file.source(), t->shape.size(),
+                                                     t->shape.empty() ? 0 : t->shape[0], c.head_dim, c.head_dim / 2));
+    }
+    NPU_TRY_ASSIGN(c.rope_freq_factors, file.dequantize("rope_freqs.weight"));
+  }
+  return {};
+}
+
 }  // namespace
 
 Expected<ModelConfig> model_config_from_gguf(const GgufFile& file) {
@@ -107,7 +159,12 @@ Expected<ModelConfig> model_config_from_gguf(const GgufFile& file) {
 
   c.tied_embeddings = file.find_tensor("output.weight") == nullptr;
   c.bos_token_id = token_id(file, "tokenizer.ggml.bos_token_id");
-  c.eos_token_id = token_id(file, "tokenizer.ggml.eos_token_id");
+  // End of turn as llama.cpp's vocabulary sees it: EOS (one id or several), EOT, EOM.
+  for (const char* key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"}) {
+    for (std::int64_t id : token_ids(file, key)) c.end_of_turn_ids.push_back(id);
+  }
+  const std::vector<std::int64_t> eos = token_ids(file, "tokenizer.ggml.eos_token_id");
+  c.eos_token_id = eos.empty() ? -1 : eos.front();
   c.pad_token_id = token_id(file, "tokenizer.ggml.padding_token_id");
   switch (arch) {
     case Architecture::kLfm2: {
@@ -119,11 +176,16 @@ Expected<ModelConfig> model_config_from_gguf(const GgufFile& file) {
     case Architecture::kLlama:
       c.rope_neox = false;  // GGUF Llama q/k rows are permuted to interleaved pairs
       break;
+    case Architecture::kQwen3:  // per-head q/k RMSNorm, no biases
+      c.rope_neox = true;
+      c.qk_norm = true;
+      break;
     case Architecture::kQwen2:
       c.rope_neox = true;
       c.qkv_bias = file.find_tensor("blk.0.attn_q.bias") != nullptr;
       break;
   }
+  NPU_TRY(gguf_rope_scaling(file, keys, c));
   auto valid = c.validate();
   if (!valid) return fail(valid.error().with_context(fmt::format("GGUF '{}'", file.source())));
   return c;

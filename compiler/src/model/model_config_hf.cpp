@@ -1,11 +1,14 @@
 // ModelConfig from a Hugging Face config.json (LFM2 with `layer_types` or `full_attn_idxs`,
 // Llama, Qwen2).
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
 
 #include "npu/common/file.hpp"
 #include "npu/compiler/model_config.hpp"
+#include "npu/compiler/rope_scaling.hpp"
 
 namespace npu::compiler {
 namespace {
@@ -44,6 +47,70 @@ std::int64_t get_token(const json& j, const char* key) {
   if (it->is_number_integer()) return it->get<std::int64_t>();
   if (it->is_array() && !it->empty() && (*it)[0].is_number_integer()) return (*it)[0].get<std::int64_t>();
   return -1;
+}
+
+// Every id of a token key that may be one id or a list (Llama 3.1: "eos_token_id": [128001, 128008, 128009]).
+std::vector<std::int64_t> get_token_list(const json& j, const char* key) {
+  std::vector<std::int64_t> ids;
+  auto it = j.find(key);
+  if (it == j.end()) return ids;
+  if (it->is_number_integer()) ids.push_back(it->get<std::int64_t>());
+  if (it->is_array()) {
+    for (const json& v : *it) {
+      if (v.is_number_integer()) ids.push_back(v.get<std::int64_t>());
+    }
+  }
+  return ids;
+}
+
+// `rope_scaling` (transformers' newer configs: `rope_parameters`): absent, null or "default" is
+// plain RoPE; "linear" and "llama3" are applied (rope_scaling.hpp); any other type is refused.
+Expected<void> hf_rope_scaling(const json& j, ModelConfig& c) {
+  const json* rs = nullptr;
+  for (const char* key : {"rope_scaling", "rope_parameters"}) {
+    auto it = j.find(key);
+    if (it != j.end() && it->is_object()) rs = &*it;
+  }
+  if (rs == nullptr) return {};
+  NPU_TRY_ASSIGN(c.rope_theta, get_f64_or(*rs, "rope_theta", c.rope_theta));
+  std::string type = "default";
+  for (const char* key : {"type", "rope_type"}) {
+    auto it = rs->find(key);
+    if (it != rs->end() && it->is_string()) type = it->get<std::string>();
+  }
+  auto number = [&](const char* key, double fallback) -> Expected<double> {
+    NPU_TRY_ASSIGN(double v, get_f64_or(*rs, key, fallback));
+    if (!(v > 0.0) || !std::isfinite(v)) {
+      return fail(ErrorCode::kBadFormat, fmt::format("config.json rope_scaling \"{}\" must be a positive number, got {}", key, v));
+    }
+    return v;
+  };
+  if (type == "default") return {};
+  if (type == "linear") {
+    NPU_TRY_ASSIGN(double factor, number("factor", -1.0));
+    c.rope_freq_scale = 1.0 / factor;
+    return {};
+  }
+  if (type == "llama3") {
+    if (c.arch != Architecture::kLlama) {
+      return fail(ErrorCode::kUnsupported, fmt::format("config.json rope_scaling type \"llama3\" on a {} model is not "
+                                                       "supported (only Llama uses it)", to_string(c.arch)));
+    }
+    Llama3RopeScaling s;
+    NPU_TRY_ASSIGN(s.factor, number("factor", s.factor));
+    NPU_TRY_ASSIGN(s.low_freq_factor, number("low_freq_factor", s.low_freq_factor));
+    NPU_TRY_ASSIGN(s.high_freq_factor, number("high_freq_factor", s.high_freq_factor));
+    NPU_TRY_ASSIGN(s.original_context, number("original_max_position_embeddings", s.original_context));
+    if (s.high_freq_factor <= s.low_freq_factor) {
+      return fail(ErrorCode::kBadFormat, fmt::format("config.json rope_scaling: high_freq_factor {} must exceed "
+                                                     "low_freq_factor {}", s.high_freq_factor, s.low_freq_factor));
+    }
+    c.rope_freq_factors = llama3_rope_freq_factors(c.rope_theta, c.head_dim, s);
+    return {};
+  }
+  return fail(ErrorCode::kUnsupported,
+              fmt::format("config.json rope_scaling type \"{}\" is not supported (supported: \"linear\", \"llama3\"); "
+                          "this model's positions would be wrong without it", type));
 }
 
 Expected<std::string> architecture_name(const json& j) {
@@ -105,7 +172,8 @@ Expected<ModelConfig> model_config_from_hf_json(std::string_view json_text) {
   NPU_TRY_ASSIGN(c.context_length, get_u32_or(j, "max_position_embeddings", 2048));
   NPU_TRY_ASSIGN(c.rope_theta, get_f64_or(j, "rope_theta", 10000.0));
   c.bos_token_id = get_token(j, "bos_token_id");
-  c.eos_token_id = get_token(j, "eos_token_id");
+  c.end_of_turn_ids = get_token_list(j, "eos_token_id");
+  c.eos_token_id = c.end_of_turn_ids.empty() ? -1 : c.end_of_turn_ids.front();
   c.pad_token_id = get_token(j, "pad_token_id");
 
   if (arch == Architecture::kLfm2) {
@@ -127,13 +195,15 @@ Expected<ModelConfig> model_config_from_hf_json(std::string_view json_text) {
     NPU_TRY_ASSIGN(double eps, get_f64_or(j, "rms_norm_eps", 1e-6));
     c.norm_eps = static_cast<float>(eps);
     NPU_TRY_ASSIGN(c.ffn_size, get_u32(j, "intermediate_size"));
-    c.tied_embeddings = get_bool_or(j, "tie_word_embeddings", arch == Architecture::kQwen2);
+    c.tied_embeddings = get_bool_or(j, "tie_word_embeddings", arch == Architecture::kQwen2 || arch == Architecture::kQwen3);
     c.qkv_bias = arch == Architecture::kQwen2;
+    c.qk_norm = arch == Architecture::kQwen3;
     // Our canonical (GGUF) tensors for Llama have q/k rows permuted to interleaved RoPE pairs.
     c.rope_neox = arch != Architecture::kLlama;
     c.layer_kinds.assign(c.n_layers, LayerKind::kAttention);
     c.kv_heads.assign(c.n_layers, kv_heads);
   }
+  NPU_TRY(hf_rope_scaling(j, c));
   NPU_TRY(c.validate());
   return c;
 }

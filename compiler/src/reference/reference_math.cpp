@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "npu/compiler/rope_scaling.hpp"
+
 namespace npu::compiler::reference {
 
 void matvec(std::span<const float> w, std::span<const float> x, std::span<float> out) noexcept {
@@ -30,12 +32,11 @@ void rms_norm(std::span<const float> x, std::span<const float> w, float eps, std
   for (std::size_t i = 0; i < x.size(); ++i) out[i] = static_cast<float>(w[i] * (x[i] * scale));
 }
 
-void rope(std::span<float> head, std::uint32_t position, double theta, bool neox) noexcept {
+void rope(std::span<float> head, std::uint32_t position, std::span<const double> freqs, bool neox) noexcept {
   const std::size_t d = head.size();
-  const std::size_t half = d / 2;
+  const std::size_t half = std::min(d / 2, freqs.size());
   for (std::size_t i = 0; i < half; ++i) {
-    const double freq = std::pow(theta, -2.0 * static_cast<double>(i) / static_cast<double>(d));
-    const double angle = static_cast<double>(position) * freq;
+    const double angle = static_cast<double>(position) * freqs[i];
     const double c = std::cos(angle), s = std::sin(angle);
     const std::size_t a = neox ? i : 2 * i;
     const std::size_t b = neox ? i + half : 2 * i + 1;
@@ -43,6 +44,10 @@ void rope(std::span<float> head, std::uint32_t position, double theta, bool neox
     head[a] = static_cast<float>(x0 * c - x1 * s);
     head[b] = static_cast<float>(x0 * s + x1 * c);
   }
+}
+
+void rope(std::span<float> head, std::uint32_t position, double theta, bool neox) {
+  rope(head, position, rope_frequencies(theta, static_cast<std::uint32_t>(head.size())), neox);
 }
 
 float silu(float x) noexcept { return static_cast<float>(x / (1.0 + std::exp(-static_cast<double>(x)))); }

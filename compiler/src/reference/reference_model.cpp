@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "npu/compiler/reference_math.hpp"
+#include "npu/compiler/rope_scaling.hpp"
 
 namespace npu::compiler {
 
@@ -31,6 +32,7 @@ struct LayerState {
 struct ReferenceModel::Impl {
   ModelConfig c;
   std::uint32_t max_context = 0;
+  std::vector<double> rope_freqs;  // radians per position of each RoPE pair
   std::vector<float> embd, final_norm, output;  // output empty when tied
   std::vector<LayerWeights> layers;
   std::vector<LayerState> state;
@@ -85,12 +87,12 @@ struct ReferenceModel::Impl {
     for (std::size_t head = 0; head < nh; ++head) {
       std::span<float> qh(q.data() + head * hd, hd);
       if (c.qk_norm) rms_norm(qh, w.q_norm, c.norm_eps, qh);
-      reference::rope(qh, pos, c.rope_theta, c.rope_neox);
+      reference::rope(qh, pos, rope_freqs, c.rope_neox);
     }
     for (std::size_t head = 0; head < nkv; ++head) {
       std::span<float> kh(k.data() + head * hd, hd);
       if (c.qk_norm) rms_norm(kh, w.k_norm, c.norm_eps, kh);
-      reference::rope(kh, pos, c.rope_theta, c.rope_neox);
+      reference::rope(kh, pos, rope_freqs, c.rope_neox);
     }
     LayerState& s = state[l];
     s.k_cache.insert(s.k_cache.end(), k.begin(), k.end());
@@ -204,6 +206,7 @@ Expected<ReferenceModel> ReferenceModel::create(const ModelConfig& config, const
   NPU_TRY(check_weights(config, weights));
   auto impl = std::make_unique<Impl>();
   impl->c = config;
+  impl->rope_freqs = rope_frequencies(config);
   impl->max_context = options.max_context != 0 ? options.max_context
                       : config.context_length != 0 ? config.context_length : 4096;
   const std::vector<TensorSpec> specs = expected_tensors(config);

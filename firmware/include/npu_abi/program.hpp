@@ -24,6 +24,26 @@ enum class DType : std::uint8_t {
   kU8 = 7,
 };
 
+// Bits of one element of `t` (0 for kNone or an unknown value).
+[[nodiscard]] constexpr std::uint32_t dtype_bits(DType t) noexcept {
+  switch (t) {
+    case DType::kI4: return 4;
+    case DType::kI8: case DType::kU8: return 8;
+    case DType::kF16: case DType::kBF16: return 16;
+    case DType::kI32: case DType::kF32: return 32;
+    case DType::kNone: break;
+  }
+  return 0;
+}
+[[nodiscard]] constexpr std::uint32_t dtype_bits(std::uint8_t t) noexcept { return dtype_bits(static_cast<DType>(t)); }
+// Bytes that `count` elements of `t` occupy (kI4 packs two elements per byte, rounded up).
+[[nodiscard]] constexpr std::uint64_t dtype_bytes(DType t, std::uint64_t count) noexcept {
+  return (count * dtype_bits(t) + 7) / 8;
+}
+[[nodiscard]] constexpr std::uint64_t dtype_bytes(std::uint8_t t, std::uint64_t count) noexcept {
+  return dtype_bytes(static_cast<DType>(t), count);
+}
+
 inline constexpr std::uint8_t kNoSegment = 0xff;  // operand absent
 
 struct Operand {
@@ -91,11 +111,11 @@ enum class OpCode : std::uint16_t {
   //   [2] state F32 [L-1][D] (kState)  [3] out F32 [rows][D].  Afterwards the state holds the last
   //   L-1 bx rows. When params_rt[kParamPosition] == 0 the state is zeroed before the run.
   kShortConv = 6,
-  // kRope (NeoX pairing, in place): row r has position p = params_rt[kParamPosition] + r; for head h,
-  //   i < hd/2: f = pow((double)theta, -2.0 * i / hd); ang = p * f (double); c = (float)cos(ang),
+  // kRope (NeoX pairing, in place): row r has position p = params_rt[kParamPosition] + r; for head h, i < hd/2:
+  //   f = (double)freqs[i] with the table, else pow((double)theta, -2.0 * i / hd); ang = p * f (double); c = (float)cos(ang),
   //   s = (float)sin(ang); (x0, x1) = (x[i], x[i + hd/2]); x[i] = x0*c - x1*s; x[i+hd/2] = x0*s + x1*c.
-  //   dims [0] rows [1] heads [2] head_dim.  operands [0] data F32 [rows][heads][hd] (read and
-  //   written).  params [0] theta (f32).
+  //   dims [0] rows [1] heads [2] head_dim.  operands [0] data F32 [rows][heads][hd] (read and written)  [1] freqs F32
+  //   [hd/2] (optional table: radians per position of each pair; scaled RoPE, Llama 3).  params [0] theta (f32), 0 with [1].
   kRope = 7,
   // kKvAppend: cache K[p] = k[r], V[p] = v[r] for p = params_rt[kParamPosition] + r.
   //   dims [0] rows [1] kv_heads [2] head_dim [3] capacity (positions).  operands [0] k F32
@@ -123,6 +143,13 @@ enum class OpCode : std::uint16_t {
   //   dims [0] rows [1] width.  operands [0] in F32 [rows][width]  [3] out I32 [rows].
   kArgmax = 13,
 };
+
+// The op's name in reports and traces ("linear"), or "op" for an unknown opcode.
+[[nodiscard]] constexpr const char* op_name(std::uint16_t opcode) noexcept {
+  constexpr const char* kNames[] = {"nop",  "gemm_i8", "embed",   "rms_norm",  "quantize",  "linear", "short_conv",
+                                    "rope", "kv_append", "attention", "swiglu", "add", "copy_row", "argmax"};
+  return opcode < sizeof(kNames) / sizeof(kNames[0]) ? kNames[opcode] : "op";
+}
 
 // OpDesc::flags bits.
 enum OpFlags : std::uint16_t {
@@ -153,6 +180,18 @@ static_assert(offsetof(OpDesc, params) == 96);
 // The layer of a tagged op, or 0xffffffff (abi::kProfileNoLayer) when untagged.
 [[nodiscard]] constexpr std::uint32_t op_layer(const OpDesc& op) noexcept {
   return op.reserved == 0 ? 0xffffffffu : op.reserved - 1;
+}
+
+// The rows rule: the rows an op processes in a run with `tokens` valid tokens — dims[0], or with
+// kRowsFromParam min(dims[0], tokens * P) where P = dims[2] for kRmsNorm (rows per token of
+// per-head norms; 0 means 1) and 1 for every other op.
+[[nodiscard]] constexpr std::uint64_t op_rows(const OpDesc& op, std::int64_t tokens) noexcept {
+  if ((op.flags & kRowsFromParam) == 0) return op.dims[0];
+  if (tokens <= 0) return 0;
+  const std::uint64_t per_token =
+      op.opcode == static_cast<std::uint16_t>(OpCode::kRmsNorm) && op.dims[2] != 0 ? op.dims[2] : 1;
+  const std::uint64_t want = static_cast<std::uint64_t>(tokens) * per_token;
+  return want < op.dims[0] ? want : op.dims[0];
 }
 
 struct ProgramHeader {

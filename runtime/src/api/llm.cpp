@@ -45,6 +45,8 @@ Expected<const Tokenizer*> LLM::tokenizer() const { return backend_->tokenizer()
 Expected<std::vector<TokenId>> LLM::tokenize(std::string_view text) const { return backend_->tokenize(text); }
 GeneratorParams LLM::default_params() const { return backend_->default_params(); }
 
+Expected<ModelText> LLM::text() const { return backend_->text(); }
+
 Expected<Generator> LLM::generate(std::span<const TokenId> tokens, const GeneratorParams& params) {
   NPU_TRY(check_idle());
   return started(backend_->generate(tokens, params, hooks_));

@@ -39,6 +39,9 @@ class LlmBackend {
   // The tokens of `text` as the next prompt of this session (BOS at the start of an empty context).
   [[nodiscard]] virtual Expected<std::vector<genai::TokenId>> tokenize(std::string_view text) const = 0;
   [[nodiscard]] virtual genai::GeneratorParams default_params() const = 0;
+  // The model's tokenizer and chat templates as a ModelText (kNotSupported where the backend's
+  // runtime keeps them to itself).
+  [[nodiscard]] virtual Expected<genai::ModelText> text() const = 0;
 
   // --- generation (the front has checked that no generation of this session runs)
   [[nodiscard]] virtual Expected<std::shared_ptr<GenerationStream>> generate(

@@ -1,6 +1,7 @@
 #include "local/runtime_types.hpp"
 
 #include "npu_abi/mailbox.hpp"
+#include "npu_abi/program.hpp"
 
 namespace npu::local {
 
@@ -85,7 +86,7 @@ ProfileData to_runtime(const driver::ProfileData& p) {
   for (const auto& r : p.records) {
     ProfileRecord o;
     o.kind = kind_of(r.kind);
-    if (o.kind == ProfileKind::kOp) o.op = driver::op_code_name(r.opcode);
+    if (o.kind == ProfileKind::kOp) o.op = abi::op_name(r.opcode);
     else if (o.kind == ProfileKind::kMailbox) o.op = driver::mailbox_command_name(r.opcode);
     o.start_cycle = r.start_cycle;
     o.end_cycle = r.end_cycle;

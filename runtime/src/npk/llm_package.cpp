@@ -88,6 +88,7 @@ Expected<void> LlmPackage::parse() {
     architecture = meta.value("architecture", std::string("lfm2"));
     synthetic = meta.value("synthetic", false);
     vocab = meta.at("config").at("vocab").get<std::uint32_t>();
+    end_of_turn_ids = meta.at("config").value("end_of_turn_token_ids", std::vector<std::int32_t>{});
     context_length = meta.at("context_length").get<std::uint32_t>();
     prefill_chunk = meta.at("prefill_chunk").get<std::uint32_t>();
     const json& seg = meta.at("segments");
@@ -117,6 +118,11 @@ Expected<void> LlmPackage::parse() {
   if (vocab == 0) return bad("config.vocab is 0");
   if (context_length == 0) return bad("context_length is 0");
   if (prefill_chunk == 0) return bad("prefill_chunk is 0");
+  for (std::int32_t id : end_of_turn_ids) {
+    if (id < 0 || static_cast<std::uint32_t>(id) >= vocab) {
+      return bad(fmt::format("config.end_of_turn_token_ids holds {}, outside the vocabulary of {}", id, vocab));
+    }
+  }
   if (tokens.count < prefill_chunk) {
     return bad(fmt::format("io.tokens holds {} ids, fewer than the {}-row prefill chunk", tokens.count, prefill_chunk));
   }

@@ -42,6 +42,7 @@ class LlmPackage {
   std::array<std::uint64_t, static_cast<std::size_t>(abi::Segment::kCount)> segment_bytes{};
   LlmIoSlot tokens, logits, next_token;
   SamplingParams defaults;  // what the metadata suggests when the caller sets no sampling field
+  std::vector<std::int32_t> end_of_turn_ids;  // config.end_of_turn_token_ids (empty in older files)
   std::span<const std::byte> prefill_program, tbt_program;
   std::uint64_t prefill_sram = 0, tbt_sram = 0;  // from each program header
   std::span<const std::byte> weights;

@@ -11,6 +11,8 @@ Expected<std::vector<TokenId>> NpkLlmText::tokenize(std::string_view text) const
   return tok->encode(text, genai::EncodeOptions{.add_special = context_usage() == 0 && !pending_token()});
 }
 
+Expected<genai::ModelText> NpkLlmText::text() const { return genai::ModelText(text_); }
+
 genai::GeneratorParams NpkLlmText::default_params() const {
   genai::GeneratorParams p;
   static_cast<genai::SamplingParams&>(p) = package_->defaults;
@@ -27,24 +29,26 @@ Expected<std::shared_ptr<backend::GenerationStream>> NpkLlmText::generate(std::s
 Expected<std::shared_ptr<backend::GenerationStream>> NpkLlmText::generate(
     std::span<const genai::ChatMessage> messages, std::span<const std::string> tools_json,
     const genai::GeneratorParams& params, const genai::LLMHooks& hooks) {
-  NPU_TRY_ASSIGN(const genai::Tokenizer* tok, tokenizer());
   const auto& text = *text_;
-  NPU_TRY_ASSIGN(std::string rendered, text.chat->render(messages, tools_json));
+  NPU_TRY_ASSIGN(const genai::ChatTemplate* chat, text.require_chat(!tools_json.empty()));
+  NPU_TRY_ASSIGN(std::string rendered, chat->render(messages, tools_json));
   const auto pending = pending_token();
   const bool continuing = context_usage() > 0 || pending;
-  if (continuing) {
-    // Only the new turns: drop the template's BOS, and restore the newline the template puts
-    // after the end-of-turn token that ended the previous answer (it is the pending token).
-    const auto bos = text.special.bos ? tok->token_bytes(*text.special.bos) : std::string_view{};
-    if (text.chat->renders_bos() && !bos.empty() && rendered.starts_with(bos)) rendered.erase(0, bos.size());
-    if (pending && text.special.im_end && *pending == *text.special.im_end) {
-      std::string joined(1, '\n');  // (not insert(0, ..): GCC 12 warns falsely on it)
-      joined += rendered;
-      rendered.swap(joined);
-    }
+  if (!continuing) {
+    NPU_TRY_ASSIGN(auto tokens, text.encode_chat(rendered));
+    return generate(std::span<const TokenId>(tokens), params, hooks);
   }
-  const bool add_bos = !continuing && !text.chat->renders_bos();
-  NPU_TRY_ASSIGN(auto tokens, tok->encode(rendered, genai::EncodeOptions{.add_special = add_bos}));
+  // Only the new turns: drop the template's BOS, and restore the newline the template puts
+  // after the end-of-turn token that ended the previous answer (it is the pending token).
+  const std::string& bos = chat->tokens().bos;
+  if (!bos.empty() && rendered.starts_with(bos)) rendered.erase(0, bos.size());
+  if (pending && text.special.im_end && *pending == *text.special.im_end) {
+    std::string joined(1, '\n');  // (not insert(0, ..): GCC 12 warns falsely on it)
+    joined += rendered;
+    rendered.swap(joined);
+  }
+  NPU_TRY_ASSIGN(const genai::Tokenizer* tok, tokenizer());
+  NPU_TRY_ASSIGN(auto tokens, tok->encode(rendered, genai::EncodeOptions{.add_special = false}));
   return generate(std::span<const TokenId>(tokens), params, hooks);
 }
 

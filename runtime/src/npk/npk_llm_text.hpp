@@ -17,6 +17,7 @@ class NpkLlmText : public backend::LlmBackend {
   [[nodiscard]] Expected<const genai::Tokenizer*> tokenizer() const override;
   [[nodiscard]] Expected<std::vector<genai::TokenId>> tokenize(std::string_view text) const override;
   [[nodiscard]] genai::GeneratorParams default_params() const override;
+  [[nodiscard]] Expected<genai::ModelText> text() const override;
 
   using backend::LlmBackend::generate;
   [[nodiscard]] Expected<std::shared_ptr<backend::GenerationStream>> generate(
@@ -31,7 +32,7 @@ class NpkLlmText : public backend::LlmBackend {
       : package_(std::move(package)), text_(std::move(text)) {}
   [[nodiscard]] const genai::detail::LlmPackage& package() const noexcept { return *package_; }
   [[nodiscard]] const std::shared_ptr<const genai::detail::LlmPackage>& package_ptr() const noexcept { return package_; }
-  [[nodiscard]] const std::shared_ptr<const genai::detail::LlmText>& text() const noexcept { return text_; }
+  [[nodiscard]] const std::shared_ptr<const genai::detail::LlmText>& llm_text() const noexcept { return text_; }
 
  private:
   std::shared_ptr<const genai::detail::LlmPackage> package_;

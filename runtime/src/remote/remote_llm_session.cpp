@@ -29,7 +29,7 @@ Expected<std::unique_ptr<backend::LlmBackend>> RemoteLlm::create_session() const
   genai::LLMInfo info;
   NPU_TRY_ASSIGN(auto session, session_->create_session(info));
   return std::unique_ptr<backend::LlmBackend>(
-      std::make_unique<RemoteLlm>(std::move(session), package_ptr(), text(), std::move(info)));
+      std::make_unique<RemoteLlm>(std::move(session), package_ptr(), llm_text(), std::move(info)));
 }
 
 Expected<void> RemoteLlm::start_device_profile(std::size_t) {

@@ -8,6 +8,8 @@
 //   | i32 bos | i32 eos | i32 pad | i32 unk | u32 flags | u32 reserved(0)       (48 bytes)
 //   then strings, each u32 length + bytes: model, pre, chat_template, tokens[token_count],
 //   merges[merge_count]; then token_count u8 token types.
+// Version 2 (written only when there are named chat templates) appends u32 count and that many
+// (name, template) string pairs.
 // parse() checks every length against the remaining bytes, so truncated or corrupted input gives
 // an Error naming the field, never a crash.
 #pragma once
@@ -17,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "npu/common/error.hpp"
@@ -38,7 +41,7 @@ enum class TokenType : std::uint8_t {
 [[nodiscard]] Expected<TokenType> token_type_from_gguf(std::int32_t value);
 
 struct TokenizerData {
-  static constexpr std::uint32_t kFormatVersion = 1;
+  static constexpr std::uint32_t kFormatVersion = 2;
   static constexpr std::int32_t kNoToken = -1;
 
   std::string model = "gpt2";  // tokenizer.ggml.model: "gpt2" = byte-level BPE
@@ -52,7 +55,10 @@ struct TokenizerData {
   std::int32_t unk_id = kNoToken;
   bool add_bos = false;  // prepend BOS when encoding a prompt
   bool add_eos = false;  // append EOS when encoding (rare; kept for completeness)
-  std::string chat_template;  // tokenizer.chat_template (Jinja text; used to pick a C++ template)
+  std::string chat_template;  // the model's default chat template (Jinja), empty if it has none
+  // Further templates by name (Hugging Face's list form, GGUF tokenizer.chat_template.NAME), e.g.
+  // "tool_use", which Hugging Face uses when tools are passed.
+  std::vector<std::pair<std::string, std::string>> named_chat_templates;
 
   // Consistency checks: token_types sized like tokens, special ids in range, no empty or
   // duplicate token strings, non-empty model and pre names.

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,11 @@ struct GgufTokenizer {
 
 struct GgufExportOptions {
   GgmlType matrix_type = GgmlType::kF32;
+  // Per-tensor exceptions to matrix_type, as llama-quantize's mixes make them (Q4_K_M: Q6_K for
+  // output.weight and some attn_v / ffn_down): a matrix whose name ends with the suffix gets the
+  // type. A type whose block does not divide a matrix's rows falls back as llama-quantize does
+  // (Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0, then F16).
+  std::vector<std::pair<std::string, GgmlType>> type_by_suffix = {};
   std::optional<GgufTokenizer> tokenizer;
   std::string name = "npustack-model";  // general.name
   std::uint32_t alignment = 32;

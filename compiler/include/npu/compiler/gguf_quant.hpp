@@ -1,6 +1,7 @@
 // Conversions between float and the ggml storage types: half/bfloat16 scalars, block
-// dequantization (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K) and block quantization
-// (F16, Q8_0, Q4_0) for the GGUF writer. Layouts follow ggml's block structs byte for byte.
+// dequantization and block quantization (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K,
+// Q6_K: every type llama-quantize writes into Q4_K_M / Q5_K_M / Q6_K / Q8_0 files) for the reader
+// and the GGUF writer. Layouts follow ggml's block structs byte for byte.
 #pragma once
 
 #include <cstddef>
@@ -23,7 +24,7 @@ namespace npu::compiler {
 [[nodiscard]] Expected<void> dequantize(GgmlType type, std::span<const std::byte> data,
                                         std::span<float> out);
 
-// Encodes `values` as `type` (F32, F16, BF16, Q8_0, Q4_0). The count must be whole blocks.
+// Encodes `values` as `type` (any type above). The count must be whole blocks.
 [[nodiscard]] Expected<std::vector<std::byte>> quantize(GgmlType type, std::span<const float> values);
 
 }  // namespace npu::compiler

@@ -26,7 +26,8 @@ namespace npu::compiler::llm {
 
 struct LlmSource {
   ModelConfig config;
-  const WeightSource* weights = nullptr;  // borrowed for the duration of compile_llm()
+  // Borrowed for the duration of compile_llm(); may be null with LlmCompileOptions::timing_only.
+  const WeightSource* weights = nullptr;
   TokenizerData tokenizer;
   std::string name;
   bool synthetic = false;
@@ -37,13 +38,18 @@ using ProgressFn = std::function<void(std::string_view stage, double fraction)>;
 
 struct LlmCompileOptions {
   PrecisionPolicy policy;
-  std::uint32_t context_length = 4096;
+  std::uint32_t context_length = 0;         // 0: default_context_length(config)
   std::uint32_t prefill_chunk = 128;
   std::string calibration_text;             // empty: the built-in default text
   std::uint32_t calibration_tokens = 128;   // at most this many tokens are calibrated on
   bool clip_activations = false;            // true: MSE-optimal activation ranges; false: max |x|
   DeviceMemory device;                      // from load_device_memory("hailo10h") by default
   ProgressFn progress;
+  // Shapes only: the programs, layout and allocation plan of the real model, but no weight values
+  // (no weights are read or quantized, nothing is calibrated) and an empty weights image. Such a
+  // model is for timing studies: written as an .npk without a weights section, it must be run
+  // timing-only. Fast: no tensor is touched.
+  bool timing_only = false;
 };
 
 // Quantized activations vs the fp32 reference, per layer (the residual stream after the layer).
@@ -73,7 +79,8 @@ struct CompiledLlm {
   TokenizerData tokenizer;
   std::string name;
   bool synthetic = false;
-  std::vector<std::byte> weights;        // the weights segment image
+  std::vector<std::byte> weights;        // the weights segment image (empty when timing_only)
+  std::uint64_t weights_bytes = 0;       // size of the weights segment
   std::vector<abi::OpDesc> prefill_ops;  // rows = prefill chunk
   std::vector<abi::OpDesc> tbt_ops;      // rows = 1
   std::vector<std::size_t> prefill_layer_end;  // op index closing each layer (residual add)
@@ -83,6 +90,11 @@ struct CompiledLlm {
 
 // Checks the options (context 2048/4096/8192 or any multiple of 64 up to 131072; chunk 1..1024).
 [[nodiscard]] Expected<void> validate_options(const ModelConfig& config, const LlmCompileOptions& options);
+
+inline constexpr std::uint32_t kDefaultContextLength = 4096;
+// The context without --context: the smaller of 4096 and the model's trained context (rounded
+// down to a multiple of 64, at least 64).
+[[nodiscard]] std::uint32_t default_context_length(const ModelConfig& config) noexcept;
 
 [[nodiscard]] Expected<CompiledLlm> compile_llm(const LlmSource& source, const LlmCompileOptions& options);
 

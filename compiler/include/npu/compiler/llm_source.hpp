@@ -30,7 +30,8 @@ struct LoadedLlm {
 // The tokenizer of a GGUF file (tokenizer.ggml.* keys) / a synthetic one / from a GgufTokenizer.
 [[nodiscard]] Expected<TokenizerData> tokenizer_from_gguf(const GgufFile& file);
 [[nodiscard]] Expected<TokenizerData> tokenizer_from_export(const GgufTokenizer& tok, const ModelConfig& config);
-// tokenizer.json (+ tokenizer_config.json) of a Hugging Face folder; BPE models only.
+// tokenizer.json (+ tokenizer_config.json, chat_template.jinja, additional_chat_templates/*.jinja)
+// of a Hugging Face folder; BPE models only.
 [[nodiscard]] Expected<TokenizerData> tokenizer_from_hf_folder(const std::filesystem::path& dir, const ModelConfig& config);
 
 }  // namespace npu::compiler::llm

@@ -15,7 +15,7 @@ namespace npu::compiler {
 
 class GgufFile;
 
-enum class Architecture { kLfm2, kLlama, kQwen2 };
+enum class Architecture { kLfm2, kLlama, kQwen2, kQwen3 };
 enum class LayerKind { kConv, kAttention };
 
 [[nodiscard]] std::string_view to_string(Architecture arch) noexcept;  // GGUF name: "lfm2"
@@ -35,17 +35,27 @@ struct ModelConfig {
   std::vector<LayerKind> layer_kinds;  // one per layer
   std::vector<std::uint32_t> kv_heads; // one per layer; 0 for conv layers
   double rope_theta = 10000.0;
+  // RoPE scaling (rope_scaling.hpp): pair i turns by p * rope_freq_scale * theta^(-2i/d) /
+  // rope_freq_factors[i] at position p. Linear scaling sets rope_freq_scale = 1 / factor; Llama 3
+  // scaling sets the per-pair factors (GGUF `rope_freqs.weight`; empty: all 1).
+  double rope_freq_scale = 1.0;
+  std::vector<float> rope_freq_factors;
   float norm_eps = 1e-5f;
   bool tied_embeddings = true;         // output head is token_embd.weight
   bool qkv_bias = false;               // Qwen2: q/k/v projections have biases
-  bool qk_norm = false;                // LFM2: per-head RMSNorm on q and k before RoPE
+  bool qk_norm = false;                // LFM2, Qwen3: per-head RMSNorm on q and k before RoPE
   bool rope_neox = true;               // pairs (i, i + head_dim/2); false: (2i, 2i+1) as GGUF Llama
   std::int64_t bos_token_id = -1;      // -1: none
   std::int64_t eos_token_id = -1;
+  // Every id that ends a turn (HF `eos_token_id` lists; GGUF eos / eot / eom ids), eos_token_id
+  // first; empty when the model names none.
+  std::vector<std::int64_t> end_of_turn_ids;
   std::int64_t pad_token_id = -1;
 
   [[nodiscard]] bool is_attention(std::uint32_t layer) const { return layer_kinds.at(layer) == LayerKind::kAttention; }
   [[nodiscard]] std::uint32_t attention_layer_count() const noexcept;
+  // eos_token_id, then the other end_of_turn_ids (no duplicates, no -1).
+  [[nodiscard]] std::vector<std::int64_t> end_of_turn_tokens() const;
   // Checks every field for consistency; the error names the field and the fix.
   [[nodiscard]] Expected<void> validate() const;
   // One line: "lfm2 hidden 2048, 16 layers (10 conv, 6 attention), heads 32/8, ffn 8192, vocab 65536".

@@ -16,8 +16,7 @@ struct ProfileData {
   std::uint32_t clock_khz = 0;              // device clock, to turn cycles into time
 };
 
-// Names for reports: "linear" (an op), "RUN" (a mailbox command).
-[[nodiscard]] const char* op_code_name(std::uint16_t opcode) noexcept;
+// Name of a mailbox command for reports ("RUN"); an op's name is abi::op_name (npu_abi/program.hpp).
 [[nodiscard]] const char* mailbox_command_name(std::uint16_t opcode) noexcept;
 
 }  // namespace npu::driver

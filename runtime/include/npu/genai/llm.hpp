@@ -28,6 +28,7 @@
 #include "npu/genai/chat_message.hpp"
 #include "npu/device_profile.hpp"
 #include "npu/genai/llm_generator.hpp"
+#include "npu/genai/model_text.hpp"
 #include "npu/vdevice.hpp"
 
 namespace npu::backend {
@@ -76,6 +77,8 @@ class LLM {
   // The model's tokenizer (kNotFound if the .npk carries none; then only token ids work).
   [[nodiscard]] Expected<const Tokenizer*> tokenizer() const;
   [[nodiscard]] Expected<std::vector<TokenId>> tokenize(std::string_view text) const;
+  // The model's tokenizer and chat templates (what `npu tokenize` and servers render prompts with).
+  [[nodiscard]] Expected<ModelText> text() const;
   // The sampling presets of the model (its metadata), as generate() applies them.
   [[nodiscard]] GeneratorParams default_params() const;
 

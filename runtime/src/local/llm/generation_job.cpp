@@ -43,6 +43,10 @@ GenerationJob::GenerationJob(std::shared_ptr<LocalSession> session, std::vector<
   parser_options_.show_reasoning = params_.show_reasoning;
   parser_options_.stop_tokens = params_.stop_tokens;
   parser_options_.ignore_end_tokens = params_.ignore_end_tokens;
+  // The model's own end-of-turn ids (e.g. Llama 3's eos_token_id list) end the turn like EOS.
+  if (!params_.ignore_end_tokens) {
+    for (TokenId id : session_->text->end_tokens) parser_options_.stop_tokens.push_back(id);
+  }
   parser_options_.empty_content = true;   // one content event per generated token
   parser_options_.mark_think_end = true;  // npud's client fires on_think_end from that event
   parser_options_.on_think_start = hooks.on_think_start;

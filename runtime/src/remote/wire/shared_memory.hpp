@@ -1,5 +1,8 @@
 // A shared-memory region for tensors (memfd): the client creates it, passes the descriptor to
 // npud, and both map it. Sizes are rounded up to the host page size (queried, never assumed).
+// Only the two processes holding the descriptor reach it (a memfd has no name in any file
+// system), and it is sealed against resizing: npud refuses a region that is not, since a client
+// could otherwise shrink it under the daemon's mapping and crash the daemon for everyone.
 #pragma once
 
 #include <cstddef>

@@ -59,6 +59,13 @@ struct DeviceProfile {
   double energy_per_sram_byte_j = 0;
   double energy_per_link_byte_j = 0;
   double typical_power_w = 0;          // published typical power (used by sanity checks only)
+  // Dataflow partitioning: a program whose layer weights exceed what the clusters hold at once runs
+  // as a sequence of hardware contexts, each reconfigured before it runs.
+  std::uint64_t context_weight_bytes = 0;  // layer weights one hardware context holds on chip
+  double context_reconfig_ns = 0;          // reconfiguring the clusters between two of them
+  // What the modeled figures rest on: their relative uncertainty and the evidence, for reports.
+  double timing_spread = 0;
+  std::string timing_evidence;
 
   // The "why" note of every field, by field name (for reports and `npu` tooling).
   std::map<std::string, std::string, std::less<>> why;

@@ -47,6 +47,9 @@ struct WorkItem {
   Precision precision = Precision::kInt8;
   std::uint64_t vector_ops = 0;      // element-wise work on the vector units (norms, activations...)
   std::uint64_t weight_bytes = 0;    // parameters read
+  // Of weight_bytes, the layer parameters (GEMM weights and scales) that a dataflow context must
+  // hold in the clusters while the op runs; KV-cache and state streams pass through instead.
+  std::uint64_t layer_weight_bytes = 0;
   MemLocation weight_location = MemLocation::kDdr;
   std::uint64_t act_bytes_in = 0;    // activations read
   std::uint64_t act_bytes_out = 0;   // activations written

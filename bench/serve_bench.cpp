@@ -1,0 +1,183 @@
+// The server's figures (docs/benchmarks.md), on a small functional LFM2 compiled here, served
+// in-process by npu::server::Server on a loopback port and loaded through its HTTP API:
+//   overhead   the server's own time per streamed token (encoding + writing, its
+//              npu:server_stream_seconds_total) against the token time, target < 2%; also the
+//              end-to-end view: a client's time per token through HTTP against the same
+//              generation read directly from genai::LLM
+//   streams64  64 concurrent streams, each on its own session: all complete, none lost
+//   soak       rounds of concurrent requests; the process's resident memory must stay flat
+// Writes one JSON object (stdout, or --out FILE); exit status 1 when a target is missed.
+//
+//   bench_serve [--out FILE] [--tokens N] [--soak-rounds N]
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "bench_models.hpp"
+#include "npu/common/file.hpp"
+#include "npu/genai/llm.hpp"
+#include "npu/runtime.hpp"
+#include "npu/server/bench_serve.hpp"
+#include "npu/server/server.hpp"
+
+namespace {
+
+using namespace npu;
+using Clock = std::chrono::steady_clock;
+
+double rss_mib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with("VmRSS:")) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;
+  }
+  return 0;
+}
+
+// Host seconds per generated token, read straight from the runtime (no server).
+Expected<double> direct_seconds_per_token(const std::filesystem::path& model, std::uint32_t tokens) {
+  NPU_TRY_ASSIGN(auto vdevice, VDevice::create());
+  NPU_TRY_ASSIGN(auto llm, genai::LLM::create(*vdevice, {.model_path = model}));
+  genai::GeneratorParams p;
+  p.temperature = 0.0f;
+  p.greedy = true;
+  p.max_generated_tokens = tokens;
+  p.ignore_end_tokens = true;
+  NPU_TRY_ASSIGN(auto prompt, llm->tokenize("the device model token stream"));
+  NPU_TRY_ASSIGN(auto gen, llm->generate(std::span<const genai::TokenId>(prompt), p));
+  NPU_TRY(gen.read_all(std::chrono::minutes(5)));
+  const auto s = gen.stats();
+  return std::chrono::duration<double>(s.host_decode).count() / std::max<std::uint32_t>(1, s.generated_tokens - 1);
+}
+
+Expected<nlohmann::json> run(std::uint32_t tokens, int soak_rounds) {
+  const auto dir = std::filesystem::temp_directory_path() / fmt::format("npu_bench_serve_{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  const auto model = dir / "small.npk";
+  NPU_TRY(bench::compile_small_lfm2(model));
+
+  nlohmann::json out;
+  // --- overhead: direct first (the device is free), then through the server.
+  std::vector<double> direct;
+  for (int i = 0; i < 3; ++i) {
+    NPU_TRY_ASSIGN(double d, direct_seconds_per_token(model, tokens));
+    direct.push_back(d);
+  }
+  std::sort(direct.begin(), direct.end());
+
+  server::ServerOptions so;
+  so.models = {model};
+  so.port = 0;
+  so.max_concurrency = 64;
+  so.max_queue = 1024;
+  NPU_TRY_ASSIGN(auto srv, server::Server::create(so));
+  std::thread serving([&] { srv->run(); });
+  struct Stop {
+    server::Server& s;
+    std::thread& t;
+    ~Stop() {
+      s.stop();
+      t.join();
+    }
+  } stop{*srv, serving};
+
+  server::BenchServeOptions b;
+  b.base_url = srv->url();
+  b.num_prompts = 3;
+  b.max_concurrency = 1;
+  b.input_len = 5;
+  b.output_len = tokens;
+  NPU_TRY_ASSIGN(auto single, server::run_serve_benchmark(b));
+  const double token_time = direct[1];
+  const double through_server = single["median_tpot_ms"].get<double>() / 1e3;
+  const double stream_s = single.contains("npu_server") ? single["npu_server"]["stream_seconds"].get<double>() : 0.0;
+  const double per_token = stream_s / std::max<double>(1.0, single["total_output_tokens"].get<double>());
+  out["overhead"] = {{"model", "small LFM2 (hidden 256, 4 layers, vocab 1024), functional simulation"},
+                     {"tokens_per_request", tokens},
+                     {"direct_s_per_token_median", token_time},
+                     {"server_tpot_s_median", through_server},
+                     {"end_to_end_overhead_fraction", (through_server - token_time) / token_time},
+                     {"server_stream_s_per_token", per_token},
+                     {"server_overhead_fraction", per_token / token_time},
+                     {"target_fraction", 0.02},
+                     {"ok", per_token / token_time < 0.02}};
+
+  // --- 64 concurrent streams.
+  b.num_prompts = 64;
+  b.max_concurrency = 64;
+  b.input_len = 8;
+  b.output_len = 32;
+  NPU_TRY_ASSIGN(auto s64, server::run_serve_benchmark(b));
+  out["streams64"] = {{"completed", s64["completed"]},
+                      {"failed", s64["failed"]},
+                      {"total_output_tokens", s64["total_output_tokens"]},
+                      {"expected_output_tokens", 64 * 32},
+                      {"duration_s", s64["duration"]},
+                      {"mean_ttft_ms", s64["mean_ttft_ms"]},
+                      {"p99_itl_ms", s64["p99_itl_ms"]},
+                      {"output_throughput", s64["output_throughput"]},
+                      {"ok", s64["completed"] == 64 && s64["failed"] == 0 && s64["total_output_tokens"] == 64 * 32}};
+
+  // --- soak: the same load round after round; resident memory after each.
+  b.num_prompts = 16;
+  b.max_concurrency = 8;
+  b.output_len = 16;
+  std::vector<double> rss;
+  std::size_t failed = 0;
+  for (int r = 0; r < soak_rounds; ++r) {
+    NPU_TRY_ASSIGN(auto round, server::run_serve_benchmark(b));
+    failed += round["failed"].get<std::size_t>();
+    rss.push_back(rss_mib());
+  }
+  // Flat: after the first rounds have warmed the pools, growth from the third round to the last.
+  const double base = rss.size() > 2 ? rss[2] : rss.front();
+  const double growth = rss.back() - base;
+  out["soak"] = {{"rounds", soak_rounds},
+                 {"requests", soak_rounds * 16},
+                 {"failed", failed},
+                 {"rss_mib", rss},
+                 {"growth_after_warmup_mib", growth},
+                 {"target_growth_mib", 8.0},
+                 {"ok", failed == 0 && growth < 8.0}};
+  std::filesystem::remove_all(dir);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string out_path;
+  std::uint32_t tokens = 64;
+  int soak_rounds = 12;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--out") && i + 1 < argc) out_path = argv[++i];
+    else if (!std::strcmp(argv[i], "--tokens") && i + 1 < argc) tokens = static_cast<std::uint32_t>(std::atoi(argv[++i]));
+    else if (!std::strcmp(argv[i], "--soak-rounds") && i + 1 < argc) soak_rounds = std::max(3, std::atoi(argv[++i]));
+    else {
+      std::fprintf(stderr, "usage: bench_serve [--out FILE] [--tokens N] [--soak-rounds N]\n");
+      return 2;
+    }
+  }
+  auto r = run(tokens, soak_rounds);
+  if (!r) {
+    std::fprintf(stderr, "bench_serve: %s\n", r.error().what().c_str());
+    return 1;
+  }
+  const std::string text = r->dump(2) + "\n";
+  if (out_path.empty()) std::fputs(text.c_str(), stdout);
+  else if (auto w = npu::write_file_atomic(out_path, text); !w) {
+    std::fprintf(stderr, "bench_serve: %s\n", w.error().what().c_str());
+    return 1;
+  }
+  const bool ok = (*r)["overhead"]["ok"] && (*r)["streams64"]["ok"] && (*r)["soak"]["ok"];
+  return ok ? 0 : 1;
+}
