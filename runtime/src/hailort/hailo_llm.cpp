@@ -1,0 +1,328 @@
+#include "hailo_llm.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <hailo/hailort.hpp>
+
+#include "hailo_status_error.hpp"
+#include "npu/common/file.hpp"
+
+namespace npu::hailort_backend {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using hailort::genai::LLMGeneratorCompletion;
+
+// A saved context: this line, one line of JSON naming the model, then HailoRT's context blob.
+constexpr std::string_view kContextMagic = "NPUSTACK-HAILORT-CONTEXT 1\n";
+
+Expected<std::vector<std::string>> message_json(std::span<const genai::ChatMessage> messages) {
+  std::vector<std::string> out;
+  for (const auto& m : messages) {
+    if (m.role.empty()) return fail(ErrorCode::kInvalidArgument, "a chat message has no role: give each one a role");
+    nlohmann::json j{{"role", m.role}, {"content", m.content}};
+    if (!m.reasoning.empty()) j["reasoning_content"] = m.reasoning;
+    if (!m.tool_calls.empty()) {
+      nlohmann::json calls = nlohmann::json::array();
+      for (const auto& c : m.tool_calls) {
+        auto args = nlohmann::json::parse(c.arguments_json, nullptr, false);
+        if (args.is_discarded() || !args.is_object()) {
+          return fail(ErrorCode::kInvalidArgument,
+                      fmt::format("the arguments of tool call '{}' are not a JSON object: {}", c.name, c.arguments_json));
+        }
+        calls.push_back({{"type", "function"}, {"function", {{"name", c.name}, {"arguments", std::move(args)}}}});
+      }
+      j["tool_calls"] = std::move(calls);
+    }
+    out.push_back(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  return out;
+}
+
+Expected<std::vector<std::string>> tool_json(std::span<const std::string> tools) {
+  std::vector<std::string> out;
+  for (const auto& t : tools) {
+    auto j = nlohmann::json::parse(t, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      return fail(ErrorCode::kInvalidArgument, fmt::format("a tool is not a JSON object: {}", t));
+    }
+    out.push_back(t);
+  }
+  return out;
+}
+
+}  // namespace
+
+struct HailoLlm::Prepared {
+  std::optional<hailort::genai::LLMGeneratorParams> params;
+  TextEventOptions events;
+};
+
+Expected<std::shared_ptr<HailoLlm>> HailoLlm::create(std::shared_ptr<HailoVDevice> vdevice,
+                                                     const HailoLlmParams& params) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(params.hef, ec)) {
+    return fail(ErrorCode::kNotFound, fmt::format("{}: no such file (give the path of a Hailo-compiled LLM .hef)",
+                                                  params.hef.string()));
+  }
+  const auto started = Clock::now();
+  hailort::genai::LLMParams p(params.hef.string(), params.lora_name, params.optimize_memory_on_device);
+  auto llm = hailort::genai::LLM::create(vdevice->vdevice(), p);
+  if (!llm) {
+    return hailo_fail(llm.status(), fmt::format("loading the LLM {}{}", params.hef.string(),
+                                                params.lora_name.empty() ? "" : " with LoRA " + params.lora_name));
+  }
+  auto session = std::make_shared<HailoLlm>(std::move(vdevice), params,
+                                            std::make_unique<hailort::genai::LLM>(llm.release()));
+  session->info_.load_host_time = Clock::now() - started;
+  NPU_TRY(session->load_model_facts());
+  return session;
+}
+
+HailoLlm::HailoLlm(std::shared_ptr<HailoVDevice> vdevice, HailoLlmParams params,
+                   std::unique_ptr<hailort::genai::LLM> llm)
+    : vdevice_(std::move(vdevice)), params_(std::move(params)), llm_(std::move(llm)) {}
+
+HailoLlm::~HailoLlm() {
+  std::shared_ptr<HailoGeneration> active;
+  {
+    std::lock_guard lock(mutex_);
+    active = active_.lock();
+  }
+  if (active) active->abort();
+}
+
+Expected<std::shared_ptr<HailoLlm>> HailoLlm::create_session() const { return create(vdevice_, params_); }
+
+Expected<void> HailoLlm::load_model_facts() {
+  const std::string what = fmt::format("reading the LLM {}", params_.hef.filename().string());
+  auto capacity = llm_->max_context_capacity();
+  if (!capacity) return hailo_fail(capacity.status(), what);
+  info_.name = params_.hef.stem().string();
+  info_.architecture = "hef";
+  info_.context_length = static_cast<std::uint32_t>(capacity.value());
+  std::error_code ec;
+  info_.weights_bytes = std::filesystem::file_size(params_.hef, ec);
+  auto defaults = llm_->create_generator_params();
+  if (!defaults) return hailo_fail(defaults.status(), what);
+  const auto& d = defaults.value();
+  defaults_.temperature = d.temperature();
+  defaults_.top_p = d.top_p();
+  defaults_.top_k = d.top_k();
+  defaults_.repetition_penalty = d.frequency_penalty();
+  defaults_.max_generated_tokens = d.max_generated_tokens();
+  defaults_.greedy = !d.do_sample();
+  auto stops = llm_->get_stop_tokens();
+  if (!stops) return hailo_fail(stops.status(), what);
+  end_of_turn_ = stops.value();
+  stop_tokens_ = end_of_turn_;
+  auto recovery = llm_->get_generation_recovery_sequence();
+  if (!recovery) return hailo_fail(recovery.status(), what);
+  recovery_ = recovery.value();
+  if (!recovery_.empty()) {
+    auto tokens = llm_->tokenize(recovery_);
+    recovery_tokens_ = tokens ? static_cast<std::uint32_t>(tokens.value().size()) : 1;
+  }
+  auto templ = llm_->prompt_template();
+  template_opens_think_ = templ && template_opens_think(templ.value());
+  return {};
+}
+
+Expected<std::vector<genai::TokenId>> HailoLlm::tokenize(std::string_view text) {
+  auto tokens = llm_->tokenize(std::string(text));
+  if (!tokens) return hailo_fail(tokens.status(), "tokenizing on the Hailo device");
+  return std::vector<genai::TokenId>(tokens.value().begin(), tokens.value().end());
+}
+
+Expected<void> HailoLlm::check_idle() {
+  std::lock_guard lock(mutex_);
+  if (auto active = active_.lock(); active && !active->release_completion()) {
+    return fail(ErrorCode::kBusy,
+                "this session is still generating: read its generator to the end or abort() it first "
+                "(or use another session from create_session())");
+  }
+  return {};
+}
+
+Expected<HailoLlm::Prepared> HailoLlm::prepare(const genai::GeneratorParams& params, const genai::LLMHooks& hooks,
+                                               bool start_in_reasoning) {
+  auto unsupported = [](std::string_view what) {
+    return fail(ErrorCode::kUnsupported, fmt::format("HailoRT cannot {}: leave it unset for a .hef model", what));
+  };
+  if (params.return_logits) return unsupported("return logits (they stay on the device)");
+  if (params.timing_only) return unsupported("run a timing-only generation (that is a simulator feature)");
+  if (!params.stop_tokens.empty()) return unsupported("stop on token ids (give stop_strings instead)");
+  if (params.min_p && *params.min_p != 0.0f) return unsupported("sample with min_p");
+  if (params.top_k && *params.top_k == 0) return unsupported("turn top_k off (give a top_k of 1 or more)");
+  if (params.max_generated_tokens && *params.max_generated_tokens == 0) {
+    return fail(ErrorCode::kInvalidArgument, "max_generated_tokens must be at least 1 (leave it unset for the model's limit)");
+  }
+  if (params.seed && *params.seed >= std::numeric_limits<std::uint32_t>::max()) {
+    return fail(ErrorCode::kInvalidArgument, fmt::format("seed {} does not fit HailoRT's 32-bit seed: use a smaller one", *params.seed));
+  }
+  auto base = llm_->create_generator_params();
+  if (!base) return hailo_fail(base.status(), "reading the model's generation parameters");
+  Prepared out;
+  out.params.emplace(base.release());
+  auto& p = *out.params;
+  auto set = [](hailo_status s, std::string_view what) { return hailo_check(s, fmt::format("setting {}", what)); };
+  const bool greedy = params.greedy || (params.temperature && *params.temperature == 0.0f);
+  if (greedy) {
+    NPU_TRY(set(p.set_do_sample(false), "greedy decoding"));
+  } else if (params.temperature) {
+    NPU_TRY(set(p.set_temperature(*params.temperature), "the temperature"));
+    NPU_TRY(set(p.set_do_sample(true), "sampling"));
+  }
+  if (params.top_k) NPU_TRY(set(p.set_top_k(*params.top_k), "top_k"));
+  if (params.top_p) NPU_TRY(set(p.set_top_p(*params.top_p), "top_p"));
+  // HailoRT's frequency_penalty divides the positive logits of the tokens already seen and
+  // multiplies the negative ones: a repetition penalty.
+  if (params.repetition_penalty) NPU_TRY(set(p.set_frequency_penalty(*params.repetition_penalty), "the repetition penalty"));
+  if (params.max_generated_tokens) NPU_TRY(set(p.set_max_generated_tokens(*params.max_generated_tokens), "max_generated_tokens"));
+  // Reproducible by default, as on the other backends: HailoRT would otherwise draw a random seed.
+  NPU_TRY(set(p.set_seed(static_cast<std::uint32_t>(params.seed.value_or(kDefaultSeed))), "the seed"));
+
+  std::vector<std::string> stops = params.ignore_end_tokens ? std::vector<std::string>{} : end_of_turn_;
+  for (const auto& s : params.stop_strings) {
+    if (!s.empty()) stops.push_back(s);
+  }
+  if (stops != stop_tokens_) {
+    NPU_TRY(hailo_check(llm_->set_stop_tokens(stops), "setting the stop sequences"));
+    stop_tokens_ = stops;
+  }
+  out.events.show_reasoning = params.show_reasoning;
+  out.events.start_in_reasoning = start_in_reasoning;
+  out.events.hooks = hooks;
+  out.events.stop_strings = params.stop_strings;
+  if (!params.ignore_end_tokens) out.events.end_of_turn = end_of_turn_;
+  out.events.recovery_sequence = recovery_;
+  return out;
+}
+
+std::shared_ptr<HailoGeneration> HailoLlm::start_generation(std::unique_ptr<LLMGeneratorCompletion> completion,
+                                                            Prepared prepared, std::uint32_t prompt_tokens,
+                                                            Clock::time_point started) {
+  auto generation = std::make_shared<HailoGeneration>(
+      std::move(completion), TextEventMapper(std::move(prepared.events)),
+      HailoGeneration::Counts{.recovery_tokens = recovery_tokens_, .prompt_tokens = prompt_tokens}, started);
+  std::lock_guard lock(mutex_);
+  active_ = generation;
+  return generation;
+}
+
+Expected<std::shared_ptr<HailoGeneration>> HailoLlm::generate(std::string_view prompt,
+                                                              const genai::GeneratorParams& params,
+                                                              const genai::LLMHooks& hooks) {
+  if (prompt.empty()) return fail(ErrorCode::kInvalidArgument, "the prompt is empty: give some text");
+  NPU_TRY(check_idle());
+  const auto started = Clock::now();
+  NPU_TRY_ASSIGN(auto prepared, prepare(params, hooks, opens_think(prompt)));
+  auto tokens = llm_->tokenize(std::string(prompt));
+  const auto prompt_tokens = tokens ? static_cast<std::uint32_t>(tokens.value().size()) : 0;
+  auto generator = llm_->create_generator(*prepared.params);
+  if (!generator) return hailo_fail(generator.status(), "creating a generator on the Hailo device");
+  NPU_TRY(hailo_check(generator.value().write(std::string(prompt)), "sending the prompt to the Hailo device"));
+  auto completion = generator.value().generate();
+  if (!completion) return hailo_fail(completion.status(), "starting a generation on the Hailo device");
+  return start_generation(std::make_unique<LLMGeneratorCompletion>(completion.release()), std::move(prepared),
+                          prompt_tokens, started);
+}
+
+Expected<std::shared_ptr<HailoGeneration>> HailoLlm::generate(std::span<const genai::ChatMessage> messages,
+                                                              const genai::GeneratorParams& params,
+                                                              std::span<const std::string> tools_json,
+                                                              const genai::LLMHooks& hooks) {
+  if (messages.empty()) return fail(ErrorCode::kInvalidArgument, "no messages: give at least one");
+  NPU_TRY_ASSIGN(auto json_messages, message_json(messages));
+  NPU_TRY_ASSIGN(auto json_tools, tool_json(tools_json));
+  NPU_TRY(check_idle());
+  const bool system = std::any_of(messages.begin(), messages.end(), [](const auto& m) { return m.role == "system"; });
+  if ((system || !json_tools.empty()) && context_usage() > 0) {
+    return fail(ErrorCode::kInvalidArgument,
+                "HailoRT takes tools and system messages only at the start of a conversation: clear the "
+                "context first, or send only the new turns");
+  }
+  const auto started = Clock::now();
+  NPU_TRY_ASSIGN(auto prepared, prepare(params, hooks, template_opens_think_));
+  auto completion = llm_->generate(*prepared.params, json_messages, json_tools);
+  if (!completion) return hailo_fail(completion.status(), "starting a generation on the Hailo device");
+  return start_generation(std::make_unique<LLMGeneratorCompletion>(completion.release()), std::move(prepared), 0,
+                          started);
+}
+
+std::uint32_t HailoLlm::context_usage() {
+  auto used = llm_->get_context_usage_size();
+  return used ? static_cast<std::uint32_t>(used.value()) : 0;
+}
+
+Expected<void> HailoLlm::clear_context() {
+  NPU_TRY(check_idle());
+  return hailo_check(llm_->clear_context(), "clearing the context");
+}
+
+Expected<void> HailoLlm::save_context(const std::filesystem::path& path) {
+  NPU_TRY(check_idle());
+  auto blob = llm_->save_context();
+  if (!blob) return hailo_fail(blob.status(), "saving the context");
+  const nlohmann::json header{{"model", info_.name}, {"hef", params_.hef.filename().string()},
+                              {"lora", params_.lora_name}, {"bytes", blob.value()->size()}};
+  std::string file(kContextMagic);
+  file += header.dump();
+  file += '\n';
+  file.append(reinterpret_cast<const char*>(blob.value()->data()), blob.value()->size());
+  return write_file_atomic(path, std::string_view(file));
+}
+
+Expected<void> HailoLlm::load_context(const std::filesystem::path& path) {
+  NPU_TRY(check_idle());
+  NPU_TRY_ASSIGN(auto file, MappedFile::open(path));
+  const std::string_view text(reinterpret_cast<const char*>(file.bytes().data()), file.size());
+  const auto bad = [&](std::string_view why) {
+    return fail(ErrorCode::kBadFormat, fmt::format("{} is not a context saved from a HailoRT session ({}): save it "
+                                                   "again with save_context()", path.string(), why));
+  };
+  if (!text.starts_with(kContextMagic)) return bad("no header");
+  const std::size_t eol = text.find('\n', kContextMagic.size());
+  if (eol == std::string_view::npos) return bad("truncated header");
+  const auto header = nlohmann::json::parse(text.substr(kContextMagic.size(), eol - kContextMagic.size()), nullptr, false);
+  if (header.is_discarded() || !header.is_object() || !header.contains("bytes") || !header["bytes"].is_number_unsigned()) {
+    return bad("damaged header");
+  }
+  const std::string model = header.value("model", std::string());
+  const std::string lora = header.value("lora", std::string());
+  if (model != info_.name || lora != params_.lora_name) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("{} was saved from model '{}'{}, not from this model '{}'{}: load it into a session of "
+                            "the model it came from", path.string(), model, lora.empty() ? "" : " (LoRA " + lora + ")",
+                            info_.name, params_.lora_name.empty() ? "" : " (LoRA " + params_.lora_name + ")"));
+  }
+  const std::string_view blob = text.substr(eol + 1);
+  if (blob.size() != header["bytes"].get<std::uint64_t>()) return bad("truncated context");
+  return hailo_check(llm_->load_context(hailort::MemoryView::create_const(blob.data(), blob.size())),
+                     fmt::format("loading the context {}", path.string()));
+}
+
+Expected<std::string> HailoLlm::recovery_sequence() {
+  auto s = llm_->get_generation_recovery_sequence();
+  if (!s) return hailo_fail(s.status(), "reading the recovery sequence");
+  return s.release();
+}
+
+Expected<void> HailoLlm::set_recovery_sequence(const std::string& sequence) {
+  NPU_TRY(check_idle());
+  NPU_TRY(hailo_check(llm_->set_generation_recovery_sequence(sequence), "setting the recovery sequence"));
+  recovery_ = sequence;
+  recovery_tokens_ = 0;
+  if (!recovery_.empty()) {
+    NPU_TRY_ASSIGN(auto tokens, tokenize(recovery_));
+    recovery_tokens_ = static_cast<std::uint32_t>(tokens.size());
+  }
+  return {};
+}
+
+}  // namespace npu::hailort_backend
