@@ -1,12 +1,14 @@
-#include "hailo_devices.hpp"
+#include "hailort/hailo_devices.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <filesystem>
 
 #include <fmt/format.h>
 
 #include <hailo/hailort.hpp>
 
-#include "hailo_status_error.hpp"
+#include "hailort/hailo_status_error.hpp"
 
 namespace npu::hailort_backend {
 namespace {
@@ -37,6 +39,31 @@ std::string part_name(hailo_device_architecture_t arch) {
     case HAILO_ARCH_HAILO12L: return "Hailo-12L";
     default: return "Hailo device";
   }
+}
+
+// PCI device ids of Hailo's parts (vendor 0x1e60).
+std::uint16_t pci_device_id(const std::string& architecture) {
+  if (architecture.starts_with("HAILO8")) return 0x2864;
+  if (architecture == "HAILO10H") return 0x45c4;
+  if (architecture == "HAILO15L") return 0x43a2;
+  return 0;
+}
+
+// The kernel driver bound to a PCI device (HailoRT's id of a PCIe device is its address).
+std::string bound_driver(const std::string& bdf) {
+  std::error_code ec;
+  const auto link = std::filesystem::read_symlink(std::filesystem::path("/sys/bus/pci/devices") / bdf / "driver", ec);
+  return ec ? std::string() : link.filename().string();
+}
+
+// "5.2.0" -> {5, 2}; {0, 0} when it does not parse.
+std::pair<unsigned, unsigned> major_minor(std::string_view v) {
+  unsigned major = 0, minor = 0;
+  auto r = std::from_chars(v.data(), v.data() + v.size(), major);
+  if (r.ec == std::errc() && r.ptr < v.data() + v.size() && *r.ptr == '.') {
+    std::from_chars(r.ptr + 1, v.data() + v.size(), minor);
+  }
+  return {major, minor};
 }
 
 // A fixed-size, length-prefixed identity field; the length is clamped to the array.
@@ -106,6 +133,46 @@ Expected<std::vector<HailoDevice>> scan_devices() {
     out.push_back(std::move(seen));
   }
   return out;
+}
+
+DeviceInfo info_of(const HailoDevice& d) {
+  DeviceInfo info;
+  info.id = d.id;
+  info.backend = "hailo";
+  info.name = d.name;
+  info.bus_address = d.hailo_id;
+  info.vendor_id = 0x1e60;
+  info.device_id = pci_device_id(d.architecture);
+  info.kernel_driver = bound_driver(d.hailo_id);
+  info.usable = d.usable;
+  info.firmware_version = d.firmware_version;
+  info.runtime_version = "HailoRT " + d.hailort_version;
+  info.note = d.note;
+  if (d.usable && major_minor(d.firmware_version) != major_minor(d.hailort_version)) {
+    info.note = fmt::format("firmware {} is not of HailoRT {}'s release: HailoRT, the hailo1x_pci driver and the "
+                            "firmware must be one release (install matching packages and reboot)",
+                            d.firmware_version, d.hailort_version);
+  }
+  return info;
+}
+
+DeviceIdentity identity_of(const HailoDevice& d) {
+  DeviceIdentity id;
+  id.info = info_of(d);
+  const auto [major, minor] = major_minor(d.firmware_version);
+  unsigned revision = 0;
+  if (auto dot = d.firmware_version.rfind('.'); dot != std::string::npos) {
+    std::from_chars(d.firmware_version.data() + dot + 1, d.firmware_version.data() + d.firmware_version.size(), revision);
+  }
+  id.fw_version = (major & 0xff) << 16 | (minor & 0xff) << 8 | (revision & 0xff);
+  id.fw_build_id = d.release_firmware ? "release" : "debug";
+  id.runtime_version = id.info.runtime_version;
+  id.board_name = d.board.empty() ? d.name : d.board;
+  id.serial_number = d.serial;
+  id.part_number = d.part_number;
+  id.product_name = d.product;
+  id.architecture = d.architecture;
+  return id;
 }
 
 }  // namespace npu::hailort_backend

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "npu/common/error.hpp"
+#include "npu/device_info.hpp"
 
 namespace npu::hailort_backend {
 
@@ -38,5 +39,10 @@ struct HailoDevice {
 
 // "hailo:0001:01:00.0" -> "0001:01:00.0"; an id without the prefix is returned as given.
 [[nodiscard]] std::string hailo_device_id(std::string_view id);
+
+// As the runtime reports devices (npu scan / identify). A device whose firmware is of another
+// release than the HailoRT library is usable but carries a note naming both.
+[[nodiscard]] DeviceInfo info_of(const HailoDevice& device);
+[[nodiscard]] DeviceIdentity identity_of(const HailoDevice& device);
 
 }  // namespace npu::hailort_backend

@@ -1,4 +1,4 @@
-#include "hailo_generation.hpp"
+#include "hailort/hailo_generation.hpp"
 
 #include <algorithm>
 
@@ -6,7 +6,7 @@
 
 #include <hailo/hailort.hpp>
 
-#include "hailo_status_error.hpp"
+#include "hailort/hailo_status_error.hpp"
 
 namespace npu::hailort_backend {
 namespace {

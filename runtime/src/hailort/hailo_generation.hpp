@@ -13,8 +13,8 @@
 #include <mutex>
 #include <optional>
 
-#include "../llm/generation_stream.hpp"
-#include "text_event_mapper.hpp"
+#include "backend/generation_stream.hpp"
+#include "hailort/text_event_mapper.hpp"
 
 namespace hailort::genai {
 class LLMGeneratorCompletion;
@@ -22,7 +22,7 @@ class LLMGeneratorCompletion;
 
 namespace npu::hailort_backend {
 
-class HailoGeneration final : public genai::detail::GenerationStream {
+class HailoGeneration final : public backend::GenerationStream {
  public:
   struct Counts {
     std::uint32_t recovery_tokens = 0;  // tokens of HailoRT's recovery sequence

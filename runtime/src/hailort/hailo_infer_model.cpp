@@ -1,12 +1,12 @@
-#include "hailo_infer_model.hpp"
+#include "hailort/hailo_infer_model.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <hailo/hailort.hpp>
 
-#include "../async_job_state.hpp"
-#include "hailo_status_error.hpp"
+#include "hailort/hailo_vdevice.hpp"
+#include "hailort/hailo_status_error.hpp"
 
 namespace npu::hailort_backend {
 namespace {
@@ -90,7 +90,7 @@ HailoInferModel::HailoInferModel(std::shared_ptr<HailoVDevice> vdevice, std::sha
 
 HailoInferModel::~HailoInferModel() = default;
 
-Expected<std::unique_ptr<HailoConfiguredModel>> HailoInferModel::configure() const {
+Expected<std::unique_ptr<backend::ConfiguredModelBackend>> HailoInferModel::configure() const {
   auto configured = model_->configure();
   if (!configured) return hailo_fail(configured.status(), fmt::format("configuring '{}' on the Hailo device", name_));
   return std::make_unique<HailoConfiguredModel>(
@@ -114,7 +114,7 @@ Expected<RunInfo> HailoConfiguredModel::run(const BindingsState& buffers, std::c
   return info;
 }
 
-Expected<void> HailoConfiguredModel::run_async(const std::shared_ptr<AsyncJobState>& job) {
+Expected<void> HailoConfiguredModel::run_async(std::shared_ptr<AsyncJobState> job) {
   NPU_TRY_ASSIGN(auto bindings, make_bindings(*model_, job->buffers, name_));
   const auto start = Clock::now();
   // HailoRT calls back on its own thread; the job state (and a copy of the bindings) live until then.
@@ -135,12 +135,12 @@ Expected<void> HailoConfiguredModel::run_async(const std::shared_ptr<AsyncJobSta
   return {};
 }
 
-Expected<void> HailoConfiguredModel::wait_ready(std::chrono::milliseconds timeout, std::uint32_t frames) {
+Expected<void> HailoConfiguredModel::wait_for_async_ready(std::chrono::milliseconds timeout, std::uint32_t frames) {
   return hailo_check(model_->wait_for_async_ready(timeout, frames),
                      fmt::format("waiting for room for {} more runs of '{}'", frames, name_));
 }
 
-std::uint32_t HailoConfiguredModel::queue_size() const noexcept {
+std::uint32_t HailoConfiguredModel::async_queue_size() const noexcept {
   auto size = model_->get_async_queue_size();
   return size ? static_cast<std::uint32_t>(size.value()) : 0;
 }
@@ -152,7 +152,7 @@ Expected<void> HailoConfiguredModel::check_scheduler(const char* knob) const {
                           "None: create it with SchedulingAlgorithm::kRoundRobin", knob));
 }
 
-Expected<void> HailoConfiguredModel::set_priority(std::uint8_t priority) {
+Expected<void> HailoConfiguredModel::set_scheduler_priority(std::uint8_t priority) {
   NPU_TRY(check_scheduler("the scheduler priority"));
   if (priority > 31) {
     return fail(ErrorCode::kInvalidArgument, fmt::format("scheduler priority {} is out of range: use 0..31", priority));
@@ -160,12 +160,12 @@ Expected<void> HailoConfiguredModel::set_priority(std::uint8_t priority) {
   return hailo_check(model_->set_scheduler_priority(priority), fmt::format("setting the priority of '{}'", name_));
 }
 
-Expected<void> HailoConfiguredModel::set_threshold(std::uint32_t threshold) {
+Expected<void> HailoConfiguredModel::set_scheduler_threshold(std::uint32_t threshold) {
   NPU_TRY(check_scheduler("the scheduler threshold"));
   return hailo_check(model_->set_scheduler_threshold(threshold), fmt::format("setting the threshold of '{}'", name_));
 }
 
-Expected<void> HailoConfiguredModel::set_timeout(std::chrono::milliseconds timeout) {
+Expected<void> HailoConfiguredModel::set_scheduler_timeout(std::chrono::milliseconds timeout) {
   NPU_TRY(check_scheduler("the scheduler timeout"));
   return hailo_check(model_->set_scheduler_timeout(timeout), fmt::format("setting the timeout of '{}'", name_));
 }

@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "hailo_vdevice.hpp"
+#include "backend/configured_model_backend.hpp"
+#include "backend/infer_model_backend.hpp"
 #include "npu/bindings.hpp"
 #include "npu/common/error.hpp"
 #include "npu/run_info.hpp"
@@ -21,30 +22,27 @@ class InferModel;
 class ConfiguredInferModel;
 }
 
-namespace npu {
-struct AsyncJobState;
-}
-
 namespace npu::hailort_backend {
 
-class HailoConfiguredModel;
+class HailoVDevice;
 
-class HailoInferModel {
+class HailoInferModel final : public backend::InferModelBackend {
  public:
   // kBadFormat / kVersionMismatch / kUnsupported (as HailoRT says) for a .hef it cannot use.
   [[nodiscard]] static Expected<std::shared_ptr<HailoInferModel>> open(std::shared_ptr<HailoVDevice> vdevice,
                                                                       const std::filesystem::path& hef);
   HailoInferModel(std::shared_ptr<HailoVDevice> vdevice, std::shared_ptr<hailort::InferModel> model, std::string name);
-  ~HailoInferModel();
+  ~HailoInferModel() override;
 
-  [[nodiscard]] const std::string& name() const noexcept { return name_; }
-  [[nodiscard]] const std::vector<StreamInfo>& inputs() const noexcept { return inputs_; }
-  [[nodiscard]] const std::vector<StreamInfo>& outputs() const noexcept { return outputs_; }
-  [[nodiscard]] std::uint32_t batch_size() const noexcept { return 1; }
+  [[nodiscard]] const std::string& name() const noexcept override { return name_; }
+  [[nodiscard]] const std::vector<StreamInfo>& inputs() const noexcept override { return inputs_; }
+  [[nodiscard]] const std::vector<StreamInfo>& outputs() const noexcept override { return outputs_; }
+  // One frame per run: HailoRT batches frames on the device by itself.
+  [[nodiscard]] std::uint32_t batch_size() const noexcept override { return 1; }
   // A small JSON text describing the network (for tools): name, backend, streams.
-  [[nodiscard]] const std::string& metadata_json() const noexcept { return metadata_; }
+  [[nodiscard]] std::string_view metadata_json() const noexcept override { return metadata_; }
 
-  [[nodiscard]] Expected<std::unique_ptr<HailoConfiguredModel>> configure() const;
+  [[nodiscard]] Expected<std::unique_ptr<backend::ConfiguredModelBackend>> configure() const override;
 
  private:
   std::shared_ptr<HailoVDevice> vdevice_;
@@ -53,25 +51,25 @@ class HailoInferModel {
   std::vector<StreamInfo> inputs_, outputs_;
 };
 
-class HailoConfiguredModel {
+class HailoConfiguredModel final : public backend::ConfiguredModelBackend {
  public:
   HailoConfiguredModel(std::shared_ptr<HailoVDevice> vdevice, std::unique_ptr<hailort::ConfiguredInferModel> model,
                        std::string name, std::vector<StreamInfo> inputs, std::vector<StreamInfo> outputs);
-  ~HailoConfiguredModel();  // shuts HailoRT's model down: queued jobs complete with kAborted
+  ~HailoConfiguredModel() override;  // shuts HailoRT's model down: queued jobs complete with kAborted
 
-  [[nodiscard]] const std::string& name() const noexcept { return name_; }
-  [[nodiscard]] const std::vector<StreamInfo>& inputs() const noexcept { return inputs_; }
-  [[nodiscard]] const std::vector<StreamInfo>& outputs() const noexcept { return outputs_; }
+  [[nodiscard]] const std::string& name() const noexcept override { return name_; }
+  [[nodiscard]] const std::vector<StreamInfo>& inputs() const noexcept override { return inputs_; }
+  [[nodiscard]] const std::vector<StreamInfo>& outputs() const noexcept override { return outputs_; }
 
-  [[nodiscard]] Expected<RunInfo> run(const BindingsState& buffers, std::chrono::milliseconds timeout);
+  [[nodiscard]] Expected<RunInfo> run(const BindingsState& buffers, std::chrono::milliseconds timeout) override;
   // Completes `job` from HailoRT's callback thread.
-  [[nodiscard]] Expected<void> run_async(const std::shared_ptr<AsyncJobState>& job);
-  [[nodiscard]] Expected<void> wait_ready(std::chrono::milliseconds timeout, std::uint32_t frames);
-  [[nodiscard]] std::uint32_t queue_size() const noexcept;
+  [[nodiscard]] Expected<void> run_async(std::shared_ptr<AsyncJobState> job) override;
+  [[nodiscard]] Expected<void> wait_for_async_ready(std::chrono::milliseconds timeout, std::uint32_t frames) override;
+  [[nodiscard]] std::uint32_t async_queue_size() const noexcept override;
 
-  [[nodiscard]] Expected<void> set_priority(std::uint8_t priority);
-  [[nodiscard]] Expected<void> set_threshold(std::uint32_t threshold);
-  [[nodiscard]] Expected<void> set_timeout(std::chrono::milliseconds timeout);
+  [[nodiscard]] Expected<void> set_scheduler_priority(std::uint8_t priority) override;
+  [[nodiscard]] Expected<void> set_scheduler_threshold(std::uint32_t threshold) override;
+  [[nodiscard]] Expected<void> set_scheduler_timeout(std::chrono::milliseconds timeout) override;
 
  private:
   [[nodiscard]] Expected<void> check_scheduler(const char* knob) const;

@@ -1,4 +1,4 @@
-#include "hailo_llm.hpp"
+#include "hailort/hailo_llm.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -9,7 +9,8 @@
 
 #include <hailo/hailort.hpp>
 
-#include "hailo_status_error.hpp"
+#include "hailort/hailo_status_error.hpp"
+#include "hailort/hailo_vdevice.hpp"
 #include "npu/common/file.hpp"
 
 namespace npu::hailort_backend {
@@ -63,28 +64,29 @@ struct HailoLlm::Prepared {
   TextEventOptions events;
 };
 
-Expected<std::shared_ptr<HailoLlm>> HailoLlm::create(std::shared_ptr<HailoVDevice> vdevice,
-                                                     const HailoLlmParams& params) {
+Expected<std::unique_ptr<HailoLlm>> HailoLlm::create(std::shared_ptr<HailoVDevice> vdevice,
+                                                     const genai::LLMParams& params) {
+  const auto& hef = params.model_path;
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(params.hef, ec)) {
-    return fail(ErrorCode::kNotFound, fmt::format("{}: no such file (give the path of a Hailo-compiled LLM .hef)",
-                                                  params.hef.string()));
+  if (!std::filesystem::is_regular_file(hef, ec)) {
+    return fail(ErrorCode::kNotFound,
+                fmt::format("{}: no such file (give the path of a Hailo-compiled LLM .hef)", hef.string()));
   }
   const auto started = Clock::now();
-  hailort::genai::LLMParams p(params.hef.string(), params.lora_name, params.optimize_memory_on_device);
+  hailort::genai::LLMParams p(hef.string(), params.lora_name, params.optimize_memory_on_device);
   auto llm = hailort::genai::LLM::create(vdevice->vdevice(), p);
   if (!llm) {
-    return hailo_fail(llm.status(), fmt::format("loading the LLM {}{}", params.hef.string(),
+    return hailo_fail(llm.status(), fmt::format("loading the LLM {}{}", hef.string(),
                                                 params.lora_name.empty() ? "" : " with LoRA " + params.lora_name));
   }
-  auto session = std::make_shared<HailoLlm>(std::move(vdevice), params,
+  auto session = std::make_unique<HailoLlm>(std::move(vdevice), params,
                                             std::make_unique<hailort::genai::LLM>(llm.release()));
   session->info_.load_host_time = Clock::now() - started;
   NPU_TRY(session->load_model_facts());
   return session;
 }
 
-HailoLlm::HailoLlm(std::shared_ptr<HailoVDevice> vdevice, HailoLlmParams params,
+HailoLlm::HailoLlm(std::shared_ptr<HailoVDevice> vdevice, genai::LLMParams params,
                    std::unique_ptr<hailort::genai::LLM> llm)
     : vdevice_(std::move(vdevice)), params_(std::move(params)), llm_(std::move(llm)) {}
 
@@ -97,17 +99,20 @@ HailoLlm::~HailoLlm() {
   if (active) active->abort();
 }
 
-Expected<std::shared_ptr<HailoLlm>> HailoLlm::create_session() const { return create(vdevice_, params_); }
+Expected<std::unique_ptr<backend::LlmBackend>> HailoLlm::create_session() const {
+  NPU_TRY_ASSIGN(auto session, create(vdevice_, params_));
+  return std::unique_ptr<backend::LlmBackend>(std::move(session));
+}
 
 Expected<void> HailoLlm::load_model_facts() {
-  const std::string what = fmt::format("reading the LLM {}", params_.hef.filename().string());
+  const std::string what = fmt::format("reading the LLM {}", params_.model_path.filename().string());
   auto capacity = llm_->max_context_capacity();
   if (!capacity) return hailo_fail(capacity.status(), what);
-  info_.name = params_.hef.stem().string();
+  info_.name = params_.model_path.stem().string();
   info_.architecture = "hef";
   info_.context_length = static_cast<std::uint32_t>(capacity.value());
   std::error_code ec;
-  info_.weights_bytes = std::filesystem::file_size(params_.hef, ec);
+  info_.weights_bytes = std::filesystem::file_size(params_.model_path, ec);
   auto defaults = llm_->create_generator_params();
   if (!defaults) return hailo_fail(defaults.status(), what);
   const auto& d = defaults.value();
@@ -121,6 +126,10 @@ Expected<void> HailoLlm::load_model_facts() {
   if (!stops) return hailo_fail(stops.status(), what);
   end_of_turn_ = stops.value();
   stop_tokens_ = end_of_turn_;
+  if (params_.recovery_sequence) {
+    NPU_TRY(hailo_check(llm_->set_generation_recovery_sequence(*params_.recovery_sequence),
+                        "setting the recovery sequence"));
+  }
   auto recovery = llm_->get_generation_recovery_sequence();
   if (!recovery) return hailo_fail(recovery.status(), what);
   recovery_ = recovery.value();
@@ -133,13 +142,19 @@ Expected<void> HailoLlm::load_model_facts() {
   return {};
 }
 
-Expected<std::vector<genai::TokenId>> HailoLlm::tokenize(std::string_view text) {
+Expected<const genai::Tokenizer*> HailoLlm::tokenizer() const {
+  return fail(ErrorCode::kUnsupported,
+              fmt::format("the tokenizer of {} runs inside HailoRT: use tokenize(), or generate from text",
+                          params_.model_path.filename().string()));
+}
+
+Expected<std::vector<genai::TokenId>> HailoLlm::tokenize(std::string_view text) const {
   auto tokens = llm_->tokenize(std::string(text));
   if (!tokens) return hailo_fail(tokens.status(), "tokenizing on the Hailo device");
   return std::vector<genai::TokenId>(tokens.value().begin(), tokens.value().end());
 }
 
-Expected<void> HailoLlm::check_idle() {
+Expected<void> HailoLlm::release_finished() {
   std::lock_guard lock(mutex_);
   if (auto active = active_.lock(); active && !active->release_completion()) {
     return fail(ErrorCode::kBusy,
@@ -215,11 +230,19 @@ std::shared_ptr<HailoGeneration> HailoLlm::start_generation(std::unique_ptr<LLMG
   return generation;
 }
 
-Expected<std::shared_ptr<HailoGeneration>> HailoLlm::generate(std::string_view prompt,
-                                                              const genai::GeneratorParams& params,
-                                                              const genai::LLMHooks& hooks) {
+Expected<std::shared_ptr<backend::GenerationStream>> HailoLlm::generate(std::span<const genai::TokenId>,
+                                                                       const genai::GeneratorParams&,
+                                                                       const genai::LLMHooks&) {
+  return fail(ErrorCode::kUnsupported,
+              "a .hef model takes text, not token ids (HailoRT tokenizes on the device): give a prompt or chat "
+              "messages");
+}
+
+Expected<std::shared_ptr<backend::GenerationStream>> HailoLlm::generate(std::string_view prompt,
+                                                                       const genai::GeneratorParams& params,
+                                                                       const genai::LLMHooks& hooks) {
   if (prompt.empty()) return fail(ErrorCode::kInvalidArgument, "the prompt is empty: give some text");
-  NPU_TRY(check_idle());
+  NPU_TRY(release_finished());
   const auto started = Clock::now();
   NPU_TRY_ASSIGN(auto prepared, prepare(params, hooks, opens_think(prompt)));
   auto tokens = llm_->tokenize(std::string(prompt));
@@ -233,14 +256,13 @@ Expected<std::shared_ptr<HailoGeneration>> HailoLlm::generate(std::string_view p
                           prompt_tokens, started);
 }
 
-Expected<std::shared_ptr<HailoGeneration>> HailoLlm::generate(std::span<const genai::ChatMessage> messages,
-                                                              const genai::GeneratorParams& params,
-                                                              std::span<const std::string> tools_json,
-                                                              const genai::LLMHooks& hooks) {
+Expected<std::shared_ptr<backend::GenerationStream>> HailoLlm::generate(
+    std::span<const genai::ChatMessage> messages, std::span<const std::string> tools_json,
+    const genai::GeneratorParams& params, const genai::LLMHooks& hooks) {
   if (messages.empty()) return fail(ErrorCode::kInvalidArgument, "no messages: give at least one");
   NPU_TRY_ASSIGN(auto json_messages, message_json(messages));
   NPU_TRY_ASSIGN(auto json_tools, tool_json(tools_json));
-  NPU_TRY(check_idle());
+  NPU_TRY(release_finished());
   const bool system = std::any_of(messages.begin(), messages.end(), [](const auto& m) { return m.role == "system"; });
   if ((system || !json_tools.empty()) && context_usage() > 0) {
     return fail(ErrorCode::kInvalidArgument,
@@ -255,21 +277,26 @@ Expected<std::shared_ptr<HailoGeneration>> HailoLlm::generate(std::span<const ge
                           started);
 }
 
-std::uint32_t HailoLlm::context_usage() {
+Expected<genai::GenerationStats> HailoLlm::prefill(std::span<const genai::TokenId>, genai::PrefillMode) {
+  return fail(ErrorCode::kUnsupported,
+              "HailoRT feeds the prompt as part of a generation: a .hef model has no separate prefill");
+}
+
+std::uint32_t HailoLlm::context_usage() const noexcept {
   auto used = llm_->get_context_usage_size();
   return used ? static_cast<std::uint32_t>(used.value()) : 0;
 }
 
 Expected<void> HailoLlm::clear_context() {
-  NPU_TRY(check_idle());
+  NPU_TRY(release_finished());
   return hailo_check(llm_->clear_context(), "clearing the context");
 }
 
 Expected<void> HailoLlm::save_context(const std::filesystem::path& path) {
-  NPU_TRY(check_idle());
+  NPU_TRY(release_finished());
   auto blob = llm_->save_context();
   if (!blob) return hailo_fail(blob.status(), "saving the context");
-  const nlohmann::json header{{"model", info_.name}, {"hef", params_.hef.filename().string()},
+  const nlohmann::json header{{"model", info_.name}, {"hef", params_.model_path.filename().string()},
                               {"lora", params_.lora_name}, {"bytes", blob.value()->size()}};
   std::string file(kContextMagic);
   file += header.dump();
@@ -279,7 +306,7 @@ Expected<void> HailoLlm::save_context(const std::filesystem::path& path) {
 }
 
 Expected<void> HailoLlm::load_context(const std::filesystem::path& path) {
-  NPU_TRY(check_idle());
+  NPU_TRY(release_finished());
   NPU_TRY_ASSIGN(auto file, MappedFile::open(path));
   const std::string_view text(reinterpret_cast<const char*>(file.bytes().data()), file.size());
   const auto bad = [&](std::string_view why) {
@@ -307,22 +334,17 @@ Expected<void> HailoLlm::load_context(const std::filesystem::path& path) {
                      fmt::format("loading the context {}", path.string()));
 }
 
-Expected<std::string> HailoLlm::recovery_sequence() {
-  auto s = llm_->get_generation_recovery_sequence();
-  if (!s) return hailo_fail(s.status(), "reading the recovery sequence");
-  return s.release();
+Expected<void> HailoLlm::set_scheduler_priority(std::uint8_t) {
+  return fail(ErrorCode::kUnsupported,
+              "HailoRT's LLM API has no scheduler priority: HailoRT schedules its LLM networks itself");
 }
 
-Expected<void> HailoLlm::set_recovery_sequence(const std::string& sequence) {
-  NPU_TRY(check_idle());
-  NPU_TRY(hailo_check(llm_->set_generation_recovery_sequence(sequence), "setting the recovery sequence"));
-  recovery_ = sequence;
-  recovery_tokens_ = 0;
-  if (!recovery_.empty()) {
-    NPU_TRY_ASSIGN(auto tokens, tokenize(recovery_));
-    recovery_tokens_ = static_cast<std::uint32_t>(tokens.size());
-  }
-  return {};
+Expected<void> HailoLlm::start_device_profile(std::size_t) {
+  return fail(ErrorCode::kUnsupported, "a Hailo device keeps no npustack device profile (host figures only)");
+}
+
+Expected<ProfileData> HailoLlm::read_device_profile(std::size_t) {
+  return fail(ErrorCode::kUnsupported, "a Hailo device keeps no npustack device profile (host figures only)");
 }
 
 }  // namespace npu::hailort_backend

@@ -1,4 +1,4 @@
-#include "hailo_status_error.hpp"
+#include "hailort/hailo_status_error.hpp"
 
 #include <fmt/format.h>
 

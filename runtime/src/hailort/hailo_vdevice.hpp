@@ -1,14 +1,15 @@
-// A HailoRT VDevice: the Hailo devices of one npu::VDevice, HailoRT's scheduler over them
-// (round-robin or none, group id), and what each device is (identified before HailoRT's VDevice
-// takes it over).
+// A VDevice of Hailo devices through HailoRT: HailoRT's VDevice (its scheduler: round-robin or
+// none, and group id) over the devices asked for, each identified before HailoRT takes it over.
+// It creates the .hef networks (hailo_infer_model.hpp) and LLM sessions (hailo_llm.hpp) on them.
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
-#include "hailo_devices.hpp"
-#include "npu/common/error.hpp"
+#include "backend/vdevice_backend.hpp"
+#include "hailort/hailo_devices.hpp"
 
 namespace hailort {
 class VDevice;
@@ -16,27 +17,33 @@ class VDevice;
 
 namespace npu::hailort_backend {
 
-struct HailoVDeviceParams {
-  std::vector<std::string> device_ids;  // "hailo:..." ids; empty = HailoRT picks one device
-  bool round_robin = true;              // HailoRT's ROUND_ROBIN scheduler, else NONE
-  std::string group_id;                 // empty: HailoRT's default (a private VDevice)
-  bool multi_process_service = false;   // through HailoRT's own service (hailort.service)
-};
-
-class HailoVDevice {
+class HailoVDevice final : public backend::VDeviceBackend {
  public:
-  [[nodiscard]] static Expected<std::shared_ptr<HailoVDevice>> create(const HailoVDeviceParams& params);
-  HailoVDevice(std::shared_ptr<hailort::VDevice> vdevice, std::vector<HailoDevice> devices, bool round_robin);
-  ~HailoVDevice();
+  // `device_ids` are "hailo:..." ids (at least one; the registry's device selection picks them).
+  [[nodiscard]] static Expected<std::shared_ptr<HailoVDevice>> create(const VDeviceParams& params,
+                                                                     std::span<const std::string> device_ids);
+  HailoVDevice(VDeviceParams params, std::shared_ptr<hailort::VDevice> vdevice, std::vector<HailoDevice> devices);
+  ~HailoVDevice() override;
+
+  [[nodiscard]] const VDeviceParams& params() const noexcept override { return params_; }
+  [[nodiscard]] std::size_t device_count() const noexcept override { return identities_.size(); }
+  [[nodiscard]] const DeviceIdentity& identity(std::size_t device) const override { return identities_.at(device); }
+  // HailoRT reports no counters npustack keeps: all zero.
+  [[nodiscard]] Expected<DeviceStats> stats(std::size_t device) override;
+  [[nodiscard]] SchedulerStats scheduler_stats() const override { return {}; }
+  [[nodiscard]] Expected<std::shared_ptr<const backend::InferModelBackend>> create_infer_model(
+      const std::filesystem::path& path) override;
+  [[nodiscard]] Expected<std::unique_ptr<backend::LlmBackend>> create_llm(const genai::LLMParams& params) override;
 
   [[nodiscard]] const std::shared_ptr<hailort::VDevice>& vdevice() const noexcept { return vdevice_; }
-  [[nodiscard]] const std::vector<HailoDevice>& devices() const noexcept { return devices_; }
-  [[nodiscard]] bool round_robin() const noexcept { return round_robin_; }
+  [[nodiscard]] bool round_robin() const noexcept {
+    return params_.scheduling_algorithm == SchedulingAlgorithm::kRoundRobin;
+  }
 
  private:
+  VDeviceParams params_;
   std::shared_ptr<hailort::VDevice> vdevice_;
-  std::vector<HailoDevice> devices_;
-  bool round_robin_;
+  std::vector<DeviceIdentity> identities_;
 };
 
 }  // namespace npu::hailort_backend

@@ -1,4 +1,4 @@
-#include "text_event_mapper.hpp"
+#include "hailort/text_event_mapper.hpp"
 
 #include <algorithm>
 
