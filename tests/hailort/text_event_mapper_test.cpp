@@ -12,7 +12,7 @@ using genai::GenerationOutput;
 using genai::GenerationStatus;
 using genai::OutputKind;
 
-struct Run {
+struct Events {
   std::vector<GenerationOutput> events;
   std::string text(OutputKind kind) const {
     std::string s;
@@ -29,8 +29,8 @@ struct Run {
 };
 
 // Feeds `reads` while generating, then the last read with `status`.
-Run run(TextEventMapper& m, const std::vector<std::string>& reads, const std::string& last, GenerationStatus status) {
-  Run r;
+Events run(TextEventMapper& m, const std::vector<std::string>& reads, const std::string& last, GenerationStatus status) {
+  Events r;
   for (const auto& t : reads) {
     for (auto& e : m.feed(t)) r.events.push_back(std::move(e));
   }
@@ -47,7 +47,7 @@ TextEventOptions qwen_like() {
 
 TEST(TextEventMapper, ContentThenEndOfTurnDropped) {
   TextEventMapper m(qwen_like());
-  const Run r = run(m, {"Hello", ",", " world"}, "<|im_end|>", GenerationStatus::kLogicalEnd);
+  const Events r = run(m, {"Hello", ",", " world"}, "<|im_end|>", GenerationStatus::kLogicalEnd);
   EXPECT_EQ(r.text(OutputKind::kContent), "Hello, world");
   ASSERT_FALSE(r.events.empty());
   EXPECT_EQ(r.events.back().kind, OutputKind::kEnd);
@@ -63,7 +63,7 @@ TEST(TextEventMapper, ReasoningHiddenWithOneStatusAndBothHooks) {
   o.hooks.on_think_start = [&] { ++started; };
   o.hooks.on_think_end = [&] { ++ended; };
   TextEventMapper m(o);
-  const Run r = run(m, {"<think>", "\n", "Two", " plus", " two", "</think>", "\n\n", "4"}, "<|im_end|>",
+  const Events r = run(m, {"<think>", "\n", "Two", " plus", " two", "</think>", "\n\n", "4"}, "<|im_end|>",
                     GenerationStatus::kLogicalEnd);
   ASSERT_EQ(r.count(OutputKind::kStatus), 1);
   EXPECT_EQ(r.events.front().kind, OutputKind::kStatus);
@@ -79,7 +79,7 @@ TEST(TextEventMapper, ReasoningShownWhenAsked) {
   auto o = qwen_like();
   o.show_reasoning = true;
   TextEventMapper m(o);
-  const Run r = run(m, {"<think>", "Two", " plus", " two", "</think>", "4"}, "<|im_end|>", GenerationStatus::kLogicalEnd);
+  const Events r = run(m, {"<think>", "Two", " plus", " two", "</think>", "4"}, "<|im_end|>", GenerationStatus::kLogicalEnd);
   EXPECT_EQ(r.text(OutputKind::kReasoning), "Two plus two");
   EXPECT_EQ(r.text(OutputKind::kContent), "4");
 }
@@ -88,7 +88,7 @@ TEST(TextEventMapper, MarkersSplitAcrossReadsAreRecognised) {
   auto o = qwen_like();
   o.show_reasoning = true;
   TextEventMapper m(o);
-  const Run r = run(m, {"<th", "ink", ">hm", "m</t", "hink>", "ok"}, "<|im_", GenerationStatus::kLogicalEnd);
+  const Events r = run(m, {"<th", "ink", ">hm", "m</t", "hink>", "ok"}, "<|im_", GenerationStatus::kLogicalEnd);
   EXPECT_EQ(r.count(OutputKind::kStatus), 1);
   EXPECT_EQ(r.text(OutputKind::kReasoning), "hmm");
   EXPECT_EQ(r.text(OutputKind::kContent), "ok<|im_");  // not a whole end-of-turn: kept
@@ -96,7 +96,7 @@ TEST(TextEventMapper, MarkersSplitAcrossReadsAreRecognised) {
 
 TEST(TextEventMapper, TextThatOnlyLookedLikeAMarkerStartIsDelivered) {
   TextEventMapper m(qwen_like());
-  Run r;
+  Events r;
   for (auto& e : m.feed("a <")) r.events.push_back(std::move(e));
   EXPECT_EQ(r.text(OutputKind::kContent), "a ");  // "<" may start a marker: held back
   for (auto& e : m.feed("b")) r.events.push_back(std::move(e));
@@ -107,7 +107,7 @@ TEST(TextEventMapper, TextThatOnlyLookedLikeAMarkerStartIsDelivered) {
 
 TEST(TextEventMapper, Lfm2ToolCallSplitAcrossReads) {
   TextEventMapper m(qwen_like());
-  const Run r = run(m, {"<|tool_call_start|>", "[get_", "weather(city=", "\"Pa", "ris\", days", "=2)]", "<|tool_call_end|>"},
+  const Events r = run(m, {"<|tool_call_start|>", "[get_", "weather(city=", "\"Pa", "ris\", days", "=2)]", "<|tool_call_end|>"},
                     "<|im_end|>", GenerationStatus::kLogicalEnd);
   ASSERT_EQ(r.count(OutputKind::kToolCall), 1);
   const auto call = nlohmann::json::parse(r.text(OutputKind::kToolCall));
@@ -119,7 +119,7 @@ TEST(TextEventMapper, Lfm2ToolCallSplitAcrossReads) {
 
 TEST(TextEventMapper, HermesJsonToolCallsOnePerBlock) {
   TextEventMapper m(qwen_like());
-  const Run r = run(m, {"Checking.", "<tool_call>", "\n{\"name\": \"f\", ", "\"arguments\": {\"x\": 1}}\n", "</tool_call>",
+  const Events r = run(m, {"Checking.", "<tool_call>", "\n{\"name\": \"f\", ", "\"arguments\": {\"x\": 1}}\n", "</tool_call>",
                         "<tool", "_call>", "{\"name\": \"g\", \"arguments\": {}}", "</tool_call>"},
                     "<|im_end|>", GenerationStatus::kLogicalEnd);
   ASSERT_EQ(r.count(OutputKind::kToolCall), 2);
@@ -135,7 +135,7 @@ TEST(TextEventMapper, HermesJsonToolCallsOnePerBlock) {
 
 TEST(TextEventMapper, MalformedToolCallIsContentWithWarning) {
   TextEventMapper m(qwen_like());
-  const Run r = run(m, {"<tool_call>", "get_weather(Paris)", "</tool_call>"}, "<|im_end|>", GenerationStatus::kLogicalEnd);
+  const Events r = run(m, {"<tool_call>", "get_weather(Paris)", "</tool_call>"}, "<|im_end|>", GenerationStatus::kLogicalEnd);
   EXPECT_EQ(r.count(OutputKind::kToolCall), 0);
   ASSERT_EQ(r.count(OutputKind::kContent), 1);
   for (const auto& e : r.events) {
@@ -148,7 +148,7 @@ TEST(TextEventMapper, MalformedToolCallIsContentWithWarning) {
 TEST(TextEventMapper, RecoverySequenceDroppedAfterMaxTokensAndUnfinishedCallKept) {
   TextEventMapper m(qwen_like());
   // HailoRT: the token that hit the limit, then the recovery sequence carrying the status.
-  const Run r = run(m, {"<tool_call>", "{\"name\": \"f\""}, "<|im_end|>", GenerationStatus::kMaxTokensReached);
+  const Events r = run(m, {"<tool_call>", "{\"name\": \"f\""}, "<|im_end|>", GenerationStatus::kMaxTokensReached);
   EXPECT_EQ(r.events.back().status, GenerationStatus::kMaxTokensReached);
   EXPECT_EQ(r.count(OutputKind::kToolCall), 0);
   ASSERT_EQ(r.count(OutputKind::kContent), 1);
@@ -164,7 +164,7 @@ TEST(TextEventMapper, MultiTokenRecoveryHeldBackThenDroppedOnAbort) {
   auto o = qwen_like();
   o.recovery_sequence = "\n<|im_end|>";
   TextEventMapper m(o);
-  const Run r = run(m, {"Once", " upon", "\n"}, "<|im_end|>", GenerationStatus::kAborted);
+  const Events r = run(m, {"Once", " upon", "\n"}, "<|im_end|>", GenerationStatus::kAborted);
   EXPECT_EQ(r.text(OutputKind::kContent), "Once upon");
   EXPECT_EQ(r.events.back().status, GenerationStatus::kAborted);
 }
@@ -184,7 +184,7 @@ TEST(TextEventMapper, StopStringEndsAndKeepsTheTextUpToIt) {
   auto o = qwen_like();
   o.stop_strings = {"STOP"};
   TextEventMapper m(o);
-  Run r;
+  Events r;
   for (const char* t : {"go ", "ST", "OP now", " more"}) {
     for (auto& e : m.feed(t)) r.events.push_back(std::move(e));
   }
@@ -201,7 +201,7 @@ TEST(TextEventMapper, PromptOpenedThinkStartsInReasoning) {
   int started = 0;
   o.hooks.on_think_start = [&] { ++started; };
   TextEventMapper m(o);
-  const Run r = run(m, {"hmm", "</think>", "yes"}, "<|im_end|>", GenerationStatus::kLogicalEnd);
+  const Events r = run(m, {"hmm", "</think>", "yes"}, "<|im_end|>", GenerationStatus::kLogicalEnd);
   EXPECT_EQ(r.events.front().kind, OutputKind::kStatus);
   EXPECT_EQ(r.text(OutputKind::kReasoning), "hmm");
   EXPECT_EQ(r.text(OutputKind::kContent), "yes");
@@ -213,7 +213,7 @@ TEST(TextEventMapper, EndInsideThinkingClosesIt) {
   auto o = qwen_like();
   o.hooks.on_think_end = [&] { ++ended; };
   TextEventMapper m(o);
-  const Run r = run(m, {"<think>", "long", " thought"}, "<|im_end|>", GenerationStatus::kMaxTokensReached);
+  const Events r = run(m, {"<think>", "long", " thought"}, "<|im_end|>", GenerationStatus::kMaxTokensReached);
   EXPECT_EQ(ended, 1);
   EXPECT_EQ(r.text(OutputKind::kContent), "");
   EXPECT_EQ(r.events.back().status, GenerationStatus::kMaxTokensReached);
@@ -221,14 +221,14 @@ TEST(TextEventMapper, EndInsideThinkingClosesIt) {
 
 TEST(TextEventMapper, FailureDropsNothing) {
   TextEventMapper m(qwen_like());
-  const Run r = run(m, {"partial", "<|im_end|>"}, "", GenerationStatus::kFailed);
+  const Events r = run(m, {"partial", "<|im_end|>"}, "", GenerationStatus::kFailed);
   EXPECT_EQ(r.text(OutputKind::kContent), "partial<|im_end|>");
   EXPECT_EQ(r.events.back().status, GenerationStatus::kFailed);
 }
 
 TEST(TextEventMapper, InvalidUtf8AndEmptyReadsDoNotBreakIt) {
   TextEventMapper m(qwen_like());
-  const Run r = run(m, {"", "\xff\xfe", "", "<", "<", "<think"}, "", GenerationStatus::kLogicalEnd);
+  const Events r = run(m, {"", "\xff\xfe", "", "<", "<", "<think"}, "", GenerationStatus::kLogicalEnd);
   EXPECT_EQ(r.text(OutputKind::kContent), "\xff\xfe<<<think");
 }
 
