@@ -2,6 +2,8 @@
 // streams scripted tokens as HailoRT does: one read per token, special tokens as text).
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <nlohmann/json.hpp>
 
 #include "hailort_fixture.hpp"
@@ -39,6 +41,13 @@ struct Events {
   GenerationStatus end() const { return all.empty() ? GenerationStatus::kGenerating : all.back().status; }
 };
 
+// GeneratorParams with some fields set (it derives from SamplingParams: no designated initializers).
+genai::GeneratorParams params(const std::function<void(genai::GeneratorParams&)>& set) {
+  genai::GeneratorParams p;
+  set(p);
+  return p;
+}
+
 Events read_all(genai::Generator& gen) {
   Events ev;
   while (true) {
@@ -71,9 +80,13 @@ class HailortLlm : public HailortTest {
     path_ = add_llm("qwen2.5-1.5b.hef", std::move(m));
     return open(path_);
   }
-  static std::vector<genai::ChatMessage> user(const std::string& text) {
-    return {genai::ChatMessage{.role = "user", .content = text}};
+  static genai::ChatMessage message(const std::string& role, const std::string& text) {
+    genai::ChatMessage m;
+    m.role = role;
+    m.content = text;
+    return m;
   }
+  static std::vector<genai::ChatMessage> user(const std::string& text) { return {message("user", text)}; }
   hailort_double::LlmRecord& record() { return world().llm_records[path_]; }
 
   std::unique_ptr<VDevice> vdevice_;
@@ -94,7 +107,7 @@ TEST_F(HailortLlm, LoraAndMemoryOptionAndModelFactsReachHailoRT) {
   EXPECT_EQ(llm->context_usage(), 0u);
   const auto d = llm->default_params();
   EXPECT_FLOAT_EQ(d.temperature.value_or(0), 0.7f);
-  EXPECT_EQ(d.top_k.value_or(0), 20u);
+  EXPECT_EQ(d.top_k.value_or(0), 20);
   EXPECT_FLOAT_EQ(d.repetition_penalty.value_or(0), 1.1f);
 
   auto unknown = genai::LLM::create(*vdevice_, {.model_path = path_, .lora_name = "nope"});
@@ -124,7 +137,7 @@ TEST_F(HailortLlm, MessagesStreamContentAndTheEndOfTurnIsDropped) {
   EXPECT_GT(llm->context_usage(), 0u);
   // Reproducible by default: a fixed seed, not HailoRT's random one.
   ASSERT_TRUE(record().last_params);
-  EXPECT_EQ(record().last_params->seed(), 0u);
+  EXPECT_EQ(record().last_params->seed(), static_cast<std::uint32_t>(genai::kDefaultSeed));
 }
 
 TEST_F(HailortLlm, RawPromptGoesAsIs) {
@@ -146,7 +159,7 @@ TEST_F(HailortLlm, ReasoningWithStatusHooksAndToolCallSplitAcrossReads) {
   const auto msgs = user("Weather in Paris?");
   const std::vector<std::string> tools{
       R"({"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}})"};
-  auto gen = llm->generate(std::span<const genai::ChatMessage>(msgs), {.show_reasoning = true}, tools);
+  auto gen = llm->generate(std::span<const genai::ChatMessage>(msgs), params([](auto& p) { p.show_reasoning = true; }), tools);
   ASSERT_TRUE(gen) << gen.error().what();
   const Events ev = read_all(*gen);
   ASSERT_EQ(ev.count(OutputKind::kStatus), 1);
@@ -165,7 +178,7 @@ TEST_F(HailortLlm, ReasoningWithStatusHooksAndToolCallSplitAcrossReads) {
 TEST_F(HailortLlm, MaxTokensDropsTheRecoverySequence) {
   auto llm = qwen({tokens({"a", " b", " c", " d", " e", " f"})});
   ASSERT_TRUE(llm);
-  auto gen = llm->generate("count", {.max_generated_tokens = 3});
+  auto gen = llm->generate("count", params([](auto& p) { p.max_generated_tokens = 3; }));
   ASSERT_TRUE(gen);
   const Events ev = read_all(*gen);
   EXPECT_EQ(ev.text(OutputKind::kContent), "a b c");
@@ -182,7 +195,7 @@ TEST_F(HailortLlm, CustomRecoverySequenceOfSeveralTokens) {
   path_ = add_llm("qwen.hef", std::move(m));
   auto llm = open(path_, {.recovery_sequence = "<|endoftext|> <|im_end|>"});
   ASSERT_TRUE(llm);
-  auto gen = llm->generate("go", {.max_generated_tokens = 2});
+  auto gen = llm->generate("go", params([](auto& p) { p.max_generated_tokens = 2; }));
   ASSERT_TRUE(gen);
   const Events ev = read_all(*gen);
   EXPECT_EQ(ev.text(OutputKind::kContent), "x y");
@@ -242,14 +255,14 @@ TEST_F(HailortLlm, StopStringsStopHailoRTAndTheText) {
   // " concatenate") is caught in the text, and the generation is stopped there.
   auto llm = qwen({tokens({"go", " STOP", " never"}), tokens({"a", " concatenate", " more", " words"})});
   ASSERT_TRUE(llm);
-  auto gen = llm->generate("x", {.stop_strings = {" STOP"}});
+  auto gen = llm->generate("x", params([](auto& p) { p.stop_strings = {" STOP"}; }));
   ASSERT_TRUE(gen);
   Events ev = read_all(*gen);
   EXPECT_EQ(ev.text(OutputKind::kContent), "go STOP");
   EXPECT_EQ(ev.end(), GenerationStatus::kLogicalEnd);
   ASSERT_FALSE(record().stop_token_sets.empty());
   EXPECT_EQ(record().stop_token_sets.back(), (std::vector<std::string>{"<|im_end|>", " STOP"}));
-  gen = llm->generate("y", {.stop_strings = {"concat"}});
+  gen = llm->generate("y", params([](auto& p) { p.stop_strings = {"concat"}; }));
   ASSERT_TRUE(gen);
   ev = read_all(*gen);
   EXPECT_EQ(ev.text(OutputKind::kContent), "a concat");
@@ -265,17 +278,23 @@ TEST_F(HailortLlm, StopStringsStopHailoRTAndTheText) {
 TEST_F(HailortLlm, SamplingSettingsReachHailoRT) {
   auto llm = qwen({tokens({"a", "<|im_end|>"}), tokens({"b", "<|im_end|>"})});
   ASSERT_TRUE(llm);
-  auto gen = llm->generate("x", {.temperature = 0.3f, .top_k = 40, .top_p = 0.9f, .repetition_penalty = 1.2f, .seed = 7});
+  auto gen = llm->generate("x", params([](auto& p) {
+    p.temperature = 0.3f;
+    p.top_k = 40;
+    p.top_p = 0.9f;
+    p.repetition_penalty = 1.2f;
+    p.seed = 7;
+  }));
   ASSERT_TRUE(gen);
   (void)read_all(*gen);
-  auto p = *record().last_params;
-  EXPECT_FLOAT_EQ(p.temperature(), 0.3f);
-  EXPECT_EQ(p.top_k(), 40u);
-  EXPECT_FLOAT_EQ(p.top_p(), 0.9f);
-  EXPECT_FLOAT_EQ(p.frequency_penalty(), 1.2f);
-  EXPECT_EQ(p.seed(), 7u);
-  EXPECT_TRUE(p.do_sample());
-  gen = llm->generate("y", {.greedy = true});
+  const auto sent = *record().last_params;
+  EXPECT_FLOAT_EQ(sent.temperature(), 0.3f);
+  EXPECT_EQ(sent.top_k(), 40u);
+  EXPECT_FLOAT_EQ(sent.top_p(), 0.9f);
+  EXPECT_FLOAT_EQ(sent.frequency_penalty(), 1.2f);
+  EXPECT_EQ(sent.seed(), 7u);
+  EXPECT_TRUE(sent.do_sample());
+  gen = llm->generate("y", params([](auto& p) { p.greedy = true; }));
   ASSERT_TRUE(gen);
   (void)read_all(*gen);
   EXPECT_FALSE(record().last_params->do_sample());
@@ -285,17 +304,18 @@ TEST_F(HailortLlm, SettingsHailoRTCannotHonourAreRefusedByName) {
   auto llm = qwen({});
   ASSERT_TRUE(llm);
   struct Case {
-    genai::GeneratorParams params;
+    genai::GeneratorParams settings;
     const char* name;
   };
-  const Case cases[] = {{{.min_p = 0.1f}, "min_p"},
-                        {{.top_k = 0}, "top_k"},
-                        {{.stop_tokens = {5}}, "token ids"},
-                        {{.return_logits = true}, "logits"},
-                        {{.timing_only = true}, "timing-only"},
-                        {{.seed = 1ull << 40}, "32-bit"}};
+  const Case cases[] = {{params([](auto& p) { p.min_p = 0.1f; }), "min_p"},
+                        {params([](auto& p) { p.top_k = 0; }), "top_k"},
+                        {params([](auto& p) { p.stop_tokens = {5}; }), "token ids"},
+                        {params([](auto& p) { p.return_logits = true; }), "logits"},
+                        {params([](auto& p) { p.timing_only = true; }), "timing-only"},
+                        {params([](auto& p) { p.seed = 1ull << 40; }), "32-bit"},
+                        {params([](auto& p) { p.repetition_window = 16; }), "window"}};
   for (const auto& c : cases) {
-    auto gen = llm->generate("x", c.params);
+    auto gen = llm->generate("x", c.settings);
     ASSERT_FALSE(gen) << c.name;
     EXPECT_NE(gen.error().message().find(c.name), std::string::npos) << gen.error().message();
   }
@@ -384,7 +404,7 @@ TEST_F(HailortLlm, SystemMessagesAndToolsOnlyStartAConversation) {
   auto gen = llm->generate("hello");
   ASSERT_TRUE(gen);
   (void)read_all(*gen);
-  const std::vector<genai::ChatMessage> msgs{{.role = "system", .content = "Be brief."}, {.role = "user", .content = "hi"}};
+  const std::vector<genai::ChatMessage> msgs{message("system", "Be brief."), message("user", "hi")};
   auto refused = llm->generate(std::span<const genai::ChatMessage>(msgs));
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message().find("clear the context"), std::string::npos);
@@ -397,7 +417,7 @@ TEST_F(HailortLlm, SystemMessagesAndToolsOnlyStartAConversation) {
 TEST_F(HailortLlm, MalformedMessagesAndToolsAreRefused) {
   auto llm = qwen({});
   ASSERT_TRUE(llm);
-  const std::vector<genai::ChatMessage> no_role{{.role = "", .content = "x"}};
+  const std::vector<genai::ChatMessage> no_role{message("", "x")};
   EXPECT_EQ(llm->generate(std::span<const genai::ChatMessage>(no_role)).error().code(), ErrorCode::kInvalidArgument);
   const auto msgs = user("x");
   const std::vector<std::string> bad_tools{"[not json"};
@@ -424,6 +444,17 @@ TEST_F(HailortLlm, NpkOnAHailoIsAClearError) {
   auto missing = genai::LLM::create(*vdevice_, {.model_path = dir_ / "missing.hef"});
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(HailortLlm, HefOptionsOnAnNpkAreRefused) {
+  VDeviceParams p;
+  p.device_ids = {"sim:0"};
+  auto sim = VDevice::create(p);
+  ASSERT_TRUE(sim) << sim.error().what();
+  auto llm = genai::LLM::create(**sim, {.model_path = hef_file("lfm2.npk"), .lora_name = "support-bot"});
+  ASSERT_FALSE(llm);
+  EXPECT_EQ(llm.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(llm.error().message().find("options of .hef models"), std::string::npos) << llm.error().message();
 }
 
 }  // namespace

@@ -19,6 +19,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using hailort::genai::LLMGeneratorCompletion;
 
+constexpr std::uint32_t kHailoDefaultSeed = static_cast<std::uint32_t>(genai::kDefaultSeed);
+static_assert(kHailoDefaultSeed != HAILO_RANDOM_SEED);
+
 // A saved context: this line, one line of JSON naming the model, then HailoRT's context blob.
 constexpr std::string_view kContextMagic = "NPUSTACK-HAILORT-CONTEXT 1\n";
 
@@ -110,6 +113,7 @@ Expected<void> HailoLlm::load_model_facts() {
   if (!capacity) return hailo_fail(capacity.status(), what);
   info_.name = params_.model_path.stem().string();
   info_.architecture = "hef";
+  info_.text_only = true;
   info_.context_length = static_cast<std::uint32_t>(capacity.value());
   std::error_code ec;
   info_.weights_bytes = std::filesystem::file_size(params_.model_path, ec);
@@ -118,7 +122,7 @@ Expected<void> HailoLlm::load_model_facts() {
   const auto& d = defaults.value();
   defaults_.temperature = d.temperature();
   defaults_.top_p = d.top_p();
-  defaults_.top_k = d.top_k();
+  defaults_.top_k = static_cast<std::int32_t>(d.top_k());
   defaults_.repetition_penalty = d.frequency_penalty();
   defaults_.max_generated_tokens = d.max_generated_tokens();
   defaults_.greedy = !d.do_sample();
@@ -173,7 +177,8 @@ Expected<HailoLlm::Prepared> HailoLlm::prepare(const genai::GeneratorParams& par
   if (params.timing_only) return unsupported("run a timing-only generation (that is a simulator feature)");
   if (!params.stop_tokens.empty()) return unsupported("stop on token ids (give stop_strings instead)");
   if (params.min_p && *params.min_p != 0.0f) return unsupported("sample with min_p");
-  if (params.top_k && *params.top_k == 0) return unsupported("turn top_k off (give a top_k of 1 or more)");
+  if (params.top_k && *params.top_k <= 0) return unsupported("turn top_k off (give a top_k of 1 or more)");
+  if (params.repetition_window) return unsupported("limit the repetition penalty to a window (it covers the whole context)");
   if (params.max_generated_tokens && *params.max_generated_tokens == 0) {
     return fail(ErrorCode::kInvalidArgument, "max_generated_tokens must be at least 1 (leave it unset for the model's limit)");
   }
@@ -193,14 +198,15 @@ Expected<HailoLlm::Prepared> HailoLlm::prepare(const genai::GeneratorParams& par
     NPU_TRY(set(p.set_temperature(*params.temperature), "the temperature"));
     NPU_TRY(set(p.set_do_sample(true), "sampling"));
   }
-  if (params.top_k) NPU_TRY(set(p.set_top_k(*params.top_k), "top_k"));
+  if (params.top_k) NPU_TRY(set(p.set_top_k(static_cast<std::uint32_t>(*params.top_k)), "top_k"));
   if (params.top_p) NPU_TRY(set(p.set_top_p(*params.top_p), "top_p"));
   // HailoRT's frequency_penalty divides the positive logits of the tokens already seen and
   // multiplies the negative ones: a repetition penalty.
   if (params.repetition_penalty) NPU_TRY(set(p.set_frequency_penalty(*params.repetition_penalty), "the repetition penalty"));
   if (params.max_generated_tokens) NPU_TRY(set(p.set_max_generated_tokens(*params.max_generated_tokens), "max_generated_tokens"));
-  // Reproducible by default, as on the other backends: HailoRT would otherwise draw a random seed.
-  NPU_TRY(set(p.set_seed(static_cast<std::uint32_t>(params.seed.value_or(kDefaultSeed))), "the seed"));
+  // Reproducible by default, as on the other backends (HailoRT would draw a random seed): its
+  // seed is 32 bits, so the default is genai::kDefaultSeed's low half.
+  NPU_TRY(set(p.set_seed(params.seed ? static_cast<std::uint32_t>(*params.seed) : kHailoDefaultSeed), "the seed"));
 
   std::vector<std::string> stops = params.ignore_end_tokens ? std::vector<std::string>{} : end_of_turn_;
   for (const auto& s : params.stop_strings) {

@@ -29,9 +29,6 @@ class HailoVDevice;
 
 class HailoLlm final : public backend::LlmBackend {
  public:
-  // The seed of a generation that sets none (HailoRT would draw a random one).
-  static constexpr std::uint64_t kDefaultSeed = 0;
-
   [[nodiscard]] static Expected<std::unique_ptr<HailoLlm>> create(std::shared_ptr<HailoVDevice> vdevice,
                                                                  const genai::LLMParams& params);
   HailoLlm(std::shared_ptr<HailoVDevice> vdevice, genai::LLMParams params, std::unique_ptr<hailort::genai::LLM> llm);
