@@ -2,6 +2,7 @@
 // default device choice with and without a Hailo present.
 #include <gtest/gtest.h>
 
+#include "backend/device_selection.hpp"
 #include "hailort_fixture.hpp"
 #include "npu/runtime.hpp"
 
@@ -169,6 +170,43 @@ TEST_F(HailortDevices, UnknownOrMalformedIdsAreRefused) {
   auto malformed = VDevice::create(p);
   ASSERT_FALSE(malformed);
   EXPECT_EQ(malformed.error().code(), ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace npu::test
+
+namespace npu::test {
+namespace {
+
+// A Hailo seen twice, by npustack's own PCIe view (which cannot run it) and by HailoRT (busy):
+// the error gives HailoRT's reason, the one to act on.
+TEST(HailoDeviceSelection, OneDeviceSeenByTwoBackendsIsReportedAsTheLaterSeesIt) {
+  auto pcie_backend = hailort_backend::make_backend();  // any backend object: only ownership matters here
+  auto hailo_backend = hailort_backend::make_backend();
+  DeviceInfo pcie;
+  pcie.id = "pcie:0001:01:00.0";
+  pcie.backend = "pcie";
+  pcie.name = "Hailo-10H";
+  pcie.bus_address = "0001:01:00.0";
+  pcie.note = "npustack's own driver does not speak its protocol";
+  DeviceInfo hailo = pcie;
+  hailo.id = "hailo:0001:01:00.0";
+  hailo.backend = "hailo";
+  hailo.note = "busy: stop the other process";
+  const std::vector<backend::BackendDevices> seen = {{pcie_backend, {pcie}}, {hailo_backend, {hailo}}};
+  auto scan = [&]() -> Expected<std::vector<backend::BackendDevices>> { return seen; };
+  auto chosen = backend::select_devices({}, {pcie_backend, hailo_backend}, scan, false);
+  ASSERT_FALSE(chosen);
+  EXPECT_NE(chosen.error().message().find("hailo:0001:01:00.0"), std::string::npos) << chosen.error().message();
+  EXPECT_NE(chosen.error().message().find("busy: stop the other process"), std::string::npos);
+  // Alone (a build without HailoRT), npustack's own view is the one reported.
+  const std::vector<backend::BackendDevices> alone = {{pcie_backend, {pcie}}};
+  auto only = backend::select_devices({}, {pcie_backend}, [&]() -> Expected<std::vector<backend::BackendDevices>> {
+    return alone;
+  }, false);
+  ASSERT_FALSE(only);
+  EXPECT_NE(only.error().message().find("pcie:0001:01:00.0"), std::string::npos);
+  EXPECT_NE(only.error().message().find("sim:0"), std::string::npos);
 }
 
 }  // namespace
