@@ -61,6 +61,11 @@ foreach(dir runtime/include driver/include hal/include common/include firmware/i
 endforeach()
 
 set(NPU_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/npustack)
+# Built with the HailoRT backend: consumers find HailoRT too (npustackConfig.cmake.in).
+set(NPU_HAILORT_DEPENDENCY "")
+if(NPU_HAVE_HAILORT)
+  set(NPU_HAILORT_DEPENDENCY "find_dependency(HailoRT 5.2)")
+endif()
 install(EXPORT npustackTargets NAMESPACE npustack:: DESTINATION ${NPU_CMAKE_INSTALL_DIR} COMPONENT dev)
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/npustackConfig.cmake.in
                               ${CMAKE_BINARY_DIR}/packaging/npustackConfig.cmake
@@ -78,6 +83,9 @@ foreach(lib ${NPU_EXPORTED_LIBS})
     string(APPEND NPU_PC_LIBS " -l${lib}")
   endif()
 endforeach()
+if(NPU_HAVE_HAILORT)
+  string(APPEND NPU_PC_LIBS " -lhailort")  # the HailoRT backend links HailoRT's shared library
+endif()
 configure_file(${CMAKE_CURRENT_LIST_DIR}/npustack.pc.in ${CMAKE_BINARY_DIR}/packaging/npustack.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/packaging/npustack.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT dev)
 

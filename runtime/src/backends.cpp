@@ -12,7 +12,7 @@ namespace npu::backend {
 std::vector<std::shared_ptr<Backend>> built_in_backends() {
   std::vector<std::shared_ptr<Backend>> all{local::make_backend(), remote::make_backend()};
 #if NPU_HAVE_HAILORT
-  all.push_back(hailort::make_backend());
+  all.push_back(hailort_backend::make_backend());
 #endif
   return all;
 }

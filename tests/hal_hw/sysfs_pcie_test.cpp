@@ -67,6 +67,8 @@ TEST_F(SysfsPcie, ListsHailo10hAndNativeDeviceWithLinks) {
   EXPECT_EQ(hailo->link, "PCIe Gen3 x4");
   EXPECT_FALSE(hailo->abi_native);
   EXPECT_NE(hailo->note.find("does not speak"), std::string::npos);
+  EXPECT_NE(hailo->note.find("through HailoRT, as device hailo:0000:01:00.0"), std::string::npos) << hailo->note;
+  EXPECT_NE(hailo->note.find("-DNPU_WITH_HAILORT=ON"), std::string::npos) << hailo->note;
   EXPECT_NE(hailo->note.find("hailo10h/image-fs, hailo10h/scu_fw.bin"), std::string::npos) << hailo->note;
   const auto* native = find(*devices, "pcie:0000:02:00.0");
   ASSERT_TRUE(native);

@@ -1,8 +1,9 @@
-// `npu bench MODEL.npk [--prompt-tokens N] [--gen-tokens N] [--timing-only] [--sessions N]
+// `npu bench MODEL.npk|MODEL.hef [--prompt-tokens N] [--gen-tokens N] [--timing-only] [--sessions N]
 // [--trace FILE] [--json]`: modeled load time, time to first token, decode rate, device
 // utilisation, DDR bytes per token, bound, energy and host figures of an LLM; with --sessions N,
 // N sessions generate at once and the report adds per-session rates, Jain's fairness index and
 // the context-switch overhead. The figures come from genai::bench (the runtime); this prints them.
+// On a device that reports no timings (a .hef through HailoRT) it prints the host's figures.
 #include <fmt/format.h>
 
 #include "npu/common/file.hpp"
@@ -95,7 +96,29 @@ Expected<nlohmann::json> bench(const Opts& o) {
   return j;
 }
 
+void print_sessions(const nlohmann::json& j) {
+  for (std::size_t i = 0; i < j["sessions"].size(); ++i) {
+    fmt::print("session {:3}               {:10.1f} tokens/s (host)\n", i, j["sessions"][i]["tokens_per_s"].get<double>());
+  }
+}
+
+// A device that reports no timings (a Hailo through HailoRT): what the host measured.
+void print_host_only(const nlohmann::json& j) {
+  fmt::print("model: {} on {} (the device reports no timings: host-measured figures)\n", j["model"].get<std::string>(),
+             j["device"].get<std::string>());
+  fmt::print("prompt                    {:10} tokens\n", j["prompt_tokens"].get<std::uint32_t>());
+  fmt::print("load                      {:10.3f} s\n", j["host_load_s"].get<double>());
+  fmt::print("time to first token       {:10.4f} s\n", j["host_ttft_s"].get<double>());
+  fmt::print("decode                    {:10.2f} tokens/s   ({} tokens)\n", j["host_decode_tokens_per_s"].get<double>(),
+             j["generated_tokens"].get<std::uint32_t>());
+  if (j.contains("sessions")) print_sessions(j);
+}
+
 void print_text(const nlohmann::json& j) {
+  if (!j["device_figures"].get<bool>()) {
+    print_host_only(j);
+    return;
+  }
   fmt::print("model: {}{}\n", j["model"].get<std::string>(), j["timing_only"].get<bool>() ? " (timing only)" : "");
   fmt::print("load (modeled)            {:10.3f} s\n", j["load_s"].get<double>());
   fmt::print("time to first token       {:10.4f} s   (host {:.4f} s)\n", j["ttft_s"].get<double>(), j["host_ttft_s"].get<double>());
@@ -118,9 +141,7 @@ void print_text(const nlohmann::json& j) {
   }
   if (j.contains("trace")) fmt::print("trace written to {}\n", j["trace"].get<std::string>());
   if (j.contains("jain_fairness")) {
-    for (std::size_t i = 0; i < j["sessions"].size(); ++i) {
-      fmt::print("session {:3}               {:10.1f} tokens/s (host)\n", i, j["sessions"][i]["tokens_per_s"].get<double>());
-    }
+    print_sessions(j);
     fmt::print("Jain fairness             {:10.3f}\n", j["jain_fairness"].get<double>());
     fmt::print("context switches          {:10}   overhead {:.1f} % of busy cycles\n",
                j["context_switches"].get<std::uint64_t>(), 100 * j["context_switch_overhead_fraction"].get<double>());
@@ -132,7 +153,7 @@ void print_text(const nlohmann::json& j) {
 void add_bench_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("bench", "Benchmark an LLM: modeled load, TTFT, decode rate, fairness");
   auto o = std::make_shared<Opts>();
-  cmd->add_option("model", o->model, "Compiled LLM (.npk)");
+  cmd->add_option("model", o->model, "Compiled LLM (.npk; .hef on a Hailo device through HailoRT)");
   add_bench_serve_command(*cmd, ctx);
   add_device_options(*cmd, o->where);
   cmd->add_option("--prompt-tokens", o->prompt_tokens, "Prompt length (default: one prefill chunk)");

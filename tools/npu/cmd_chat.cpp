@@ -1,4 +1,4 @@
-// `npu chat MODEL.npk [--show-reasoning] [--on-think-start CMD] [--on-think-end CMD]`: an
+// `npu chat MODEL.npk|MODEL.hef [--show-reasoning] [--on-think-start CMD] [--on-think-end CMD]`: an
 // interactive chat on one LLM session. Lines from stdin (a terminal or a pipe) are user turns;
 // /reset clears the context, /save FILE and /load FILE keep it, /quit (or end of input) leaves.
 // While the model thinks, "[Analyzing...]" is shown; its reasoning only with --show-reasoning
@@ -105,7 +105,7 @@ Expected<void> chat(const Opts& o) {
 void add_chat_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("chat", "Chat with a compiled LLM (stdin: terminal or pipe)");
   auto o = std::make_shared<Opts>();
-  cmd->add_option("model", o->model, "Compiled LLM (.npk)")->required();
+  cmd->add_option("model", o->model, "Compiled LLM (.npk; .hef on a Hailo device through HailoRT)")->required();
   add_device_options(*cmd, o->where);
   add_thinking_options(*cmd, o->thinking);
   cmd->add_option("-n,--max-tokens", o->max_tokens, "Limit each answer to N tokens")->check(CLI::Range(1u, 1000000u));

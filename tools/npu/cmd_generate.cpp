@@ -1,4 +1,4 @@
-// `npu generate MODEL.npk (--prompt TEXT | --tokens 1,2,3) [--max-tokens N] [--greedy] [--json]
+// `npu generate MODEL.npk|MODEL.hef (--prompt TEXT | --tokens 1,2,3) [--max-tokens N] [--greedy] [--json]
 // [--logits] [--stop-tokens 1,2] [--show-reasoning] [--on-think-start CMD] [--on-think-end CMD]`:
 // one generation through genai::LLM. With --json: one object per event of a generated token
 // {"index","token","text","kind"} (+ "logits" with --logits; a tool_call also has "call", the
@@ -34,8 +34,6 @@ Expected<void> generate(const Opts& o) {
   std::vector<genai::TokenId> prompt;
   if (!o.tokens.empty()) {
     NPU_TRY_ASSIGN(prompt, parse_token_list(o.tokens));
-  } else {
-    NPU_TRY_ASSIGN(prompt, llm.tokenize(o.prompt));
   }
   genai::GeneratorParams params;
   params.greedy = o.greedy;
@@ -49,7 +47,11 @@ Expected<void> generate(const Opts& o) {
     NPU_TRY_ASSIGN(params.stop_tokens, parse_token_list(o.stop_tokens));
   }
   llm.set_hooks(think_hook_commands(o.thinking));
-  NPU_TRY_ASSIGN(auto gen, llm.generate(prompt, params));
+  // A text prompt goes as text: the model's tokenizer runs where the backend runs it (on a Hailo
+  // device, inside HailoRT).
+  NPU_TRY_ASSIGN(auto gen, o.tokens.empty() ? llm.generate(std::string_view(o.prompt), params)
+                                            : llm.generate(std::span<const genai::TokenId>(prompt), params));
+  const bool text_only = llm.info().text_only;
   genai::GenerationStatus status = genai::GenerationStatus::kGenerating;
   while (true) {
     NPU_TRY_ASSIGN(auto out, gen.read(std::chrono::minutes(10)));
@@ -60,7 +62,8 @@ Expected<void> generate(const Opts& o) {
     if (o.json) {
       // Events of no token of their own: the trailing bytes of an incomplete character and the
       // end of thinking at the end are left out; an unfinished tool call (with a warning) is not.
-      if (out.token < 0 && out.warning.empty()) continue;
+      // A text-only model (HailoRT) reports no token ids: all its events are shown.
+      if (out.token < 0 && out.warning.empty() && !text_only) continue;
       nlohmann::json line{{"index", out.index}, {"token", out.token}, {"text", out.text},
                           {"kind", genai::to_string(out.kind)}};
       if (out.token < 0) line["token"] = nullptr;
@@ -92,7 +95,7 @@ Expected<void> generate(const Opts& o) {
 void add_generate_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("generate", "Generate text (or tokens) with a compiled LLM");
   auto o = std::make_shared<Opts>();
-  cmd->add_option("model", o->model, "Compiled LLM (.npk)")->required();
+  cmd->add_option("model", o->model, "Compiled LLM (.npk; .hef on a Hailo device through HailoRT)")->required();
   add_device_options(*cmd, o->where);
   cmd->add_option("-p,--prompt", o->prompt, "Prompt text (tokenized with the model's tokenizer)");
   cmd->add_option("-t,--tokens", o->tokens, "Prompt as token ids: 1,2,3");

@@ -1,4 +1,6 @@
-// `npu identify [--device ID] [--json]`: board, firmware, ABI, profile, memory, clock, link.
+// `npu identify [--device ID] [--json]`: what a device is. On npustack's own devices: board,
+// firmware, ABI, profile, memory, clock, link. On a device driven by a vendor runtime (a Hailo
+// through HailoRT): board, architecture, product, serial, firmware and the runtime's version.
 #include <fmt/format.h>
 
 #include "commands.hpp"
@@ -27,11 +29,15 @@ void add_identify_command(CLI::App& app, CommandContext& ctx) {
     }
     const DeviceIdentity& id = (*vdevice)->identity(0);
     const DeviceSelection& how = (*vdevice)->selection();
+    const bool vendor = !id.runtime_version.empty();  // driven by a vendor runtime (HailoRT)
     if (o->json) {
-      print_json({{"id", id.info.id}, {"backend", id.info.backend}, {"runtime_backend", how.backend},
-                  {"selection", how.reason}, {"runtime_version", id.runtime_version}, {"board", id.board_name},
-                  {"firmware_version", fw_version_string(id.fw_version)},
-                  {"firmware_build", id.fw_build_id}, {"abi_version", abi_version_string(id.abi_version)},
+      print_json({{"id", id.info.id}, {"backend", id.info.backend}, {"name", id.info.name},
+                  {"runtime_backend", how.backend}, {"selection", how.reason},
+                  {"board", id.board_name}, {"architecture", id.architecture}, {"product", id.product_name},
+                  {"part_number", id.part_number}, {"serial_number", id.serial_number},
+                  {"firmware_version", fw_version_string(id.fw_version)}, {"firmware_build", id.fw_build_id},
+                  {"runtime_version", id.runtime_version},
+                  {"abi_version", vendor ? nlohmann::json(nullptr) : nlohmann::json(abi_version_string(id.abi_version))},
                   {"profile", id.profile}, {"ddr_bytes", id.ddr_bytes}, {"sram_bytes", id.sram_bytes},
                   {"clock_khz", id.clock_khz}, {"clusters", id.num_clusters},
                   {"max_contexts", id.max_contexts}, {"serial", fmt::format("{:016x}", id.serial)},
@@ -42,7 +48,17 @@ void add_identify_command(CLI::App& app, CommandContext& ctx) {
     fmt::print("Backend:       {}{} ({})\n", how.backend, id.runtime_version.empty() ? "" : ", " + id.runtime_version,
                how.reason);
     fmt::print("Board:         {}\n", id.board_name);
-    fmt::print("Firmware:      {} (build {})\n", fw_version_string(id.fw_version), id.fw_build_id);
+    fmt::print("Firmware:      {} ({}{})\n", fw_version_string(id.fw_version), vendor ? "" : "build ", id.fw_build_id);
+    if (vendor) {
+      fmt::print("Runtime:       {}\n", id.runtime_version);
+      fmt::print("Architecture:  {}\n", id.architecture);
+      if (!id.product_name.empty()) fmt::print("Product:       {}\n", id.product_name);
+      if (!id.part_number.empty()) fmt::print("Part number:   {}\n", id.part_number);
+      fmt::print("Serial:        {}\n", id.serial_number);
+      fmt::print("Bus address:   {}\n", id.info.bus_address);
+      if (!id.info.note.empty()) fmt::print("Note:          {}\n", id.info.note);
+      return;
+    }
     fmt::print("Device ABI:    {}\n", abi_version_string(id.abi_version));
     fmt::print("Profile:       {}\n", id.profile);
     fmt::print("DDR / SRAM:    {} MiB / {} KiB\n", id.ddr_bytes >> 20, id.sram_bytes >> 10);

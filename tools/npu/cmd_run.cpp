@@ -1,4 +1,4 @@
-// `npu run MODEL.npk [--device ID] [--input NAME=FILE]... [--iterations N] [--seed S] [--json]`:
+// `npu run MODEL.npk|MODEL.hef [--device ID] [--input NAME=FILE]... [--iterations N] [--seed S] [--json]`:
 // runs a model and reports host wall time and the device's (modeled) time per run. Inputs come
 // from raw files, or are seeded random bytes. It checks nothing: it is a runner.
 #include <random>
@@ -77,7 +77,9 @@ Expected<nlohmann::json> run_model(const Opts& o) {
     NPU_TRY_ASSIGN(auto info, configured.run(bindings));
     runs.push_back({{"iteration", it}, {"host_time_us", us(info.host_time)},
                     {"device_time_us", us(info.device_time)}, {"device_cycles", info.device_cycles}});
-    if (!o.json) {
+    if (!o.json && info.device_cycles == 0) {  // a device that reports no timing (HailoRT)
+      fmt::print("run {:>3}: host {:9.1f} us   (the device reports no timing)\n", it, us(info.host_time));
+    } else if (!o.json) {
       fmt::print("run {:>3}: host {:9.1f} us   device (modeled) {:9.1f} us   {} cycles\n", it,
                  us(info.host_time), us(info.device_time), info.device_cycles);
     }
@@ -85,7 +87,10 @@ Expected<nlohmann::json> run_model(const Opts& o) {
   nlohmann::json outs = nlohmann::json::array();
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     std::vector<int> values;
-    for (auto b : outputs[i]) values.push_back(static_cast<std::int8_t>(b));
+    const bool is_unsigned = model.outputs()[i].dtype == "uint8";  // .hef outputs are often uint8
+    for (auto b : outputs[i]) {
+      values.push_back(is_unsigned ? static_cast<int>(std::to_integer<std::uint8_t>(b)) : static_cast<std::int8_t>(b));
+    }
     outs.push_back({{"name", model.outputs()[i].name}, {"shape", model.outputs()[i].shape},
                     {"crc32", crc32(outputs[i])}, {"values", values}});
     if (!o.json) fmt::print("output '{}': crc32 {:08x}\n", model.outputs()[i].name, crc32(outputs[i]));
@@ -101,7 +106,7 @@ Expected<nlohmann::json> run_model(const Opts& o) {
 void add_run_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("run", "Run a compiled model and report its timing");
   auto o = std::make_shared<Opts>();
-  cmd->add_option("model", o->model, "Compiled model (.npk)")->required();
+  cmd->add_option("model", o->model, "Compiled model (.npk; .hef on a Hailo device through HailoRT)")->required();
   cmd->add_option("-d,--device", o->device, "Device id from `npu scan`: sim:N, pcie:..., hailo:... "
                  "(default: a usable accelerator, else the simulator)");
   cmd->add_option("-i,--input", o->inputs, "NAME=FILE raw input bytes (default: seeded random)");

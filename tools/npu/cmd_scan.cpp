@@ -1,4 +1,5 @@
-// `npu scan [--json]`: every device the host sees, and whether npustack can open it.
+// `npu scan [--json]`: every device the host sees, and whether npustack can open it; for a device
+// on a vendor runtime (a Hailo through HailoRT) also the runtime's version and the firmware's.
 #include <fmt/format.h>
 
 #include "commands.hpp"
@@ -25,7 +26,8 @@ void add_scan_command(CLI::App& app, CommandContext& ctx) {
                         {"vendor_id", fmt::format("{:04x}", d.vendor_id)},
                         {"device_id", fmt::format("{:04x}", d.device_id)},
                         {"kernel_driver", d.kernel_driver}, {"link", d.link},
-                        {"usable", d.usable}, {"note", d.note}});
+                        {"usable", d.usable}, {"note", d.note},
+                        {"firmware_version", d.firmware_version}, {"runtime_version", d.runtime_version}});
       }
       print_json({{"devices", list}, {"count", devices->size()}});
       return;
@@ -35,7 +37,10 @@ void add_scan_command(CLI::App& app, CommandContext& ctx) {
       return;
     }
     for (const auto& d : *devices) {
-      fmt::print("{:<24} {:<40} {:<18} {}{}\n", d.id, d.name, d.link, d.usable ? "ready" : "not usable",
+      std::string versions;
+      if (!d.runtime_version.empty()) versions = " " + d.runtime_version;
+      if (!d.firmware_version.empty()) versions += ", firmware " + d.firmware_version;
+      fmt::print("{:<24} {:<40} {:<18} {}{}{}\n", d.id, d.name, d.link, d.usable ? "ready" : "not usable", versions,
                  d.note.empty() ? "" : " (" + d.note + ")");
     }
   });

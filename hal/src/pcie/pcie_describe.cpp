@@ -33,14 +33,16 @@ std::vector<std::string> installed_vendor_firmware(const KnownPart& part) {
 
 namespace {
 
-std::string vendor_note(const KnownPart& part, const std::string& driver) {
+std::string vendor_note(const KnownPart& part, const std::string& bdf, const std::string& driver) {
   const auto files = installed_vendor_firmware(part);
   std::string firmware = files.empty()
                              ? fmt::format("no {} firmware in {}", part.name, hailo_firmware_dir())
                              : fmt::format("firmware installed: {}", fmt::join(files, ", "));
-  return fmt::format("{} runs Hailo's own firmware protocol, which npustack does not speak; use HailoRT "
-                     "for it, or the simulator (driver: {}; {})",
-                     part.name, driver.empty() ? "none bound" : driver, firmware);
+  return fmt::format("{} runs Hailo's own firmware protocol, which npustack's own driver does not speak: "
+                     "npustack runs it through HailoRT, as device hailo:{} (a build without HailoRT: "
+                     "install HailoRT 5.2 or newer and rebuild npustack with -DNPU_WITH_HAILORT=ON), or "
+                     "use the simulator (driver: {}; {})",
+                     part.name, bdf, driver.empty() ? "none bound" : driver, firmware);
 }
 
 std::string native_note(const std::string& bdf, const std::string& driver) {
@@ -74,7 +76,7 @@ std::optional<DeviceInfo> describe_pci_function(const PciFunction& function) {
   info.abi_native = part->abi_native;
   std::vector<std::string> notes;
   if (auto n = part->abi_native ? native_note(function.bdf, info.kernel_driver)
-                                : vendor_note(*part, info.kernel_driver);
+                                : vendor_note(*part, function.bdf, info.kernel_driver);
       !n.empty())
     notes.push_back(std::move(n));
   if (auto advice = link_advice(link, platform_model()); !advice.empty()) notes.push_back(std::move(advice));

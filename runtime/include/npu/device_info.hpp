@@ -23,6 +23,9 @@ struct DeviceInfo {
   std::string link;          // e.g. "PCIe Gen3 x4" (modeled or read from the device)
   bool usable = false;       // this build can open it (else `note` says why and what to do)
   std::string note;          // why it cannot be opened, or a warning with its fix
+  // Known without opening it through a vendor runtime (HailoRT); empty otherwise.
+  std::string firmware_version;  // "5.2.0"
+  std::string runtime_version;   // "HailoRT 5.2.0"
   [[nodiscard]] bool simulated() const noexcept { return backend == "sim"; }
 };
 
@@ -40,6 +43,9 @@ struct DeviceIdentity {
   std::uint64_t serial = 0;
   std::string board_name;
   std::string profile;             // the simulator's device profile ("hailo10h"); empty on hardware
+  // What a vendor runtime reports (HailoRT); empty on npustack's own devices.
+  std::string architecture;        // "HAILO10H"
+  std::string serial_number, part_number, product_name;
 };
 
 // Counters of one device. A backend fills what it can measure and leaves the rest 0.

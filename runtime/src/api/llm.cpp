@@ -2,6 +2,8 @@
 // running generation (kBusy while it runs, aborted when the session goes) and the model-kind check.
 #include "npu/genai/llm.hpp"
 
+#include <fmt/format.h>
+
 #include "backend/llm_backend.hpp"
 #include "backend/registry.hpp"
 #include "backend/vdevice_backend.hpp"
@@ -10,6 +12,12 @@ namespace npu::genai {
 
 Expected<std::unique_ptr<LLM>> LLM::create(VDevice& vdevice, const LLMParams& params) {
   NPU_TRY(backend::check_model_kind(vdevice.selection().backend, params.model_path));
+  if (backend::model_kind(params.model_path) != "hef" &&
+      (!params.lora_name.empty() || params.optimize_memory_on_device || params.recovery_sequence)) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("lora_name, optimize_memory_on_device and recovery_sequence are options of .hef models "
+                            "(HailoRT); {} is not one: leave them unset", params.model_path.string()));
+  }
   NPU_TRY_ASSIGN(auto session, vdevice.backend()->create_llm(params));
   return std::make_unique<LLM>(std::move(session));
 }

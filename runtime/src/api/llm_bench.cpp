@@ -3,6 +3,9 @@
 #include "npu/genai/llm_bench.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include <fmt/format.h>
@@ -20,14 +23,59 @@ struct Run {
   std::optional<Error> error;
 };
 
-void run_session(VDevice& vdevice, LLM& llm, const std::vector<TokenId>& prompt, const BenchOptions& o, Run& out) {
+// The synthetic prompt: token ids, or, for a text-only model (HailoRT tokenizes on the device),
+// text of about the same number of tokens.
+struct Prompt {
+  std::vector<TokenId> ids;
+  std::string text;
+  std::uint32_t tokens = 0;
+};
+
+// Prompt length when the caller gives none and the model has no prefill chunk of its own (a
+// text-only model): 96 tokens, the prefill chunk of Hailo's LLM releases.
+constexpr std::uint32_t kTextOnlyPromptTokens = 96;
+
+// Text of `n` tokens (as the model's tokenizer counts them) or a little fewer: words of a fixed
+// sentence, their number corrected from the tokenizer's count.
+Expected<Prompt> text_prompt(LLM& llm, std::uint32_t n) {
+  static constexpr std::string_view kWords[] = {"the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "while",
+                                                "seven", "small", "birds", "sing", "near", "an", "old", "river"};
+  auto text_of = [&](std::uint32_t words) {
+    std::string t;
+    for (std::uint32_t i = 0; i < words; ++i) {
+      if (i) t += ' ';
+      t += kWords[i % std::size(kWords)];
+    }
+    return t;
+  };
+  Prompt p;
+  std::uint32_t words = n;
+  for (int round = 0; round < 4; ++round) {
+    p.text = text_of(words);
+    NPU_TRY_ASSIGN(auto ids, llm.tokenize(p.text));
+    p.tokens = static_cast<std::uint32_t>(ids.size());
+    if (p.tokens == n || p.tokens == 0) break;
+    const auto next = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::uint64_t{words} * n / p.tokens));
+    if (next == words) break;
+    words = next;
+  }
+  while (p.tokens > n && words > 1) {  // never longer than asked
+    p.text = text_of(--words);
+    NPU_TRY_ASSIGN(auto ids, llm.tokenize(p.text));
+    p.tokens = static_cast<std::uint32_t>(ids.size());
+  }
+  return p;
+}
+
+void run_session(VDevice& vdevice, LLM& llm, const Prompt& prompt, const BenchOptions& o, Run& out) {
   GeneratorParams p;
   p.greedy = true;
   p.ignore_end_tokens = true;
   p.timing_only = o.timing_only;
   p.max_generated_tokens = o.gen_tokens;
   const auto start = Clock::now();
-  auto gen = llm.generate(prompt, p);
+  auto gen = prompt.ids.empty() ? llm.generate(std::string_view(prompt.text), p)
+                                 : llm.generate(std::span<const TokenId>(prompt.ids), p);
   if (!gen) {
     out.error = gen.error();
     return;
@@ -82,15 +130,22 @@ std::vector<LayerFigures> layer_figures(std::span<const ProfileRecord> records, 
 
 Expected<BenchReport> bench(VDevice& vdevice, LLM& llm, const BenchOptions& o) {
   const auto& info = llm.info();
-  const std::uint32_t n_prompt = o.prompt_tokens.value_or(info.prefill_chunk);
+  const std::uint32_t n_prompt =
+      o.prompt_tokens.value_or(info.text_only && info.prefill_chunk == 0 ? kTextOnlyPromptTokens : info.prefill_chunk);
   if (n_prompt == 0 || n_prompt + o.gen_tokens > info.context_length || o.sessions == 0) {
     return fail(ErrorCode::kInvalidArgument,
                 fmt::format("prompt tokens {} + generated tokens {} must be 1..{} (the model's context), with at "
                             "least one session", n_prompt, o.gen_tokens, info.context_length));
   }
-  if (info.vocab == 0) return fail(ErrorCode::kInvalidArgument, fmt::format("model '{}' reports no vocabulary", info.name));
-  std::vector<TokenId> prompt(n_prompt);
-  for (std::uint32_t i = 0; i < n_prompt; ++i) prompt[i] = static_cast<TokenId>((i * 7919u + 11u) % info.vocab);
+  Prompt prompt;
+  if (info.text_only) {
+    NPU_TRY_ASSIGN(prompt, text_prompt(llm, n_prompt));
+  } else {
+    if (info.vocab == 0) return fail(ErrorCode::kInvalidArgument, fmt::format("model '{}' reports no vocabulary", info.name));
+    prompt.ids.resize(n_prompt);
+    for (std::uint32_t i = 0; i < n_prompt; ++i) prompt.ids[i] = static_cast<TokenId>((i * 7919u + 11u) % info.vocab);
+    prompt.tokens = n_prompt;
+  }
   std::vector<std::unique_ptr<LLM>> extra;
   std::vector<LLM*> sessions{&llm};
   for (std::uint32_t i = 1; i < o.sessions; ++i) {
@@ -99,7 +154,7 @@ Expected<BenchReport> bench(VDevice& vdevice, LLM& llm, const BenchOptions& o) {
     extra.push_back(std::move(s));
   }
   BenchReport report;
-  report.prompt_tokens = n_prompt;
+  report.prompt_tokens = prompt.tokens;
   NPU_TRY_ASSIGN(report.before, vdevice.stats(0));
   // Devices without a profile (firmware before ABI 1.1, HailoRT, npud) still bench, without it.
   auto started = llm.start_device_profile();

@@ -84,10 +84,26 @@ Expected<Selection> select_devices(const VDeviceParams& params, const std::vecto
                        fmt::format("default: the first usable accelerator ({}, {})", first.device->name,
                                    first.owner->backend->name())};
     }
-    // A real device nobody can use is an error, unless another backend runs the same hardware.
+    // A real device nobody can use is an error. One physical device seen by two backends (a
+    // Hailo through npustack's own PCIe view and through HailoRT) is reported as the later
+    // backend sees it: the composition root lists the generic in-process backend first, so that
+    // is the backend that would run it, with the reason it cannot.
+    auto seen_later = [&](const BackendDevices& owner, const DeviceInfo& d) {
+      bool after = false;
+      for (const auto& b : seen) {
+        if (&b == &owner) {
+          after = true;
+        } else if (after && !d.bus_address.empty()) {
+          for (const auto& other : b.devices) {
+            if (!other.simulated() && other.bus_address == d.bus_address) return true;
+          }
+        }
+      }
+      return false;
+    };
     for (const auto& b : seen) {
       for (const auto& d : b.devices) {
-        if (d.usable || d.simulated()) continue;
+        if (d.usable || d.simulated() || seen_later(b, d)) continue;
         blocked.push_back({&b, &d});
       }
     }

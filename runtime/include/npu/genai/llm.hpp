@@ -40,8 +40,14 @@ namespace npu::genai {
 class Tokenizer;
 
 struct LLMParams {
-  std::filesystem::path model_path;      // the .npk (or .hef on a HailoRT VDevice)
+  std::filesystem::path model_path{};    // the .npk (or .hef on a HailoRT VDevice)
   std::uint8_t scheduler_priority = 16;  // 0..31, higher first
+  // .hef models (HailoRT), as in HailoRT's LLMParams; other backends refuse them when set:
+  std::string lora_name{};                // a LoRA adapter compiled into the .hef ("" = none)
+  bool optimize_memory_on_device = false; // tokenize on the host to save device memory
+  // What HailoRT injects after max tokens or an abort to leave the context usable (unset: the
+  // model's own, usually its end-of-turn token). Never shown in the output.
+  std::optional<std::string> recovery_sequence{};
 };
 
 struct LLMInfo {
@@ -51,6 +57,9 @@ struct LLMInfo {
   std::uint64_t weights_bytes = 0, state_bytes = 0;
   std::chrono::nanoseconds load_device_time{0};  // writing the weights, as the device reports it
   std::chrono::nanoseconds load_host_time{0};
+  // The model takes and gives text only: its tokenizer runs inside the backend (HailoRT, on the
+  // device). Token-id prompts, prefill() and logits are refused; events carry no token ids.
+  bool text_only = false;
 };
 
 enum class PrefillMode : std::uint8_t {

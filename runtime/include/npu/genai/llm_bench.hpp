@@ -25,7 +25,9 @@
 namespace npu::genai {
 
 struct BenchOptions {
-  std::optional<std::uint32_t> prompt_tokens;  // default: one prefill chunk
+  // Default: one prefill chunk (96 tokens for a text-only model; its prompt is text of about that
+  // many tokens as the model's tokenizer counts them).
+  std::optional<std::uint32_t> prompt_tokens;
   std::uint32_t gen_tokens = 32;
   std::uint32_t sessions = 1;  // the LLM given, plus sessions of it from create_session()
   bool timing_only = false;    // the device skips the values (modeled time only)
@@ -50,7 +52,7 @@ struct SessionFigures {
 
 struct BenchReport {
   std::vector<SessionFigures> sessions;  // [0] is the LLM given
-  std::uint32_t prompt_tokens = 0;
+  std::uint32_t prompt_tokens = 0;  // as the prompt was tokenized
   // From the device profile of device 0 (empty when the device keeps none).
   bool profiled = false;
   std::vector<LayerFigures> prefill_layers, decode_layers;

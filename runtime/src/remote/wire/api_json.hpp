@@ -83,14 +83,17 @@ template <class T>
 inline json to_json(const DeviceInfo& d) {
   return {{"id", d.id}, {"backend", d.backend}, {"name", d.name}, {"bus_address", d.bus_address},
           {"vendor_id", d.vendor_id}, {"device_id", d.device_id}, {"kernel_driver", d.kernel_driver},
-          {"link", d.link}, {"usable", d.usable}, {"abi_native", d.usable}, {"note", d.note}};
+          {"link", d.link}, {"usable", d.usable}, {"abi_native", d.usable}, {"note", d.note},
+          {"firmware_version", d.firmware_version}, {"runtime_version", d.runtime_version}};
 }
 
 inline json to_json(const DeviceIdentity& d) {
   return {{"info", to_json(d.info)}, {"abi_version", d.abi_version}, {"fw_version", d.fw_version},
           {"fw_build_id", d.fw_build_id}, {"runtime_version", d.runtime_version}, {"clock_khz", d.clock_khz}, {"ddr_bytes", d.ddr_bytes},
           {"sram_bytes", d.sram_bytes}, {"num_clusters", d.num_clusters}, {"max_contexts", d.max_contexts},
-          {"serial", d.serial}, {"board_name", d.board_name}, {"profile", d.profile}};
+          {"serial", d.serial}, {"board_name", d.board_name}, {"profile", d.profile},
+          {"architecture", d.architecture}, {"serial_number", d.serial_number}, {"part_number", d.part_number},
+          {"product_name", d.product_name}};
 }
 
 inline DeviceIdentity identity_from_json(const json& j) {
@@ -108,6 +111,8 @@ inline DeviceIdentity identity_from_json(const json& j) {
     read_field(i, "abi_native", d.info.usable);
     read_field(i, "usable", d.info.usable);
     read_field(i, "note", d.info.note);
+    read_field(i, "firmware_version", d.info.firmware_version);
+    read_field(i, "runtime_version", d.info.runtime_version);
   }
   read_field(j, "abi_version", d.abi_version);
   read_field(j, "fw_version", d.fw_version);
@@ -121,6 +126,10 @@ inline DeviceIdentity identity_from_json(const json& j) {
   read_field(j, "serial", d.serial);
   read_field(j, "board_name", d.board_name);
   read_field(j, "profile", d.profile);
+  read_field(j, "architecture", d.architecture);
+  read_field(j, "serial_number", d.serial_number);
+  read_field(j, "part_number", d.part_number);
+  read_field(j, "product_name", d.product_name);
   return d;
 }
 

@@ -138,7 +138,8 @@ inline json to_json(const genai::LLMInfo& i) {
   return {{"name", i.name}, {"architecture", i.architecture}, {"synthetic", i.synthetic}, {"vocab", i.vocab},
           {"context_length", i.context_length}, {"prefill_chunk", i.prefill_chunk},
           {"weights_bytes", i.weights_bytes}, {"state_bytes", i.state_bytes},
-          {"load_device_time_ns", i.load_device_time.count()}, {"load_host_time_ns", i.load_host_time.count()}};
+          {"load_device_time_ns", i.load_device_time.count()}, {"load_host_time_ns", i.load_host_time.count()},
+          {"text_only", i.text_only}};
 }
 
 inline genai::LLMInfo llm_info_from_json(const json& j) {
@@ -154,6 +155,7 @@ inline genai::LLMInfo llm_info_from_json(const json& j) {
   read_field(j, "state_bytes", i.state_bytes);
   read_field(j, "load_device_time_ns", dev);
   read_field(j, "load_host_time_ns", host);
+  read_field(j, "text_only", i.text_only);
   i.load_device_time = std::chrono::nanoseconds(dev);
   i.load_host_time = std::chrono::nanoseconds(host);
   return i;
