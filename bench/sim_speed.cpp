@@ -89,7 +89,7 @@ Expected<nlohmann::json> run(const std::string& config, std::uint32_t tokens, bo
     const auto npk = dir / fmt::format("npu_speed_big_{}.npk", ::getpid());
     auto bytes = bench::compile_timing_only({config, "default", 4096, 128}, npk);
     if (!bytes) return fail(bytes.error());
-    auto d = decode(npk, tokens, true, 3);
+    auto d = decode(npk, tokens, true, 5);
     std::filesystem::remove(npk);
     if (!d) return fail(d.error());
     const double speedup = d->sim_s_per_token > 0 ? d->device_s_per_token / d->sim_s_per_token : 0.0;
