@@ -43,26 +43,28 @@ Expected<std::uint64_t> compile_timing_only(const TimingOnlyModel& m, const std:
   return model.weights_bytes;
 }
 
-Expected<void> compile_small_lfm2(const std::filesystem::path& out) {
+Expected<void> compile_lfm2(const std::filesystem::path& out, const Lfm2Shape& shape) {
   compiler::ModelConfig c;
   c.arch = compiler::Architecture::kLfm2;
-  c.hidden_size = 256;
-  c.n_layers = 4;
-  c.n_heads = 4;
+  c.hidden_size = shape.hidden;
+  c.n_layers = shape.layers;
   c.head_dim = 64;
-  c.ffn_size = 512;
-  c.vocab_size = 1024;
+  c.n_heads = shape.hidden / 64;
+  c.ffn_size = shape.ffn;
+  c.vocab_size = shape.vocab;
   c.context_length = 512;
   c.conv_l_cache = 3;
-  c.layer_kinds = {compiler::LayerKind::kConv, compiler::LayerKind::kAttention, compiler::LayerKind::kConv,
-                   compiler::LayerKind::kAttention};
-  c.kv_heads = {0, 2, 0, 2};
+  for (std::uint32_t i = 0; i < shape.layers; ++i) {
+    const bool attention = i % 2 == 1;  // conv, attention, conv, attention, ...
+    c.layer_kinds.push_back(attention ? compiler::LayerKind::kAttention : compiler::LayerKind::kConv);
+    c.kv_heads.push_back(attention ? c.n_heads / 2 : 0);
+  }
   c.qk_norm = true;
   c.bos_token_id = 1;
   c.eos_token_id = 7;
   NPU_TRY_ASSIGN(auto weights, compiler::SyntheticWeightSource::create(c, 1));
   NPU_TRY_ASSIGN(auto tokenizer, synthetic_tokenizer(c.vocab_size));
-  compiler::llm::LlmSource src{c, weights.get(), std::move(tokenizer), "bench-lfm2-small", true};
+  compiler::llm::LlmSource src{c, weights.get(), std::move(tokenizer), shape.name, true};
   compiler::llm::LlmCompileOptions o;
   NPU_TRY_ASSIGN(o.policy, compiler::llm::builtin_policy("default"));
   o.context_length = 512;
@@ -72,5 +74,7 @@ Expected<void> compile_small_lfm2(const std::filesystem::path& out) {
   NPU_TRY_ASSIGN(auto model, compiler::llm::compile_llm(src, o));
   return compiler::llm::write_llm_npk(model, out);
 }
+
+Expected<void> compile_small_lfm2(const std::filesystem::path& out) { return compile_lfm2(out, Lfm2Shape{}); }
 
 }  // namespace npu::bench

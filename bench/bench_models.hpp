@@ -23,7 +23,13 @@ struct TimingOnlyModel {
 // .npk without a weights section to `out`. Returns the weights segment size in bytes.
 [[nodiscard]] Expected<std::uint64_t> compile_timing_only(const TimingOnlyModel& m, const std::filesystem::path& out);
 
-// A small LFM2 (hidden 256, 4 layers, vocab 1024) with synthetic weights, for functional runs.
+// An LFM2 with synthetic weights for functional runs: conv and attention blocks alternating,
+// head size 64, context 512. The defaults are the small one (hidden 256, 4 layers, vocab 1024).
+struct Lfm2Shape {
+  std::uint32_t hidden = 256, layers = 4, ffn = 512, vocab = 1024;
+  std::string name = "bench-lfm2-small";
+};
+[[nodiscard]] Expected<void> compile_lfm2(const std::filesystem::path& out, const Lfm2Shape& shape);
 [[nodiscard]] Expected<void> compile_small_lfm2(const std::filesystem::path& out);
 
 }  // namespace npu::bench

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "json_fields.hpp"
+#include "chat_prompt.hpp"
 #include "npu/genai/tokenizer.hpp"
+#include "openai_request.hpp"
 #include "server_state.hpp"
 
 namespace npu::server {
@@ -77,7 +79,18 @@ void tokenize(ServerState& state, const HttpRequest& req, Exchange& ex) {
   if (!r) return send_error(ex, r.error());
   const nlohmann::json* obj = &r->body;
   if (obj->contains("messages")) {
-    return send_error(ex, bad_request("/tokenize takes a 'prompt' here; chat 'messages' are not supported", "messages"));
+    // A chat, rendered as a generation renders it (tools, chat_template_kwargs).
+    if (obj->contains("prompt")) return send_error(ex, bad_request("give 'prompt' or 'messages', not both", "prompt"));
+    auto chat = parse_chat_request(req.body);
+    if (!chat) return send_error(ex, chat.error());
+    auto add_prompt = bool_field(*obj, "add_generation_prompt");
+    if (!add_prompt) return send_error(ex, add_prompt.error());
+    auto rendered = render_chat(r->model->base(), *chat, add_prompt->value_or(true));
+    if (!rendered) return send_error(ex, rendered.error());
+    return send_json(ex, 200, {{"count", rendered->tokens.size()},
+                               {"max_model_len", r->model->info().context_length},
+                               {"tokens", rendered->tokens},
+                               {"token_strs", nullptr}});
   }
   auto prompt = string_field(*obj, "prompt");
   if (!prompt) return send_error(ex, prompt.error());

@@ -34,7 +34,12 @@ struct GenerationRequest {
   // Chat.
   std::vector<genai::ChatMessage> messages;
   std::vector<std::string> tools_json;      // one JSON object per tool, as the template takes them
-  nlohmann::json chat_template_kwargs = nlohmann::json::object();
+  // tool_choice "required" or a named function: the answer must be tool calls. The prompt ends
+  // with the model's tool-call opening, so the model writes the call; `forced_tool` (when set)
+  // is the only tool the template sees and the only name the calls may have.
+  bool tool_call_required = false;
+  std::optional<std::string> forced_tool;
+  nlohmann::json chat_template_kwargs = nlohmann::json::object();  // extra template variables
   // Completion: text, or token ids when the client sent ids.
   std::string prompt;
   std::vector<genai::TokenId> prompt_tokens;

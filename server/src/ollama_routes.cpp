@@ -11,7 +11,10 @@
 #include "json_fields.hpp"
 #include "npu/genai/tokenizer.hpp"
 #include "ollama_request.hpp"
+#include "ollama_stream.hpp"
+#include "ollama_upstream.hpp"
 #include "server_state.hpp"
+#include "hybrid_router.hpp"
 #include "turn_runner.hpp"
 
 namespace npu::server {
@@ -19,18 +22,6 @@ namespace npu::server {
 namespace {
 
 constexpr const char* kOllamaVersion = "0.9.0";  // the Ollama API level these routes follow
-
-void ollama_error(Exchange& ex, const ApiError& e) {
-  HeaderList extra;
-  if (e.retry_after) extra.emplace_back("Retry-After", std::to_string(e.retry_after->count()));
-  ex.send(e.status, "application/json", nlohmann::json{{"error", e.message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), extra);
-}
-
-std::string rfc3339_now() {
-  const auto now = std::chrono::system_clock::now();
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() % 1000000000;
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:09d}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ns);
-}
 
 std::string rfc3339(std::time_t t) { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(t)); }
 
@@ -62,106 +53,37 @@ ApiResult<ServedModel*> find(ServerState& state, const std::string& name) {
   return state.find_model(strip_ollama_tag(name));
 }
 
-std::int64_t ns(std::chrono::nanoseconds t) { return t.count(); }
-
-// Streams NDJSON lines; the headers go out with the first line.
-class NdjsonSink final : public TurnSink {
- public:
-  NdjsonSink(Exchange& ex, std::string model, bool chat, bool stream, bool thinking)
-      : ex_(ex), model_(std::move(model)), chat_(chat), stream_(stream), thinking_(thinking) {}
-
-  bool content(std::string_view text) override {
-    return !stream_ || line(chat_ ? nlohmann::json{{"message", {{"role", "assistant"}, {"content", text}}}}
-                                  : nlohmann::json{{"response", text}});
-  }
-  bool reasoning(std::string_view text) override {
-    if (!stream_ || !thinking_) return true;
-    return line(chat_ ? nlohmann::json{{"message", {{"role", "assistant"}, {"content", ""}, {"thinking", text}}}}
-                      : nlohmann::json{{"response", ""}, {"thinking", text}});
-  }
-  bool tool_call(const genai::ToolCall& call, std::size_t) override {
-    if (!stream_ || !chat_) return true;
-    return line({{"message", {{"role", "assistant"}, {"content", ""}, {"tool_calls", nlohmann::json::array({call_json(call)})}}}});
-  }
-  bool idle() override { return ex_.alive(); }  // NDJSON has no comment lines; the connection check only
-  bool alive() override { return ex_.alive(); }
-
-  static nlohmann::json call_json(const genai::ToolCall& call) {
-    return {{"function", {{"name", call.name}, {"arguments", nlohmann::json::parse(call.arguments_json, nullptr, false)}}}};
-  }
-
-  void finish(const TurnOutput& out) {
-    if (out.client_gone) return;
-    if (out.error && !ex_.answered()) return ollama_error(ex_, *out.error);
-    if (out.error) {
-      (void)line({{"error", out.error->message}});
-      ex_.end_stream();
-      return;
-    }
-    nlohmann::json last{{"done", true},
-                        {"done_reason", out.finish_reason == "tool_calls" ? "stop" : out.finish_reason},
-                        {"total_duration", ns(out.e2e)},
-                        {"load_duration", 0},
-                        {"prompt_eval_count", out.prompt_tokens},
-                        {"prompt_eval_duration", ns(out.stats.host_ttft)},
-                        {"eval_count", out.completion_tokens},
-                        {"eval_duration", ns(out.stats.host_decode)}};
-    if (chat_) {
-      nlohmann::json message{{"role", "assistant"}, {"content", stream_ ? std::string() : out.content}};
-      if (!stream_ && thinking_ && !out.reasoning.empty()) message["thinking"] = out.reasoning;
-      if (!stream_ && !out.tool_calls.empty()) {
-        message["tool_calls"] = nlohmann::json::array();
-        for (const auto& c : out.tool_calls) message["tool_calls"].push_back(call_json(c));
-      }
-      last["message"] = std::move(message);
-    } else {
-      last["response"] = stream_ ? std::string() : out.content;
-      if (!stream_ && thinking_ && !out.reasoning.empty()) last["thinking"] = out.reasoning;
-    }
-    if (!stream_) {
-      last["model"] = model_;
-      last["created_at"] = rfc3339_now();
-      return ex_.send(200, "application/json", last.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    }
-    (void)line(std::move(last));
-    ex_.end_stream();
-  }
-
- private:
-  bool line(nlohmann::json j) {
-    if (!started_) {
-      started_ = true;
-      if (!ex_.start_stream("application/x-ndjson")) return false;
-    }
-    nlohmann::json out{{"model", model_}, {"created_at", rfc3339_now()}};
-    out.update(j);
-    if (!out.contains("done")) out["done"] = false;
-    return ex_.write(out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-  }
-
-  Exchange& ex_;
-  std::string model_;
-  bool chat_, stream_, thinking_;
-  bool started_ = false;
-};
-
+// A generation through the hybrid router, as the OpenAI routes go: the device, or the upstream
+// (asked in OpenAI's API, its answer translated back) when the device cannot take it.
 void generate(ServerState& state, const HttpRequest& req, Exchange& ex, bool chat) {
   auto parsed = chat ? parse_ollama_chat(req.body) : parse_ollama_generate(req.body);
   if (!parsed) return ollama_error(ex, parsed.error());
-  if (parsed->request.model.empty()) return ollama_error(ex, bad_request("'model' is required", "model"));
-  auto model = find(state, parsed->request.model);
-  if (!model) return ollama_error(ex, model.error());
-  const std::string name = (*model)->name();
+  auto& request = parsed->request;
+  if (request.model.empty()) return ollama_error(ex, bad_request("'model' is required", "model"));
+  request.model = strip_ollama_tag(request.model);
+  auto model = find(state, request.model);
   if (parsed->load_only) {
-    nlohmann::json j{{"model", name}, {"created_at", rfc3339_now()}, {"done", true}, {"done_reason", "load"}};
+    if (!model) return ollama_error(ex, model.error());
+    nlohmann::json j{{"model", (*model)->name()}, {"created_at", rfc3339_now()}, {"done", true}, {"done_reason", "load"}};
     if (chat) j["message"] = {{"role", "assistant"}, {"content", ""}};
     else j["response"] = "";
     return ex.send(200, "application/json", j.dump());
   }
-  NdjsonSink sink(ex, name, chat, parsed->request.stream, parsed->show_thinking);
-  auto out = run_turn(**model, state.admission, state.metrics, parsed->request, sink,
-                      TurnOptions{.keepalive = state.options.keepalive_interval});
-  sink.finish(out);
+  std::optional<ApiError> edge_error;
+  if (!model) edge_error = model.error();
+  const std::string name = model ? (*model)->name() : request.model;
+  auto edge = [&]() -> std::optional<ApiError> {
+    NdjsonSink sink(ex, name, chat, request.stream, parsed->show_thinking);
+    auto out = run_turn(**model, state.admission, state.metrics, request, sink,
+                        TurnOptions{.keepalive = state.options.keepalive_interval});
+    if (out.error && !out.client_gone && !ex.answered()) return out.error;  // the router answers it
+    sink.finish(out);
+    return std::nullopt;
+  };
+  const HttpRequest upstream{"POST", request.chat ? "/v1/chat/completions" : "/v1/completions", "", {},
+                             openai_body(request).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+  OllamaFromOpenAi translated(ex, name, chat, request.chat, request.stream, parsed->show_thinking);
+  state.router->route(upstream, translated, edge, edge_error);
 }
 
 void show(ServerState& state, const HttpRequest& req, Exchange& ex) {

@@ -122,38 +122,68 @@ ApiResult<std::vector<genai::ChatMessage>> parse_messages(const nlohmann::json& 
   return messages;
 }
 
-// "tools": [{"type": "function", "function": {"name", "description", "parameters"}}] -> the
-// function objects' JSON texts; "tool_choice": "none" drops them, "auto" keeps them.
-ApiResult<void> parse_tools(const nlohmann::json& obj, GenerationRequest& req) {
-  auto it = obj.find("tools");
+// "tool_choice": "auto" (the model decides), "none" (no tools), "required" (tool calls only), or
+// {"type": "function", "function": {"name": N}} (a call of N only).
+ApiResult<void> parse_tool_choice(const nlohmann::json& obj, GenerationRequest& req, bool& none) {
   auto choice = obj.find("tool_choice");
-  const bool choice_ok = choice == obj.end() || choice->is_null() || *choice == "auto" || *choice == "none";
-  if (!choice_ok) {
+  if (choice == obj.end() || choice->is_null() || *choice == "auto") return {};
+  const char* what =
+      "'tool_choice' must be \"auto\", \"none\", \"required\" or {\"type\": \"function\", \"function\": {\"name\": ...}}";
+  if (choice->is_string()) {
+    if (*choice == "none") none = true;
+    else if (*choice == "required") req.tool_call_required = true;
+    else return std::unexpected(bad_request(what, "tool_choice"));
+    return {};
+  }
+  const auto fn = choice->is_object() ? choice->find("function") : choice->end();
+  const auto type = choice->is_object() ? choice->find("type") : choice->end();
+  if (!choice->is_object() || fn == choice->end() || !fn->is_object() ||
+      (type != choice->end() && *type != "function")) {
+    return std::unexpected(bad_request(what, "tool_choice"));
+  }
+  auto name = fn->find("name");
+  if (name == fn->end() || !name->is_string() || name->get<std::string>().empty()) {
+    return std::unexpected(bad_request("'tool_choice.function.name' must be the name of one of 'tools'", "tool_choice.function.name"));
+  }
+  req.tool_call_required = true;
+  req.forced_tool = name->get<std::string>();
+  return {};
+}
+
+// "tools": [{"type": "function", "function": {"name", "description", "parameters"}}] -> the
+// function objects' JSON texts, filtered by "tool_choice".
+ApiResult<void> parse_tools(const nlohmann::json& obj, GenerationRequest& req) {
+  bool none = false;
+  if (auto e = parse_tool_choice(obj, req, none); !e) return e;
+  auto it = obj.find("tools");
+  if (it != obj.end() && !it->is_null()) {
+    if (!it->is_array()) return std::unexpected(bad_request("'tools' must be an array of {\"type\": \"function\", \"function\": {...}}", "tools"));
+    for (std::size_t t = 0; t < it->size(); ++t) {
+      const auto& tool = (*it)[t];
+      const std::string param = fmt::format("tools[{}]", t);
+      const auto fn = tool.is_object() ? tool.find("function") : tool.end();
+      if (!tool.is_object() || fn == tool.end() || !fn->is_object()) {
+        return std::unexpected(bad_request(fmt::format("'{}' must be {{\"type\": \"function\", \"function\": {{\"name\": ...}}}}", param), param));
+      }
+      auto type = tool.find("type");
+      if (type != tool.end() && (!type->is_string() || *type != "function")) {
+        return std::unexpected(bad_request(fmt::format("'{}.type' must be \"function\"", param), param + ".type"));
+      }
+      auto name = fn->find("name");
+      if (name == fn->end() || !name->is_string() || name->get<std::string>().empty()) {
+        return std::unexpected(bad_request(fmt::format("'{}.function.name' must be a non-empty string", param), param + ".function.name"));
+      }
+      // A named tool_choice shows the model that function only.
+      if (!req.forced_tool || *req.forced_tool == name->get<std::string>()) req.tools_json.push_back(fn->dump());
+    }
+  }
+  if (none) req.tools_json.clear();
+  if (req.tool_call_required && req.tools_json.empty()) {
     return std::unexpected(bad_request(
-        "'tool_choice' must be \"auto\" or \"none\": this server does not force a tool call (no guided decoding); "
-        "with \"auto\" the model decides",
-        "tool_choice"));
+        req.forced_tool ? fmt::format("'tool_choice' names the function '{}', which is not in 'tools'", *req.forced_tool)
+                        : std::string("'tool_choice' is \"required\" but the request has no 'tools'"),
+        req.forced_tool ? "tool_choice.function.name" : "tools"));
   }
-  if (it == obj.end() || it->is_null()) return {};
-  if (!it->is_array()) return std::unexpected(bad_request("'tools' must be an array of {\"type\": \"function\", \"function\": {...}}", "tools"));
-  for (std::size_t t = 0; t < it->size(); ++t) {
-    const auto& tool = (*it)[t];
-    const std::string param = fmt::format("tools[{}]", t);
-    const auto fn = tool.is_object() ? tool.find("function") : tool.end();
-    if (!tool.is_object() || fn == tool.end() || !fn->is_object()) {
-      return std::unexpected(bad_request(fmt::format("'{}' must be {{\"type\": \"function\", \"function\": {{\"name\": ...}}}}", param), param));
-    }
-    auto type = tool.find("type");
-    if (type != tool.end() && (!type->is_string() || *type != "function")) {
-      return std::unexpected(bad_request(fmt::format("'{}.type' must be \"function\"", param), param + ".type"));
-    }
-    auto name = fn->find("name");
-    if (name == fn->end() || !name->is_string() || name->get<std::string>().empty()) {
-      return std::unexpected(bad_request(fmt::format("'{}.function.name' must be a non-empty string", param), param + ".function.name"));
-    }
-    req.tools_json.push_back(fn->dump());
-  }
-  if (choice != obj.end() && *choice == "none") req.tools_json.clear();
   return {};
 }
 

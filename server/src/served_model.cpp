@@ -9,28 +9,56 @@ ServedModel::Lease::~Lease() {
 ServedModel::ServedModel(std::string name, std::string path, std::unique_ptr<genai::LLM> base)
     : name_(std::move(name)), path_(std::move(path)), base_(std::move(base)), created_(std::time(nullptr)) {}
 
-Expected<ServedModel::Lease> ServedModel::acquire() {
-  std::unique_ptr<genai::LLM> llm;
-  {
-    std::lock_guard lock(mutex_);
-    if (!idle_.empty()) {
-      llm = std::move(idle_.back());
-      idle_.pop_back();
+Expected<ServedModel::Lease> ServedModel::acquire(const std::function<bool()>& gone) {
+  while (true) {
+    std::unique_ptr<genai::LLM> llm;
+    {
+      std::unique_lock lock(mutex_);
+      while (on_loan_ >= device_room_) {
+        if (gone && gone()) return fail(ErrorCode::kAborted, "the client left while waiting for a session");
+        returned_.wait_for(lock, std::chrono::milliseconds(50));
+      }
+      ++on_loan_;
+      if (!idle_.empty()) {
+        llm = std::move(idle_.back());
+        idle_.pop_back();
+      }
     }
+    auto ready = [&]() -> Expected<void> {
+      if (!llm) {
+        NPU_TRY_ASSIGN(llm, base_->create_session());
+      }
+      if (llm->context_usage() > 0 || llm->pending_token()) {
+        // A failed clear leaves a session we cannot trust: drop it, the next request makes a new one.
+        NPU_TRY(llm->clear_context());
+      }
+      return {};
+    }();
+    if (ready) return Lease(this, std::move(llm));
+    const bool full = ready.error().code() == ErrorCode::kBusy && note_device_full();
+    {
+      std::lock_guard lock(mutex_);
+      --on_loan_;
+      returned_.notify_one();
+    }
+    if (!full) return fail(ready.error());
+    // The device holds no more sessions: wait for one of the others.
   }
-  if (!llm) {
-    NPU_TRY_ASSIGN(llm, base_->create_session());
-  }
-  if (llm->context_usage() > 0 || llm->pending_token()) {
-    // A failed clear leaves a session we cannot trust: drop it, the next request makes a new one.
-    NPU_TRY(llm->clear_context());
-  }
-  return Lease(this, std::move(llm));
+}
+
+bool ServedModel::note_device_full() {
+  std::lock_guard lock(mutex_);
+  if (on_loan_ <= 1) return false;
+  device_room_ = std::min(device_room_, on_loan_ - 1);
+  return true;
 }
 
 void ServedModel::give_back(std::unique_ptr<genai::LLM> llm) {
   std::lock_guard lock(mutex_);
-  idle_.push_back(std::move(llm));
+  --on_loan_;
+  // Sessions beyond what the device holds are dropped (they hold no contexts, or release them).
+  if (idle_.size() < device_room_) idle_.push_back(std::move(llm));
+  returned_.notify_one();
 }
 
 }  // namespace npu::server

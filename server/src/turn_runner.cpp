@@ -1,11 +1,16 @@
 #include "turn_runner.hpp"
 
+#include <fmt/format.h>
+
+#include "chat_prompt.hpp"
 #include "npu/genai/sampling_params.hpp"
+#include "npu/genai/tool_call_parser.hpp"
 
 namespace npu::server {
 
 namespace {
 using Clock = std::chrono::steady_clock;
+constexpr unsigned kStartAgain = 1;  // (an internal status: start() found the device full)
 
 const char* finish_reason(genai::GenerationStatus status, bool tool_calls) {
   switch (status) {
@@ -15,6 +20,38 @@ const char* finish_reason(genai::GenerationStatus status, bool tool_calls) {
   }
   return tool_calls ? "tool_calls" : "stop";
 }
+// The end of a generation whose prompt opened a tool call: the calls the model wrote, passed on;
+// an answer cut by the token limit goes out as text (finish_reason "length"); anything else that
+// is not a call (of the named function) is an error.
+bool finish_forced_call(const std::string& text, genai::GenerationStatus status, const GenerationRequest& request,
+                        TurnOutput& out, TurnSink& sink) {
+  auto calls = genai::ToolCallParser::parse(text);
+  if (!calls && status == genai::GenerationStatus::kMaxTokensReached) {
+    out.content += text;
+    return sink.content(text);
+  }
+  if (!calls || calls->empty()) {
+    out.error = ApiError{500,
+                         fmt::format("tool_choice requires a tool call, but the model wrote no valid one ({}): {}",
+                                     calls ? std::string("an empty list") : calls.error().message(), text),
+                         "tool_choice", "tool_call_failed", {}};
+    return true;
+  }
+  for (auto& call : *calls) {
+    if (request.forced_tool && call.name != *request.forced_tool) {
+      out.error = ApiError{500,
+                           fmt::format("tool_choice names '{}', but the model called '{}'", *request.forced_tool, call.name),
+                           "tool_choice", "tool_call_failed", {}};
+      return true;
+    }
+  }
+  for (auto& call : *calls) {
+    out.tool_calls.push_back(std::move(call));
+    if (!sink.tool_call(out.tool_calls.back(), out.tool_calls.size() - 1)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 genai::GeneratorParams generator_params(const genai::LLM& llm, const GenerationRequest& request) {
@@ -58,28 +95,59 @@ TurnOutput run_turn(ServedModel& model, Admission& admission, Metrics& metrics, 
     out.error = ticket.error();
     return finish("abort");
   }
-  auto lease = model.acquire();
-  if (!lease) {
-    out.error = from_runtime_error(lease.error());
-    return finish("error");
-  }
-  genai::LLM& llm = lease->llm();
-  const auto params = generator_params(llm, request);
+  // A session and its generation. When the device has no room for one more session's contexts
+  // while other requests of this model hold theirs, the request waits for one of those sessions
+  // and starts again (nothing has reached the client yet).
+  std::optional<ServedModel::Lease> lease;
+  std::optional<genai::Generator> gen;
   const std::string param = request.chat ? "messages" : "prompt";
-  Expected<genai::Generator> gen = [&]() -> Expected<genai::Generator> {
+  auto start = [&]() -> std::optional<ApiError> {
+    gen.reset();
+    lease.reset();
+    auto leased = model.acquire([&sink] { return !sink.alive(); });
+    if (!leased && leased.error().code() == ErrorCode::kAborted) return ApiError{0, "client gone", {}, {}, {}};
+    if (!leased) return from_runtime_error(leased.error());
+    lease.emplace(std::move(*leased));
+    genai::LLM& llm = lease->llm();
+    auto params = generator_params(llm, request);
+    Expected<genai::Generator> started = fail(ErrorCode::kInternal, "no prompt");
     if (request.chat) {
-      return llm.generate(std::span<const genai::ChatMessage>(request.messages), params,
-                          std::span<const std::string>(request.tools_json));
+      auto prompt = render_chat(llm, request);
+      if (!prompt) return prompt.error();
+      if (request.tool_call_required) {
+        // The prompt opens the call; the model writes it and its closing token ends the answer.
+        auto opening = tool_call_opening(llm);
+        if (!opening) return opening.error();
+        prompt->tokens.push_back(*opening);
+        if (auto closing = llm.tokenizer().value()->token_id("<|tool_call_end|>")) params.stop_tokens.push_back(*closing);
+      }
+      started = llm.generate(std::span<const genai::TokenId>(prompt->tokens), params);
+    } else if (!request.prompt_tokens.empty()) {
+      started = llm.generate(std::span<const genai::TokenId>(request.prompt_tokens), params);
+    } else {
+      started = llm.generate(request.prompt, params);
     }
-    if (!request.prompt_tokens.empty()) return llm.generate(std::span<const genai::TokenId>(request.prompt_tokens), params);
-    return llm.generate(request.prompt, params);
-  }();
-  if (!gen) {
-    out.error = from_runtime_error(gen.error(), param);
-    if (out.error->status == 400 && gen.error().message().find("context") != std::string::npos) {
-      out.error->code = "context_length_exceeded";
+    if (!started && started.error().code() == ErrorCode::kBusy && model.note_device_full()) {
+      return ApiError{kStartAgain, {}, {}, {}, {}};  // the device is full: wait for a session
     }
-    return finish("error");
+    if (!started) {
+      ApiError e = from_runtime_error(started.error(), param);
+      if (e.status == 400 && started.error().message().find("context") != std::string::npos) e.code = "context_length_exceeded";
+      return e;
+    }
+    gen.emplace(std::move(*started));
+    return std::nullopt;
+  };
+  auto start_when_room = [&] {
+    std::optional<ApiError> e;
+    do e = start();
+    while (e && e->status == kStartAgain);
+    return e;
+  };
+  if (auto e = start_when_room()) {
+    out.client_gone = e->status == 0;
+    out.error = std::move(e);
+    return finish(out.client_gone ? "abort" : "error");
   }
   RequestFigures figures;
   figures.model = model.name();
@@ -99,6 +167,8 @@ TurnOutput run_turn(ServedModel& model, Admission& admission, Metrics& metrics, 
   auto quiet_since = Clock::now();
   genai::GenerationStatus status = genai::GenerationStatus::kGenerating;
   bool open = true;  // the client is still there
+  std::string forced_call;  // tool_call_required: what the model wrote after the opened call
+  bool sink_used = false;   // an event went to the client (then the request cannot start again)
   while (true) {
     auto ev = gen->read(std::chrono::milliseconds(50));
     if (!ev) {
@@ -117,12 +187,22 @@ TurnOutput run_turn(ServedModel& model, Admission& admission, Metrics& metrics, 
         }
         continue;
       }
+      if (ev.error().code() == ErrorCode::kBusy && first && !sink_used && model.note_device_full()) {
+        if (auto e = start_when_room()) {
+          out.client_gone = e->status == 0;
+          out.error = std::move(e);
+          return finish(out.client_gone ? "abort" : "error");
+        }
+        continue;
+      }
       out.error = from_runtime_error(ev.error());
       status = genai::GenerationStatus::kFailed;
       break;
     }
-    quiet_since = Clock::now();
-    const auto handed_at = quiet_since;
+    const auto handed_at = Clock::now();
+    sink_used = sink_used || ev->kind != genai::OutputKind::kStatus;
+    const bool buffered = request.tool_call_required && ev->kind == genai::OutputKind::kContent;
+    if (!buffered) quiet_since = handed_at;  // (keep-alives go on while a forced call is written)
     bool ok = true;
     switch (ev->kind) {
       case genai::OutputKind::kEnd: status = ev->status; break;
@@ -136,7 +216,9 @@ TurnOutput run_turn(ServedModel& model, Admission& admission, Metrics& metrics, 
         break;
       case genai::OutputKind::kContent:
         if (ev->token >= 0) tick();
-        if (!ev->text.empty()) {
+        if (buffered) {
+          forced_call += ev->text;
+        } else if (!ev->text.empty()) {
           out.content += ev->text;
           if (open) ok = sink.content(ev->text);
         }
@@ -156,6 +238,9 @@ TurnOutput run_turn(ServedModel& model, Admission& admission, Metrics& metrics, 
         if (open) ok = sink.tool_call(call, out.tool_calls.size() - 1);
         break;
       }
+    }
+    if (ev->kind == genai::OutputKind::kEnd && request.tool_call_required && !out.error && open) {
+      ok = finish_forced_call(forced_call, status, request, out, sink);
     }
     out.sink_time += Clock::now() - handed_at;
     if (ev->kind == genai::OutputKind::kEnd) break;

@@ -113,7 +113,9 @@ UpstreamResult UpstreamClient::forward(const std::string& method, const std::str
   while (!parser.is_done()) {
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof chunk;
-    http::read(socket, buffer, parser, ec);
+    // read_some: pass each piece on as it arrives (read() would wait for a full chunk buffer,
+    // holding a stream's tokens back).
+    http::read_some(socket, buffer, parser, ec);
     if (ec == http::error::need_buffer) ec = {};
     const std::size_t n = sizeof chunk - parser.get().body().size;
     if (stream) {

@@ -58,7 +58,8 @@ describe('bad input', () => {
       [{ model: 'loop', messages: [{ role: 'user', content: 'x' }], stream: 'yes' }, 'stream', /true or false/],
       [{ model: 'loop', messages: [{ role: 'user', content: 'x' }], top_p: 7 }, 'top_p', /between/],
       [{ model: 'loop', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function' }] }, 'tools[0]', /function/],
-      [{ model: 'loop', messages: [{ role: 'user', content: 'x' }], tool_choice: 'required' }, 'tool_choice', /auto/],
+      [{ model: 'loop', messages: [{ role: 'user', content: 'x' }], tool_choice: 'required' }, 'tools', /no 'tools'/],
+      [{ model: 'loop', messages: [{ role: 'user', content: 'x' }], tool_choice: 'always' }, 'tool_choice', /"required"/],
       [{ model: 7, messages: [{ role: 'user', content: 'x' }] }, 'model', /string/],
       [{ model: 'loop', prompt: { a: 1 } }, 'prompt', /prompt/],
     ];

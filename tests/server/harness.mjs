@@ -9,6 +9,7 @@ if (!models || !cli) throw new Error('run through ctest: NPU_CLI and NPU_SERVER_
 
 export const thinkTool = path.join(models, 'think-tool.npk');
 export const loop = path.join(models, 'loop.npk');
+export const lfm25Chat = path.join(models, 'lfm25-chat.npk');
 
 // Resolves to { url, stop(), output() } once the server prints its address (within 60 s).
 export function startServer(args = [], env = {}, modelFiles = [thinkTool, loop]) {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Ollama } from 'ollama';
 import { startServer, metric, sseLines, waitFor, loop, thinkTool } from './harness.mjs';
 
 const ASK = [{ role: 'user', content: 'hi' }];
@@ -66,6 +67,48 @@ describe('hybrid routing', () => {
       const bad = await chat(edge.url, { model: 'think-tool', messages: ASK, temperature: 'x' });
       assert.equal(bad.status, 400);
       assert.equal(bad.headers.get('x-npu-backend'), 'edge');
+    } finally { await edge.stop(); }
+  });
+
+  test('Ollama routes fail over too: asked in OpenAI\'s API, answered in Ollama\'s shapes', async () => {
+    const edge = await startServer(['--upstream', cloud.url, '--upstream-key-file', keyFile], { NPU_SIM_FAULTS: 'device_removal@run=1' }, [loop]);
+    try {
+      const ollama = new Ollama({ host: edge.url });
+      const whole = await ollama.chat({ model: 'loop:latest', messages: ASK, stream: false, options: { num_predict: 3 } });
+      assert.equal(whole.message.content, 'Hi again and');
+      assert.equal(whole.done_reason, 'length');
+      assert.equal(whole.eval_count, 3);
+      assert.ok(whole.prompt_eval_count > 3);
+      let text = '';
+      let last = null;
+      for await (const part of await ollama.chat({ model: 'loop', messages: ASK, stream: true, options: { num_predict: 4 } })) {
+        text += part.message.content;
+        last = part;
+      }
+      assert.equal(text, 'Hi again and again');
+      assert.equal(last.done, true);
+      assert.equal(last.eval_count, 4);
+      const gen = await ollama.generate({ model: 'loop', prompt: 'hi', stream: false, options: { num_predict: 2 } });
+      assert.equal(gen.response, 'Hi again');
+      // A model only the cloud has, with the header saying who answered.
+      const r = await fetch(`${edge.url}/api/chat`, { method: 'POST',
+        body: JSON.stringify({ model: 'think-tool', messages: ASK, stream: false, options: { num_predict: 2 } }) });
+      assert.equal(r.status, 200);
+      assert.equal(r.headers.get('x-npu-backend'), 'cloud');
+      assert.equal((await r.json()).message.content, 'Hi again');
+      assert.ok(await metric(edge.url, 'npu:router_answers_total{backend="cloud"}') >= 4);
+    } finally { await edge.stop(); }
+  });
+
+  test('Ollama routes: an upstream that is down too gives an Ollama-shaped error', async () => {
+    const edge = await startServer(['--upstream', 'http://127.0.0.1:9'], { NPU_SIM_FAULTS: 'device_removal@run=1' }, [loop]);
+    try {
+      const r = await fetch(`${edge.url}/api/chat`, { method: 'POST',
+        body: JSON.stringify({ model: 'loop', messages: ASK, stream: false }) });
+      assert.ok(r.status >= 500, `${r.status}`);
+      const body = await r.json();
+      assert.equal(typeof body.error, 'string');
+      assert.ok(body.error.length > 10, body.error);
     } finally { await edge.stop(); }
   });
 

@@ -3,6 +3,8 @@
 //   think-tool.npk  after the chat prompt: <think> reasoning </think>, "Sure, calling", one tool
 //                   call f(a="x", n=[1, {"k": None}]), end of turn
 //   loop.npk        after the chat prompt: "Hi again and again and ..." until the context (2048) is full
+//   lfm25-chat.npk  named LFM2.5 (so it gets the built-in LFM2.5 chat template, which reads the
+//                   keep_past_thinking kwarg): "Hi", end of turn
 // Usage: make_scripted_models OUT_DIR
 #include <cstdio>
 #include <filesystem>
@@ -23,8 +25,9 @@ int main(int argc, char** argv) {
                    "[f(a=\"x\",", " n=[1,", " {\"k\":", " None}])]", "<|tool_call_end|>", "<|im_end|>"}},
        .context_length = 128},
       {.name = "scripted-loop", .chains = {{"\n", "Hi", " again", " and", " again"}}, .context_length = 2048},
+      {.name = "scripted-lfm2.5-chat", .chains = {{"\n", "Hi", "<|im_end|>"}}, .context_length = 256},
   };
-  const char* files[] = {"think-tool.npk", "loop.npk"};
+  const char* files[] = {"think-tool.npk", "loop.npk", "lfm25-chat.npk"};
   for (std::size_t i = 0; i < std::size(specs); ++i) {
     auto m = npu::test::build_scripted_model(specs[i], dir / files[i]);
     if (!m) {

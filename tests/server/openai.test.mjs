@@ -4,7 +4,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { startServer, metric, sseLines, waitFor, thinkTool, loop } from './harness.mjs';
+import { startServer, metric, sseLines, waitFor, thinkTool, loop, lfm25Chat } from './harness.mjs';
 
 const TOOLS = [{ type: 'function', function: { name: 'f' } }];  // small: think-tool's context is 128
 const ASK = [{ role: 'user', content: 'Call f please' }];
@@ -219,6 +219,59 @@ describe('openai client', () => {
     assert.ok(generated < 1500, `the generation went on after the client left: ${generated} tokens`);
   });
 
+  test('tool_choice "required": the answer is the tool call (no text, no reasoning), whole and streamed', async () => {
+    const r = await client.chat.completions.create({ model: 'think-tool', messages: ASK, tools: TOOLS, tool_choice: 'required', temperature: 0 });
+    const choice = r.choices[0];
+    assert.equal(choice.finish_reason, 'tool_calls');
+    assert.equal(choice.message.content, null);
+    assert.equal(choice.message.reasoning_content, null);
+    assert.equal(choice.message.tool_calls.length, 1);
+    assert.equal(choice.message.tool_calls[0].function.name, 'f');
+    assert.deepEqual(JSON.parse(choice.message.tool_calls[0].function.arguments), EXPECTED_ARGS);
+    // Without tool_choice the same model thinks and talks first (the test above): 10+ tokens; here
+    // only the call's pieces and its closing token.
+    assert.ok(r.usage.completion_tokens <= 6, JSON.stringify(r.usage));
+    const stream = await client.chat.completions.create({ model: 'think-tool', messages: ASK, tools: TOOLS, tool_choice: 'required', stream: true });
+    let args = '';
+    let name = null;
+    let finish = null;
+    let content = '';
+    for await (const c of stream) {
+      const d = c.choices[0]?.delta ?? {};
+      if (d.content) content += d.content;
+      for (const t of d.tool_calls ?? []) { if (t.function?.name) name = t.function.name; args += t.function?.arguments ?? ''; }
+      finish = c.choices[0]?.finish_reason ?? finish;
+    }
+    assert.equal(content, '');
+    assert.equal(name, 'f');
+    assert.deepEqual(JSON.parse(args), EXPECTED_ARGS);
+    assert.equal(finish, 'tool_calls');
+  });
+
+  test('tool_choice naming a function: that function is called; a call of another is a clear error', async () => {
+    const two = [...TOOLS, { type: 'function', function: { name: 'g' } }];
+    const r = await client.chat.completions.create({ model: 'think-tool', messages: ASK, tools: two,
+      tool_choice: { type: 'function', function: { name: 'f' } } });
+    assert.equal(r.choices[0].finish_reason, 'tool_calls');
+    assert.equal(r.choices[0].message.tool_calls[0].function.name, 'f');
+    assert.deepEqual(JSON.parse(r.choices[0].message.tool_calls[0].function.arguments), EXPECTED_ARGS);
+    // The scripted model always calls f: asked for g, the server says so instead of passing f on.
+    await assert.rejects(client.chat.completions.create({ model: 'think-tool', messages: ASK, tools: two,
+      tool_choice: { type: 'function', function: { name: 'g' } } }), (e) => {
+      assert.equal(e.status, 500);
+      assert.equal(e.code, 'tool_call_failed');
+      assert.match(e.message, /names 'g', but the model called 'f'/);
+      return true;
+    });
+    await assert.rejects(client.chat.completions.create({ model: 'think-tool', messages: ASK, tools: TOOLS,
+      tool_choice: { type: 'function', function: { name: 'h' } } }), (e) => {
+      assert.equal(e.status, 400);
+      assert.equal(e.param, 'tool_choice.function.name');
+      assert.match(e.message, /'h', which is not in 'tools'/);
+      return true;
+    });
+  });
+
   test('metrics: vLLM-style series with values, and the device figures', async () => {
     const text = await (await fetch(`${server.url}/metrics`)).text();
     assert.match(text, /# TYPE npu:time_to_first_token_seconds histogram/);
@@ -243,6 +296,70 @@ describe('openai client', () => {
     assert.equal(bad.status, 400);
     assert.equal((await bad.json()).error.param, 'tokens');
     assert.equal((await fetch(`${server.url}/health`)).status, 200);
+  });
+});
+
+describe('chat_template_kwargs', () => {
+  // A model named LFM2.5 gets the built-in LFM2.5 template, which drops the <think> reasoning of
+  // past assistant turns unless keep_past_thinking is true.
+  let server;
+  let client;
+  before(async () => {
+    server = await startServer([], {}, [lfm25Chat]);
+    client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'x', maxRetries: 0 });
+  });
+  after(async () => { await server.stop(); });
+  const history = [
+    { role: 'user', content: 'Q1' },
+    { role: 'assistant', content: 'A1', reasoning_content: 'a long past reasoning' },
+    { role: 'user', content: 'Q2' },
+    { role: 'assistant', content: 'A2' },
+    { role: 'user', content: 'Q3' },
+  ];
+  const tokenize = async (body) => {
+    const res = await fetch(`${server.url}/tokenize`, { method: 'POST', body: JSON.stringify({ model: 'lfm25-chat', ...body }) });
+    return { status: res.status, body: await res.json() };
+  };
+
+  test('reach the template: the rendered prompt changes, in /tokenize and in the generation', async () => {
+    const plain = await tokenize({ messages: history });
+    const kept = await tokenize({ messages: history, chat_template_kwargs: { keep_past_thinking: true } });
+    assert.equal(plain.status, 200);
+    assert.equal(kept.status, 200);
+    const dropped = await tokenize({ messages: history, chat_template_kwargs: { keep_past_thinking: false } });
+    assert.deepEqual(dropped.body.tokens, plain.body.tokens);
+    // <think>, the reasoning's bytes (the scripted vocabulary has no merges for them), </think>, '\n'.
+    const grown = kept.body.count - plain.body.count;
+    assert.ok(grown >= 'a long past reasoning'.length + 2, `grew by ${grown}`);
+    const detok = await (await fetch(`${server.url}/detokenize`, { method: 'POST',
+      body: JSON.stringify({ model: 'lfm25-chat', tokens: kept.body.tokens }) })).json();
+    // (detokenize leaves the special tokens <think> and </think> out)
+    assert.match(detok.prompt, /a long past reasoningA1/);
+    const plainText = await (await fetch(`${server.url}/detokenize`, { method: 'POST',
+      body: JSON.stringify({ model: 'lfm25-chat', tokens: plain.body.tokens }) })).json();
+    assert.ok(!plainText.prompt.includes('a long past reasoning'), plainText.prompt);
+    // The generation renders the same prompt: its prompt_tokens follow the kwargs.
+    const r0 = await client.chat.completions.create({ model: 'lfm25-chat', messages: history, max_tokens: 1 });
+    const r1 = await client.chat.completions.create({ model: 'lfm25-chat', messages: history, max_tokens: 1,
+      chat_template_kwargs: { keep_past_thinking: true } });
+    assert.equal(r0.usage.prompt_tokens, plain.body.count);
+    assert.equal(r1.usage.prompt_tokens, kept.body.count);
+    // add_generation_prompt: false leaves the assistant turn unopened.
+    const closed = await tokenize({ messages: history, add_generation_prompt: false });
+    assert.ok(closed.body.count < plain.body.count);
+  });
+
+  test('kwargs the template cannot take: 400 naming chat_template_kwargs', async () => {
+    await assert.rejects(client.chat.completions.create({ model: 'lfm25-chat', messages: history,
+      chat_template_kwargs: { add_generation_prompt: false } }), (e) => {
+      assert.equal(e.status, 400);
+      assert.equal(e.param, 'chat_template_kwargs');
+      assert.match(e.message, /add_generation_prompt/);
+      return true;
+    });
+    const t = await tokenize({ messages: history, chat_template_kwargs: 'x' });
+    assert.equal(t.status, 400);
+    assert.equal(t.body.error.param, 'chat_template_kwargs');
   });
 });
 

@@ -63,6 +63,35 @@ TEST(ServerRequest, ToolChoiceNoneDropsTools) {
   EXPECT_TRUE(r->tools_json.empty());
 }
 
+TEST(ServerRequest, ToolChoiceRequiredKeepsToolsAndForcesACall) {
+  auto r = parse_chat_request(R"({"messages": [{"role": "user", "content": "x"}], "tool_choice": "required",
+    "tools": [{"type": "function", "function": {"name": "f"}}, {"type": "function", "function": {"name": "g"}}]})");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->tool_call_required);
+  EXPECT_FALSE(r->forced_tool.has_value());
+  EXPECT_EQ(r->tools_json.size(), 2u);
+}
+
+TEST(ServerRequest, NamedToolChoiceShowsThatFunctionOnly) {
+  auto r = parse_chat_request(R"({"messages": [{"role": "user", "content": "x"}],
+    "tool_choice": {"type": "function", "function": {"name": "g"}},
+    "tools": [{"type": "function", "function": {"name": "f"}}, {"type": "function", "function": {"name": "g"}}]})");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->tool_call_required);
+  ASSERT_TRUE(r->forced_tool.has_value());
+  EXPECT_EQ(*r->forced_tool, "g");
+  ASSERT_EQ(r->tools_json.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(r->tools_json[0])["name"], "g");
+}
+
+TEST(ServerRequest, ChatTemplateKwargsAreKept) {
+  auto r = parse_chat_request(R"({"messages": [{"role": "user", "content": "x"}],
+    "chat_template_kwargs": {"enable_thinking": false, "keep_past_thinking": true}})");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->chat_template_kwargs["enable_thinking"], false);
+  EXPECT_EQ(r->chat_template_kwargs["keep_past_thinking"], true);
+}
+
 struct BadCase {
   const char* body;
   const char* param;
@@ -90,6 +119,10 @@ TEST(ServerRequest, BadChatBodiesNameTheField) {
       {R"({"messages": [{"role": "user", "content": "x"}], "stream_options": 3})", "stream_options", "object"},
       {R"({"messages": [{"role": "user", "content": "x"}], "tools": {}})", "tools", "array"},
       {R"({"messages": [{"role": "user", "content": "x"}], "tool_choice": {"type": "function"}})", "tool_choice", "auto"},
+      {R"({"messages": [{"role": "user", "content": "x"}], "tool_choice": "always"})", "tool_choice", "required"},
+      {R"({"messages": [{"role": "user", "content": "x"}], "tool_choice": "required"})", "tools", "no 'tools'"},
+      {R"({"messages": [{"role": "user", "content": "x"}], "tool_choice": {"type": "function", "function": {"name": "h"}},
+          "tools": [{"type": "function", "function": {"name": "f"}}]})", "tool_choice.function.name", "'h', which is not in 'tools'"},
       {R"({"messages": [{"role": "user", "content": "x"}], "chat_template_kwargs": []})", "chat_template_kwargs", "object"},
   };
   for (const auto& c : cases) {
