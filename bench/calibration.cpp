@@ -21,7 +21,6 @@
 
 #include "bench_models.hpp"
 #include "npu/common/file.hpp"
-#include "npu/driver/profile_data.hpp"
 #include "npu/genai/llm.hpp"
 #include "npu/runtime.hpp"
 #include "npu/sim/device_profile.hpp"
@@ -77,8 +76,8 @@ Expected<nlohmann::json> run(const std::string& config, std::uint32_t gen_tokens
     if (name == "prefill") prefill_id = id;
   const double clock_hz = vdevice->identity(0).clock_khz * 1e3;
   for (const auto& r : records.records) {
-    if (r.kind != static_cast<std::uint16_t>(abi::ProfileKind::kOp) || r.context_id != prefill_id) continue;
-    auto& e = by_op[abi::op_name(r.opcode)];
+    if (r.kind != ProfileKind::kOp || r.context_id != prefill_id) continue;
+    auto& e = by_op[r.op];
     if (e.is_null()) e = {{"seconds", 0.0}, {"ops", 0}, {"memory_bound", 0}};
     e["seconds"] = e["seconds"].get<double>() + static_cast<double>(r.end_cycle - r.start_cycle) / clock_hz;
     e["ops"] = e["ops"].get<int>() + 1;

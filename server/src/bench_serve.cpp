@@ -185,7 +185,7 @@ std::map<std::string, double> device_counters(const UpstreamClient& client) {
     pos = end + 1;
     for (const char* name : {"npu:device_busy_seconds_total", "npu:device_energy_joules", "npu:device_decode_seconds_total",
                              "npu:device_prefill_seconds_total", "npu:generation_tokens_total",
-                             "npu:server_stream_seconds_total"}) {
+                             "npu:server_stream_seconds_total", "npu:server_stream_cpu_seconds_total"}) {
       if (line.starts_with(name) && line.size() > std::string_view(name).size() &&
           (line[std::string_view(name).size()] == '{' || line[std::string_view(name).size()] == ' ')) {
         out[name] += std::strtod(line.c_str() + line.rfind(' ') + 1, nullptr);
@@ -310,8 +310,11 @@ Expected<nlohmann::json> run_serve_benchmark(const BenchServeOptions& o) {
     dev["output_tokens_per_busy_s"] = busy > 0 ? output / busy : 0.0;
     out["npu_device"] = std::move(dev);
     const double stream = delta("npu:server_stream_seconds_total");
+    const double stream_cpu = delta("npu:server_stream_cpu_seconds_total");
     out["npu_server"] = {{"stream_seconds", stream},
-                         {"stream_seconds_per_token", output > 0 ? stream / output : 0.0}};
+                         {"stream_seconds_per_token", output > 0 ? stream / output : 0.0},
+                         {"stream_cpu_seconds", stream_cpu},
+                         {"stream_cpu_seconds_per_token", output > 0 ? stream_cpu / output : 0.0}};
   }
   return out;
 }

@@ -9,8 +9,10 @@ ApiResult<genai::ChatPrompt> render_chat(const genai::LLM& llm, const Generation
   genai::ChatOptions options;
   options.add_generation_prompt = add_generation_prompt;
   if (!request.chat_template_kwargs.empty()) options.template_kwargs_json = request.chat_template_kwargs.dump();
-  auto prompt = llm.text().apply_chat_template(std::span<const genai::ChatMessage>(request.messages),
-                                               std::span<const std::string>(request.tools_json), options);
+  auto text = llm.text();
+  if (!text) return std::unexpected(from_runtime_error(text.error(), "messages"));
+  auto prompt = text->apply_chat_template(std::span<const genai::ChatMessage>(request.messages),
+                                         std::span<const std::string>(request.tools_json), options);
   if (!prompt) {
     const bool kwargs = prompt.error().message().find("template kwargs") != std::string::npos;
     return std::unexpected(from_runtime_error(prompt.error(), kwargs ? "chat_template_kwargs" : "messages"));

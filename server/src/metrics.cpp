@@ -52,6 +52,7 @@ void Metrics::record(const RequestFigures& f) {
   m.device_decode_s += secs(f.stats.device_decode);
   m.device_energy_j += f.stats.device_energy_j;
   m.sink_s += secs(f.sink_time);
+  m.sink_cpu_s += secs(f.sink_cpu_time);
 }
 
 std::string Metrics::render(std::size_t running, std::size_t waiting, const std::string& extra) const {
@@ -95,6 +96,9 @@ std::string Metrics::render(std::size_t running, std::size_t waiting, const std:
   per_model_counter("npu:server_stream_seconds_total",
                     "The server's own time handing generated tokens to clients (encoding and writing).",
                     [](const PerModel& m) { return m.sink_s; });
+  per_model_counter("npu:server_stream_cpu_seconds_total",
+                    "CPU time the server's threads spent handing generated tokens to clients.",
+                    [](const PerModel& m) { return m.sink_cpu_s; });
   out += extra;
   return out;
 }

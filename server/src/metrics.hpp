@@ -37,6 +37,7 @@ struct RequestFigures {
   std::chrono::nanoseconds queue{0}, ttft{0}, e2e{0};
   std::vector<double> inter_token_s;  // gaps between streamed tokens
   std::chrono::nanoseconds sink_time{0};  // the server's own time passing the events on
+  std::chrono::nanoseconds sink_cpu_time{0};  // ... as CPU time of the serving thread
   genai::GenerationStats stats;       // the runtime's figures (device time, energy)
 };
 
@@ -52,7 +53,7 @@ class Metrics {
     std::uint64_t prompt_tokens = 0, generation_tokens = 0;
     std::map<std::string, std::uint64_t> success;  // by finish reason
     Histogram ttft, itl, e2e, queue, prompt_len, gen_len;
-    double device_prefill_s = 0, device_decode_s = 0, device_energy_j = 0, sink_s = 0;
+    double device_prefill_s = 0, device_decode_s = 0, device_energy_j = 0, sink_s = 0, sink_cpu_s = 0;
   };
   mutable std::mutex mutex_;
   std::map<std::string, PerModel> models_;

@@ -1,5 +1,7 @@
 #include "turn_runner.hpp"
 
+#include <time.h>
+
 #include <fmt/format.h>
 
 #include "chat_prompt.hpp"
@@ -11,6 +13,12 @@ namespace npu::server {
 namespace {
 using Clock = std::chrono::steady_clock;
 constexpr unsigned kStartAgain = 1;  // (an internal status: start() found the device full)
+
+std::chrono::nanoseconds thread_cpu_time() {
+  timespec t{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec);
+}
 
 const char* finish_reason(genai::GenerationStatus status, bool tool_calls) {
   switch (status) {
@@ -200,6 +208,7 @@ TurnOutput run_turn(ServedModel& model, Admission& admission, Metrics& metrics, 
       break;
     }
     const auto handed_at = Clock::now();
+    const auto handed_cpu = thread_cpu_time();
     sink_used = sink_used || ev->kind != genai::OutputKind::kStatus;
     const bool buffered = request.tool_call_required && ev->kind == genai::OutputKind::kContent;
     if (!buffered) quiet_since = handed_at;  // (keep-alives go on while a forced call is written)
@@ -243,6 +252,7 @@ TurnOutput run_turn(ServedModel& model, Admission& admission, Metrics& metrics, 
       ok = finish_forced_call(forced_call, status, request, out, sink);
     }
     out.sink_time += Clock::now() - handed_at;
+    out.sink_cpu_time += thread_cpu_time() - handed_cpu;
     if (ev->kind == genai::OutputKind::kEnd) break;
     if (open && !ok) {
       open = false;
@@ -261,6 +271,7 @@ TurnOutput run_turn(ServedModel& model, Admission& admission, Metrics& metrics, 
   figures.e2e = result.e2e;
   figures.stats = result.stats;
   figures.sink_time = result.sink_time;
+  figures.sink_cpu_time = result.sink_cpu_time;
   metrics.record(figures);
   return result;
 }

@@ -51,6 +51,7 @@ struct TurnOutput {
   genai::GenerationStats stats;
   std::chrono::nanoseconds queue{0}, ttft{0}, e2e{0};
   std::chrono::nanoseconds sink_time{0};  // the server's own time passing events on (encode + write)
+  std::chrono::nanoseconds sink_cpu_time{0};  // the same as CPU time of this thread (without waits for a core)
   // Set when the request failed: before any event (answer with its status) or in the middle of
   // the events (a streaming answer ends with an error event).
   std::optional<ApiError> error;

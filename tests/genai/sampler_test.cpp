@@ -127,6 +127,21 @@ TEST(Sampler, SeedIsDeterministic) {
   EXPECT_EQ(*s.sample(logits), first[0]);  // reset restarts the random sequence
 }
 
+TEST(Sampler, AnUnsetSeedIsTheDocumentedDefaultSeed) {
+  const auto logits = logits_for({0.2, 0.2, 0.2, 0.2, 0.2});
+  const auto run = [&](SamplingParams p) {
+    auto s = Sampler::create(p);
+    EXPECT_TRUE(s) << s.error().what();
+    std::vector<TokenId> out;
+    for (int i = 0; i < 64; ++i) out.push_back(*s->sample(logits));
+    return out;
+  };
+  const auto unset = run({.temperature = 1.0f});
+  EXPECT_EQ(unset, run({.temperature = 1.0f}));  // two samplers, no seed: the same draws
+  EXPECT_EQ(unset, run({.temperature = 1.0f, .seed = kDefaultSeed}));
+  EXPECT_NE(unset, run({.temperature = 1.0f, .seed = kDefaultSeed + 1}));
+}
+
 TEST(Sampler, FastOnA65536Vocabulary) {
   std::mt19937 rng(3);
   std::normal_distribution<float> normal(0.0f, 3.0f);

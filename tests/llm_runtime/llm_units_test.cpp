@@ -2,9 +2,9 @@
 // refusal of files that are not LLM packages.
 #include <gtest/gtest.h>
 
-#include "llm/llm_package.hpp"
-#include "llm/prefill_plan.hpp"
-#include "llm/token_chooser.hpp"
+#include "npk/llm_package.hpp"
+#include "local/llm/prefill_plan.hpp"
+#include "local/llm/token_chooser.hpp"
 
 namespace npu::genai::detail {
 namespace {

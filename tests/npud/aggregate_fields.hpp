@@ -1,7 +1,7 @@
 // The number of fields of an aggregate struct, counted at compile time: the most initializers
 // `T{...}` accepts. Lets a test notice a field added to a struct and forgotten elsewhere.
-// Holds for aggregates without base classes whose members are not themselves aggregates
-// (brace elision would count their members too).
+// Holds for aggregates whose members are not themselves aggregates (brace elision would count
+// their members too); a base class counts as one initializer.
 #pragma once
 
 #include <cstddef>

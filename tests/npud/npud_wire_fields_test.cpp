@@ -20,6 +20,7 @@ genai::GeneratorParams every_params_field_set() {
   p.top_p = 0.5f;
   p.min_p = 0.125f;
   p.repetition_penalty = 1.5f;
+  p.repetition_window = 8;
   p.seed = 99;
   p.greedy = true;
   p.max_generated_tokens = 12;
@@ -34,7 +35,8 @@ genai::GeneratorParams every_params_field_set() {
 
 TEST(NpudWireFields, GeneratorParamsEveryFieldRoundTrips) {
   const json j = npud::to_json(every_params_field_set());
-  EXPECT_EQ(j.size(), aggregate_field_count<genai::GeneratorParams>())
+  // GeneratorParams is its SamplingParams base (one initializer) and its own fields.
+  EXPECT_EQ(j.size(), aggregate_field_count<genai::SamplingParams>() + aggregate_field_count<genai::GeneratorParams>() - 1)
       << "a GeneratorParams field is missing from wire/llm_json.hpp (or not set above): " << j.dump();
   const json defaults = npud::to_json(genai::GeneratorParams{});
   for (const auto& [key, value] : j.items()) EXPECT_NE(defaults.value(key, json()), value) << key << " not set above";

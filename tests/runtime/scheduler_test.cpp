@@ -8,7 +8,7 @@
 #include <mutex>
 #include <vector>
 
-#include "scheduler.hpp"
+#include "local/scheduler.hpp"
 
 using namespace npu;
 using namespace npu::detail;

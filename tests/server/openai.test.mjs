@@ -4,7 +4,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { startServer, metric, sseLines, waitFor, thinkTool, loop, lfm25Chat } from './harness.mjs';
+import { startServer, metric, sseLines, waitFor, sleep, thinkTool, loop, lfm25Chat } from './harness.mjs';
 
 const TOOLS = [{ type: 'function', function: { name: 'f' } }];  // small: think-tool's context is 128
 const ASK = [{ role: 'user', content: 'Call f please' }];
@@ -270,6 +270,31 @@ describe('openai client', () => {
       assert.match(e.message, /'h', which is not in 'tools'/);
       return true;
     });
+  });
+
+  test('a client that disconnects during a long prefill: aborted before it generates, the slot freed', async () => {
+    // ~2000 prompt tokens: the prefill takes ~0.2 s here; the client leaves after 40 ms.
+    const series = 'npu:request_success_total{model_name="loop",finished_reason="abort"}';
+    const before = (await metric(server.url, series)) ?? 0;
+    const generatedBefore = await metric(server.url, 'npu:generation_tokens_total{model_name="loop"}');
+    const controller = new AbortController();
+    const t0 = Date.now();
+    const res = fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST', signal: controller.signal,
+      body: JSON.stringify({ model: 'loop', messages: [{ role: 'user', content: 'word '.repeat(395) }], stream: true }),
+    }).catch((e) => e);
+    await sleep(40);
+    assert.equal(await metric(server.url, 'npu:num_requests_running'), 1, 'the request is running (in prefill)');
+    controller.abort();
+    assert.match(String((await res)?.name ?? ''), /Abort/);
+    assert.ok(await waitFor(async () => (await metric(server.url, series)) === before + 1), 'no abort recorded');
+    const freed = Date.now() - t0;
+    assert.equal(await metric(server.url, 'npu:num_requests_running'), 0);
+    // The runtime stops at the first token after the prefill (a prefill is not interrupted between
+    // its chunks): one token at most, and the slot is free within the prefill's time plus the poll.
+    const generated = (await metric(server.url, 'npu:generation_tokens_total{model_name="loop"}')) - generatedBefore;
+    assert.ok(generated <= 1, `${generated} tokens generated after the client left`);
+    assert.ok(freed < 3000, `the slot was freed after ${freed} ms`);
   });
 
   test('metrics: vLLM-style series with values, and the device figures', async () => {

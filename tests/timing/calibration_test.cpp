@@ -44,12 +44,12 @@ TEST(Calibration, DecodeIsMemoryBoundAndPrefillComputeBoundAtLargeChunks) {
   ASSERT_FALSE(r.prefill_layers.empty());
   EXPECT_TRUE(r.decode_memory_bound);
   for (const auto& l : r.decode_layers) {
-    if (l.layer != abi::kProfileNoLayer) {
+    if (l.layer != npu::kNoLayer) {
       EXPECT_TRUE(l.memory_bound()) << "decode layer " << l.layer;
     }
   }
   for (const auto& l : r.prefill_layers) {
-    if (l.layer != abi::kProfileNoLayer) {
+    if (l.layer != npu::kNoLayer) {
       EXPECT_FALSE(l.memory_bound()) << "prefill layer " << l.layer;
     }
   }

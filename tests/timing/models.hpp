@@ -18,7 +18,6 @@
 
 #include "npu/compiler/llm_compiler.hpp"
 #include "npu/compiler/llm_source.hpp"
-#include "npu/driver/profile_data.hpp"
 #include "npu/genai/llm.hpp"
 #include "npu/runtime.hpp"
 #include "npu/sim/device_profile.hpp"
@@ -75,7 +74,7 @@ struct Figures {
   double energy_per_token_j = 0, decode_power_w = 0, prefill_power_w = 0;
   double ddr_bytes_per_token = 0;
   bool decode_memory_bound = false;
-  std::vector<driver::LayerProfile> prefill_layers, decode_layers;  // per run
+  std::vector<npu::LayerProfile> prefill_layers, decode_layers;  // per run
 };
 
 // Loads `npk` on a simulated device of `profile`, prefills `prompt` tokens and decodes `gen`.
@@ -110,7 +109,7 @@ inline Figures run(const Npk& npk, const std::string& profile, std::uint32_t pro
   f.prefill_power_w = f.ttft_s > 0 ? (s.device_energy_j - s.decode_energy_j) / f.ttft_s : 0.0;
   const auto data = must(llm->read_device_profile(), "profile records");
   for (const auto& [id, name] : llm->device_contexts()) {
-    auto layers = driver::summarize_layers(data.records, id);
+    auto layers = npu::summarize_layers(data.records, id);
     if (name == "prefill") f.prefill_layers = std::move(layers);
     if (name == "tbt") f.decode_layers = std::move(layers);
   }

@@ -121,7 +121,7 @@ Figures generate(const fs::path& npk, bool timing_only, std::uint32_t prompt_tok
     if (data) {
       for (const auto& r : data->records) {
         f.op_cycles.push_back(r.end_cycle - r.start_cycle);
-        if (r.kind == static_cast<std::uint16_t>(npu::abi::ProfileKind::kOp)) ++f.ops_per_layer[r.layer];
+        if (r.kind == npu::ProfileKind::kOp) ++f.ops_per_layer[r.layer];
       }
     }
   }
@@ -146,7 +146,7 @@ TEST(StackTiming, SameRunGivesIdenticalCycleCounts) {
   // embedding, final norm, head and argmax belong to none. All layers have the same op count
   // (one program per token, same block type).
   ASSERT_EQ(a.ops_per_layer.size(), 5u);
-  EXPECT_GT(a.ops_per_layer.at(npu::abi::kProfileNoLayer), 0u);
+  EXPECT_GT(a.ops_per_layer.at(npu::kNoLayer), 0u);
   for (std::uint32_t l = 0; l < 4; ++l) EXPECT_EQ(a.ops_per_layer.at(l), a.ops_per_layer.at(0)) << l;
   // Timing-only runs charge exactly what functional runs charge.
   const Figures t = generate(npk->path, true, 20);

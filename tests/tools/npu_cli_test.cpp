@@ -86,6 +86,17 @@ TEST(NpuCli, IdentifyJson) {
   EXPECT_FALSE(j["link"].get<std::string>().empty());
 }
 
+TEST(NpuCli, IdentifySaysWhichDeviceTheDefaultIsAndWhy) {
+  auto r = run_npu("identify --json");  // no accelerator on a test machine: the simulator
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = parse(r);
+  EXPECT_EQ(j["id"], "sim:0");
+  EXPECT_EQ(j["runtime_backend"], "in-process");
+  EXPECT_NE(j["selection"].get<std::string>().find("simulator"), std::string::npos) << j.dump();
+  auto explicit_id = parse(run_npu("identify --device sim:0 --json"));
+  EXPECT_EQ(explicit_id["selection"], "as requested");
+}
+
 TEST(NpuCli, IdentifyUnknownDeviceFails) {
   auto r = run_npu("identify --device sim:63");
   EXPECT_EQ(r.exit_code, 1);

@@ -2,13 +2,11 @@
 // [--trace FILE] [--json]`: modeled load time, time to first token, decode rate, device
 // utilisation, DDR bytes per token, bound, energy and host figures of an LLM; with --sessions N,
 // N sessions generate at once and the report adds per-session rates, Jain's fairness index and
-// the context-switch overhead. Its figures are what the device and driver report.
-#include <thread>
-
+// the context-switch overhead. The figures come from genai::bench (the runtime); this prints them.
 #include <fmt/format.h>
 
 #include "npu/common/file.hpp"
-#include "npu/driver/profile_data.hpp"
+#include "npu/genai/llm_bench.hpp"
 
 #include "commands.hpp"
 #include "llm_common.hpp"
@@ -25,119 +23,39 @@ struct Opts {
   bool timing_only = false, json = false;
 };
 
-struct SessionRun {
-  genai::GenerationStats stats;
-  std::chrono::nanoseconds wall{0};
-  std::uint64_t end_cycle = 0;  // the device clock when this session's generation ended
-  std::optional<Error> error;
-};
-
-void run_session(VDevice& vdevice, genai::LLM& llm, const std::vector<genai::TokenId>& prompt, const Opts& o,
-                 SessionRun& out) {
-  genai::GeneratorParams p;
-  p.greedy = true;
-  p.ignore_end_tokens = true;
-  p.timing_only = o.timing_only;
-  p.max_generated_tokens = o.gen_tokens;
-  const auto start = std::chrono::steady_clock::now();
-  auto gen = llm.generate(prompt, p);
-  if (!gen) {
-    out.error = gen.error();
-    return;
-  }
-  while (true) {
-    auto ev = gen->read(std::chrono::minutes(10));
-    if (!ev) {
-      out.error = ev.error();
-      return;
-    }
-    if (ev->kind == genai::OutputKind::kEnd) break;
-  }
-  out.wall = std::chrono::steady_clock::now() - start;
-  out.stats = gen->stats();
-  if (auto now = vdevice.stats(0)) out.end_cycle = now->cycles;
-}
-
-double jain(const std::vector<double>& x) {
-  double sum = 0, sq = 0;
-  for (double v : x) sum += v, sq += v * v;
-  return sq == 0 ? 0.0 : sum * sum / (static_cast<double>(x.size()) * sq);
-}
-
-// Per-layer figures of one subnet's op records, per run of that subnet.
-nlohmann::json layer_report(std::span<const abi::ProfileRecord> records, std::uint32_t context, double runs,
-                            double clock_hz) {
+nlohmann::json layers_json(const std::vector<genai::LayerFigures>& layers) {
   nlohmann::json out = nlohmann::json::array();
-  runs = std::max(runs, 1.0);
-  for (const auto& l : driver::summarize_layers(records, context)) {
-    nlohmann::json e = {{"ops", static_cast<double>(l.ops) / runs},
-                        {"seconds", clock_hz > 0 ? static_cast<double>(l.cycles) / runs / clock_hz : 0.0},
-                        {"cycles", static_cast<double>(l.cycles) / runs},
-                        {"compute_cycles", static_cast<double>(l.compute_cycles) / runs},
-                        {"memory_cycles", static_cast<double>(l.memory_cycles) / runs},
-                        {"ddr_bytes", static_cast<double>(l.bytes) / runs},
-                        {"energy_j", l.energy_j / runs},
-                        {"bound", l.memory_bound() ? "memory" : "compute"}};
-    if (l.layer == abi::kProfileNoLayer) e["layer"] = nullptr;
+  for (const auto& l : layers) {
+    nlohmann::json e = {{"ops", l.ops},
+                        {"seconds", l.seconds},
+                        {"cycles", l.cycles},
+                        {"compute_cycles", l.compute_cycles},
+                        {"memory_cycles", l.memory_cycles},
+                        {"ddr_bytes", l.ddr_bytes},
+                        {"energy_j", l.energy_j},
+                        {"bound", l.memory_bound ? "memory" : "compute"}};
+    if (l.layer == kNoLayer) e["layer"] = nullptr;
     else e["layer"] = l.layer;
     out.push_back(std::move(e));
   }
   return out;
 }
 
-// The context id named `name` ("prefill", "tbt"), or all contexts.
-std::uint32_t context_id(const std::vector<std::pair<std::uint32_t, std::string>>& names, const char* name) {
-  for (const auto& [id, n] : names)
-    if (n == name) return id;
-  return 0xffffffffu;
-}
-
 Expected<nlohmann::json> bench(const Opts& o) {
   NPU_TRY_ASSIGN(auto opened, open_llm(o.model, o.where));
-  auto& first = *opened.llm;
-  const auto& info = first.info();
-  const std::uint32_t n_prompt = o.prompt_tokens.value_or(info.prefill_chunk);
-  if (n_prompt == 0 || n_prompt + o.gen_tokens > info.context_length) {
-    return fail(ErrorCode::kInvalidArgument,
-                fmt::format("--prompt-tokens {} + --gen-tokens {} must be 1..{} (the model's context)",
-                            n_prompt, o.gen_tokens, info.context_length));
-  }
-  std::vector<genai::TokenId> prompt(n_prompt);
-  for (std::uint32_t i = 0; i < n_prompt; ++i) prompt[i] = static_cast<genai::TokenId>((i * 7919u + 11u) % info.vocab);
-  std::vector<std::unique_ptr<genai::LLM>> extra;
-  std::vector<genai::LLM*> sessions{&first};
-  for (std::uint32_t i = 1; i < o.sessions; ++i) {
-    NPU_TRY_ASSIGN(auto s, first.create_session());
-    sessions.push_back(s.get());
-    extra.push_back(std::move(s));
-  }
-  NPU_TRY_ASSIGN(auto before, opened.vdevice->stats(0));
-  // The device's profile gives the per-layer report (and the trace); firmware without profiling
-  // (ABI < 1.1) still benches, without them.
-  auto started = first.start_device_profile();
-  const bool profiling = started.has_value();
-  if (!profiling && !o.trace.empty()) {
-    return fail(started.error().with_context("--trace: no device profile (run without --trace)"));
-  }
-  std::vector<SessionRun> runs(sessions.size());
-  {
-    std::vector<std::jthread> threads;
-    for (std::size_t i = 0; i < sessions.size(); ++i) {
-      threads.emplace_back([&, i] { run_session(*opened.vdevice, *sessions[i], prompt, o, runs[i]); });
-    }
-  }
-  NPU_TRY_ASSIGN(auto after, opened.vdevice->stats(0));
-  for (const auto& r : runs) {
-    if (r.error) return fail(*r.error);
-  }
-  driver::ProfileData profile;
-  if (profiling) {
-    NPU_TRY_ASSIGN(profile, first.read_device_profile());
-  }
-  const auto& s = runs[0].stats;
+  const auto& info = opened.llm->info();
+  genai::BenchOptions options;
+  options.prompt_tokens = o.prompt_tokens;
+  options.gen_tokens = o.gen_tokens;
+  options.sessions = o.sessions;
+  options.timing_only = o.timing_only;
+  options.trace = !o.trace.empty();
+  NPU_TRY_ASSIGN(auto report, genai::bench(*opened.vdevice, *opened.llm, options));
+  const auto& s = report.sessions[0].stats;
   auto j = generation_figures(s, info);
   const double tokens = std::max<double>(s.tbt_runs, 1);
   j["model"] = info.name;
+  j["device"] = opened.vdevice->identity(0).info.id;
   j["timing_only"] = o.timing_only;
   j["device_utilisation"] = s.decode_cycles == 0 ? 0.0 : static_cast<double>(s.decode_compute_cycles) / static_cast<double>(s.decode_cycles);
   j["ddr_bytes_per_token"] = static_cast<double>(s.decode_ddr_bytes) / tokens;
@@ -146,17 +64,14 @@ Expected<nlohmann::json> bench(const Opts& o) {
   if (s.decode_energy_j > 0) j["energy_j_per_token"] = s.decode_energy_j / tokens;
   else j["energy_j_per_token"] = nullptr;  // firmware before ABI 1.1 reports no energy
   j["energy_j"] = s.device_energy_j;
-  j["device_energy_j_total"] = after.energy_j;
-  const double clock_hz = opened.vdevice->identity(0).clock_khz * 1e3;
-  if (profiling) {
-    const auto contexts = first.device_contexts();
-    j["decode_layers"] = layer_report(profile.records, context_id(contexts, "tbt"), s.tbt_runs, clock_hz);
-    j["prefill_layers"] = layer_report(profile.records, context_id(contexts, "prefill"), s.prefill_runs, clock_hz);
-    j["profile_records"] = profile.records.size();
-    j["profile_dropped"] = profile.dropped;
+  j["device_energy_j_total"] = report.after.energy_j;
+  if (report.profiled) {
+    j["decode_layers"] = layers_json(report.decode_layers);
+    j["prefill_layers"] = layers_json(report.prefill_layers);
+    j["profile_records"] = report.profile_records;
+    j["profile_dropped"] = report.profile_dropped;
     if (!o.trace.empty()) {
-      const auto& id = opened.vdevice->identity(0);
-      NPU_TRY(write_file_atomic(o.trace, driver::chrome_trace_json(profile, id.board_name, contexts)));
+      NPU_TRY(write_file_atomic(o.trace, report.trace_json));
       j["trace"] = o.trace;
     }
   }
@@ -166,27 +81,16 @@ Expected<nlohmann::json> bench(const Opts& o) {
   }
   if (o.sessions > 1) {
     nlohmann::json per = nlohmann::json::array();
-    std::vector<double> rates;
-    std::uint64_t step_cycles = 0;
-    // Fairness on the device's clock (deterministic, unlike host wall time): each session's rate
-    // is its tokens over the device time from the start until its generation ended. Sessions served
-    // in turn all end in the last round (index ~1); served one after another, they end far apart.
-    for (const auto& r : runs) {
-      const double rate = r.wall.count() == 0 ? 0.0 : r.stats.generated_tokens / seconds(r.wall);
-      const double span_s = r.end_cycle > before.cycles ? static_cast<double>(r.end_cycle - before.cycles) / clock_hz : 0.0;
-      const double device_rate = span_s > 0 ? r.stats.generated_tokens / span_s : 0.0;
-      rates.push_back(device_rate);
-      step_cycles += r.stats.device_cycles;
-      per.push_back({{"tokens_per_s", rate}, {"device_tokens_per_s", device_rate},
+    for (const auto& r : report.sessions) {
+      per.push_back({{"tokens_per_s", r.host_tokens_per_s}, {"device_tokens_per_s", r.device_tokens_per_s},
                      {"decode_tokens_per_s", r.stats.device_decode_tokens_per_s()},
                      {"generated_tokens", r.stats.generated_tokens}});
     }
     j["sessions"] = per;
-    j["jain_fairness"] = jain(rates);
-    j["context_switches"] = after.context_switches - before.context_switches;
-    const std::uint64_t busy = after.busy_cycles - before.busy_cycles;
-    j["context_switch_overhead_cycles"] = busy > step_cycles ? busy - step_cycles : 0;
-    j["context_switch_overhead_fraction"] = busy == 0 || busy < step_cycles ? 0.0 : static_cast<double>(busy - step_cycles) / static_cast<double>(busy);
+    j["jain_fairness"] = report.jain_fairness;
+    j["context_switches"] = report.context_switches;
+    j["context_switch_overhead_cycles"] = report.switch_overhead_cycles;
+    j["context_switch_overhead_fraction"] = report.switch_overhead_fraction;
   }
   return j;
 }

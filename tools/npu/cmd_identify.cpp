@@ -14,7 +14,8 @@ void add_identify_command(CLI::App& app, CommandContext& ctx) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("-d,--device", o->device, "Device id from `npu scan` (default: the first)");
+  cmd->add_option("-d,--device", o->device, "Device id from `npu scan`: sim:N, pcie:..., hailo:... "
+                 "(default: a usable accelerator, else the simulator)");
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->callback([&ctx, o] {
     VDeviceParams params;
@@ -25,8 +26,10 @@ void add_identify_command(CLI::App& app, CommandContext& ctx) {
       return;
     }
     const DeviceIdentity& id = (*vdevice)->identity(0);
+    const DeviceSelection& how = (*vdevice)->selection();
     if (o->json) {
-      print_json({{"id", id.info.id}, {"backend", id.info.backend}, {"board", id.board_name},
+      print_json({{"id", id.info.id}, {"backend", id.info.backend}, {"runtime_backend", how.backend},
+                  {"selection", how.reason}, {"runtime_version", id.runtime_version}, {"board", id.board_name},
                   {"firmware_version", fw_version_string(id.fw_version)},
                   {"firmware_build", id.fw_build_id}, {"abi_version", abi_version_string(id.abi_version)},
                   {"profile", id.profile}, {"ddr_bytes", id.ddr_bytes}, {"sram_bytes", id.sram_bytes},
@@ -36,6 +39,8 @@ void add_identify_command(CLI::App& app, CommandContext& ctx) {
       return;
     }
     fmt::print("Device:        {} ({})\n", id.info.id, id.info.name);
+    fmt::print("Backend:       {}{} ({})\n", how.backend, id.runtime_version.empty() ? "" : ", " + id.runtime_version,
+               how.reason);
     fmt::print("Board:         {}\n", id.board_name);
     fmt::print("Firmware:      {} (build {})\n", fw_version_string(id.fw_version), id.fw_build_id);
     fmt::print("Device ABI:    {}\n", abi_version_string(id.abi_version));

@@ -102,7 +102,8 @@ void add_run_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("run", "Run a compiled model and report its timing");
   auto o = std::make_shared<Opts>();
   cmd->add_option("model", o->model, "Compiled model (.npk)")->required();
-  cmd->add_option("-d,--device", o->device, "Device id from `npu scan` (default: the first)");
+  cmd->add_option("-d,--device", o->device, "Device id from `npu scan`: sim:N, pcie:..., hailo:... "
+                 "(default: a usable accelerator, else the simulator)");
   cmd->add_option("-i,--input", o->inputs, "NAME=FILE raw input bytes (default: seeded random)");
   cmd->add_option("-n,--iterations", o->iterations, "Number of runs")->check(CLI::Range(1u, 1000000u));
   cmd->add_option("--seed", o->seed, "Seed of the random inputs");

@@ -25,7 +25,7 @@ void add_scan_command(CLI::App& app, CommandContext& ctx) {
                         {"vendor_id", fmt::format("{:04x}", d.vendor_id)},
                         {"device_id", fmt::format("{:04x}", d.device_id)},
                         {"kernel_driver", d.kernel_driver}, {"link", d.link},
-                        {"usable", d.abi_native}, {"note", d.note}});
+                        {"usable", d.usable}, {"note", d.note}});
       }
       print_json({{"devices", list}, {"count", devices->size()}});
       return;
@@ -35,7 +35,7 @@ void add_scan_command(CLI::App& app, CommandContext& ctx) {
       return;
     }
     for (const auto& d : *devices) {
-      fmt::print("{:<24} {:<40} {:<18} {}{}\n", d.id, d.name, d.link, d.abi_native ? "ready" : "not usable",
+      fmt::print("{:<24} {:<40} {:<18} {}{}\n", d.id, d.name, d.link, d.usable ? "ready" : "not usable",
                  d.note.empty() ? "" : " (" + d.note + ")");
     }
   });

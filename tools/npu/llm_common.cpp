@@ -12,7 +12,8 @@
 namespace npu::tools {
 
 void add_device_options(CLI::App& cmd, DeviceOptions& options) {
-  cmd.add_option("-d,--device", options.device, "Device id from `npu scan` (default: the first)");
+  cmd.add_option("-d,--device", options.device, "Device id from `npu scan`: sim:N, pcie:..., hailo:... "
+                 "(default: a usable accelerator, else the simulator)");
   cmd.add_flag("--multi-process-service", options.multi_process,
                "Run through the npud daemon, which shares the device with other processes "
                "(socket: $NPU_NPUD_SOCKET, else /run/npustack/npud.sock)");

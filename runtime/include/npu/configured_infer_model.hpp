@@ -14,17 +14,13 @@
 
 namespace npu {
 
-namespace detail {
-class ConfiguredModelCore;
-}
-namespace remote {
-class RemoteConfiguredModel;
+namespace backend {
+class ConfiguredModelBackend;
 }
 
 class ConfiguredInferModel {
  public:
-  explicit ConfiguredInferModel(std::unique_ptr<detail::ConfiguredModelCore> core);
-  explicit ConfiguredInferModel(std::unique_ptr<remote::RemoteConfiguredModel> remote);  // through npud
+  explicit ConfiguredInferModel(std::unique_ptr<backend::ConfiguredModelBackend> backend);
   ConfiguredInferModel(ConfiguredInferModel&&) noexcept;
   ConfiguredInferModel& operator=(ConfiguredInferModel&&) noexcept;
   ~ConfiguredInferModel();
@@ -52,8 +48,7 @@ class ConfiguredInferModel {
   [[nodiscard]] Expected<void> set_scheduler_timeout(std::chrono::milliseconds timeout);
 
  private:
-  std::unique_ptr<detail::ConfiguredModelCore> core_;      // in-process, or
-  std::unique_ptr<remote::RemoteConfiguredModel> remote_;  // through npud
+  std::unique_ptr<backend::ConfiguredModelBackend> backend_;
 };
 
 }  // namespace npu

@@ -1,5 +1,5 @@
-// A compiled model (.npk) opened on a VDevice: its streams, batch size and metadata, before any
-// device resources are used. configure() loads it onto the device(s).
+// A compiled model opened on a VDevice (.npk, or .hef through HailoRT): its streams, batch size
+// and metadata, before any device resources are used. configure() loads it onto the device(s).
 #pragma once
 
 #include <cstdint>
@@ -14,21 +14,13 @@
 
 namespace npu {
 
-namespace detail {
-class VDeviceCore;
-class ModelPackage;
-}
-namespace remote {
-struct RemoteModelSource;
+namespace backend {
+class InferModelBackend;
 }
 
 class InferModel {
  public:
-  InferModel(std::shared_ptr<detail::VDeviceCore> vdevice,
-             std::shared_ptr<const detail::ModelPackage> package);
-  // A model of a multi-process VDevice: configure() loads it in npud.
-  InferModel(std::shared_ptr<const remote::RemoteModelSource> remote,
-             std::shared_ptr<const detail::ModelPackage> package);
+  explicit InferModel(std::shared_ptr<const backend::InferModelBackend> backend);
 
   [[nodiscard]] const std::string& name() const noexcept;
   [[nodiscard]] const std::vector<StreamInfo>& inputs() const noexcept;
@@ -37,15 +29,13 @@ class InferModel {
   [[nodiscard]] Expected<StreamInfo> output(std::string_view name = {}) const;
   // Frames per run, as compiled (the leading dimension of every stream).
   [[nodiscard]] std::uint32_t batch_size() const noexcept;
-  // The .npk metadata JSON, for tools.
+  // The model file's metadata as JSON, for tools.
   [[nodiscard]] std::string_view metadata_json() const noexcept;
 
   [[nodiscard]] Expected<ConfiguredInferModel> configure() const;
 
  private:
-  std::shared_ptr<detail::VDeviceCore> vdevice_;
-  std::shared_ptr<const detail::ModelPackage> package_;
-  std::shared_ptr<const remote::RemoteModelSource> remote_;
+  std::shared_ptr<const backend::InferModelBackend> backend_;
 };
 
 }  // namespace npu

@@ -45,7 +45,7 @@ Sampler::Sampler(const SamplingParams& p)
       penalty_(p.repetition_penalty.value_or(1.0f)),
       top_k_(p.top_k.value_or(0)),
       window_(p.repetition_window.value_or(kDefaultRepetitionWindow)),
-      seed_(p.seed ? *p.seed : std::random_device{}() * 0x9e3779b97f4a7c15ull ^ std::random_device{}()),
+      seed_(p.seed.value_or(kDefaultSeed)),
       rng_(seed_) {}
 
 void Sampler::reset() {

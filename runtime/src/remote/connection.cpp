@@ -1,4 +1,4 @@
-#include "connection.hpp"
+#include "remote/connection.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "remote_configured_model.hpp"
+#include "remote/remote_configured_model.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -120,7 +120,7 @@ Expected<void> RemoteConfiguredModel::run_async(std::shared_ptr<AsyncJobState> s
   return {};
 }
 
-Expected<void> RemoteConfiguredModel::wait_ready(std::chrono::milliseconds timeout, std::uint32_t frames) {
+Expected<void> RemoteConfiguredModel::wait_for_async_ready(std::chrono::milliseconds timeout, std::uint32_t frames) {
   if (frames == 0 || frames > layout_.slots) {
     return fail(ErrorCode::kInvalidArgument,
                 fmt::format("wait_for_async_ready: frames must be 1..{} (the async queue size), got {}",

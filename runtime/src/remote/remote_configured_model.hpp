@@ -11,12 +11,12 @@
 #include <mutex>
 #include <vector>
 
-#include "../async_job_state.hpp"
-#include "../model_package.hpp"
-#include "remote_vdevice.hpp"
+#include "backend/configured_model_backend.hpp"
+#include "npk/model_package.hpp"
+#include "npu/common/unique_fd.hpp"
+#include "remote/remote_vdevice.hpp"
 #include "wire/shared_memory.hpp"
 #include "wire/slot_layout.hpp"
-#include "npu/common/unique_fd.hpp"
 
 namespace npu::remote {
 
@@ -27,26 +27,37 @@ struct RemoteModelSource {
   std::string path;
 };
 
-class RemoteConfiguredModel {
+class RemoteConfiguredModel final : public backend::ConfiguredModelBackend {
  public:
   [[nodiscard]] static Expected<std::unique_ptr<RemoteConfiguredModel>> create(
       const RemoteModelSource& source, std::shared_ptr<const detail::ModelPackage> package);
-  ~RemoteConfiguredModel();  // releases the model in npud and waits for replies in flight
+  ~RemoteConfiguredModel() override;  // releases the model in npud and waits for replies in flight
   RemoteConfiguredModel(const RemoteConfiguredModel&) = delete;
   RemoteConfiguredModel& operator=(const RemoteConfiguredModel&) = delete;
 
-  [[nodiscard]] const detail::ModelPackage& package() const noexcept { return *package_; }
-  [[nodiscard]] Expected<RunInfo> run(const BindingsState& buffers, std::chrono::milliseconds timeout);
-  [[nodiscard]] Expected<void> run_async(std::shared_ptr<AsyncJobState> state);
-  [[nodiscard]] Expected<void> wait_ready(std::chrono::milliseconds timeout, std::uint32_t frames);
-  [[nodiscard]] std::uint32_t queue_size() const noexcept { return layout_.slots; }
-  [[nodiscard]] Expected<void> set_scheduler(const nlohmann::json& knobs);
+  [[nodiscard]] const std::string& name() const noexcept override { return package_->name; }
+  [[nodiscard]] const std::vector<StreamInfo>& inputs() const noexcept override { return package_->inputs; }
+  [[nodiscard]] const std::vector<StreamInfo>& outputs() const noexcept override { return package_->outputs; }
+  [[nodiscard]] Expected<RunInfo> run(const BindingsState& buffers, std::chrono::milliseconds timeout) override;
+  [[nodiscard]] Expected<void> run_async(std::shared_ptr<AsyncJobState> state) override;
+  [[nodiscard]] Expected<void> wait_for_async_ready(std::chrono::milliseconds timeout, std::uint32_t frames) override;
+  [[nodiscard]] std::uint32_t async_queue_size() const noexcept override { return layout_.slots; }
+  [[nodiscard]] Expected<void> set_scheduler_priority(std::uint8_t priority) override {
+    return set_scheduler({{"priority", priority}});
+  }
+  [[nodiscard]] Expected<void> set_scheduler_threshold(std::uint32_t threshold) override {
+    return set_scheduler({{"threshold", threshold}});
+  }
+  [[nodiscard]] Expected<void> set_scheduler_timeout(std::chrono::milliseconds timeout) override {
+    return set_scheduler({{"timeout_ms", timeout.count()}});
+  }
 
  private:
   RemoteConfiguredModel(std::shared_ptr<RemoteVDevice> vdevice, std::shared_ptr<const detail::ModelPackage> package,
                         npud::SlotLayout layout, npud::SharedMemory shm)
       : vdevice_(std::move(vdevice)), package_(std::move(package)), layout_(std::move(layout)), shm_(std::move(shm)),
         free_(layout_.slots, true) {}
+  [[nodiscard]] Expected<void> set_scheduler(const nlohmann::json& knobs);
   [[nodiscard]] Expected<std::uint32_t> acquire_slot();
   void release_slot(std::uint32_t slot);
   void copy_in(std::uint32_t slot, const BindingsState& buffers);

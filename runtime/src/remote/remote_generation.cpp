@@ -1,10 +1,10 @@
-#include "remote_generation.hpp"
+#include "remote/remote_generation.hpp"
 
 #include <cstring>
 
 #include <fmt/format.h>
 
-#include "remote_llm_session.hpp"
+#include "remote/remote_llm_session.hpp"
 #include "wire/llm_json.hpp"
 
 namespace npu::remote {

@@ -10,15 +10,15 @@
 #include <mutex>
 #include <optional>
 
-#include "../llm/generation_stream.hpp"
+#include "backend/generation_stream.hpp"
 #include "npu/genai/llm.hpp"
-#include "connection.hpp"
+#include "remote/connection.hpp"
 
 namespace npu::remote {
 
 class RemoteLlmSession;
 
-class RemoteGeneration final : public genai::detail::GenerationStream {
+class RemoteGeneration final : public backend::GenerationStream {
  public:
   RemoteGeneration(std::shared_ptr<Connection> connection, std::uint64_t stream, genai::LLMHooks hooks,
                    std::weak_ptr<RemoteLlmSession> session)

@@ -1,4 +1,4 @@
-#include "remote_llm_session.hpp"
+#include "remote/remote_llm_session.hpp"
 
 #include <fcntl.h>
 
@@ -8,18 +8,41 @@
 #include <fmt/format.h>
 
 #include "npu/common/file.hpp"
-#include "remote_generation.hpp"
+#include "remote/remote_generation.hpp"
 #include "wire/llm_json.hpp"
 
 namespace npu::remote {
 
-using genai::LLM;
 using npud::MessageType;
 
-Expected<std::shared_ptr<LLM::Impl>> RemoteLlmSession::create_impl(const std::shared_ptr<RemoteVDevice>& vdevice,
-                                                                  const genai::LLMParams& params) {
+Expected<std::unique_ptr<backend::LlmBackend>> RemoteLlm::create(std::shared_ptr<RemoteVDevice> vdevice,
+                                                                 const genai::LLMParams& params) {
   NPU_TRY_ASSIGN(auto package, genai::detail::LlmPackage::open(params.model_path));
   NPU_TRY_ASSIGN(auto text, genai::detail::LlmText::create(*package));
+  genai::LLMInfo info;
+  NPU_TRY_ASSIGN(auto session, RemoteLlmSession::create(vdevice, params, info));
+  return std::unique_ptr<backend::LlmBackend>(
+      std::make_unique<RemoteLlm>(std::move(session), std::move(package), std::move(text), std::move(info)));
+}
+
+Expected<std::unique_ptr<backend::LlmBackend>> RemoteLlm::create_session() const {
+  genai::LLMInfo info;
+  NPU_TRY_ASSIGN(auto session, session_->create_session(info));
+  return std::unique_ptr<backend::LlmBackend>(
+      std::make_unique<RemoteLlm>(std::move(session), package_ptr(), llm_text(), std::move(info)));
+}
+
+Expected<void> RemoteLlm::start_device_profile(std::size_t) {
+  return fail(ErrorCode::kUnsupported, "device profiles are not available through npud; run the model in this process");
+}
+
+Expected<ProfileData> RemoteLlm::read_device_profile(std::size_t) {
+  return fail(ErrorCode::kUnsupported, "device profiles are not available through npud; run the model in this process");
+}
+
+Expected<std::shared_ptr<RemoteLlmSession>> RemoteLlmSession::create(const std::shared_ptr<RemoteVDevice>& vdevice,
+                                                                     const genai::LLMParams& params,
+                                                                     genai::LLMInfo& info) {
   UniqueFd npk(::open(params.model_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!npk.valid()) return fail(ErrorCode::kIo, fmt::format("{}: {}", params.model_path.string(), std::strerror(errno)));
   const int fds[] = {npk.get()};
@@ -27,28 +50,23 @@ Expected<std::shared_ptr<LLM::Impl>> RemoteLlmSession::create_impl(const std::sh
                          {"priority", params.scheduler_priority}};
   auto reply = vdevice->connection()->call(MessageType::kLlmCreate, body, {}, fds);
   if (!reply) return fail(reply.error().with_context(fmt::format("loading {} in npud", params.model_path.string())));
-  std::shared_ptr<RemoteLlmSession> session(new RemoteLlmSession(vdevice, std::move(package)));
-  return finish(std::move(session), reply->body, std::move(text));
+  std::shared_ptr<RemoteLlmSession> session(new RemoteLlmSession(vdevice));
+  return finish(std::move(session), reply->body, info);
 }
 
-Expected<std::shared_ptr<LLM::Impl>> RemoteLlmSession::create_session_impl(
-    std::shared_ptr<const genai::detail::LlmText> text) const {
+Expected<std::shared_ptr<RemoteLlmSession>> RemoteLlmSession::create_session(genai::LLMInfo& info) const {
   NPU_TRY_ASSIGN(auto reply, connection().call(MessageType::kLlmCreateSession, {{"from", id_}}));
-  std::shared_ptr<RemoteLlmSession> session(new RemoteLlmSession(vdevice_, package_));
-  return finish(std::move(session), reply.body, std::move(text));
+  std::shared_ptr<RemoteLlmSession> session(new RemoteLlmSession(vdevice_));
+  return finish(std::move(session), reply.body, info);
 }
 
-Expected<std::shared_ptr<LLM::Impl>> RemoteLlmSession::finish(std::shared_ptr<RemoteLlmSession> session,
-                                                              const nlohmann::json& reply,
-                                                              std::shared_ptr<const genai::detail::LlmText> text) {
+Expected<std::shared_ptr<RemoteLlmSession>> RemoteLlmSession::finish(std::shared_ptr<RemoteLlmSession> session,
+                                                                     const nlohmann::json& reply, genai::LLMInfo& info) {
   npud::read_field(reply, "session", session->id_);
   if (session->id_ == 0) return fail(ErrorCode::kBadFormat, "npud answered without a session id");
   session->update_context(reply);
-  auto impl = std::make_shared<LLM::Impl>();
-  impl->text = std::move(text);
-  if (auto it = reply.find("info"); it != reply.end()) impl->info = npud::llm_info_from_json(*it);
-  impl->remote = std::move(session);
-  return impl;
+  if (auto it = reply.find("info"); it != reply.end()) info = npud::llm_info_from_json(*it);
+  return session;
 }
 
 RemoteLlmSession::~RemoteLlmSession() {
@@ -75,16 +93,6 @@ void RemoteLlmSession::update_context(const nlohmann::json& body) {
   }
 }
 
-Expected<void> RemoteLlmSession::check_idle() const {
-  std::lock_guard lock(mutex_);
-  if (auto gen = active_.lock(); gen && gen->status() == genai::GenerationStatus::kGenerating) {
-    return fail(ErrorCode::kBusy,
-                "this session is still generating: read its generator to the end or abort() it first "
-                "(or use another session from create_session())");
-  }
-  return {};
-}
-
 void RemoteLlmSession::abort_active() noexcept {
   std::shared_ptr<RemoteGeneration> gen;
   {
@@ -94,10 +102,8 @@ void RemoteLlmSession::abort_active() noexcept {
   if (gen) gen->abort();
 }
 
-Expected<genai::Generator> RemoteLlmSession::generate(std::span<const genai::TokenId> tokens,
-                                                      const genai::GeneratorParams& params, const genai::LLMHooks& hooks,
-                                                      const std::shared_ptr<const genai::detail::LlmText>&) {
-  NPU_TRY(check_idle());
+Expected<std::shared_ptr<backend::GenerationStream>> RemoteLlmSession::generate(
+    std::span<const genai::TokenId> tokens, const genai::GeneratorParams& params, const genai::LLMHooks& hooks) {
   // The events carry all the hooks need (RemoteGeneration::fire_hooks): no token ids to look up.
   auto gen = std::make_shared<RemoteGeneration>(vdevice_->connection(), connection().next_stream_id(), hooks,
                                                 weak_from_this());
@@ -112,12 +118,11 @@ Expected<genai::Generator> RemoteLlmSession::generate(std::span<const genai::Tok
     active_ = gen;
     pending_.reset();  // npud fed it as the first prompt token
   }
-  return genai::Generator(std::shared_ptr<genai::detail::GenerationStream>(std::move(gen)));
+  return std::shared_ptr<backend::GenerationStream>(std::move(gen));
 }
 
 Expected<genai::GenerationStats> RemoteLlmSession::prefill(std::span<const genai::TokenId> tokens,
                                                           genai::PrefillMode mode) {
-  NPU_TRY(check_idle());
   nlohmann::json body = {{"session", id_},
                          {"tokens", std::vector<genai::TokenId>(tokens.begin(), tokens.end())},
                          {"mode", mode == genai::PrefillMode::kChunked ? "chunked" : "token_by_token"}};
@@ -134,20 +139,17 @@ Expected<genai::GenerationStats> RemoteLlmSession::prefill(std::span<const genai
 }
 
 Expected<void> RemoteLlmSession::clear() {
-  NPU_TRY(check_idle());
   NPU_TRY_ASSIGN(auto reply, connection().call(MessageType::kLlmClear, {{"session", id_}}));
   update_context(reply.body);
   return {};
 }
 
 Expected<void> RemoteLlmSession::save(const std::filesystem::path& path) {
-  NPU_TRY(check_idle());
   NPU_TRY_ASSIGN(auto reply, connection().call(MessageType::kLlmSaveContext, {{"session", id_}}));
   return write_file_atomic(path, reply.binary);
 }
 
 Expected<void> RemoteLlmSession::load(const std::filesystem::path& path) {
-  NPU_TRY(check_idle());
   NPU_TRY_ASSIGN(auto file, MappedFile::open(path));
   NPU_TRY_ASSIGN(auto reply, connection().call(MessageType::kLlmLoadContext, {{"session", id_}, {"path", path.string()}},
                                                file.bytes()));

@@ -1,27 +1,31 @@
-// The client side of a multi-process VDevice: a connection to npud and what the daemon told us
-// about its devices. VDevice, InferModel and genai::LLM delegate here when multi_process is set.
+// The client side of a multi-process VDevice (the npud backend): a connection to npud and what the
+// daemon told us about its devices.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "connection.hpp"
+#include "backend/vdevice_backend.hpp"
 #include "npu/vdevice.hpp"
+#include "remote/connection.hpp"
 
 namespace npu::remote {
 
-class RemoteVDevice {
+class RemoteVDevice final : public backend::VDeviceBackend {
  public:
   // Connects to npud at $NPU_NPUD_SOCKET (else /run/npustack/npud.sock) and registers `params`
   // (the daemon checks the device ids against the devices it owns).
   [[nodiscard]] static Expected<std::shared_ptr<RemoteVDevice>> connect(const VDeviceParams& params);
 
-  [[nodiscard]] const VDeviceParams& params() const noexcept { return params_; }
-  [[nodiscard]] std::size_t device_count() const noexcept { return identities_.size(); }
-  [[nodiscard]] const DeviceIdentity& identity(std::size_t device) const { return identities_.at(device); }
-  [[nodiscard]] Expected<DeviceStats> stats(std::size_t device);
-  [[nodiscard]] SchedulerStats scheduler_stats() const;
+  [[nodiscard]] const VDeviceParams& params() const noexcept override { return params_; }
+  [[nodiscard]] std::size_t device_count() const noexcept override { return identities_.size(); }
+  [[nodiscard]] const DeviceIdentity& identity(std::size_t device) const override { return identities_.at(device); }
+  [[nodiscard]] Expected<DeviceStats> stats(std::size_t device) override;
+  [[nodiscard]] SchedulerStats scheduler_stats() const override;
+  [[nodiscard]] Expected<std::shared_ptr<const backend::InferModelBackend>> create_infer_model(
+      const std::filesystem::path& path) override;
+  [[nodiscard]] Expected<std::unique_ptr<backend::LlmBackend>> create_llm(const genai::LLMParams& params) override;
   [[nodiscard]] const std::shared_ptr<Connection>& connection() const noexcept { return connection_; }
 
  private:

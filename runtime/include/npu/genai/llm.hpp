@@ -1,4 +1,5 @@
-// genai::LLM: a chat/completion session of a compiled language model (.npk) on a VDevice.
+// genai::LLM: a chat/completion session of a compiled language model on a VDevice (.npk on
+// in-process devices and through npud, .hef through HailoRT).
 //
 //   NPU_TRY_ASSIGN(auto vdevice, npu::VDevice::create());
 //   NPU_TRY_ASSIGN(auto llm, npu::genai::LLM::create(*vdevice, {.model_path = "lfm2.npk"}));
@@ -25,16 +26,21 @@
 
 #include "npu/common/error.hpp"
 #include "npu/genai/chat_message.hpp"
+#include "npu/device_profile.hpp"
 #include "npu/genai/llm_generator.hpp"
 #include "npu/genai/model_text.hpp"
 #include "npu/vdevice.hpp"
+
+namespace npu::backend {
+class LlmBackend;
+}
 
 namespace npu::genai {
 
 class Tokenizer;
 
 struct LLMParams {
-  std::filesystem::path model_path;      // the .npk
+  std::filesystem::path model_path;      // the .npk (or .hef on a HailoRT VDevice)
   std::uint8_t scheduler_priority = 16;  // 0..31, higher first
 };
 
@@ -59,12 +65,10 @@ struct LLMHooks {
 
 class LLM {
  public:
-  struct Impl;
-
   [[nodiscard]] static Expected<std::unique_ptr<LLM>> create(VDevice& vdevice, const LLMParams& params);
   // A new, empty session on the same model and weights.
   [[nodiscard]] Expected<std::unique_ptr<LLM>> create_session() const;
-  explicit LLM(std::shared_ptr<Impl> impl);
+  explicit LLM(std::unique_ptr<backend::LlmBackend> backend);
   ~LLM();  // aborts a running generation
   LLM(const LLM&) = delete;
   LLM& operator=(const LLM&) = delete;
@@ -74,7 +78,7 @@ class LLM {
   [[nodiscard]] Expected<const Tokenizer*> tokenizer() const;
   [[nodiscard]] Expected<std::vector<TokenId>> tokenize(std::string_view text) const;
   // The model's tokenizer and chat templates (what `npu tokenize` and servers render prompts with).
-  [[nodiscard]] ModelText text() const;
+  [[nodiscard]] Expected<ModelText> text() const;
   // The sampling presets of the model (its metadata), as generate() applies them.
   [[nodiscard]] GeneratorParams default_params() const;
 
@@ -107,9 +111,9 @@ class LLM {
   // Device profiling of device `device` of the VDevice (ABI 1.1 firmware, e.g. the simulator;
   // kUnsupported otherwise and for multi-process sessions): start clears the device's records and
   // records every op, DMA and context switch from then on; read stops and returns them (for
-  // per-layer reports and Chrome/Perfetto traces, see npu/driver/profile_data.hpp).
+  // per-layer reports and Chrome/Perfetto traces, see npu/device_profile.hpp).
   [[nodiscard]] Expected<void> start_device_profile(std::size_t device = 0);
-  [[nodiscard]] Expected<driver::ProfileData> read_device_profile(std::size_t device = 0);
+  [[nodiscard]] Expected<ProfileData> read_device_profile(std::size_t device = 0);
   // This session's device contexts on `device` as {context id, "prefill" | "tbt"} (empty before
   // its first run there), to tell the subnets apart in profile records.
   [[nodiscard]] std::vector<std::pair<std::uint32_t, std::string>> device_contexts(std::size_t device = 0) const;
@@ -118,7 +122,12 @@ class LLM {
   [[nodiscard]] Expected<void> set_scheduler_priority(std::uint8_t priority);
 
  private:
-  std::shared_ptr<Impl> impl_;
+  [[nodiscard]] Expected<void> check_idle() const;
+  [[nodiscard]] Expected<Generator> started(Expected<std::shared_ptr<backend::GenerationStream>> stream);
+
+  std::unique_ptr<backend::LlmBackend> backend_;
+  LLMHooks hooks_;
+  std::weak_ptr<backend::GenerationStream> active_;  // the running generation, if any
 };
 
 }  // namespace npu::genai

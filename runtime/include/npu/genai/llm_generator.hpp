@@ -25,20 +25,18 @@
 #include <vector>
 
 #include "npu/common/error.hpp"
+#include "npu/genai/sampling_params.hpp"
 
 namespace npu::genai {
 
 using TokenId = std::int32_t;
 
-struct GeneratorParams {
-  // Sampling. When the caller sets none of these, the model's metadata defaults apply, else
-  // the published preset for its name (genai::sampling_preset), else temperature 1.
-  std::optional<float> temperature;         // 0 = greedy
-  std::optional<std::uint32_t> top_k;       // 0 = off
-  std::optional<float> top_p;               // 1 = off
-  std::optional<float> min_p;               // 0 = off
-  std::optional<float> repetition_penalty;  // 1 = off
-  std::optional<std::uint64_t> seed;        // unset: a fixed default seed (reproducible)
+// A generation's settings: the sampling fields of SamplingParams (temperature, top_k, top_p,
+// min_p, repetition_penalty, repetition_window, seed: when the caller sets none of the first
+// five, the model's metadata defaults apply, else the published preset for its name
+// (genai::sampling_preset), else temperature 1; an unset seed is kDefaultSeed, so runs repeat),
+// and the rest below.
+struct GeneratorParams : SamplingParams {
   bool greedy = false;                      // argmax on the device; the host reads one id per token
   std::optional<std::uint32_t> max_generated_tokens;  // none: until an end token or a full context
   std::vector<TokenId> stop_tokens;         // in addition to the model's end-of-turn tokens
@@ -90,15 +88,15 @@ struct GenerationStats {
   [[nodiscard]] double host_decode_tokens_per_s() const noexcept;
 };
 
-namespace detail {
-class GenerationJob;
-class GenerationStream;  // an in-process GenerationJob, or a generation streamed from npud
+}  // namespace npu::genai
+namespace npu::backend {
+class GenerationStream;  // one generation of an LLM session's backend
 }
+namespace npu::genai {
 
 class Generator {
  public:
-  explicit Generator(std::shared_ptr<detail::GenerationJob> job);
-  explicit Generator(std::shared_ptr<detail::GenerationStream> stream);
+  explicit Generator(std::shared_ptr<backend::GenerationStream> stream);
   Generator(Generator&&) noexcept;
   Generator& operator=(Generator&&) noexcept;
   ~Generator();  // aborts a running generation and waits for it
@@ -114,7 +112,7 @@ class Generator {
   [[nodiscard]] GenerationStats stats() const;
 
  private:
-  std::shared_ptr<detail::GenerationStream> job_;
+  std::shared_ptr<backend::GenerationStream> stream_;
 };
 
 }  // namespace npu::genai

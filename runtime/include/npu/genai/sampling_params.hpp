@@ -1,7 +1,11 @@
-// Sampling parameters and the per-model presets. Every field is optional: "unset" is different
-// from "set to the neutral value", because a model's preset applies only when the caller sets
-// none of the sampling fields (LiquidAI publishes recommended settings per LFM2.5 model).
-// Unset fields without a preset behave neutrally: temperature 1, no top-k/top-p/min-p, no penalty.
+// Sampling parameters, the one type for them: what genai::Sampler draws with, what a generation
+// takes (GeneratorParams derives from it), what a model's metadata suggests and what the npud
+// wire carries. Every field is optional: "unset" is different from "set to the neutral value",
+// because a model's preset applies only when the caller sets none of the sampling fields
+// (LiquidAI publishes recommended settings per LFM2.5 model). Unset fields without a preset
+// behave neutrally: temperature 1, no top-k/top-p/min-p, no penalty. An unset seed is
+// kDefaultSeed: the same prompt and settings give the same tokens run after run; set a seed of
+// your own (e.g. from std::random_device) for different draws.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +14,8 @@
 
 namespace npu::genai {
 
+inline constexpr std::uint64_t kDefaultSeed = 0x6e7075737461636bull;  // "npustack"
+
 struct SamplingParams {
   std::optional<float> temperature{};         // 0 = greedy (argmax)
   std::optional<std::int32_t> top_k{};        // keep the k most likely tokens; 0 = off
@@ -17,7 +23,7 @@ struct SamplingParams {
   std::optional<float> min_p{};               // drop tokens below min_p * p(max); 0 = off
   std::optional<float> repetition_penalty{};  // > 1 discourages recent tokens; 1 = off
   std::optional<std::int32_t> repetition_window{};  // recent tokens penalized (default 64; 0 = none)
-  std::optional<std::uint64_t> seed{};        // fixed seed = reproducible; unset = random
+  std::optional<std::uint64_t> seed{};        // unset: kDefaultSeed (reproducible)
 
   // Whether the caller chose any of temperature, top_k, top_p, min_p, repetition_penalty.
   [[nodiscard]] bool any_sampling_set() const noexcept {

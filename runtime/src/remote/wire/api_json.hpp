@@ -79,15 +79,16 @@ template <class T>
   }
 }
 
-inline json to_json(const hal::DeviceInfo& d) {
+// "abi_native" is what protocol 1 called "usable" first; both are written, either is read.
+inline json to_json(const DeviceInfo& d) {
   return {{"id", d.id}, {"backend", d.backend}, {"name", d.name}, {"bus_address", d.bus_address},
           {"vendor_id", d.vendor_id}, {"device_id", d.device_id}, {"kernel_driver", d.kernel_driver},
-          {"link", d.link}, {"abi_native", d.abi_native}, {"note", d.note}};
+          {"link", d.link}, {"usable", d.usable}, {"abi_native", d.usable}, {"note", d.note}};
 }
 
 inline json to_json(const DeviceIdentity& d) {
   return {{"info", to_json(d.info)}, {"abi_version", d.abi_version}, {"fw_version", d.fw_version},
-          {"fw_build_id", d.fw_build_id}, {"clock_khz", d.clock_khz}, {"ddr_bytes", d.ddr_bytes},
+          {"fw_build_id", d.fw_build_id}, {"runtime_version", d.runtime_version}, {"clock_khz", d.clock_khz}, {"ddr_bytes", d.ddr_bytes},
           {"sram_bytes", d.sram_bytes}, {"num_clusters", d.num_clusters}, {"max_contexts", d.max_contexts},
           {"serial", d.serial}, {"board_name", d.board_name}, {"profile", d.profile}};
 }
@@ -104,12 +105,14 @@ inline DeviceIdentity identity_from_json(const json& j) {
     read_field(i, "device_id", d.info.device_id);
     read_field(i, "kernel_driver", d.info.kernel_driver);
     read_field(i, "link", d.info.link);
-    read_field(i, "abi_native", d.info.abi_native);
+    read_field(i, "abi_native", d.info.usable);
+    read_field(i, "usable", d.info.usable);
     read_field(i, "note", d.info.note);
   }
   read_field(j, "abi_version", d.abi_version);
   read_field(j, "fw_version", d.fw_version);
   read_field(j, "fw_build_id", d.fw_build_id);
+  read_field(j, "runtime_version", d.runtime_version);
   read_field(j, "clock_khz", d.clock_khz);
   read_field(j, "ddr_bytes", d.ddr_bytes);
   read_field(j, "sram_bytes", d.sram_bytes);

@@ -24,28 +24,39 @@ void read_optional(const json& j, const char* key, std::optional<T>& out) {
   }
 }
 
-inline json to_json(const genai::GeneratorParams& p) {
-  json j = {{"greedy", p.greedy}, {"stop_tokens", p.stop_tokens}, {"ignore_end_tokens", p.ignore_end_tokens},
-            {"stop_strings", p.stop_strings}, {"return_logits", p.return_logits}, {"timing_only", p.timing_only},
-            {"show_reasoning", p.show_reasoning}};
+// The sampling fields, as keys of the object they are part of (a generation's params).
+inline void put_sampling(json& j, const genai::SamplingParams& p) {
   put_optional(j, "temperature", p.temperature);
   put_optional(j, "top_k", p.top_k);
   put_optional(j, "top_p", p.top_p);
   put_optional(j, "min_p", p.min_p);
   put_optional(j, "repetition_penalty", p.repetition_penalty);
+  put_optional(j, "repetition_window", p.repetition_window);
   put_optional(j, "seed", p.seed);
+}
+
+inline void read_sampling(const json& j, genai::SamplingParams& p) {
+  read_optional(j, "temperature", p.temperature);
+  read_optional(j, "top_k", p.top_k);
+  read_optional(j, "top_p", p.top_p);
+  read_optional(j, "min_p", p.min_p);
+  read_optional(j, "repetition_penalty", p.repetition_penalty);
+  read_optional(j, "repetition_window", p.repetition_window);
+  read_optional(j, "seed", p.seed);
+}
+
+inline json to_json(const genai::GeneratorParams& p) {
+  json j = {{"greedy", p.greedy}, {"stop_tokens", p.stop_tokens}, {"ignore_end_tokens", p.ignore_end_tokens},
+            {"stop_strings", p.stop_strings}, {"return_logits", p.return_logits}, {"timing_only", p.timing_only},
+            {"show_reasoning", p.show_reasoning}};
+  put_sampling(j, p);
   put_optional(j, "max_generated_tokens", p.max_generated_tokens);
   return j;
 }
 
 inline genai::GeneratorParams generator_params_from_json(const json& j) {
   genai::GeneratorParams p;
-  read_optional(j, "temperature", p.temperature);
-  read_optional(j, "top_k", p.top_k);
-  read_optional(j, "top_p", p.top_p);
-  read_optional(j, "min_p", p.min_p);
-  read_optional(j, "repetition_penalty", p.repetition_penalty);
-  read_optional(j, "seed", p.seed);
+  read_sampling(j, p);
   read_optional(j, "max_generated_tokens", p.max_generated_tokens);
   read_field(j, "greedy", p.greedy);
   read_field(j, "stop_tokens", p.stop_tokens);

@@ -1,0 +1,216 @@
+#include "local/llm/llm_session_core.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "npu/common/log.hpp"
+#include "npu_abi/program.hpp"
+
+namespace npu::genai::detail {
+namespace {
+
+// The rendezvous of one synchronous job: the caller waits until the worker ran it or the
+// scheduler dropped it. Lives on the caller's stack; the job captures only its address. finish()
+// notifies while it holds the mutex: the caller cannot see `done`, return and destroy the
+// rendezvous until the worker has let go of it (notifying after unlocking touched a condition
+// variable that may already be gone).
+struct Rendezvous {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool done = false;
+  std::optional<Error> dropped;
+  void finish() {
+    std::lock_guard lock(mutex);
+    done = true;
+    cv.notify_all();
+  }
+};
+
+}  // namespace
+
+LlmSessionCore::LlmSessionCore(std::shared_ptr<LlmModelCore> model)
+    : model_(std::move(model)), per_device_(model_->vdevice().drivers().size()),
+      token_rows_(std::max(model_->package().prefill_chunk, 1u), 0),
+      logits_(model_->package().vocab, 0.0f) {}
+
+Expected<std::unique_ptr<LlmSessionCore>> LlmSessionCore::create(std::shared_ptr<LlmModelCore> model) {
+  std::unique_ptr<LlmSessionCore> core(new LlmSessionCore(std::move(model)));
+  // Load on the first device now so that a session that cannot fit fails here, not mid-generation.
+  bool migrated = false;
+  NPU_TRY(core->resources_on(0, migrated));
+  core->scheduler_id_ = core->model_->vdevice().scheduler().add_model();
+  return core;
+}
+
+LlmSessionCore::~LlmSessionCore() {
+  if (scheduler_id_ != 0) model_->vdevice().scheduler().remove_model(scheduler_id_);
+  per_device_.clear();
+}
+
+template <class Fn>
+auto LlmSessionCore::on_device(Fn&& fn) -> decltype(fn(std::size_t{})) {
+  using Result = decltype(fn(std::size_t{}));
+  struct Call {
+    Rendezvous rv;
+    Fn* fn;
+    std::optional<Result> result;
+  } call{{}, &fn, std::nullopt};
+  npu::detail::SchedulerJob job;
+  job.run = [c = &call](std::size_t worker) {
+    c->result.emplace((*c->fn)(worker));
+    c->rv.finish();
+  };
+  job.cancel = [c = &call](const Error& error) {
+    c->rv.dropped = error;
+    c->rv.finish();
+  };
+  NPU_TRY(model_->vdevice().scheduler().submit(scheduler_id_, std::move(job)));
+  std::unique_lock lock(call.rv.mutex);
+  call.rv.cv.wait(lock, [&] { return call.rv.done; });
+  if (call.rv.dropped) return fail(*call.rv.dropped);
+  return std::move(*call.result);
+}
+
+Expected<LlmDeviceSession*> LlmSessionCore::resources_on(std::size_t device, bool& migrated) {
+  auto& slot = per_device_.at(device);
+  if (home_ && *home_ != device) {
+    // The state lives elsewhere: it must still be there to be moved.
+    if (!per_device_[*home_] || !per_device_[*home_]->valid()) {
+      home_.reset();
+      return fail(ErrorCode::kDeviceError,
+                  "the device holding this session's context was reset and the context is lost: "
+                  "clear() the session (or load() a saved context) and generate again");
+    }
+  } else if (home_ && (!slot || !slot->valid())) {
+    home_.reset();
+    slot.reset();
+    return fail(ErrorCode::kDeviceError,
+                "the device was reset and this session's context is lost: clear() the session (or "
+                "load() a saved context) and generate again");
+  }
+  if (!slot || !slot->valid()) {
+    slot.reset();
+    NPU_TRY_ASSIGN(slot, LlmDeviceSession::create(*model_, device));
+  }
+  if (home_ && *home_ != device) {
+    // Move the state segment between devices (multi-device VDevices only).
+    const std::uint64_t bytes = package().segment(abi::Segment::kState);
+    std::vector<std::byte> state(bytes);
+    NPU_TRY(model_->driver(*home_).read(per_device_[*home_]->base(abi::Segment::kState), state));
+    NPU_TRY(model_->driver(device).write(slot->base(abi::Segment::kState), state));
+    migrated = true;
+  }
+  return slot.get();
+}
+
+Expected<StepResult> LlmSessionCore::execute(std::size_t device, const StepRequest& request) {
+  const auto& pkg = package();
+  const std::uint32_t rows = request.subnet == Subnet::kPrefill ? pkg.prefill_chunk : 1;
+  const auto n = static_cast<std::uint32_t>(request.tokens.size());
+  if (n == 0 || n > rows) {
+    return fail(ErrorCode::kInternal, fmt::format("LLM step with {} tokens for a {}-row subnet", n, rows));
+  }
+  if (std::uint64_t{request.position} + n > pkg.context_length) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("positions {}..{} exceed the model's {}-token context", request.position,
+                            request.position + n - 1, pkg.context_length));
+  }
+  StepResult result;
+  result.timing.device = device;
+  NPU_TRY_ASSIGN(auto* res, resources_on(device, result.timing.migrated));
+  home_ = device;
+  auto& drv = model_->driver(device);
+  const std::uint64_t io = res->base(abi::Segment::kIo);
+  auto start = std::chrono::steady_clock::now();
+  // Pad the chunk with token 0: rows past kParamTokens are not computed but stay valid ids.
+  std::copy(request.tokens.begin(), request.tokens.end(), token_rows_.begin());
+  std::fill(token_rows_.begin() + n, token_rows_.begin() + rows, 0);
+  NPU_TRY(drv.write(io + pkg.tokens.offset, std::as_bytes(std::span(token_rows_).first(rows))));
+  driver::RunParams params;
+  params.timing_only = request.timing_only;
+  params.params[abi::kParamPosition] = static_cast<std::int32_t>(request.position);
+  params.params[abi::kParamTokens] = static_cast<std::int32_t>(n);
+  auto run = drv.run(res->context(request.subnet), params);
+  if (!run) {
+    home_.reset();  // a failed run leaves the state undefined
+    return fail(run.error());
+  }
+  if (request.readback == Readback::kNextToken || request.readback == Readback::kBoth) {
+    NPU_TRY(drv.read(io + pkg.next_token.offset,
+                     std::as_writable_bytes(std::span(&result.next_token, 1))));
+  }
+  if (request.readback == Readback::kLogits || request.readback == Readback::kBoth) {
+    NPU_TRY(drv.read(io + pkg.logits.offset, std::as_writable_bytes(std::span(logits_))));
+  }
+  auto& t = result.timing;
+  t.host_time = std::chrono::steady_clock::now() - start;
+  t.device_cycles = run->end_cycle - run->start_cycle;
+  t.compute_cycles = run->compute_cycles;
+  t.dma_cycles = run->dma_cycles;
+  t.ddr_bytes = run->ddr_bytes;
+  t.energy_j = run->energy_j;
+  t.device_time = cycles_to_time(t.device_cycles, drv.identity().clock_khz);
+  return result;
+}
+
+Expected<StepResult> LlmSessionCore::step(const StepRequest& request) {
+  const auto submitted = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point started;
+  auto r = on_device([&](std::size_t device) {
+    started = std::chrono::steady_clock::now();
+    return execute(device, request);
+  });
+  if (r) r->timing.queue_time = started - submitted;
+  return r;
+}
+
+Expected<std::vector<std::byte>> LlmSessionCore::read_state() {
+  const std::uint64_t bytes = package().segment(abi::Segment::kState);
+  std::vector<std::byte> state(bytes);
+  if (!home_) return state;  // nothing run yet (or cleared): an empty context is all zeros
+  const std::size_t home = *home_;
+  NPU_TRY(on_device([&](std::size_t) -> Expected<void> {
+    // Read from the device that holds it, whichever worker runs this job.
+    if (!home_ || !per_device_[home] || !per_device_[home]->valid()) {
+      return fail(ErrorCode::kDeviceError, "the device holding this session's context was reset; the context is lost");
+    }
+    return model_->driver(home).read(per_device_[home]->base(abi::Segment::kState), state);
+  }));
+  return state;
+}
+
+Expected<void> LlmSessionCore::write_state(std::span<const std::byte> state) {
+  if (state.size() != package().segment(abi::Segment::kState)) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("context state has {} bytes, this model's state segment has {}", state.size(),
+                            package().segment(abi::Segment::kState)));
+  }
+  return on_device([&](std::size_t device) -> Expected<void> {
+    home_.reset();  // whatever was there is replaced
+    bool migrated = false;
+    NPU_TRY_ASSIGN(auto* res, resources_on(device, migrated));
+    NPU_TRY(model_->driver(device).write(res->base(abi::Segment::kState), state));
+    home_ = device;
+    return {};
+  });
+}
+
+std::vector<std::pair<std::uint32_t, std::string>> LlmSessionCore::context_names(std::size_t device) const {
+  std::vector<std::pair<std::uint32_t, std::string>> out;
+  if (device >= per_device_.size() || !per_device_[device] || !per_device_[device]->valid()) return out;
+  out.emplace_back(per_device_[device]->context(Subnet::kPrefill).id, "prefill");
+  out.emplace_back(per_device_[device]->context(Subnet::kTbt).id, "tbt");
+  return out;
+}
+
+Expected<void> LlmSessionCore::set_priority(std::uint8_t priority) {
+  npu::detail::SchedulerModelParams p;
+  p.priority = priority;
+  return model_->vdevice().scheduler().set_params(scheduler_id_, p);
+}
+
+}  // namespace npu::genai::detail

@@ -1,0 +1,85 @@
+// The device side of one LLM session (the context-switch manager's unit of work): a scheduler
+// queue of its own, so that sessions and models share devices round-robin within priority, and
+// step(), which runs one prefill chunk or one TBT token on whichever device the scheduler picks.
+// The session's state (KV cache, conv state) follows it: when a step lands on another device than
+// the previous one, the state segment is copied over first. Per-step host work is a few small
+// DMA transfers into buffers allocated once; logits are read back only when asked for.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "local/llm/llm_device_session.hpp"
+
+namespace npu::genai::detail {
+
+enum class Readback : std::uint8_t { kNone, kNextToken, kLogits, kBoth };
+
+struct StepRequest {
+  Subnet subnet = Subnet::kTbt;
+  std::uint32_t position = 0;            // absolute position of tokens[0]
+  std::span<const std::int32_t> tokens;  // 1..rows of the subnet
+  Readback readback = Readback::kNextToken;
+  bool timing_only = false;              // the device skips the values (modeled time only)
+};
+
+struct StepTiming {
+  std::uint64_t device_cycles = 0, compute_cycles = 0, dma_cycles = 0, ddr_bytes = 0;
+  double energy_j = 0;                      // the run's energy as the device reports it
+  std::chrono::nanoseconds device_time{0};  // modeled (or measured) time of the run
+  std::chrono::nanoseconds host_time{0};    // host wall time of DMA in + RUN + DMA out
+  std::chrono::nanoseconds queue_time{0};   // waiting for the scheduler
+  std::size_t device = 0;
+  bool migrated = false;                    // the state was copied from another device first
+};
+
+struct StepResult {
+  std::int32_t next_token = -1;  // valid with kNextToken / kBoth
+  StepTiming timing;
+};
+
+class LlmSessionCore {
+ public:
+  [[nodiscard]] static Expected<std::unique_ptr<LlmSessionCore>> create(std::shared_ptr<LlmModelCore> model);
+  ~LlmSessionCore();  // leaves the scheduler (queued steps are dropped), frees device resources
+  LlmSessionCore(const LlmSessionCore&) = delete;
+  LlmSessionCore& operator=(const LlmSessionCore&) = delete;
+
+  [[nodiscard]] Expected<StepResult> step(const StepRequest& request);
+  // The logits read by the last step that asked for them (vocab values).
+  [[nodiscard]] std::span<const float> logits() const noexcept { return logits_; }
+
+  // The state segment, for context save/load (through the scheduler, like a step).
+  [[nodiscard]] Expected<std::vector<std::byte>> read_state();
+  [[nodiscard]] Expected<void> write_state(std::span<const std::byte> state);
+  // The session has no device state any more (after clear()); the next step starts fresh.
+  void forget_state() noexcept { home_.reset(); }
+
+  [[nodiscard]] Expected<void> set_priority(std::uint8_t priority);
+  // The device context ids of this session's subnets on `device` ({id, "prefill"|"tbt"}); empty
+  // when nothing is loaded there (for naming profile records).
+  [[nodiscard]] std::vector<std::pair<std::uint32_t, std::string>> context_names(std::size_t device) const;
+  [[nodiscard]] LlmModelCore& model() noexcept { return *model_; }
+  [[nodiscard]] const LlmPackage& package() const noexcept { return model_->package(); }
+
+ private:
+  explicit LlmSessionCore(std::shared_ptr<LlmModelCore> model);
+  // Runs `fn(worker)` on a scheduler worker of this session's queue and waits for it.
+  template <class Fn>
+  [[nodiscard]] auto on_device(Fn&& fn) -> decltype(fn(std::size_t{}));
+  [[nodiscard]] Expected<LlmDeviceSession*> resources_on(std::size_t device, bool& migrated);
+  [[nodiscard]] Expected<StepResult> execute(std::size_t device, const StepRequest& request);
+
+  std::shared_ptr<LlmModelCore> model_;
+  npu::detail::ModelId scheduler_id_ = 0;
+  std::vector<std::unique_ptr<LlmDeviceSession>> per_device_;
+  std::optional<std::size_t> home_;       // device whose state segment holds the session's state
+  std::vector<std::int32_t> token_rows_;  // io "tokens" image, prefill_chunk rows
+  std::vector<float> logits_;
+};
+
+}  // namespace npu::genai::detail
