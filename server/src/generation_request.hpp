@@ -17,7 +17,7 @@
 namespace npu::server {
 
 struct SamplingFields {
-  std::optional<float> temperature, top_p, min_p, repetition_penalty;
+  std::optional<float> temperature, top_p, min_p, repetition_penalty, presence_penalty, frequency_penalty;
   std::optional<std::uint32_t> top_k;
   std::optional<std::uint64_t> seed;
 };

@@ -14,6 +14,8 @@ nlohmann::json openai_body(const GenerationRequest& r) {
   if (s.min_p) b["min_p"] = *s.min_p;
   if (s.repetition_penalty) b["repetition_penalty"] = *s.repetition_penalty;
   if (s.seed) b["seed"] = *s.seed;
+  if (s.presence_penalty) b["presence_penalty"] = *s.presence_penalty;
+  if (s.frequency_penalty) b["frequency_penalty"] = *s.frequency_penalty;
   if (r.max_tokens) b["max_tokens"] = *r.max_tokens;
   if (!r.stop.empty()) b["stop"] = r.stop;
   if (r.ignore_eos) b["ignore_eos"] = true;

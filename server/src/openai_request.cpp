@@ -238,14 +238,12 @@ ApiResult<void> parse_common_fields(const nlohmann::json& obj, GenerationRequest
   auto seed = integer_field(obj, "seed", std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
   if (!seed) return std::unexpected(seed.error());
   if (*seed) s.seed = static_cast<std::uint64_t>(**seed);
-  // Penalties on counts of tokens already generated: accepted when neutral.
-  for (const char* key : {"presence_penalty", "frequency_penalty"}) {
-    auto v = number_field(obj, key, -2.0, 2.0);
+  // OpenAI's penalties on the counts of the tokens generated so far.
+  for (const FloatField& f : {FloatField{"presence_penalty", -2.0, 2.0, &s.presence_penalty},
+                              FloatField{"frequency_penalty", -2.0, 2.0, &s.frequency_penalty}}) {
+    auto v = number_field(obj, f.key, f.lo, f.hi);
     if (!v) return std::unexpected(v.error());
-    if (*v && **v != 0.0) {
-      return std::unexpected(bad_request(
-          fmt::format("'{}' is not supported by this server's sampler; use 'repetition_penalty' (e.g. 1.05) instead", key), key));
-    }
+    if (*v) *f.out = static_cast<float>(**v);
   }
   for (const char* key : {"max_completion_tokens", "max_tokens"}) {
     auto v = integer_field(obj, key, 1, kMaxTokensLimit);

@@ -67,7 +67,7 @@ genai::GeneratorParams generator_params(const genai::LLM& llm, const GenerationR
   if (!p.temperature && !p.top_k && !p.top_p && !p.min_p && !p.repetition_penalty) {
     if (auto preset = genai::sampling_preset(llm.info().name)) {
       p.temperature = preset->temperature;
-      if (preset->top_k) p.top_k = static_cast<std::uint32_t>(std::max(0, *preset->top_k));
+      if (preset->top_k) p.top_k = std::max(0, *preset->top_k);
       p.top_p = preset->top_p;
       p.min_p = preset->min_p;
       p.repetition_penalty = preset->repetition_penalty;
@@ -75,11 +75,14 @@ genai::GeneratorParams generator_params(const genai::LLM& llm, const GenerationR
   }
   const auto& s = request.sampling;
   if (s.temperature) p.temperature = s.temperature;
-  if (s.top_k) p.top_k = s.top_k;
+  if (s.top_k) p.top_k = static_cast<std::int32_t>(std::min<std::uint32_t>(*s.top_k, 1u << 20));
   if (s.top_p) p.top_p = s.top_p;
   if (s.min_p) p.min_p = s.min_p;
   if (s.repetition_penalty) p.repetition_penalty = s.repetition_penalty;
   if (s.seed) p.seed = s.seed;
+  // (not part of a preset: they apply with it; greedy requests with them sample on the host)
+  p.presence_penalty = s.presence_penalty;
+  p.frequency_penalty = s.frequency_penalty;
   p.greedy = p.temperature && *p.temperature == 0.0f;
   p.max_generated_tokens = request.max_tokens;
   p.stop_strings = request.stop;

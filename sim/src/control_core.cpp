@@ -3,6 +3,9 @@
 // heartbeat timer (a timer interrupt, so it beats whatever command the core is busy with).
 #include <chrono>
 #include <cstring>
+#include <ctime>
+
+#include <pthread.h>
 
 #include "npu/common/log.hpp"
 #include "sim_device_impl.hpp"
@@ -10,6 +13,17 @@
 namespace npu::sim {
 
 namespace reg = abi::reg;
+
+// The control core thread's CPU clock (not wall time: on a loaded host a thread also waits to
+// run), read from any thread.
+std::uint64_t SimDeviceImpl::control_core_host_ns() const noexcept {
+  clockid_t clock{};
+  timespec t{};
+  if (::pthread_getcpuclockid(const_cast<std::thread&>(core_).native_handle(), &clock) != 0 ||
+      ::clock_gettime(clock, &t) != 0)
+    return 0;
+  return static_cast<std::uint64_t>(t.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(t.tv_nsec);
+}
 
 void SimDeviceImpl::control_loop() {
   constexpr auto kIdleWake = std::chrono::milliseconds(10);

@@ -52,6 +52,7 @@ SimDeviceImpl::~SimDeviceImpl() {
 
 void SimDeviceImpl::init_registers() {
   regs_.fill(0);
+  run_progress_.store(0);
   regs_[reg::kId / 4] = abi::kDeviceMagic;
   regs_[reg::kAbiVersion / 4] = abi::kAbiVersion;
   regs_[reg::kStatus / 4] = static_cast<std::uint32_t>(abi::DeviceState::kWaitFirmware);
@@ -68,6 +69,7 @@ void SimDeviceImpl::init_registers() {
 
 std::uint32_t SimDeviceImpl::read32(std::uint32_t offset) {
   if (removed_.load() || offset % 4 != 0 || offset >= reg::kBar0Size) return 0xffffffffu;
+  if (offset == reg::kRunProgress) return run_progress_.load(std::memory_order_acquire);
   std::lock_guard lock(mutex_);
   switch (offset) {
     case reg::kCyclesLo: {
@@ -82,15 +84,15 @@ std::uint32_t SimDeviceImpl::read32(std::uint32_t offset) {
   }
 }
 
-void SimDeviceImpl::deliver_irq_locked(std::uint32_t bits) {
-  if ((bits & regs_[reg::kIrqMask / 4]) == 0) return;
+bool SimDeviceImpl::deliver_irq_locked(std::uint32_t bits) {
+  if ((bits & regs_[reg::kIrqMask / 4]) == 0) return false;
   if (lose_next_irq_) {
     lose_next_irq_ = false;
     log().debug("sim: interrupt {:#x} lost (injected)", bits);
-    return;
+    return false;
   }
   irq_edge_ = true;
-  irq_cv_.notify_all();
+  return true;
 }
 
 void SimDeviceImpl::write32(std::uint32_t offset, std::uint32_t value) {
@@ -106,7 +108,9 @@ void SimDeviceImpl::write32(std::uint32_t offset, std::uint32_t value) {
     case reg::kIrqMask: {
       const std::uint32_t newly = value & ~regs_[offset / 4];
       regs_[offset / 4] = value & reg::kIrqAll;
-      if (regs_[reg::kIrqStatus / 4] & newly) deliver_irq_locked(regs_[reg::kIrqStatus / 4] & newly);
+      const bool edge = (regs_[reg::kIrqStatus / 4] & newly) && deliver_irq_locked(regs_[reg::kIrqStatus / 4] & newly);
+      lock.unlock();
+      if (edge) irq_cv_.notify_all();
       return;
     }
     case reg::kDoorbell:

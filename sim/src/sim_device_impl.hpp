@@ -44,6 +44,7 @@ class SimDeviceImpl final : public SimDevice, private fw::Platform {
   void enable_trace(bool on) override;
   std::string trace_json() override;
   const DeviceProfile& profile() const noexcept override { return config_.profile; }
+  std::uint64_t control_core_host_ns() const noexcept override;
 
  private:
   // fw::Platform (called on the control core)
@@ -80,7 +81,9 @@ class SimDeviceImpl final : public SimDevice, private fw::Platform {
   // Counts the heartbeat up to now and starts or stops the timer with the device state; returns
   // HEARTBEAT. Caller holds mutex_; called on every read and every change of STATUS.
   std::uint32_t heartbeat_locked();
-  void deliver_irq_locked(std::uint32_t bits);
+  // Raises the interrupt line (unless masked or an injected loss eats it); true when waiters
+  // must be notified (by the caller, once it has released mutex_).
+  [[nodiscard]] bool deliver_irq_locked(std::uint32_t bits);
 
   SimConfig config_;
   std::unique_ptr<TimingModel> timing_;
@@ -94,6 +97,9 @@ class SimDeviceImpl final : public SimDevice, private fw::Platform {
   std::condition_variable core_cv_;
   std::condition_variable irq_cv_;
   std::array<std::uint32_t, abi::reg::kBar0Size / 4> regs_{};
+  // RUN_PROGRESS lives outside regs_: the firmware writes it after every op of a RUN while the
+  // host polls it, and a lock there would make the two threads contend once per op.
+  std::atomic<std::uint32_t> run_progress_{0};
   std::uint32_t cycles_hi_latch_ = 0;
   std::uint32_t pending_ = 0;
   bool irq_edge_ = false;

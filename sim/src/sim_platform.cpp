@@ -11,11 +11,16 @@ namespace npu::sim {
 namespace reg = abi::reg;
 
 std::uint32_t SimDeviceImpl::read_reg(std::uint32_t offset) {
+  if (offset == reg::kRunProgress) return run_progress_.load(std::memory_order_acquire);
   std::lock_guard lock(mutex_);
   return offset < reg::kBar0Size ? regs_[offset / 4] : 0;
 }
 
 void SimDeviceImpl::write_reg(std::uint32_t offset, std::uint32_t value) {
+  if (offset == reg::kRunProgress) {  // written after every op of a RUN: no lock (see run_progress_)
+    run_progress_.store(value, std::memory_order_release);
+    return;
+  }
   std::lock_guard lock(mutex_);
   if (offset >= reg::kBar0Size) return;
   const bool timer = offset == reg::kStatus || offset == reg::kHeartbeatPeriodUs;
@@ -25,9 +30,14 @@ void SimDeviceImpl::write_reg(std::uint32_t offset, std::uint32_t value) {
 }
 
 void SimDeviceImpl::raise_irq(std::uint32_t bits) {
-  std::lock_guard lock(mutex_);
-  regs_[reg::kIrqStatus / 4] |= bits;
-  deliver_irq_locked(bits);
+  bool edge = false;
+  {
+    std::lock_guard lock(mutex_);
+    regs_[reg::kIrqStatus / 4] |= bits;
+    edge = deliver_irq_locked(bits);
+  }
+  // Notified after unlocking: a waiter woken under the lock would only block on it again.
+  if (edge) irq_cv_.notify_all();
 }
 
 abi::MboxMessage SimDeviceImpl::read_mailbox_request() {
@@ -44,7 +54,7 @@ void SimDeviceImpl::write_mailbox_response(const abi::MboxMessage& message) {
 
 fw::Cost SimDeviceImpl::charge(const WorkItem& item) {
   const Charge c = timing_->charge(item, timing_->now());
-  cycles_ = timing_->now();
+  cycles_.store(timing_->now(), std::memory_order_relaxed);  // a snapshot for CYCLES reads
   return fw::Cost{c.start, c.end, c.compute_cycles, c.memory_cycles, c.ddr_bytes, c.energy_j, c.memory_bound};
 }
 

@@ -10,7 +10,41 @@ constexpr auto idx(Resource r) { return static_cast<std::size_t>(r); }
 }  // namespace
 
 CostModel::CostModel(const DeviceProfile& profile)
-    : p_(profile), ddr_rate_(profile.ddr_peak_bytes_per_s * profile.ddr_efficiency) {}
+    : p_(profile), ddr_rate_(profile.ddr_peak_bytes_per_s * profile.ddr_efficiency), memo_(kMemoSlots) {}
+
+CostModel::Key CostModel::key_of(const WorkItem& item) noexcept {
+  Key k;
+  k.kinds = static_cast<std::uint64_t>(item.kind) | static_cast<std::uint64_t>(item.precision) << 8 |
+            static_cast<std::uint64_t>(item.weight_location) << 16 |
+            static_cast<std::uint64_t>(item.act_location) << 24 | std::uint64_t{item.descriptors} << 32;
+  k.macs = item.macs;
+  k.vector_ops = item.vector_ops;
+  k.weight_bytes = item.weight_bytes;
+  k.layer_weight_bytes = item.layer_weight_bytes;
+  k.act_bytes_in = item.act_bytes_in;
+  k.act_bytes_out = item.act_bytes_out;
+  k.bytes = item.bytes;
+  k.control_ns = item.control_ns;
+  return k;
+}
+
+std::size_t CostModel::slot_of(const Key& k) noexcept {
+  // The fields that tell a program's ops apart (the rest are compared on a hit).
+  std::uint64_t h = (k.kinds ^ k.macs * 0x9e3779b97f4a7c15ull) + (k.weight_bytes ^ k.act_bytes_in) * 0xff51afd7ed558ccdull +
+                    (k.vector_ops ^ k.bytes) * 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 29;
+  return static_cast<std::size_t>(h & (kMemoSlots - 1));
+}
+
+ItemCost CostModel::cost(const WorkItem& item) {
+  const Key key = key_of(item);
+  Slot& slot = memo_[slot_of(key)];
+  if (slot.used && slot.key == key) return slot.cost;
+  slot.key = key;
+  slot.cost = compute_cost(item);
+  slot.used = true;
+  return slot.cost;
+}
 
 // The one rounding rule: amount / rate seconds, converted to cycles, rounded up.
 Cycles CostModel::over(double amount, double per_second) const noexcept {
@@ -134,7 +168,7 @@ ItemCost CostModel::control(const WorkItem& item) const {
   return c;
 }
 
-ItemCost CostModel::cost(const WorkItem& item) const {
+ItemCost CostModel::compute_cost(const WorkItem& item) const {
   switch (item.kind) {
     case WorkKind::kCompute: return compute(item);
     case WorkKind::kDmaH2D:

@@ -124,6 +124,18 @@ class ServerTimingModel final : public TimingModel {
   // Back-to-back work merges into one interval, so the map stays small.
   void add_busy_interval(Cycles start, Cycles end) {
     if (end <= start) return;
+    // Fast path (almost every item): it starts inside or after the last interval, so at most the
+    // last interval grows; no node is allocated or freed.
+    if (!intervals_.empty()) {
+      auto last = std::prev(intervals_.end());
+      if (start >= last->first && start <= last->second) {
+        if (end > last->second) {
+          busy_total_ += end - last->second;
+          last->second = end;
+        }
+        return;
+      }
+    }
     auto it = intervals_.upper_bound(start);
     if (it != intervals_.begin()) {
       auto prev = std::prev(it);

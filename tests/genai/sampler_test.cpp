@@ -41,6 +41,62 @@ TEST(Sampler, GreedyPicksArgmaxLowestIdOnTies) {
   EXPECT_EQ(*s.sample(std::vector<float>{NAN, 0.0f}), 1);
 }
 
+// OpenAI's presence / frequency penalties, on greedy picks whose order shows the exact values.
+TEST(Sampler, PresencePenaltyLowersEachDrawnTokenOnce) {
+  Sampler s = make({.temperature = 0.0f, .presence_penalty = 1.0f});
+  const std::vector<float> logits{2.0f, 1.5f, 0.0f};
+  // 2.0 wins; then 2.0 - 1 = 1.0 < 1.5; then 1.0 vs 1.5 - 1 = 0.5; the penalty does not grow.
+  EXPECT_EQ(*s.sample(logits), 0);
+  EXPECT_EQ(*s.sample(logits), 1);
+  EXPECT_EQ(*s.sample(logits), 0);
+  EXPECT_EQ(*s.sample(logits), 0);
+}
+
+TEST(Sampler, FrequencyPenaltyGrowsWithTheCount) {
+  Sampler s = make({.temperature = 0.0f, .frequency_penalty = 0.25f});
+  const std::vector<float> logits{2.0f, 1.5f};
+  // Token 0 after n draws: 2.0 - 0.25 n: 1.75 > 1.5, then 1.5 = 1.5 (a tie: the lower id), then 1.25 < 1.5.
+  EXPECT_EQ(*s.sample(logits), 0);
+  EXPECT_EQ(*s.sample(logits), 0);
+  EXPECT_EQ(*s.sample(logits), 0);
+  EXPECT_EQ(*s.sample(logits), 1);
+  // Token 1 drawn once (1.25), token 0 three times (1.25): the tie again goes to 0.
+  EXPECT_EQ(*s.sample(logits), 0);
+}
+
+TEST(Sampler, NegativePresencePenaltyFavoursDrawnTokensAndPromptTokensAreNotCounted) {
+  Sampler s = make({.temperature = 0.0f, .presence_penalty = -0.5f});
+  s.accept(0);  // a prompt token: in the repetition window, not counted as drawn
+  EXPECT_EQ(*s.sample(std::vector<float>{1.0f, 1.2f}), 1);
+  // Token 1 was drawn: 1.2 + 0.5 = 1.7 beats 1.5.
+  EXPECT_EQ(*s.sample(std::vector<float>{1.5f, 1.2f}), 1);
+  s.reset();  // the counts go with the window
+  EXPECT_EQ(*s.sample(std::vector<float>{1.5f, 1.2f}), 0);
+}
+
+TEST(Sampler, PenaltiesShiftTheDistribution) {
+  // Token 0 drawn once, presence ln 3: its weight drops to a third, p0 = (1/3) / (1/3 + 1) = 0.25.
+  const float presence = static_cast<float>(std::log(3.0));
+  int zeros = 0;
+  for (std::uint64_t seed = 1; seed <= 20000; ++seed) {
+    Sampler s = make({.temperature = 1.0f, .seed = seed, .presence_penalty = presence});
+    EXPECT_EQ(*s.sample(std::vector<float>{0.0f, -100.0f}), 0);
+    if (*s.sample(std::vector<float>{0.0f, 0.0f}) == 0) ++zeros;
+  }
+  EXPECT_NEAR(zeros / 20000.0, 0.25, 0.015);
+}
+
+TEST(Sampler, PenaltiesOutsideTheirRangeAreRefused) {
+  for (float v : {2.5f, -3.0f, NAN}) {
+    auto p = Sampler::create({.presence_penalty = v});
+    ASSERT_FALSE(p);
+    EXPECT_NE(p.error().message().find("presence_penalty"), std::string::npos) << p.error().message();
+    auto f = Sampler::create({.frequency_penalty = v});
+    ASSERT_FALSE(f);
+    EXPECT_NE(f.error().message().find("frequency_penalty"), std::string::npos) << f.error().message();
+  }
+}
+
 TEST(Sampler, TemperatureOneFollowsTheDistribution) {
   Sampler s = make({.temperature = 1.0f});
   const auto h = histogram(s, logits_for({0.5, 0.3, 0.2}), 20000);

@@ -22,6 +22,8 @@ genai::GeneratorParams every_params_field_set() {
   p.repetition_penalty = 1.5f;
   p.repetition_window = 8;
   p.seed = 99;
+  p.presence_penalty = 0.75f;
+  p.frequency_penalty = -0.5f;
   p.greedy = true;
   p.max_generated_tokens = 12;
   p.stop_tokens = {3, 4};

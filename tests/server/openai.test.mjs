@@ -120,6 +120,26 @@ describe('openai client', () => {
     assert.ok(total >= 2048 && total <= 2049, `${total}`);
   });
 
+  test('presence_penalty / frequency_penalty: OpenAI semantics on the generated tokens (greedy, exact text)', async () => {
+    // The loop model's successor logit is 8, every other 0. A successor drawn n times is at
+    // 8 - presence - frequency * n; once below 0, the never-drawn token 0 (the byte 0) wins.
+    const ask = (extra) => client.chat.completions.create({ model: 'loop', messages: ASK, max_tokens: 10, temperature: 0, ...extra });
+    const plain = await ask({});
+    assert.equal(plain.choices[0].message.content, 'Hi again and again and again and again and again');
+    // presence 0.5, frequency 2: " again" after 3 draws 1.5 (wins), after 4 -0.5 (loses): the 10th token.
+    const r = await ask({ presence_penalty: 0.5, frequency_penalty: 2 });
+    assert.equal(r.choices[0].message.content, 'Hi again and again and again and again and\u0000');
+    // presence alone lowers a drawn successor to 6 however often it was drawn: no change.
+    assert.equal((await ask({ presence_penalty: 2 })).choices[0].message.content, plain.choices[0].message.content);
+    // presence 2, frequency 1.6: after 3 draws 1.2, after 4 -0.4.
+    assert.equal((await ask({ presence_penalty: 2, frequency_penalty: 1.6 })).choices[0].message.content,
+      'Hi again and again and again and again and\u0000');
+    // frequency 1.5 alone: after 5 draws 0.5 (wins), after 6 -1: the 14th token.
+    const f = await client.chat.completions.create({ model: 'loop', messages: ASK, max_tokens: 14, temperature: 0, frequency_penalty: 1.5 });
+    assert.equal(f.choices[0].message.content, 'Hi' + ' again and'.repeat(6) + '\u0000');
+    await assert.rejects(ask({ presence_penalty: 3 }), (e) => e.status === 400 && e.param === 'presence_penalty');
+  });
+
   test('stop strings end the answer with finish_reason stop', async () => {
     const r = await client.chat.completions.create({ model: 'loop', messages: ASK, stop: [' and'], max_tokens: 50 });
     assert.equal(r.choices[0].finish_reason, 'stop');

@@ -63,6 +63,19 @@ TEST(ServerRequest, ToolChoiceNoneDropsTools) {
   EXPECT_TRUE(r->tools_json.empty());
 }
 
+TEST(ServerRequest, PresenceAndFrequencyPenaltiesAreKept) {
+  auto r = parse_chat_request(R"({"messages": [{"role": "user", "content": "x"}], "presence_penalty": 0.5,
+    "frequency_penalty": -1.25})");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FLOAT_EQ(*r->sampling.presence_penalty, 0.5f);
+  EXPECT_FLOAT_EQ(*r->sampling.frequency_penalty, -1.25f);
+  auto o = parse_ollama_chat(R"({"model": "m", "messages": [{"role": "user", "content": "x"}],
+    "options": {"presence_penalty": 1.5, "frequency_penalty": 0.25}})");
+  ASSERT_TRUE(o.has_value());
+  EXPECT_FLOAT_EQ(*o->request.sampling.presence_penalty, 1.5f);
+  EXPECT_FLOAT_EQ(*o->request.sampling.frequency_penalty, 0.25f);
+}
+
 TEST(ServerRequest, ToolChoiceRequiredKeepsToolsAndForcesACall) {
   auto r = parse_chat_request(R"({"messages": [{"role": "user", "content": "x"}], "tool_choice": "required",
     "tools": [{"type": "function", "function": {"name": "f"}}, {"type": "function", "function": {"name": "g"}}]})");
@@ -114,7 +127,8 @@ TEST(ServerRequest, BadChatBodiesNameTheField) {
       {R"({"messages": [{"role": "user", "content": "x"}], "max_tokens": 1.5})", "max_tokens", "integer"},
       {R"({"messages": [{"role": "user", "content": "x"}], "n": 3})", "n", "must be 1"},
       {R"({"messages": [{"role": "user", "content": "x"}], "stop": [1]})", "stop", "strings"},
-      {R"({"messages": [{"role": "user", "content": "x"}], "frequency_penalty": 0.5})", "frequency_penalty", "repetition_penalty"},
+      {R"({"messages": [{"role": "user", "content": "x"}], "frequency_penalty": 2.5})", "frequency_penalty", "between"},
+      {R"({"messages": [{"role": "user", "content": "x"}], "presence_penalty": "high"})", "presence_penalty", "number"},
       {R"({"messages": [{"role": "user", "content": "x"}], "logprobs": true})", "logprobs", "not supported"},
       {R"({"messages": [{"role": "user", "content": "x"}], "stream_options": 3})", "stream_options", "object"},
       {R"({"messages": [{"role": "user", "content": "x"}], "tools": {}})", "tools", "array"},

@@ -65,6 +65,26 @@ TEST(NpuPredict, SideBySideFiguresOfTwoModels) {
   EXPECT_FALSE(j["uncertainty"]["evidence"].get<std::string>().empty());
 }
 
+TEST(NpuPredict, Qwen3ShapesWithQkNorms) {
+  const Result r = npu_cli("predict qwen3-0.6b qwen3-1.7b --prompt-tokens 96 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["models"].size(), 2u);
+  const auto& small = j["models"][0];
+  const auto& big = j["models"][1];
+  // Published sizes: 0.6B and 1.7B parameters (tied embeddings), q/k norms in every layer.
+  EXPECT_NEAR(small["parameters"].get<double>(), 0.596e9, 0.01e9);
+  EXPECT_NEAR(big["parameters"].get<double>(), 1.72e9, 0.02e9);
+  EXPECT_NE(small["shape"].get<std::string>().find("qwen3"), std::string::npos) << small["shape"];
+  for (const auto* m : {&small, &big}) {
+    ASSERT_TRUE((*m)["fits"].get<bool>());
+    EXPECT_EQ((*m)["decode_short"]["bound"], "memory");
+    // Decode streams at least the (4-bit) layer weights once per token.
+    EXPECT_GT((*m)["decode_short"]["ddr_bytes_per_token"].get<double>(), (*m)["parameters"].get<double>() * 0.4);
+  }
+  EXPECT_GT(small["decode_short"]["tokens_per_s"].get<double>(), 2 * big["decode_short"]["tokens_per_s"].get<double>());
+}
+
 TEST(NpuPredict, ModelThatDoesNotFitIsReportedWithItsNumbers) {
   // Llama-3.2-3B at a 128K context: its F32 KV cache alone is ~30 GB.
   const Result r = npu_cli("predict llama3.2-3b --context 131072 --json");

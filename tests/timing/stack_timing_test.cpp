@@ -74,6 +74,11 @@ std::unique_ptr<Npk> compile(bool with_weights, std::uint32_t chunk = 32) {
   return npk;
 }
 
+// Cycles and DDR bytes of FixedWorkloadKeepsItsPinnedCycleCounts (hailo10h, timing-only kSmallQwen,
+// 40-token prompt, 6 tokens generated).
+constexpr std::uint64_t kPinnedCycles = 11412672;
+constexpr std::uint64_t kPinnedDdrBytes = 58813440;
+
 struct Figures {
   double load_s = 0, ttft_s = 0, decode_tps = 0, energy_j = 0;
   std::uint64_t cycles = 0, ddr = 0;
@@ -146,6 +151,20 @@ TEST(StackTiming, SameRunGivesIdenticalCycleCounts) {
   // Timing-only runs charge exactly what functional runs charge.
   const Figures t = generate(npk->path, true, 20);
   EXPECT_EQ(t.cycles, a.cycles);
+}
+
+// The cycle counts of one fixed workload, pinned: a change that makes the simulator faster (or
+// restructures it) must not move them. A deliberate change of the timing model updates these
+// numbers in the same commit, saying why.
+TEST(StackTiming, FixedWorkloadKeepsItsPinnedCycleCounts) {
+  const auto npk = compile(false);
+  const Figures t = generate(npk->path, true, 40);
+  EXPECT_EQ(t.cycles, kPinnedCycles);
+  EXPECT_EQ(t.ddr, kPinnedDdrBytes);
+  EXPECT_EQ(t.tokens.size(), 6u);
+  // The same with the profile recorder on (it must not charge anything either).
+  const Figures p = generate(npk->path, true, 40, true);
+  EXPECT_EQ(p.cycles, kPinnedCycles);
 }
 
 TEST(StackTiming, FaultInTheMiddleOfASessionIsReportedAndTheSessionResumes) {

@@ -92,6 +92,31 @@ constexpr std::string_view kLlama32_3b = R"json({
   "tie_word_embeddings": true, "bos_token_id": 128000, "eos_token_id": 128009, "vocab_size": 128256
 })json";
 
+// Qwen3: q/k RMSNorm per head, head_dim 128 independent of hidden_size, no q/k/v biases.
+constexpr std::string_view kQwen3_0_6b = R"json({
+  "architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3", "hidden_act": "silu",
+  "hidden_size": 1024, "intermediate_size": 3072, "num_hidden_layers": 28,
+  "num_attention_heads": 16, "num_key_value_heads": 8, "head_dim": 128,
+  "max_position_embeddings": 40960, "rms_norm_eps": 1e-06, "rope_theta": 1000000,
+  "tie_word_embeddings": true, "bos_token_id": 151643, "eos_token_id": 151645, "vocab_size": 151936
+})json";
+
+constexpr std::string_view kQwen3_1_7b = R"json({
+  "architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3", "hidden_act": "silu",
+  "hidden_size": 2048, "intermediate_size": 6144, "num_hidden_layers": 28,
+  "num_attention_heads": 16, "num_key_value_heads": 8, "head_dim": 128,
+  "max_position_embeddings": 40960, "rms_norm_eps": 1e-06, "rope_theta": 1000000,
+  "tie_word_embeddings": true, "bos_token_id": 151643, "eos_token_id": 151645, "vocab_size": 151936
+})json";
+
+constexpr std::string_view kQwen3_4b = R"json({
+  "architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3", "hidden_act": "silu",
+  "hidden_size": 2560, "intermediate_size": 9728, "num_hidden_layers": 36,
+  "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128,
+  "max_position_embeddings": 40960, "rms_norm_eps": 1e-06, "rope_theta": 1000000,
+  "tie_word_embeddings": true, "bos_token_id": 151643, "eos_token_id": 151645, "vocab_size": 151936
+})json";
+
 struct Alias {
   std::string_view alias, name;
 };
@@ -124,6 +149,9 @@ const std::vector<BuiltinModel>& builtin_models() {
        kDeepSeekR1DistillQwen_1_5b},
       {"llama3.2-1b", "Llama-3.2-1B-Instruct", kLlama32_1b},
       {"llama3.2-3b", "Llama-3.2-3B-Instruct", kLlama32_3b},
+      {"qwen3-0.6b", "Qwen3-0.6B (q/k norms)", kQwen3_0_6b},
+      {"qwen3-1.7b", "Qwen3-1.7B (q/k norms)", kQwen3_1_7b},
+      {"qwen3-4b", "Qwen3-4B (q/k norms)", kQwen3_4b},
   };
   return models;
 }

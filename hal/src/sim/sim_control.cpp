@@ -39,6 +39,11 @@ Expected<std::string> trace_json(const std::string& id) {
   return device->trace_json();
 }
 
+Expected<std::uint64_t> control_core_host_ns(const std::string& id) {
+  NPU_TRY_ASSIGN(auto device, open_sim(id));
+  return device->control_core_host_ns();
+}
+
 Expected<std::uint64_t> ddr_resident_bytes(const std::string& id) {
   NPU_TRY_ASSIGN(auto device, open_sim(id));
   return device->ddr_resident_bytes();

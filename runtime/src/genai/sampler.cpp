@@ -31,6 +31,12 @@ Expected<Sampler> Sampler::create(const SamplingParams& p) {
     return bad(fmt::format("repetition_penalty {} must be positive; use 1 to disable",
                            *p.repetition_penalty));
   }
+  for (const auto& [name, value] : {std::pair{"presence_penalty", p.presence_penalty},
+                                    std::pair{"frequency_penalty", p.frequency_penalty}}) {
+    if (value && !(*value >= -2.0f && *value <= 2.0f)) {
+      return bad(fmt::format("{} {} is outside [-2, 2]; use 0 to disable", name, *value));
+    }
+  }
   if (p.repetition_window && *p.repetition_window < 0) {
     return bad(fmt::format("repetition_window {} is negative", *p.repetition_window));
   }
@@ -43,6 +49,8 @@ Sampler::Sampler(const SamplingParams& p)
       top_p_(p.top_p.value_or(1.0f)),
       min_p_(p.min_p.value_or(0.0f)),
       penalty_(p.repetition_penalty.value_or(1.0f)),
+      presence_(p.presence_penalty.value_or(0.0f)),
+      frequency_(p.frequency_penalty.value_or(0.0f)),
       top_k_(p.top_k.value_or(0)),
       window_(p.repetition_window.value_or(kDefaultRepetitionWindow)),
       seed_(p.seed.value_or(kDefaultSeed)),
@@ -50,6 +58,7 @@ Sampler::Sampler(const SamplingParams& p)
 
 void Sampler::reset() {
   recent_.clear();
+  drawn_.clear();
   rng_.seed(seed_);
 }
 
@@ -72,6 +81,13 @@ void Sampler::apply_penalty() {
     if (id < 0 || static_cast<std::size_t>(id) >= candidates_.size()) continue;
     float& logit = candidates_[static_cast<std::size_t>(id)].logit;  // still in id order here
     logit = logit > 0.0f ? logit / penalty_ : logit * penalty_;
+  }
+}
+
+void Sampler::apply_occurrence_penalties() {
+  for (const auto& [id, count] : drawn_) {
+    if (id < 0 || static_cast<std::size_t>(id) >= candidates_.size()) continue;
+    candidates_[static_cast<std::size_t>(id)].logit -= presence_ + frequency_ * static_cast<float>(count);
   }
 }
 
@@ -123,6 +139,7 @@ Expected<TokenId> Sampler::sample(std::span<const float> logits) {
     candidates_[i] = {std::isnan(logits[i]) ? -INFINITY : logits[i], static_cast<TokenId>(i), 0.0f};
   }
   apply_penalty();
+  apply_occurrence_penalties();
   const auto best = std::min_element(candidates_.begin(), candidates_.end(),
                                      [](const Candidate& a, const Candidate& b) {
                                        return by_logit_desc(a.logit, a.id, b.logit, b.id);
@@ -167,6 +184,7 @@ Expected<TokenId> Sampler::sample(std::span<const float> logits) {
     }
   }
   accept(chosen);
+  if (presence_ != 0.0f || frequency_ != 0.0f) ++drawn_[chosen];
   return chosen;
 }
 

@@ -61,6 +61,8 @@ SamplingParams resolve_sampling(const SamplingParams& caller, std::string_view m
   if (!p) return caller;
   p->seed = caller.seed;
   p->repetition_window = caller.repetition_window;
+  p->presence_penalty = caller.presence_penalty;
+  p->frequency_penalty = caller.frequency_penalty;
   return *p;
 }
 

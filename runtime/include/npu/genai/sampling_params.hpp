@@ -24,6 +24,16 @@ struct SamplingParams {
   std::optional<float> repetition_penalty{};  // > 1 discourages recent tokens; 1 = off
   std::optional<std::int32_t> repetition_window{};  // recent tokens penalized (default 64; 0 = none)
   std::optional<std::uint64_t> seed{};        // unset: kDefaultSeed (reproducible)
+  // OpenAI's penalties on the tokens this generation has produced (not the prompt): each logit
+  // loses presence_penalty once the token occurred and frequency_penalty per occurrence
+  // (logit - presence * [count > 0] - frequency * count). In [-2, 2]; 0 = off. They are not
+  // part of a preset: a caller's penalties apply with the model's preset as well.
+  std::optional<float> presence_penalty{};
+  std::optional<float> frequency_penalty{};
+
+  [[nodiscard]] bool any_penalty_set() const noexcept {
+    return (presence_penalty && *presence_penalty != 0.0f) || (frequency_penalty && *frequency_penalty != 0.0f);
+  }
 
   // Whether the caller chose any of temperature, top_k, top_p, min_p, repetition_penalty.
   [[nodiscard]] bool any_sampling_set() const noexcept {
@@ -41,7 +51,7 @@ struct SamplingParams {
 [[nodiscard]] std::optional<SamplingParams> sampling_preset(std::string_view model_name);
 
 // The parameters a generation uses: the caller's when they set any sampling field, otherwise
-// the model's preset (if any) with the caller's seed and repetition window kept.
+// the model's preset (if any) with the caller's seed, repetition window and penalties kept.
 [[nodiscard]] SamplingParams resolve_sampling(const SamplingParams& caller,
                                               std::string_view model_name);
 

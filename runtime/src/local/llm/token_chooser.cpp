@@ -10,12 +10,16 @@ SamplingParams resolve_generation_sampling(const SamplingParams& caller, const S
   SamplingParams s = metadata_defaults;
   s.seed = caller.seed;
   s.repetition_window = caller.repetition_window;
+  s.presence_penalty = caller.presence_penalty;
+  s.frequency_penalty = caller.frequency_penalty;
   return s;
 }
 
 Expected<TokenChooser> TokenChooser::create(const GeneratorParams& params, const SamplingParams& resolved) {
   TokenChooser chooser;
-  if (params.greedy || (resolved.temperature && *resolved.temperature == 0.0f)) {
+  // Greedy picks on the device, unless penalties must change the logits first (then the host
+  // sampler takes the argmax of the penalized logits).
+  if ((params.greedy || (resolved.temperature && *resolved.temperature == 0.0f)) && !resolved.any_penalty_set()) {
     NPU_TRY(Sampler::create(resolved));  // still refuse bad values
     return chooser;
   }

@@ -33,6 +33,8 @@ inline void put_sampling(json& j, const genai::SamplingParams& p) {
   put_optional(j, "repetition_penalty", p.repetition_penalty);
   put_optional(j, "repetition_window", p.repetition_window);
   put_optional(j, "seed", p.seed);
+  put_optional(j, "presence_penalty", p.presence_penalty);
+  put_optional(j, "frequency_penalty", p.frequency_penalty);
 }
 
 inline void read_sampling(const json& j, genai::SamplingParams& p) {
@@ -43,6 +45,8 @@ inline void read_sampling(const json& j, genai::SamplingParams& p) {
   read_optional(j, "repetition_penalty", p.repetition_penalty);
   read_optional(j, "repetition_window", p.repetition_window);
   read_optional(j, "seed", p.seed);
+  read_optional(j, "presence_penalty", p.presence_penalty);
+  read_optional(j, "frequency_penalty", p.frequency_penalty);
 }
 
 inline json to_json(const genai::GeneratorParams& p) {

@@ -61,6 +61,11 @@ class SimDevice {
   virtual void enable_trace(bool on) = 0;
   [[nodiscard]] virtual std::string trace_json() = 0;
   [[nodiscard]] virtual const DeviceProfile& profile() const noexcept = 0;
+  // Host CPU time of the control core thread since the device was created: running firmware
+  // steps (boot, mailbox commands, DMA rings, the ops of every RUN) and waiting for doorbells —
+  // the simulator's own cost, without the host stack around it (bench_sim_speed divides modeled
+  // time by it).
+  [[nodiscard]] virtual std::uint64_t control_core_host_ns() const noexcept = 0;
 
  protected:
   SimDevice() = default;
