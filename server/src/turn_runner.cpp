@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "chat_prompt.hpp"
 #include "npu/genai/sampling_params.hpp"
@@ -212,13 +213,14 @@ TurnOutput run_turn(ServedModel& model, Admission& admission, Metrics& metrics, 
     }
     const auto handed_at = Clock::now();
     const auto handed_cpu = thread_cpu_time();
-    sink_used = sink_used || ev->kind != genai::OutputKind::kStatus;
+    sink_used = sink_used || (ev->kind != genai::OutputKind::kStatus && ev->kind != genai::OutputKind::kRecovery);
     const bool buffered = request.tool_call_required && ev->kind == genai::OutputKind::kContent;
     if (!buffered) quiet_since = handed_at;  // (keep-alives go on while a forced call is written)
     bool ok = true;
     switch (ev->kind) {
       case genai::OutputKind::kEnd: status = ev->status; break;
       case genai::OutputKind::kStatus: break;
+      case genai::OutputKind::kRecovery: spdlog::warn("{}", ev->text); break;
       case genai::OutputKind::kReasoning:
         if (ev->token >= 0) tick();
         if (!ev->text.empty()) {

@@ -44,6 +44,10 @@ Expected<void> answer(genai::LLM& llm, const std::string& user, const Opts& o) {
         std::fflush(stdout);
         return {};
       case genai::OutputKind::kStatus: fmt::print("[{}]", out.text); break;
+      case genai::OutputKind::kRecovery:
+        std::fflush(stdout);
+        fmt::print(stderr, "\n[{}]\n", out.text);
+        break;
       case genai::OutputKind::kReasoning:
         // Reasoning text (only with --show-reasoning), or the empty event that ends thinking.
         fmt::print("{}", out.text.empty() ? std::string("\n") : out.text);

@@ -25,6 +25,7 @@ const char* to_string(OutputKind kind) noexcept {
     case OutputKind::kStatus: return "status";
     case OutputKind::kToolCall: return "tool_call";
     case OutputKind::kEnd: return "end";
+    case OutputKind::kRecovery: return "recovery";
   }
   return "unknown";
 }

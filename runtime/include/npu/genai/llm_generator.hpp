@@ -7,6 +7,10 @@
 //   kStatus     "Analyzing..." when the model enters <think> (once per think block)
 //   kToolCall   one tool call as JSON {"name":..,"arguments":{..}}; a call that does not parse
 //               comes as kContent with its raw text and a `warning`
+//   kRecovery   the device was reset (firmware crash or hang, DMA or memory error) and the
+//               session recovered by itself: it reloaded the model, rebuilt its context by
+//               running the tokens it had seen again, and the generation goes on unchanged.
+//               `text` says what happened and how long recovery took; `warning` the error.
 //   kEnd        the last event; its status says why generation stopped
 //
 //   NPU_TRY_ASSIGN(auto gen, llm->generate("Hello", {.max_generated_tokens = 32}));
@@ -57,7 +61,7 @@ enum class GenerationStatus : std::uint8_t {
 };
 [[nodiscard]] const char* to_string(GenerationStatus status) noexcept;
 
-enum class OutputKind : std::uint8_t { kContent, kReasoning, kStatus, kToolCall, kEnd };
+enum class OutputKind : std::uint8_t { kContent, kReasoning, kStatus, kToolCall, kEnd, kRecovery };
 [[nodiscard]] const char* to_string(OutputKind kind) noexcept;
 
 struct GenerationOutput {
@@ -84,6 +88,10 @@ struct GenerationStats {
   std::uint64_t decode_cycles = 0, decode_compute_cycles = 0, decode_dma_cycles = 0;
   // Energy the device reports for the runs (modeled on the simulator; 0 from firmware < ABI 1.1).
   double device_energy_j = 0, decode_energy_j = 0;
+  // Recoveries from a device reset during this generation, and the wall time they took
+  // (restoring the context; the step that failed is then run again).
+  std::uint32_t recoveries = 0;
+  std::chrono::nanoseconds recovery_time{0};
   [[nodiscard]] double device_decode_tokens_per_s() const noexcept;
   [[nodiscard]] double host_decode_tokens_per_s() const noexcept;
 };

@@ -88,6 +88,24 @@ bool GenerationJob::prompt_opens_think() const {
   return scan(session_->history).value_or(false);
 }
 
+void GenerationJob::report_recoveries(std::uint32_t index) {
+  auto& pending = session_->recoveries;
+  for (const Recovery& r : pending) {
+    const double ms = std::chrono::duration<double, std::milli>(r.time).count();
+    {
+      std::lock_guard lock(stats_mutex_);
+      ++stats_.recoveries;
+      stats_.recovery_time += r.time;
+    }
+    emit(OutputKind::kRecovery, -1, index,
+         fmt::format("the device was reset ({}); the session recovered in {:.1f} ms by running its {} tokens "
+                     "again, and generation goes on",
+                     to_string(r.cause.code()), ms, r.replayed_tokens),
+         r.cause.what());
+  }
+  pending.clear();
+}
+
 void GenerationJob::emit(OutputKind kind, TokenId token, std::uint32_t index, std::string text,
                          std::string warning) {
   GenerationOutput out;
@@ -166,11 +184,13 @@ Expected<GenerationStatus> GenerationJob::generate() {
   if (timing_only) readback = Readback::kNone;  // the device computed no values to read
   if (abort_) return GenerationStatus::kAborted;
   GenerationStats local;
-  auto first = s.feed(prompt_, PrefillMode::kChunked, readback, local, timing_only);
+  auto first = s.feed(prompt_, PrefillMode::kChunked, readback, local, timing_only, &abort_);
   {
     std::lock_guard lock(stats_mutex_);
     stats_ = local;
   }
+  report_recoveries(0);
+  if (!first && first.error().code() == ErrorCode::kAborted && abort_) return GenerationStatus::kAborted;
   if (!first) return fail(first.error());
   chooser_.accept(s.history);
   TokenId next = timing_only ? prompt_.back() : first->next_token;
@@ -208,12 +228,9 @@ Expected<GenerationStatus> GenerationJob::generate() {
     req.tokens = std::span<const TokenId>(&next, 1);
     req.readback = readback;
     req.timing_only = timing_only;
-    auto r = s.core->step(req);
-    if (!r) {
-      s.clear();
-      return fail(r.error().with_context("generation stopped and the session's context was dropped"));
-    }
-    s.history.push_back(next);
+    auto r = s.step(req);
+    report_recoveries(index);
+    if (!r) return fail(r.error().with_context("generation stopped"));
     {
       std::lock_guard lock(stats_mutex_);
       add_step(stats_, r->timing, true);

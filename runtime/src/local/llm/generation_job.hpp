@@ -46,6 +46,8 @@ class GenerationJob final : public backend::GenerationStream {
   // Queues the parser's events (all but its kEnd); true when the content now holds a stop string.
   bool emit_events(std::vector<OutputEvent> events, TokenId token, std::uint32_t index);
   void emit(OutputKind kind, TokenId token, std::uint32_t index, std::string text, std::string warning = {});
+  // Queues a kRecovery event for each recovery of the session since the last call.
+  void report_recoveries(std::uint32_t index);
   // Whether the context (history, then the prompt) leaves the model inside an unclosed <think>
   // of the current turn.
   [[nodiscard]] bool prompt_opens_think() const;

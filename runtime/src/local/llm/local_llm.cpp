@@ -55,6 +55,11 @@ Expected<GenerationStats> LocalLlm::prefill(std::span<const TokenId> tokens, gen
   GenerationStats stats;
   NPU_TRY(session_->feed(all, mode, genai::detail::Readback::kLogits, stats));
   session_->pending.reset();
+  for (const auto& r : session_->recoveries) {
+    ++stats.recoveries;
+    stats.recovery_time += r.time;
+  }
+  session_->recoveries.clear();
   return stats;
 }
 
@@ -87,8 +92,7 @@ Expected<void> LocalLlm::load_context(const std::filesystem::path& path) {
   if (c.history.size() > s.capacity()) {
     return fail(ErrorCode::kBadFormat, fmt::format("{} holds more tokens than the context", path.string()));
   }
-  NPU_TRY(s.core->write_state(c.state));
-  s.history = std::move(c.history);
+  NPU_TRY(s.restore(std::move(c.state), std::move(c.history)));
   s.pending = c.pending;
   return {};
 }

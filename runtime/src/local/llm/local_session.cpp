@@ -3,8 +3,19 @@
 #include <fmt/format.h>
 
 #include "local/llm/prefill_plan.hpp"
+#include "npu/common/log.hpp"
 
 namespace npu::genai::detail {
+namespace {
+
+// What the driver answers when it had to reset and re-boot the device under a step (or when the
+// session's state was lost to a reset between its steps): the device works again, the context
+// is gone. A removed device (kDeviceLost) is not: nothing answers any more.
+bool device_was_reset(const Error& e) noexcept {
+  return e.code() == ErrorCode::kDeviceError || e.code() == ErrorCode::kTimeout;
+}
+
+}  // namespace
 
 Expected<std::shared_ptr<LocalSession>> LocalSession::create(std::shared_ptr<LlmModelCore> model,
                                                              std::shared_ptr<const LlmText> text,
@@ -68,7 +79,8 @@ void add_step(GenerationStats& stats, const StepTiming& t, bool decode) noexcept
 }
 
 Expected<StepResult> LocalSession::feed(std::span<const TokenId> tokens, PrefillMode mode,
-                                             Readback readback, GenerationStats& stats, bool timing_only) {
+                                             Readback readback, GenerationStats& stats, bool timing_only,
+                                             const std::atomic<bool>* abort) {
   if (tokens.empty()) return fail(ErrorCode::kInvalidArgument, "nothing to run: the prompt is empty");
   NPU_TRY(check_fits(tokens.size()));
   for (TokenId t : tokens) {
@@ -77,40 +89,90 @@ Expected<StepResult> LocalSession::feed(std::span<const TokenId> tokens, Prefill
                   fmt::format("token id {} is outside the vocabulary (0..{})", t, info.vocab - 1));
     }
   }
-  std::vector<std::uint32_t> runs;
+  std::vector<std::uint32_t> plan;
   Subnet subnet = Subnet::kPrefill;
   if (mode == PrefillMode::kChunked) {
-    runs = plan_prefill_chunks(static_cast<std::uint32_t>(tokens.size()), info.prefill_chunk);
+    plan = plan_prefill_chunks(static_cast<std::uint32_t>(tokens.size()), info.prefill_chunk);
   } else {
-    runs.assign(tokens.size(), 1);
+    plan.assign(tokens.size(), 1);
     subnet = Subnet::kTbt;
   }
   StepResult last;
   std::size_t offset = 0;
-  for (std::size_t i = 0; i < runs.size(); ++i) {
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    if (abort && abort->load() && i > 0) {
+      return fail(ErrorCode::kAborted, fmt::format("aborted after {} of {} prompt tokens", offset, tokens.size()));
+    }
     StepRequest req;
     req.subnet = subnet;
     req.position = used();
-    req.tokens = tokens.subspan(offset, runs[i]);
-    req.readback = i + 1 == runs.size() ? readback : Readback::kNone;
+    req.tokens = tokens.subspan(offset, plan[i]);
+    req.readback = i + 1 == plan.size() ? readback : Readback::kNone;
     req.timing_only = timing_only;
-    auto r = core->step(req);
-    if (!r) {
-      clear();  // the device state no longer matches `history`
-      return fail(r.error().with_context("the session's context was dropped"));
-    }
-    add_step(stats, r->timing, false);
-    history.insert(history.end(), req.tokens.begin(), req.tokens.end());
-    offset += runs[i];
-    last = *r;
+    NPU_TRY_ASSIGN(auto r, step(req));
+    add_step(stats, r.timing, false);
+    offset += plan[i];
+    last = r;
   }
   stats.prompt_tokens += static_cast<std::uint32_t>(tokens.size());
   return last;
 }
 
+Expected<void> LocalSession::rebuild() {
+  core->forget_state();
+  if (base_state) NPU_TRY(core->write_state(*base_state));
+  std::uint32_t position = base_tokens;
+  for (const FedRun& run : runs) {
+    StepRequest req;
+    req.subnet = run.subnet;
+    req.position = position;
+    req.tokens = std::span<const TokenId>(history).subspan(position, run.tokens);
+    req.readback = Readback::kNone;
+    req.timing_only = run.timing_only;
+    NPU_TRY(core->step(req));
+    position += run.tokens;
+  }
+  return {};
+}
+
+Expected<StepResult> LocalSession::step(const StepRequest& request) {
+  auto r = core->step(request);
+  for (int attempt = 0; !r && device_was_reset(r.error()) && attempt < kMaxRecoveriesPerStep; ++attempt) {
+    const auto started = std::chrono::steady_clock::now();
+    const Error cause = r.error();
+    npu::log().warn("LLM session of '{}': {}; rebuilding its context ({} tokens) on the re-booted device",
+              info.name, cause.what(), used());
+    if (auto rebuilt = rebuild(); !rebuilt) {
+      r = std::unexpected(rebuilt.error());
+      continue;  // another reset during the rebuild is recovered from again; anything else ends it
+    }
+    recoveries.push_back(Recovery{cause, used(), std::chrono::steady_clock::now() - started});
+    r = core->step(request);
+  }
+  if (!r) {
+    clear();  // the device state no longer matches `history`
+    return fail(r.error().with_context("the session's context was dropped"));
+  }
+  history.insert(history.end(), request.tokens.begin(), request.tokens.end());
+  runs.push_back(FedRun{request.subnet, static_cast<std::uint32_t>(request.tokens.size()), request.timing_only});
+  return r;
+}
+
+Expected<void> LocalSession::restore(std::vector<std::byte> state, std::vector<TokenId> tokens) {
+  NPU_TRY(core->write_state(state));
+  base_state = std::make_shared<const std::vector<std::byte>>(std::move(state));
+  base_tokens = static_cast<std::uint32_t>(tokens.size());
+  history = std::move(tokens);
+  runs.clear();
+  return {};
+}
+
 void LocalSession::clear() noexcept {
   history.clear();
   pending.reset();
+  base_state.reset();
+  base_tokens = 0;
+  runs.clear();
   core->forget_state();
 }
 

@@ -4,6 +4,8 @@
 // (LocalLlm) and its running GenerationJob.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -14,6 +16,24 @@
 
 namespace npu::genai::detail {
 
+// One device run that fed tokens of the history (replayed as it was after a device reset: the
+// same subnets over the same tokens rebuild bit-identical KV cache and conv state).
+struct FedRun {
+  Subnet subnet = Subnet::kTbt;
+  std::uint32_t tokens = 0;
+  bool timing_only = false;
+};
+
+// One recovery from a device reset, for the generation to report.
+struct Recovery {
+  Error cause;
+  std::uint32_t replayed_tokens = 0;
+  std::chrono::nanoseconds time{0};
+};
+
+// A step that fails this many times in a row, recovering in between, ends with its error.
+inline constexpr int kMaxRecoveriesPerStep = 3;
+
 struct LocalSession {
   std::shared_ptr<LlmModelCore> model;
   std::shared_ptr<const LlmText> text;
@@ -21,6 +41,12 @@ struct LocalSession {
   LLMInfo info;
   std::vector<TokenId> history;    // fed to the device, in order
   std::optional<TokenId> pending;  // generated last, not fed yet
+  // How history was fed: a loaded context's state (covering its first base_tokens tokens), then
+  // the runs since. What a recovery restores.
+  std::shared_ptr<const std::vector<std::byte>> base_state;
+  std::uint32_t base_tokens = 0;
+  std::vector<FedRun> runs;
+  std::vector<Recovery> recoveries;  // not yet reported (the running generation takes them)
 
   [[nodiscard]] static Expected<std::shared_ptr<LocalSession>> create(std::shared_ptr<LlmModelCore> model,
                                                                       std::shared_ptr<const LlmText> text,
@@ -32,12 +58,26 @@ struct LocalSession {
   [[nodiscard]] Expected<void> check_fits(std::size_t count) const;
 
   // Runs `tokens` at the end of the context (prefill chunks or TBT runs); the last run reads
-  // back `readback`. Adds the runs to `stats`. On a device error the context is dropped.
+  // back `readback`. Adds the runs to `stats`. On a device error the context is dropped. When
+  // `abort` turns true, stops between runs with kAborted (the context then holds the runs done).
   [[nodiscard]] Expected<StepResult> feed(std::span<const TokenId> tokens, PrefillMode mode, Readback readback,
-                                          GenerationStats& stats, bool timing_only = false);
+                                          GenerationStats& stats, bool timing_only = false,
+                                          const std::atomic<bool>* abort = nullptr);
+  // Runs one step at the end of the context and records it in history. When the device was reset
+  // under it (kDeviceError or kTimeout: firmware crash or hang, DMA or memory error; the driver
+  // re-booted the device), restores the context — the loaded state, then every run again — and
+  // runs the step again, noting a Recovery. A removed device (kDeviceLost) or a step that keeps
+  // failing ends with the error, the context dropped.
+  [[nodiscard]] Expected<StepResult> step(const StepRequest& request);
+  // A context state written from outside (load_context) with the history it covers.
+  [[nodiscard]] Expected<void> restore(std::vector<std::byte> state, std::vector<TokenId> tokens);
   // The pending token (if any) followed by `tokens`.
   [[nodiscard]] std::vector<TokenId> with_pending(std::span<const TokenId> tokens) const;
   void clear() noexcept;
+
+ private:
+  // Rebuilds the device state of `history` after a reset: the loaded state, then every run.
+  [[nodiscard]] Expected<void> rebuild();
 };
 
 // Adds one step's figures to `stats` (decode: a TBT run of generation, else a prefill run).

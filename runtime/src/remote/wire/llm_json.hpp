@@ -116,6 +116,8 @@ void visit_generation_stats(J& j, S& s, auto&& field, auto&& duration) {
   field(j, "decode_dma_cycles", s.decode_dma_cycles);
   field(j, "device_energy_j", s.device_energy_j);
   field(j, "decode_energy_j", s.decode_energy_j);
+  field(j, "recoveries", s.recoveries);
+  duration(j, "recovery_ns", s.recovery_time);
 }
 
 inline json to_json(const genai::GenerationStats& s) {

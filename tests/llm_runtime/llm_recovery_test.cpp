@@ -1,0 +1,255 @@
+// Sessions that survive a device reset: a fault of every kind the driver recovers from (firmware
+// crash or hang, DMA error, memory error), injected at prefill or decode, is followed by the
+// session rebuilding its context on the re-booted device; the tokens are those of the fault-free
+// run (greedy and seeded sampling), the caller sees kRecovery events and the stats count them. A
+// removed device ends the generation with a clear error. The fault campaign runs several sessions
+// at once under seeded random faults.
+#include <atomic>
+#include <map>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "llm_fixture.hpp"
+#include "npu/hal/sim_control.hpp"
+
+namespace npu::test {
+namespace {
+
+struct Outcome {
+  std::vector<genai::TokenId> tokens;
+  genai::GenerationStatus status = genai::GenerationStatus::kGenerating;
+  std::vector<std::string> recoveries;  // kRecovery texts
+  genai::GenerationStats stats;
+  std::optional<Error> error;           // read() failed with it
+};
+
+// Reads a generation to its end, without failing the test on a read error (it is recorded).
+Outcome drain(genai::Generator& gen) {
+  Outcome r;
+  while (true) {
+    auto out = gen.read(std::chrono::seconds(60));
+    if (!out) {
+      r.error = out.error();
+      r.status = gen.status();
+      break;
+    }
+    if (out->kind == genai::OutputKind::kEnd) {
+      r.status = out->status;
+      break;
+    }
+    if (out->kind == genai::OutputKind::kRecovery) {
+      r.recoveries.push_back(out->text);
+      continue;
+    }
+    if (out->token >= 0) r.tokens.push_back(out->token);
+  }
+  r.stats = gen.stats();
+  return r;
+}
+
+class LlmRecoveryTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { model_ = new TinyLlm(compile_tiny("default", 21, "recovery.npk")); }
+  static void TearDownTestSuite() { delete model_; }
+  void SetUp() override {
+    auto v = VDevice::create();
+    ASSERT_TRUE(v.has_value()) << v.error().what();
+    vdevice_ = std::move(*v);
+    device_id_ = vdevice_->identity(0).info.id;
+  }
+  std::unique_ptr<genai::LLM> open() {
+    auto llm = genai::LLM::create(*vdevice_, {.model_path = model_->path});
+    EXPECT_TRUE(llm.has_value()) << llm.error().what();
+    return llm ? std::move(*llm) : nullptr;
+  }
+  Outcome generate(genai::LLM& llm, std::span<const genai::TokenId> prompt, const genai::GeneratorParams& p,
+               const std::string& faults = {}) {
+    EXPECT_TRUE(hal::sim_control::set_faults(device_id_, faults).has_value());
+    auto gen = llm.generate(prompt, p);
+    EXPECT_TRUE(gen.has_value()) << gen.error().what();
+    if (!gen) return {};
+    auto r = drain(*gen);
+    EXPECT_TRUE(hal::sim_control::set_faults(device_id_, "").has_value());
+    return r;
+  }
+
+  static TinyLlm* model_;
+  std::unique_ptr<VDevice> vdevice_;
+  std::string device_id_;
+};
+TinyLlm* LlmRecoveryTest::model_ = nullptr;
+
+// 11 prompt tokens: two prefill runs (chunk 8); then one TBT run per generated token.
+TEST_F(LlmRecoveryTest, EveryResetFaultIsRecoveredWithTheTokensOfAFaultFreeRun) {
+  auto llm = open();
+  ASSERT_TRUE(llm);
+  const auto prompt = prompt_tokens(11);
+  const auto want = generate(*llm, prompt, greedy(16));
+  ASSERT_EQ(want.tokens.size(), 16u);
+  ASSERT_TRUE(want.recoveries.empty());
+  for (const char* fault : {"firmware_crash@run=2", "firmware_crash@run=9", "memory_error@run=1",
+                            "memory_error@run=12", "dma_error@dma=3", "dma_error@dma=30", "firmware_hang@run=6",
+                            "firmware_crash@run=4,memory_error@run=7"}) {
+    SCOPED_TRACE(fault);
+    ASSERT_TRUE(llm->clear_context().has_value());
+    const auto got = generate(*llm, prompt, greedy(16), fault);
+    ASSERT_FALSE(got.error) << got.error->what();
+    EXPECT_EQ(got.status, genai::GenerationStatus::kMaxTokensReached);
+    EXPECT_EQ(got.tokens, want.tokens);
+    // (Of two faults the second may hit while the first's context is being rebuilt: that rebuild
+    // starts over, within the same recovery.)
+    EXPECT_EQ(got.recoveries.size(), 1u);
+    EXPECT_EQ(got.stats.recoveries, 1u);
+    EXPECT_GT(got.stats.recovery_time.count(), 0);
+    EXPECT_EQ(got.stats.generated_tokens, 16u);
+    if (!got.recoveries.empty()) {
+      EXPECT_NE(got.recoveries[0].find("the session recovered in"), std::string::npos) << got.recoveries[0];
+    }
+  }
+}
+
+TEST_F(LlmRecoveryTest, SampledGenerationContinuesFromTheSameRandomState) {
+  auto llm = open();
+  ASSERT_TRUE(llm);
+  genai::GeneratorParams p;
+  p.temperature = 1.5f;
+  p.top_k = 40;
+  p.seed = 1234;
+  p.ignore_end_tokens = true;
+  p.max_generated_tokens = 20;
+  const auto prompt = prompt_tokens(5);
+  const auto want = generate(*llm, prompt, p);
+  ASSERT_TRUE(llm->clear_context().has_value());
+  const auto got = generate(*llm, prompt, p, "firmware_crash@run=8");
+  ASSERT_FALSE(got.error) << got.error->what();
+  EXPECT_EQ(got.recoveries.size(), 1u);
+  EXPECT_EQ(got.tokens, want.tokens);
+}
+
+// A reset in the second turn rebuilds the first turn's prompt and answer too; a loaded context is
+// written again before the runs that followed it.
+TEST_F(LlmRecoveryTest, EarlierTurnsAndALoadedContextAreRebuilt) {
+  auto llm = open();
+  ASSERT_TRUE(llm);
+  const auto first = prompt_tokens(9, 30);
+  const auto second = prompt_tokens(4, 60);
+  (void)generate(*llm, first, greedy(6));
+  const auto path = llm_temp("recovery.ctx");
+  ASSERT_TRUE(llm->save_context(path).has_value());
+  const auto want = generate(*llm, second, greedy(10));
+
+  ASSERT_TRUE(llm->clear_context().has_value());
+  (void)generate(*llm, first, greedy(6));
+  const auto got = generate(*llm, second, greedy(10), "memory_error@run=3");
+  ASSERT_FALSE(got.error) << got.error->what();
+  EXPECT_EQ(got.tokens, want.tokens);
+  ASSERT_EQ(got.recoveries.size(), 1u);
+  // Everything the session had seen: 9 + 6 tokens of the first turn (its last token was pending),
+  // plus what the second turn had fed when the fault hit.
+  EXPECT_NE(got.recoveries[0].find("running its"), std::string::npos);
+
+  auto loaded = llm->create_session();
+  ASSERT_TRUE(loaded.has_value());
+  ASSERT_TRUE((*loaded)->load_context(path).has_value());
+  const auto after_load = generate(**loaded, second, greedy(10), "firmware_crash@run=4");
+  ASSERT_FALSE(after_load.error) << after_load.error->what();
+  EXPECT_EQ(after_load.recoveries.size(), 1u);
+  EXPECT_EQ(after_load.tokens, want.tokens);
+  std::filesystem::remove(path);
+}
+
+TEST_F(LlmRecoveryTest, PrefillCallRecoversToo) {
+  auto llm = open();
+  ASSERT_TRUE(llm);
+  const auto prompt = prompt_tokens(20);
+  ASSERT_TRUE(llm->prefill(prompt).has_value());
+  const std::vector<float> want(llm->logits().begin(), llm->logits().end());
+  ASSERT_TRUE(llm->clear_context().has_value());
+  ASSERT_TRUE(hal::sim_control::set_faults(device_id_, "firmware_crash@run=3").has_value());
+  auto stats = llm->prefill(prompt);
+  ASSERT_TRUE(stats.has_value()) << stats.error().what();
+  EXPECT_EQ(stats->recoveries, 1u);
+  EXPECT_EQ(std::vector<float>(llm->logits().begin(), llm->logits().end()), want);
+  EXPECT_EQ(llm->context_usage(), 20u);
+}
+
+TEST_F(LlmRecoveryTest, RemovedDeviceEndsTheGenerationWithAClearError) {
+  auto llm = open();
+  ASSERT_TRUE(llm);
+  const auto got = generate(*llm, prompt_tokens(11), greedy(16), "device_removal@run=5");
+  ASSERT_TRUE(got.error.has_value());
+  EXPECT_EQ(got.error->code(), ErrorCode::kDeviceLost) << got.error->what();
+  EXPECT_NE(got.error->message().find("reconnect"), std::string::npos) << got.error->what();
+  EXPECT_EQ(got.status, genai::GenerationStatus::kFailed);
+  EXPECT_TRUE(got.recoveries.empty());
+  EXPECT_EQ(llm->context_usage(), 0u);  // the context was dropped, not left half-valid
+}
+
+// Several sessions generate at once on one device while faults of every recoverable kind hit at
+// random points (seeded: the same seed gives the same campaign). A reset loses every session's
+// state, not only the one whose step failed: each must rebuild and finish token-identical.
+TEST_F(LlmRecoveryTest, FaultCampaignOverConcurrentSessions) {
+  constexpr int kSessions = 3;
+  constexpr std::uint32_t kTokens = 24;
+  auto base = open();
+  ASSERT_TRUE(base);
+  std::vector<std::unique_ptr<genai::LLM>> sessions;
+  std::vector<std::vector<genai::TokenId>> prompts, want;
+  for (int i = 0; i < kSessions; ++i) {
+    auto s = base->create_session();
+    ASSERT_TRUE(s.has_value()) << s.error().what();
+    sessions.push_back(std::move(*s));
+    prompts.push_back(prompt_tokens(5 + 4 * static_cast<std::size_t>(i), 25 + 10 * i));
+    want.push_back(generate(*sessions.back(), prompts.back(), greedy(kTokens)).tokens);
+    ASSERT_EQ(want.back().size(), kTokens);
+    ASSERT_TRUE(sessions.back()->clear_context().has_value());
+  }
+  const char* kinds[] = {"firmware_crash@run", "memory_error@run", "dma_error@dma", "firmware_hang@run"};
+  std::uint32_t total_recoveries = 0;
+  std::chrono::nanoseconds total_time{0}, longest{0};
+  for (std::uint32_t seed = 1; seed <= 3; ++seed) {
+    std::mt19937 rng(seed);
+    std::string plan;
+    for (int f = 0; f < 3; ++f) {
+      const char* kind = kinds[rng() % std::size(kinds)];
+      const bool dma = std::string(kind).starts_with("dma");
+      // Runs of the campaign: about kSessions * (kTokens + 2); DMA transfers a few per run.
+      const std::uint32_t at = 1 + rng() % (dma ? 200u : 70u);
+      plan += fmt::format("{}{}={}", plan.empty() ? "" : ",", kind, at);
+    }
+    SCOPED_TRACE(fmt::format("seed {}: {}", seed, plan));
+    ASSERT_TRUE(hal::sim_control::set_faults(device_id_, plan).has_value());
+    std::vector<Outcome> got(kSessions);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kSessions; ++i) {
+      threads.emplace_back([&, i] {
+        auto gen = sessions[static_cast<std::size_t>(i)]->generate(prompts[static_cast<std::size_t>(i)], greedy(kTokens));
+        if (!gen) {
+          got[static_cast<std::size_t>(i)].error = gen.error();
+          return;
+        }
+        got[static_cast<std::size_t>(i)] = drain(*gen);
+      });
+    }
+    for (auto& t : threads) t.join();
+    ASSERT_TRUE(hal::sim_control::set_faults(device_id_, "").has_value());
+    for (int i = 0; i < kSessions; ++i) {
+      const auto& r = got[static_cast<std::size_t>(i)];
+      ASSERT_FALSE(r.error) << "session " << i << ": " << r.error->what();
+      EXPECT_EQ(r.tokens, want[static_cast<std::size_t>(i)]) << "session " << i;
+      total_recoveries += r.stats.recoveries;
+      total_time += r.stats.recovery_time;
+      if (r.stats.recoveries) longest = std::max(longest, r.stats.recovery_time / r.stats.recoveries);
+      ASSERT_TRUE(sessions[static_cast<std::size_t>(i)]->clear_context().has_value());
+    }
+  }
+  EXPECT_GT(total_recoveries, 0u);
+  fmt::print("fault campaign: {} recoveries, mean {:.2f} ms, longest {:.2f} ms (host wall time)\n", total_recoveries,
+             total_recoveries ? std::chrono::duration<double, std::milli>(total_time).count() / total_recoveries : 0.0,
+             std::chrono::duration<double, std::milli>(longest).count());
+}
+
+}  // namespace
+}  // namespace npu::test
