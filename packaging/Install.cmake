@@ -54,11 +54,14 @@ endforeach()
 install(TARGETS ${NPU_EXPORTED_LIBS} EXPORT npustackTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)
-# The runtime's public headers and what they include (driver, hal, common, device ABI).
-foreach(dir runtime/include driver/include hal/include common/include firmware/include)
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev
-          FILES_MATCHING PATTERN "*.hpp" PATTERN "*.h")
-endforeach()
+# The SDK's headers: the runtime's public API, which owns its types, and the two common headers
+# it includes (the error type; the tokenizer's data). Driver, hal and device-ABI headers are
+# internals of the libraries, not part of the SDK.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev
+        FILES_MATCHING PATTERN "*.hpp")
+install(FILES ${PROJECT_SOURCE_DIR}/common/include/npu/common/error.hpp
+              ${PROJECT_SOURCE_DIR}/common/include/npu/common/tokenizer_data.hpp
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/npu/common COMPONENT dev)
 
 set(NPU_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/npustack)
 # Built with the HailoRT backend: consumers find HailoRT too (npustackConfig.cmake.in).

@@ -12,13 +12,18 @@ DESTDIR=$STAGE cmake --install "$BUILD" >"$WORK/install.log"
 ROOT=$STAGE$PREFIX
 
 for f in "$ROOT/$LIBDIR/libnpu_runtime.a" "$ROOT/$LIBDIR/cmake/npustack/npustackConfig.cmake" \
-         "$ROOT/$LIBDIR/pkgconfig/npustack.pc" "$ROOT/include/npu/runtime.hpp" \
-         "$ROOT/include/npu/driver/driver.hpp" "$ROOT/include/npu_abi/regs.hpp" "$ROOT/bin/npu" \
+         "$ROOT/$LIBDIR/pkgconfig/npustack.pc" "$ROOT/include/npu/runtime.hpp" "$ROOT/include/npu/genai/llm.hpp" \
+         "$ROOT/include/npu/common/error.hpp" "$ROOT/bin/npu" \
          "$STAGE$FIRMWARE/npustack-fw.bin" "$STAGE$RULES/70-npustack.rules" \
          "$STAGE$(dirname "$RULES")/npu-vfio-group" "$STAGE$UNITS/npud.service" \
          "$STAGE$UNITS/npu-serve.service" \
          "$STAGE$PROFILES/hailo10h.json"; do
   [ -e "$f" ] || { echo "not installed: $f"; exit 1; }
+done
+# The SDK is the runtime's headers (which own their types) plus common's error type: no driver,
+# hal or device-ABI internals.
+for f in "$ROOT/include/npu/driver" "$ROOT/include/npu/hal" "$ROOT/include/npu_abi"; do
+  [ ! -e "$f" ] || { echo "internal headers installed: $f"; exit 1; }
 done
 grep -q 'RuntimeDirectory=npustack' "$STAGE$UNITS/npud.service"
 grep -q "ExecStart=$PREFIX/bin/npud" "$STAGE$UNITS/npud.service"
