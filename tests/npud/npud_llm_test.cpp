@@ -86,5 +86,48 @@ TEST(NpudLlm, DaemonKilledGivesDeviceLost) {
   EXPECT_EQ(pre.error().code(), ErrorCode::kDeviceLost);
 }
 
+// A device reset inside npud (the fault plan is npud's: NPU_SIM_FAULTS in its environment): the
+// session there rebuilds its context, the client reads a kRecovery event and the tokens of a run
+// without the fault, and the recovery is counted in the stats that cross the wire.
+TEST(NpudLlm, SessionRecoversFromADeviceResetInsideNpud) {
+  auto tiny = compile_tiny("default", 13, "npud_recovery.npk");
+  auto prompt = prompt_tokens(11);
+  auto expected = generate_in_process(tiny.path, prompt, 12);
+  ASSERT_EQ(expected.tokens.size(), 12u);
+
+  ::setenv("NPU_SIM_FAULTS", "firmware_crash@run=6", 1);  // 2 prefill runs, then the 4th token
+  NpudProcess npud;
+  ::unsetenv("NPU_SIM_FAULTS");
+  VDeviceParams params;
+  params.multi_process = true;
+  auto vdevice = VDevice::create(params);
+  ASSERT_TRUE(vdevice.has_value()) << vdevice.error().what();
+  auto llm = genai::LLM::create(**vdevice, {.model_path = tiny.path});
+  ASSERT_TRUE(llm.has_value()) << llm.error().what();
+  auto gen = (*llm)->generate(prompt, greedy(12));
+  ASSERT_TRUE(gen.has_value()) << gen.error().what();
+  std::vector<genai::TokenId> tokens;
+  std::vector<std::string> notices;
+  while (true) {
+    auto out = gen->read(std::chrono::seconds(30));
+    ASSERT_TRUE(out.has_value()) << out.error().what();
+    if (out->kind == genai::OutputKind::kEnd) {
+      EXPECT_EQ(out->status, genai::GenerationStatus::kMaxTokensReached);
+      break;
+    }
+    if (out->kind == genai::OutputKind::kRecovery) {
+      notices.push_back(out->text);
+      EXPECT_NE(out->warning.find("crashed"), std::string::npos) << out->warning;
+    } else if (out->token >= 0) {
+      tokens.push_back(out->token);
+    }
+  }
+  EXPECT_EQ(tokens, expected.tokens);
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_NE(notices[0].find("the session recovered in"), std::string::npos) << notices[0];
+  EXPECT_EQ(gen->stats().recoveries, 1u);
+  EXPECT_GT(gen->stats().recovery_time.count(), 0);
+}
+
 }  // namespace
 }  // namespace npu::test

@@ -83,7 +83,8 @@ inline genai::GenerationOutput output_from_json(const json& j) {
   int kind = 0, status = 0;
   read_field(j, "kind", kind);
   read_field(j, "status", status);
-  if (kind < 0 || kind > static_cast<int>(genai::OutputKind::kEnd)) kind = static_cast<int>(genai::OutputKind::kEnd);
+  // (kRecovery is the last kind; anything else from a newer daemon ends the stream.)
+  if (kind < 0 || kind > static_cast<int>(genai::OutputKind::kRecovery)) kind = static_cast<int>(genai::OutputKind::kEnd);
   if (status < 0 || status > static_cast<int>(genai::GenerationStatus::kFailed)) {
     status = static_cast<int>(genai::GenerationStatus::kFailed);
   }
