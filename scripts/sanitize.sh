@@ -5,7 +5,7 @@
 #                                          the unit and integration suites (build-asan/)
 #   scripts/sanitize.sh tsan [gtest filter] ThreadSanitizer: the concurrent parts (build-tsan/):
 #                                          scheduler, simulator worker pool and control core,
-#                                          driver, generation job, LLM sessions, npud
+#                                          driver, generation job, LLM sessions, npud, HTTP server
 #
 # The build is incremental (run it again after a change); -O1 keeps the instrumented suites fast.
 # Any sanitizer report fails the test that caused it, and so the script.
@@ -55,6 +55,7 @@ TSAN_TESTS=(
   tests/llm_runtime/test_llm_runtime    # LLM sessions: the generation job on the scheduler's workers
   tests/llm_runtime/test_llm_events     # streaming generators, abort, hooks
   tests/npud/test_npud                  # npud: many clients, shared models, detached work, shutdown
+  tests/server/test_server_units        # the HTTP server: connection threads, watchdog, stop; admission
 )
 targets=()
 for t in "${TSAN_TESTS[@]}"; do targets+=("$(basename "$t")"); done
