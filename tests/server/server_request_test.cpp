@@ -191,6 +191,7 @@ TEST(ServerRequest, OllamaChatAndGenerate) {
   ASSERT_TRUE(chat.has_value()) << chat.error().message;
   EXPECT_TRUE(chat->request.stream);  // Ollama streams unless told not to
   EXPECT_FALSE(chat->show_thinking);
+  EXPECT_EQ(chat->request.think, false);  // the template stops thinking too (render_chat)
   EXPECT_EQ(strip_ollama_tag(chat->request.model), "m");
   EXPECT_FLOAT_EQ(*chat->request.sampling.repetition_penalty, 1.1f);
   EXPECT_EQ(*chat->request.max_tokens, 9u);
@@ -203,6 +204,11 @@ TEST(ServerRequest, OllamaChatAndGenerate) {
   ASSERT_TRUE(infinite.has_value());
   EXPECT_FALSE(infinite->request.max_tokens.has_value());
   EXPECT_FALSE(infinite->request.stream);
+  EXPECT_FALSE(infinite->request.think.has_value());  // no 'think': the template's default
+  auto thinking = parse_ollama_generate(R"({"model": "m", "prompt": "p", "think": true})");
+  ASSERT_TRUE(thinking.has_value());
+  EXPECT_TRUE(thinking->show_thinking);
+  EXPECT_EQ(thinking->request.think, true);
   EXPECT_TRUE(infinite->request.chat);  // through the chat template, as Ollama does
   auto raw = parse_ollama_generate(R"({"model": "m", "prompt": "p", "raw": true})");
   ASSERT_TRUE(raw.has_value());
