@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "api_key.hpp"
+#include "chat_prompt.hpp"
 #include "json_fields.hpp"
 #include "ollama_request.hpp"
 #include "openai_request.hpp"
@@ -103,6 +104,19 @@ TEST(ServerRequest, ChatTemplateKwargsAreKept) {
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->chat_template_kwargs["enable_thinking"], false);
   EXPECT_EQ(r->chat_template_kwargs["keep_past_thinking"], true);
+}
+
+TEST(ServerRequest, OllamaThinkBecomesTheTemplatesEnableThinking) {
+  auto off = parse_ollama_chat(R"({"model": "m", "think": false, "messages": [{"role": "user", "content": "x"}]})");
+  ASSERT_TRUE(off.has_value());
+  EXPECT_EQ(template_kwargs(off->request), (nlohmann::json{{"enable_thinking", false}}));
+  // chat_template_kwargs (OpenAI's field) decide when they set it; other keys pass through.
+  GenerationRequest both;
+  both.think = false;
+  both.chat_template_kwargs = {{"enable_thinking", true}, {"keep_past_thinking", true}};
+  EXPECT_EQ(template_kwargs(both), (nlohmann::json{{"enable_thinking", true}, {"keep_past_thinking", true}}));
+  GenerationRequest none;
+  EXPECT_TRUE(template_kwargs(none).empty());
 }
 
 struct BadCase {
