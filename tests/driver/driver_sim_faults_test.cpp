@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "npu/firmware/program.hpp"
 #include "sim_fixture.hpp"
 
@@ -152,21 +154,16 @@ TEST_F(SimDriver, DeviceRemovalIsReportedWithoutReset) {
   EXPECT_EQ((*d)->reset().error().code(), ErrorCode::kDeviceLost);
 }
 
-// Firmware as an ABI 1.1 image would be: no heartbeat, no RUN progress ("watchdog.heartbeat").
-std::vector<std::byte> abi_1_1_image() {
-  auto manifest = npu::fw::FirmwareManifest::current(abi::make_fw_version(0, 1, 0));
-  manifest.abi_version = abi::make_abi_version(1, 1);
-  std::erase(manifest.features, std::string("watchdog.heartbeat"));
-  return npu::fw::build_firmware_image(manifest, "abi-1.1");
+// Firmware as an image of an older ABI minor would be: without the feature that minor added.
+std::vector<std::byte> older_abi_image(std::uint16_t minor, const std::string& missing_feature) {
+  auto manifest = npu::fw::FirmwareManifest::current(abi::make_fw_version(0, static_cast<std::uint8_t>(minor), 0));
+  manifest.abi_version = abi::make_abi_version(1, minor);
+  std::erase(manifest.features, missing_feature);
+  return npu::fw::build_firmware_image(manifest, fmt::format("abi-1.{}", minor));
 }
-
-// Firmware as an ABI 1.2 image would be: everything but kRope's frequency table.
-std::vector<std::byte> abi_1_2_image() {
-  auto manifest = npu::fw::FirmwareManifest::current(abi::make_fw_version(0, 2, 0));
-  manifest.abi_version = abi::make_abi_version(1, 2);
-  std::erase(manifest.features, std::string("op.rope_freq_table"));
-  return npu::fw::build_firmware_image(manifest, "abi-1.2");
-}
+// ABI 1.1: no heartbeat, no RUN progress; ABI 1.2: everything but kRope's frequency table.
+std::vector<std::byte> abi_1_1_image() { return older_abi_image(1, "watchdog.heartbeat"); }
+std::vector<std::byte> abi_1_2_image() { return older_abi_image(2, "op.rope_freq_table"); }
 
 // A context of one kRope op (1 row, 1 head, head_dim 4), with or without a frequency table.
 npu::Expected<ContextHandle> load_rope_context(Driver& drv, bool table) {
