@@ -29,6 +29,8 @@ ApiError from_runtime_error(const Error& error, std::string param) {
   switch (error.code()) {
     case ErrorCode::kInvalidArgument:
       return ApiError{400, error.message(), std::move(param), "invalid_request", {}};
+    case ErrorCode::kUnsupported:  // what this model's backend cannot do (e.g. HailoRT's own template)
+      return ApiError{400, error.message(), std::move(param), "unsupported", {}};
     case ErrorCode::kDeviceLost:
       return ApiError{500, "the NPU was lost while serving the request: " + error.what(), {}, "device_lost", {}};
     case ErrorCode::kBusy:

@@ -40,6 +40,9 @@ struct GenerationRequest {
   bool tool_call_required = false;
   std::optional<std::string> forced_tool;
   nlohmann::json chat_template_kwargs = nlohmann::json::object();  // extra template variables
+  // Ollama's `think`: as Ollama does for thinking models, it switches the template's thinking on
+  // or off (the template variable enable_thinking, unless chat_template_kwargs sets it).
+  std::optional<bool> think;
   // Completion: text, or token ids when the client sent ids.
   std::string prompt;
   std::vector<genai::TokenId> prompt_tokens;

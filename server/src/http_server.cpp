@@ -41,8 +41,10 @@ std::string error_body(unsigned status, const std::string& message) {
 // One request's answer on a blocking Beast socket.
 class SocketExchange final : public Exchange {
  public:
-  SocketExchange(tcp::socket& socket, bool keep_alive, const HeaderList& common)
-      : socket_(socket), keep_alive_(keep_alive), common_(common) {}
+  // `idle_seconds`: how long the server keeps an idle connection open, told to the client in a
+  // Keep-Alive header so it never reuses a connection the server is closing at that moment.
+  SocketExchange(tcp::socket& socket, bool keep_alive, const HeaderList& common, long idle_seconds = 0)
+      : socket_(socket), keep_alive_(keep_alive), idle_seconds_(idle_seconds), common_(common) {}
 
   void send(unsigned status, std::string_view content_type, std::string body, const HeaderList& extra = {}) override {
     if (answered_) return;
@@ -52,7 +54,7 @@ class SocketExchange final : public Exchange {
     res.set(http::field::content_type, std::string(content_type));
     for (const auto& [k, v] : common_) res.set(k, v);
     for (const auto& [k, v] : extra) res.set(k, v);
-    res.keep_alive(keep_alive_);
+    set_connection(res);
     res.body() = std::move(body);
     res.prepare_payload();
     beast::error_code ec;
@@ -71,7 +73,7 @@ class SocketExchange final : public Exchange {
     res.set("X-Accel-Buffering", "no");
     for (const auto& [k, v] : common_) res.set(k, v);
     for (const auto& [k, v] : extra) res.set(k, v);
-    res.keep_alive(keep_alive_);
+    set_connection(res);
     res.chunked(true);
     http::response_serializer<http::empty_body> sr{res};
     beast::error_code ec;
@@ -108,8 +110,15 @@ class SocketExchange final : public Exchange {
   [[nodiscard]] bool reusable() const { return answered_ && !failed_ && keep_alive_ && (!streaming_ || ended_); }
 
  private:
+  template <class Body>
+  void set_connection(http::response<Body>& res) const {
+    res.keep_alive(keep_alive_);
+    if (keep_alive_ && idle_seconds_ > 0) res.set("Keep-Alive", fmt::format("timeout={}", idle_seconds_));
+  }
+
   tcp::socket& socket_;
   bool keep_alive_;
+  long idle_seconds_;
   const HeaderList& common_;
   bool answered_ = false, streaming_ = false, ended_ = false, failed_ = false;
 };
@@ -222,7 +231,9 @@ struct HttpServer::Impl {
       }
       req.body = std::move(msg.body());
       const bool keep = msg.keep_alive() && n + 1 < limits.max_requests_per_connection && !stopping;
-      SocketExchange ex(socket, keep, common_headers);
+      // Idle time is the request timeout, rounded down: the client gives up first.
+      const auto idle = std::chrono::duration_cast<std::chrono::seconds>(limits.request_timeout).count();
+      SocketExchange ex(socket, keep, common_headers, std::max<long>(1, static_cast<long>(idle)));
       try {
         handler(req, ex);
       } catch (const std::exception& e) {

@@ -40,6 +40,7 @@ ApiResult<void> parse_options(const nlohmann::json& obj, GenerationRequest& req)
   if (think != obj.end() && !think->is_null() && !think->is_boolean() && !think->is_string()) {
     return std::unexpected(bad_request("'think' must be true or false", "think"));
   }
+  if (think != obj.end() && think->is_boolean()) req.think = think->get<bool>();
   return {};
 }
 

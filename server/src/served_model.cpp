@@ -1,13 +1,20 @@
 #include "served_model.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace npu::server {
 
 ServedModel::Lease::~Lease() {
   if (owner_ != nullptr && llm_) owner_->give_back(std::move(llm_));
 }
 
-ServedModel::ServedModel(std::string name, std::string path, std::unique_ptr<genai::LLM> base)
-    : name_(std::move(name)), path_(std::move(path)), base_(std::move(base)), created_(std::time(nullptr)) {}
+ServedModel::ServedModel(std::string name, std::string path, std::unique_ptr<genai::LLM> base,
+                         std::chrono::milliseconds relearn_after)
+    : name_(std::move(name)),
+      path_(std::move(path)),
+      base_(std::move(base)),
+      created_(std::time(nullptr)),
+      relearn_after_(relearn_after) {}
 
 Expected<ServedModel::Lease> ServedModel::acquire(const std::function<bool()>& gone) {
   while (true) {
@@ -15,6 +22,10 @@ Expected<ServedModel::Lease> ServedModel::acquire(const std::function<bool()>& g
     {
       std::unique_lock lock(mutex_);
       while (on_loan_ >= device_room_) {
+        if (std::chrono::steady_clock::now() - room_learned_at_ >= relearn_after_) {
+          device_room_ = SIZE_MAX;  // try for more again; a kBusy relearns it
+          break;
+        }
         if (gone && gone()) return fail(ErrorCode::kAborted, "the client left while waiting for a session");
         returned_.wait_for(lock, std::chrono::milliseconds(50));
       }
@@ -47,10 +58,27 @@ Expected<ServedModel::Lease> ServedModel::acquire(const std::function<bool()>& g
 }
 
 bool ServedModel::note_device_full() {
+  // First the room other models' idle sessions hold (called without this model's lock: the room
+  // maker takes the other models' locks, and they may be calling ours).
+  if (make_room_ && make_room_()) return true;
   std::lock_guard lock(mutex_);
   if (on_loan_ <= 1) return false;
+  if (on_loan_ - 1 < device_room_) {
+    spdlog::info("npu serve: the device holds {} sessions of '{}' beside the others; more requests wait for one",
+                 on_loan_ - 1, name_);
+  }
   device_room_ = std::min(device_room_, on_loan_ - 1);
+  room_learned_at_ = std::chrono::steady_clock::now();
   return true;
+}
+
+std::size_t ServedModel::release_idle() {
+  std::vector<std::unique_ptr<genai::LLM>> dropped;
+  {
+    std::lock_guard lock(mutex_);
+    dropped.swap(idle_);
+  }
+  return dropped.size();  // (their contexts go as they are destroyed, outside the lock)
 }
 
 void ServedModel::give_back(std::unique_ptr<genai::LLM> llm) {

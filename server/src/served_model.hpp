@@ -2,8 +2,11 @@
 // on a session of its own (LLM::create_session: same weights, own context on the device), taken
 // from a pool of idle sessions and cleared before use, so requests never see each other's context
 // and several generate at once through the VDevice scheduler. The device holds a bounded number
-// of session contexts: once a session cannot get its contexts while others of this model hold
-// theirs (note_device_full), requests beyond that many wait for a session to come back.
+// of session contexts, shared by every model served: idle sessions keep theirs. When a session
+// cannot get its contexts (note_device_full), the idle sessions of the other models are dropped
+// first (the room maker); failing that, if others of this model hold theirs, requests beyond
+// that many wait for a session to come back. That learned limit expires after a while (other
+// models or processes may have freed room), so it grows back.
 #pragma once
 
 #include <chrono>
@@ -36,7 +39,11 @@ class ServedModel {
     std::unique_ptr<genai::LLM> llm_;
   };
 
-  ServedModel(std::string name, std::string path, std::unique_ptr<genai::LLM> base);
+  // How long a learned limit on sessions holds before more are tried again.
+  static constexpr std::chrono::milliseconds kRoomRelearnAfter{10000};
+
+  ServedModel(std::string name, std::string path, std::unique_ptr<genai::LLM> base,
+              std::chrono::milliseconds relearn_after = kRoomRelearnAfter);
 
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
@@ -48,10 +55,15 @@ class ServedModel {
   // An idle session with an empty context (a new one when none is idle). Waits while the
   // sessions the device can hold are all on loan; kAborted once `gone()` says the client left.
   [[nodiscard]] Expected<Lease> acquire(const std::function<bool()>& gone = {});
-  // A session on loan could not get device contexts (kBusy) while others hold theirs: from now
-  // on at most that many are lent at once. false when no other session is on loan (waiting
-  // would not help: the device is full with other models' sessions).
+  // A session on loan could not get device contexts (kBusy). true when trying again can help:
+  // the room maker freed contexts of other models, or other sessions of this model hold theirs
+  // (then at most that many are lent at once, until the limit expires). false when neither.
   [[nodiscard]] bool note_device_full();
+  // What frees device room held elsewhere (the server: the other models' idle sessions); true
+  // when it freed some. Set before serving.
+  void set_room_maker(std::function<bool()> make_room) { make_room_ = std::move(make_room); }
+  // Drops the idle sessions (their device contexts are freed); how many there were.
+  std::size_t release_idle();
 
  private:
   void give_back(std::unique_ptr<genai::LLM> llm);
@@ -64,6 +76,9 @@ class ServedModel {
   std::vector<std::unique_ptr<genai::LLM>> idle_;
   std::size_t on_loan_ = 0;
   std::size_t device_room_ = SIZE_MAX;  // sessions the device holds at once (learned)
+  std::chrono::milliseconds relearn_after_;
+  std::chrono::steady_clock::time_point room_learned_at_;
+  std::function<bool()> make_room_;
 };
 
 }  // namespace npu::server

@@ -46,6 +46,15 @@ ApiResult<ServedModel*> ServerState::find_model(const std::string& name) const {
                   "model_not_found");
 }
 
+bool ServerState::release_idle_sessions(const ServedModel* except) {
+  std::size_t released = 0;
+  for (const auto& m : models) {
+    if (m.get() != except) released += m->release_idle();
+  }
+  if (released > 0) spdlog::info("npu serve: dropped {} idle sessions of other models to make room on the device", released);
+  return released > 0;
+}
+
 Expected<void> ServerState::device_ok() const {
   for (std::size_t d = 0; d < vdevice->device_count(); ++d) {
     auto s = vdevice->stats(d);
@@ -109,6 +118,8 @@ Expected<std::unique_ptr<Server>> Server::create(ServerOptions options) {
     auto llm = genai::LLM::create(*state.vdevice, {.model_path = path});
     if (!llm) return fail(llm.error().with_context(fmt::format("loading {}", path.string())));
     state.models.push_back(std::make_unique<ServedModel>(name, path.string(), std::move(*llm)));
+    ServedModel* served = state.models.back().get();
+    served->set_room_maker([&state, served] { return state.release_idle_sessions(served); });
   }
   std::optional<UpstreamClient> upstream;
   if (!options.upstream_url.empty()) {

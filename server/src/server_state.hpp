@@ -28,6 +28,9 @@ struct ServerState {
   // The model a request names; with one model served, an empty name means it. 404 (or 400 when
   // the name is missing and several are served) otherwise.
   [[nodiscard]] ApiResult<ServedModel*> find_model(const std::string& name) const;
+  // Drops the idle sessions of every model but `except` (freeing their device contexts for it);
+  // true when there were any.
+  bool release_idle_sessions(const ServedModel* except);
   // Whether the device answers; kDeviceLost when it is gone.
   [[nodiscard]] Expected<void> device_ok() const;
 };

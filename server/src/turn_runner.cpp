@@ -123,7 +123,12 @@ TurnOutput run_turn(ServedModel& model, Admission& admission, Metrics& metrics, 
     genai::LLM& llm = lease->llm();
     auto params = generator_params(llm, request);
     Expected<genai::Generator> started = fail(ErrorCode::kInternal, "no prompt");
-    if (request.chat) {
+    if (request.chat && template_inside_backend(llm)) {
+      // The model's runtime renders the conversation itself (HailoRT): the messages go as they are.
+      if (auto refused = refuse_prompt_fields(llm, request)) return refused;
+      started = llm.generate(std::span<const genai::ChatMessage>(request.messages), params,
+                             std::span<const std::string>(request.tools_json));
+    } else if (request.chat) {
       auto prompt = render_chat(llm, request);
       if (!prompt) return prompt.error();
       if (request.tool_call_required) {

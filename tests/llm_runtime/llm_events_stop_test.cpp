@@ -152,8 +152,10 @@ TEST_F(LlmEventsTest, ANewChatTurnAfterACutInsideThinkStartsFresh) {
     EXPECT_EQ(drain(*gen).back().status, GenerationStatus::kMaxTokensReached);
   }
   // The next user turn (<|im_start|> ...) is not inside the earlier, unclosed <think>: the model
-  // thinks anew and the stream says so once.
+  // thinks anew and the stream says so once. (The whole conversation, with the cut answer.)
   p.max_generated_tokens.reset();
+  turn.push_back({"assistant", "", "Let", {}});
+  turn.push_back({"user", "call f", {}, {}});
   auto gen = llm->generate(std::span<const genai::ChatMessage>(turn), p);
   ASSERT_TRUE(gen.has_value()) << gen.error().what();
   const auto ev = drain(*gen);

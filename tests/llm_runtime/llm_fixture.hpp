@@ -67,10 +67,11 @@ struct TinyLlm {
 };
 
 // Compiles the tiny model with `policy` and weight `seed` into `file_name` (with `chat_template`
-// as the template it ships, when given).
+// as the template it ships, when given), for a context of `context` positions.
 inline TinyLlm compile_tiny(const std::string& policy, std::uint64_t seed, const std::string& file_name,
-                            const std::string& chat_template = {}) {
+                            const std::string& chat_template = {}, std::uint32_t context = 64) {
   auto config = tiny_lfm2_config();
+  config.context_length = context;
   auto weights = compiler::SyntheticWeightSource::create(config, seed);
   EXPECT_TRUE(weights.has_value()) << weights.error().what();
   auto tok = compiler::make_synthetic_tokenizer(config.vocab_size);
@@ -80,7 +81,7 @@ inline TinyLlm compile_tiny(const std::string& policy, std::uint64_t seed, const
   source.tokenizer.chat_template = chat_template;
   compiler::llm::LlmCompileOptions options;
   options.policy = compiler::llm::builtin_policy(policy).value();
-  options.context_length = 64;
+  options.context_length = context;
   options.prefill_chunk = 8;
   options.calibration_tokens = 32;
   options.device = compiler::llm::load_device_memory("hailo10h").value();

@@ -160,6 +160,44 @@ TEST_F(LlmRecoveryTest, EarlierTurnsAndALoadedContextAreRebuilt) {
   std::filesystem::remove(path);
 }
 
+// A whole prompt that leaves the context inside it rewinds (conv state restored from the checkpoint
+// at the end of the first prompt, the runs recovery replays cut there). A reset right after the
+// rewind, or during its write of the conv state, rebuilds the kept context from those runs: the
+// tokens of a fault-free run.
+TEST_F(LlmRecoveryTest, AResetRightAfterARewindIsRecovered) {
+  const auto first = prompt_tokens(11, 30);
+  auto second = first;
+  for (genai::TokenId t : prompt_tokens(5, 70)) second.push_back(t);
+  auto turns = [&](const std::string& faults) {
+    auto llm = open();
+    EXPECT_TRUE(llm);
+    if (!llm) return Outcome{};
+    auto gen = llm->generate_cached(first, greedy(6));
+    EXPECT_TRUE(gen.has_value()) << gen.error().what();
+    if (gen) (void)drain(*gen);
+    EXPECT_EQ(llm->context_usage(), 16u);
+    EXPECT_TRUE(hal::sim_control::set_faults(device_id_, faults).has_value());
+    auto again = llm->generate_cached(second, greedy(8));
+    EXPECT_TRUE(again.has_value()) << again.error().what();
+    auto r = again ? drain(*again) : Outcome{};
+    EXPECT_TRUE(hal::sim_control::set_faults(device_id_, "").has_value());
+    return r;
+  };
+  const auto want = turns("");
+  ASSERT_EQ(want.tokens.size(), 8u);
+  EXPECT_EQ(want.stats.cached_tokens, 11u);
+  EXPECT_EQ(want.stats.prompt_tokens, 5u);
+  for (const char* fault : {"firmware_crash@run=1", "memory_error@run=3", "dma_error@dma=1"}) {
+    SCOPED_TRACE(fault);
+    const auto got = turns(fault);
+    ASSERT_FALSE(got.error) << got.error->what();
+    EXPECT_EQ(got.tokens, want.tokens);
+    EXPECT_EQ(got.stats.cached_tokens, 11u);
+    EXPECT_EQ(got.recoveries.size(), 1u);
+    EXPECT_EQ(got.stats.recoveries, 1u);
+  }
+}
+
 TEST_F(LlmRecoveryTest, PrefillCallRecoversToo) {
   auto llm = open();
   ASSERT_TRUE(llm);

@@ -67,6 +67,36 @@ TEST(NpudLlm, SessionOverNpudMatchesInProcess) {
   EXPECT_EQ(npud.status()["totals"].value("llm_sessions", 0), 1);
 }
 
+// A whole prompt (generate_cached, what generate(messages) sends): npud keeps the context's common
+// prefix with it and reports how much over the wire; the tokens are a fresh in-process session's.
+TEST(NpudLlm, WholePromptReusesTheContextInNpud) {
+  auto tiny = compile_tiny("default", 11, "npud_llm_cache.npk");
+  const auto prompt = prompt_tokens(11);
+  auto whole = prompt;
+  for (genai::TokenId t : prompt_tokens(4, 90)) whole.push_back(t);
+  const auto expected = generate_in_process(tiny.path, whole, 5);
+  ASSERT_EQ(expected.tokens.size(), 5u);
+
+  NpudProcess npud;
+  VDeviceParams params;
+  params.multi_process = true;
+  auto vdevice = VDevice::create(params);
+  ASSERT_TRUE(vdevice.has_value()) << vdevice.error().what();
+  auto llm = genai::LLM::create(**vdevice, {.model_path = tiny.path});
+  ASSERT_TRUE(llm.has_value()) << llm.error().what();
+  auto first = (*llm)->generate_cached(prompt, greedy(5));
+  ASSERT_TRUE(first.has_value()) << first.error().what();
+  (void)drain_tokens(*first);
+  EXPECT_EQ(first->stats().cached_tokens, 0u);
+  auto second = (*llm)->generate_cached(whole, greedy(5));
+  ASSERT_TRUE(second.has_value()) << second.error().what();
+  EXPECT_EQ(drain_tokens(*second), expected.tokens);
+  EXPECT_EQ(second->stats().cached_tokens, 11u);  // the first prompt (its end is a checkpoint)
+  EXPECT_EQ(second->stats().prompt_tokens, 4u);
+  EXPECT_EQ((*llm)->context_usage(), expected.usage);
+  EXPECT_EQ((*llm)->pending_token(), expected.pending);
+}
+
 TEST(NpudLlm, DaemonKilledGivesDeviceLost) {
   auto tiny = compile_tiny("default", 11, "npud_llm_kill.npk");
   NpudProcess npud;

@@ -153,6 +153,11 @@ class FakeLlm final : public backend::LlmBackend {
     ++calls_.generations;
     return std::shared_ptr<backend::GenerationStream>(std::make_shared<FakeStream>(calls_));
   }
+  Expected<std::shared_ptr<backend::GenerationStream>> generate_cached(std::span<const genai::TokenId> tokens,
+                                                                       const genai::GeneratorParams& p,
+                                                                       const genai::LLMHooks& h) override {
+    return generate(tokens, p, h);
+  }
   Expected<std::shared_ptr<backend::GenerationStream>> generate(std::string_view prompt,
                                                                 const genai::GeneratorParams& p,
                                                                 const genai::LLMHooks& h) override {

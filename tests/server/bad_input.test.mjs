@@ -93,6 +93,8 @@ describe('bad input', () => {
     const idle = raw(server.url, '', 8000);
     const ok = await fetch(`${server.url}/v1/models`);
     assert.equal(ok.status, 200);
+    // The idle time is told to clients, so none reuses a connection the server is closing.
+    assert.equal(ok.headers.get('keep-alive'), 'timeout=1');
     const [s, i] = await Promise.all([slow, idle]);
     assert.ok(s.closed && i.closed, 'the stalled connections were left open');
     assert.ok(Date.now() - t0 < 6000, `closed after ${Date.now() - t0} ms`);

@@ -451,6 +451,36 @@ describe('queue limits', () => {
   });
 });
 
+describe('several models on one device', () => {
+  let server;
+  before(async () => {
+    server = await startServer(['--max-concurrency', '16', '--max-queue', '16'], {}, [loop, thinkTool]);
+  });
+  after(async () => { await server.stop(); });
+
+  test("one model's idle sessions fill the device: the other model's request gets their room", async () => {
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'x', maxRetries: 0, timeout: 120000 });
+    // More concurrent requests on `loop` than the device holds sessions of (each runs to its
+    // full context): some wait for a session; afterwards the idle ones keep every context slot
+    // of the device. (Bursts until they did overlap: a loaded machine may serialize one.)
+    const learned = /the device holds \d+ sessions of 'loop'/;
+    for (let burst = 0; burst < 4 && !learned.test(server.output()); ++burst) {
+      const many = await Promise.all(Array.from({ length: 10 }, () =>
+        client.chat.completions.create({ model: 'loop', messages: ASK })));
+      for (const r of many) assert.equal(r.choices[0].finish_reason, 'length');
+    }
+    assert.match(server.output(), learned);
+    const r = await client.chat.completions.create({ model: 'think-tool', messages: ASK, tools: TOOLS, temperature: 0 });
+    assert.equal(r.choices[0].finish_reason, 'tool_calls');
+    assert.deepEqual(JSON.parse(r.choices[0].message.tool_calls[0].function.arguments), EXPECTED_ARGS);
+    // (the room came from the other model's idle sessions, not from a device that had room)
+    assert.match(server.output(), /dropped \d+ idle sessions of other models/);
+    // And `loop` is served on as before.
+    const again = await client.chat.completions.create({ model: 'loop', messages: ASK, max_tokens: 2 });
+    assert.equal(again.choices[0].message.content, 'Hi again');
+  });
+});
+
 describe('device faults', () => {
   test('a fault before the first token: 500 in OpenAI shape; /health then says 503', async () => {
     const server = await startServer([], { NPU_SIM_FAULTS: 'device_removal@run=2' }, [loop]);

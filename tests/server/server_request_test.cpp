@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "api_key.hpp"
+#include "chat_prompt.hpp"
 #include "json_fields.hpp"
 #include "ollama_request.hpp"
 #include "openai_request.hpp"
@@ -105,6 +106,19 @@ TEST(ServerRequest, ChatTemplateKwargsAreKept) {
   EXPECT_EQ(r->chat_template_kwargs["keep_past_thinking"], true);
 }
 
+TEST(ServerRequest, OllamaThinkBecomesTheTemplatesEnableThinking) {
+  auto off = parse_ollama_chat(R"({"model": "m", "think": false, "messages": [{"role": "user", "content": "x"}]})");
+  ASSERT_TRUE(off.has_value());
+  EXPECT_EQ(template_kwargs(off->request), (nlohmann::json{{"enable_thinking", false}}));
+  // chat_template_kwargs (OpenAI's field) decide when they set it; other keys pass through.
+  GenerationRequest both;
+  both.think = false;
+  both.chat_template_kwargs = {{"enable_thinking", true}, {"keep_past_thinking", true}};
+  EXPECT_EQ(template_kwargs(both), (nlohmann::json{{"enable_thinking", true}, {"keep_past_thinking", true}}));
+  GenerationRequest none;
+  EXPECT_TRUE(template_kwargs(none).empty());
+}
+
 struct BadCase {
   const char* body;
   const char* param;
@@ -191,6 +205,7 @@ TEST(ServerRequest, OllamaChatAndGenerate) {
   ASSERT_TRUE(chat.has_value()) << chat.error().message;
   EXPECT_TRUE(chat->request.stream);  // Ollama streams unless told not to
   EXPECT_FALSE(chat->show_thinking);
+  EXPECT_EQ(chat->request.think, false);  // the template stops thinking too (render_chat)
   EXPECT_EQ(strip_ollama_tag(chat->request.model), "m");
   EXPECT_FLOAT_EQ(*chat->request.sampling.repetition_penalty, 1.1f);
   EXPECT_EQ(*chat->request.max_tokens, 9u);
@@ -203,6 +218,11 @@ TEST(ServerRequest, OllamaChatAndGenerate) {
   ASSERT_TRUE(infinite.has_value());
   EXPECT_FALSE(infinite->request.max_tokens.has_value());
   EXPECT_FALSE(infinite->request.stream);
+  EXPECT_FALSE(infinite->request.think.has_value());  // no 'think': the template's default
+  auto thinking = parse_ollama_generate(R"({"model": "m", "prompt": "p", "think": true})");
+  ASSERT_TRUE(thinking.has_value());
+  EXPECT_TRUE(thinking->show_thinking);
+  EXPECT_EQ(thinking->request.think, true);
   EXPECT_TRUE(infinite->request.chat);  // through the chat template, as Ollama does
   auto raw = parse_ollama_generate(R"({"model": "m", "prompt": "p", "raw": true})");
   ASSERT_TRUE(raw.has_value());

@@ -1,6 +1,10 @@
 // `npu chat MODEL.npk|MODEL.hef [--show-reasoning] [--on-think-start CMD] [--on-think-end CMD]`: an
 // interactive chat on one LLM session. Lines from stdin (a terminal or a pipe) are user turns;
 // /reset clears the context, /save FILE and /load FILE keep it, /quit (or end of input) leaves.
+// The chat keeps the conversation (each answer's content, reasoning and tool calls) and passes it
+// whole each turn, so the model sees exactly what its template renders for it; the session keeps
+// the part of its context the rendered conversation shares and runs the rest. /save also writes
+// the conversation to FILE.chat.json, which /load reads back.
 // While the model thinks, "[Analyzing...]" is shown; its reasoning only with --show-reasoning
 // (the answer starts on a new line when thinking ends). Tool calls are printed as their JSON,
 // "[tool call] {"name":..,"arguments":{..}}"; a call that does not parse is printed as the text
@@ -11,6 +15,9 @@
 #include <iostream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "npu/common/file.hpp"
 
 #include "commands.hpp"
 #include "llm_common.hpp"
@@ -26,19 +33,84 @@ struct Opts {
   std::optional<std::uint32_t> max_tokens;
 };
 
-// One assistant turn: streams it and returns its visible text.
-Expected<void> answer(genai::LLM& llm, const std::string& user, const Opts& o) {
-  std::vector<genai::ChatMessage> turn(1);
-  turn[0].role = "user";
-  turn[0].content = user;
+using Conversation = std::vector<genai::ChatMessage>;
+
+std::filesystem::path conversation_file(const std::string& context_file) { return context_file + ".chat.json"; }
+
+Expected<void> save_conversation(const Conversation& conv, const std::string& context_file) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& m : conv) {
+    nlohmann::json calls = nlohmann::json::array();
+    for (const auto& c : m.tool_calls) calls.push_back({{"name", c.name}, {"arguments", c.arguments_json}});
+    j.push_back({{"role", m.role}, {"content", m.content}, {"reasoning", m.reasoning}, {"tool_calls", calls}});
+  }
+  const std::string text = j.dump(2);
+  return write_file_atomic(conversation_file(context_file), std::as_bytes(std::span(text.data(), text.size())));
+}
+
+// The conversation saved with a context (empty when there is none).
+Expected<Conversation> load_conversation(const std::string& context_file) {
+  const auto path = conversation_file(context_file);
+  Conversation conv;
+  if (!std::filesystem::exists(path)) return conv;
+  NPU_TRY_ASSIGN(auto file, MappedFile::open(path));
+  const auto bytes = file.bytes();
+  const auto* text = reinterpret_cast<const char*>(bytes.data());
+  auto j = nlohmann::json::parse(text, text + bytes.size(), nullptr, /*allow_exceptions=*/false);
+  auto bad = [&] {
+    return fail(ErrorCode::kBadFormat, fmt::format("{} is not a conversation npu chat saved (an array of messages): "
+                                                   "delete it to load the context alone", path.string()));
+  };
+  if (!j.is_array()) return bad();
+  for (const auto& m : j) {
+    if (!m.is_object() || !m.value("role", nlohmann::json()).is_string()) return bad();
+    genai::ChatMessage msg;
+    msg.role = m["role"].get<std::string>();
+    if (auto c = m.value("content", nlohmann::json()); c.is_string()) msg.content = c.get<std::string>();
+    if (auto r = m.value("reasoning", nlohmann::json()); r.is_string()) msg.reasoning = r.get<std::string>();
+    for (const auto& c : m.value("tool_calls", nlohmann::json::array())) {
+      if (!c.is_object() || !c.value("name", nlohmann::json()).is_string() ||
+          !c.value("arguments", nlohmann::json()).is_string()) {
+        return bad();
+      }
+      msg.tool_calls.push_back({c["name"].get<std::string>(), c["arguments"].get<std::string>()});
+    }
+    conv.push_back(std::move(msg));
+  }
+  return conv;
+}
+
+// A tool call event's JSON ({"name":..,"arguments":{..}}) as the assistant message records it.
+std::optional<genai::ToolCall> tool_call(const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.value("name", nlohmann::json()).is_string()) return std::nullopt;
+  return genai::ToolCall{j["name"].get<std::string>(), j.value("arguments", nlohmann::json::object()).dump()};
+}
+
+// One assistant turn of the whole conversation: streams it and adds the user turn and the answer
+// to `conv` (also an answer cut short: the context holds it).
+Expected<void> answer(genai::LLM& llm, Conversation& conv, const std::string& user, const Opts& o) {
+  Conversation next = conv;
+  next.push_back({"user", user, {}, {}});
   genai::GeneratorParams params;
   params.max_generated_tokens = o.max_tokens;
-  params.show_reasoning = o.thinking.show_reasoning;
-  NPU_TRY_ASSIGN(auto gen, llm.generate(std::span<const genai::ChatMessage>(turn), params));
+  params.show_reasoning = true;  // recorded for the conversation; shown only when asked
+  NPU_TRY_ASSIGN(auto gen, llm.generate(std::span<const genai::ChatMessage>(next), params));
+  genai::ChatMessage reply{"assistant", {}, {}, {}};
+  auto finish = [&] {
+    next.push_back(std::move(reply));
+    conv = std::move(next);
+  };
   while (true) {
-    NPU_TRY_ASSIGN(auto out, gen.read(std::chrono::minutes(10)));
+    auto read = gen.read(std::chrono::minutes(10));
+    if (!read) {
+      finish();
+      return fail(read.error());
+    }
+    auto& out = *read;
     switch (out.kind) {
       case genai::OutputKind::kEnd:
+        finish();
         fmt::print("\n");
         if (out.status == genai::GenerationStatus::kMaxTokensReached) fmt::print("[stopped: token limit or full context]\n");
         std::fflush(stdout);
@@ -49,11 +121,17 @@ Expected<void> answer(genai::LLM& llm, const std::string& user, const Opts& o) {
         fmt::print(stderr, "\n[{}]\n", out.text);
         break;
       case genai::OutputKind::kReasoning:
-        // Reasoning text (only with --show-reasoning), or the empty event that ends thinking.
-        fmt::print("{}", out.text.empty() ? std::string("\n") : out.text);
+        // Reasoning text (shown only with --show-reasoning), or the empty event that ends thinking.
+        reply.reasoning += out.text;
+        if (out.text.empty()) fmt::print("\n");
+        else if (o.thinking.show_reasoning) fmt::print("{}", out.text);
         break;
-      case genai::OutputKind::kToolCall: fmt::print("[tool call] {}\n", out.text); break;
+      case genai::OutputKind::kToolCall:
+        if (auto call = tool_call(out.text)) reply.tool_calls.push_back(std::move(*call));
+        fmt::print("[tool call] {}\n", out.text);
+        break;
       case genai::OutputKind::kContent:
+        reply.content += out.text;
         fmt::print("{}", out.text);
         if (!out.warning.empty()) {
           std::fflush(stdout);
@@ -74,6 +152,7 @@ Expected<void> chat(const Opts& o) {
     fmt::print("{} — /reset, /save FILE, /load FILE, /quit\n", llm.info().name);
     if (llm.info().synthetic) fmt::print("(synthetic weights: answers are meaningless text)\n");
   }
+  Conversation conv;
   std::string line;
   while (true) {
     if (interactive) {
@@ -86,17 +165,23 @@ Expected<void> chat(const Opts& o) {
     Expected<void> r{};
     if (line == "/reset") {
       r = llm.clear_context();
+      conv.clear();
       if (r) fmt::print("[context cleared]\n");
     } else if (line.starts_with("/save ")) {
       r = llm.save_context(line.substr(6));
-      if (r) fmt::print("[context saved: {} tokens]\n", llm.context_usage());
+      if (r) r = save_conversation(conv, line.substr(6));
+      if (r) fmt::print("[context saved: {} tokens, {} messages]\n", llm.context_usage(), conv.size());
     } else if (line.starts_with("/load ")) {
-      r = llm.load_context(line.substr(6));
-      if (r) fmt::print("[context loaded: {} tokens]\n", llm.context_usage());
+      auto loaded = load_conversation(line.substr(6));
+      r = loaded ? llm.load_context(line.substr(6)) : Expected<void>(fail(loaded.error()));
+      if (r) {
+        conv = std::move(*loaded);
+        fmt::print("[context loaded: {} tokens, {} messages]\n", llm.context_usage(), conv.size());
+      }
     } else if (line.starts_with("/")) {
       fmt::print("[unknown command '{}': /reset, /save FILE, /load FILE, /quit]\n", line);
     } else {
-      r = answer(llm, line, o);
+      r = answer(llm, conv, line, o);
     }
     // A failed command or turn is reported and the chat goes on.
     if (!r) fmt::print(stderr, "npu chat: {}\n", r.error().what());

@@ -68,7 +68,7 @@ Expected<void> serve(Opts& o) {
 void add_serve_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("serve", "Serve compiled LLMs over HTTP (OpenAI- and Ollama-compatible API)");
   auto o = std::make_shared<Opts>();
-  cmd->add_option("models", o->models, "Compiled LLMs (.npk); each is served under its file's stem")->required();
+  cmd->add_option("models", o->models, "Compiled LLMs (.npk, or Hailo .hef with HailoRT); each is served under its file's stem")->required();
   cmd->add_option("--host", o->server.host, "Address to bind (default 127.0.0.1: this machine only)");
   cmd->add_option("--port", o->server.port, "TCP port (default 8000; 0 = any free port)");
   auto* key = cmd->add_option("--api-key", o->server.api_key,

@@ -124,7 +124,11 @@ Expected<nlohmann::json> ClientSession::on_llm_generate(const Json& body) {
   g->session = s;
   {
     std::lock_guard session_lock(s->mutex);
-    NPU_TRY_ASSIGN(auto generator, s->llm->generate(std::span<const genai::TokenId>(tokens), params));
+    // whole_prompt: the tokens are a whole prompt; the session keeps its common prefix with it.
+    bool whole_prompt = false;
+    read_field(body, "whole_prompt", whole_prompt);
+    NPU_TRY_ASSIGN(auto generator, whole_prompt ? s->llm->generate_cached(std::span<const genai::TokenId>(tokens), params)
+                                                : s->llm->generate(std::span<const genai::TokenId>(tokens), params));
     g->generator.emplace(std::move(generator));
   }
   {

@@ -71,6 +71,11 @@ Expected<Generator> LLM::generate(std::span<const ChatMessage> messages, const G
   return started(backend_->generate(messages, tools_json, params, hooks_));
 }
 
+Expected<Generator> LLM::generate_cached(std::span<const TokenId> tokens, const GeneratorParams& params) {
+  NPU_TRY(check_idle());
+  return started(backend_->generate_cached(tokens, params, hooks_));
+}
+
 Expected<GenerationStats> LLM::prefill(std::span<const TokenId> tokens, PrefillMode mode) {
   NPU_TRY(check_idle());
   return backend_->prefill(tokens, mode);

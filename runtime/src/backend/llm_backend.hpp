@@ -51,6 +51,10 @@ class LlmBackend {
   [[nodiscard]] virtual Expected<std::shared_ptr<GenerationStream>> generate(
       std::span<const genai::ChatMessage> messages, std::span<const std::string> tools_json,
       const genai::GeneratorParams& params, const genai::LLMHooks& hooks) = 0;
+  // `tokens` is a whole prompt from position 0: the context keeps what it shares with it (see
+  // genai::LLM::generate_cached), the rest runs, then generation.
+  [[nodiscard]] virtual Expected<std::shared_ptr<GenerationStream>> generate_cached(
+      std::span<const genai::TokenId> tokens, const genai::GeneratorParams& params, const genai::LLMHooks& hooks) = 0;
 
   // --- context
   [[nodiscard]] virtual Expected<genai::GenerationStats> prefill(std::span<const genai::TokenId> tokens,

@@ -55,6 +55,11 @@ class HailoLlm final : public backend::LlmBackend {
   [[nodiscard]] Expected<std::shared_ptr<backend::GenerationStream>> generate(
       std::span<const genai::TokenId> tokens, const genai::GeneratorParams& params,
       const genai::LLMHooks& hooks) override;
+  [[nodiscard]] Expected<std::shared_ptr<backend::GenerationStream>> generate_cached(
+      std::span<const genai::TokenId> tokens, const genai::GeneratorParams& params,
+      const genai::LLMHooks& hooks) override {
+    return generate(tokens, params, hooks);  // (token ids are refused)
+  }
   [[nodiscard]] Expected<std::shared_ptr<backend::GenerationStream>> generate(
       std::string_view prompt, const genai::GeneratorParams& params, const genai::LLMHooks& hooks) override;
   [[nodiscard]] Expected<std::shared_ptr<backend::GenerationStream>> generate(

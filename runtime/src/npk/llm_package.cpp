@@ -50,6 +50,29 @@ void read_default(const json& d, const char* key, std::optional<T>& out) {
   if (d.contains(key) && d.at(key).is_number()) out = d.at(key).get<T>();
 }
 
+// The recurrent parts of the state segment, from the allocation section (see LlmPackage). A
+// section that is missing or unreadable leaves them unknown: the file still runs, only context
+// reuse is limited to starting over.
+std::optional<std::vector<StateRange>> read_recurrent_state(const npk::NpkFile& file, std::uint64_t state_bytes) {
+  const auto* section = file.find(npk::SectionType::kAllocationPlan, "allocation");
+  if (section == nullptr) return std::nullopt;
+  const auto* text = reinterpret_cast<const char*>(section->bytes.data());
+  json plan = json::parse(text, text + section->bytes.size(), nullptr, /*allow_exceptions=*/false);
+  if (!plan.is_object() || !plan.contains("entries") || !plan["entries"].is_array()) return std::nullopt;
+  std::vector<StateRange> ranges;
+  for (const json& e : plan["entries"]) {
+    if (!e.is_object() || e.value("segment", json()) != "state") continue;
+    const json name = e.value("name", json());
+    const json offset = e.value("offset", json()), bytes = e.value("bytes", json());
+    if (!name.is_string() || !offset.is_number_unsigned() || !bytes.is_number_unsigned()) return std::nullopt;
+    if (name.get<std::string>().ends_with(".kv")) continue;
+    StateRange r{offset.get<std::uint64_t>(), bytes.get<std::uint64_t>()};
+    if (r.offset > state_bytes || r.bytes > state_bytes - r.offset) return std::nullopt;
+    if (r.bytes > 0) ranges.push_back(r);
+  }
+  return ranges;
+}
+
 }  // namespace
 
 bool is_llm_metadata(std::string_view metadata_json) {
@@ -138,6 +161,7 @@ Expected<void> LlmPackage::parse() {
                            weights.size(), segment(abi::Segment::kWeights)));
   }
   if (const auto* t = file_.find(npk::SectionType::kTokenizer)) tokenizer = t->bytes;
+  recurrent_state = read_recurrent_state(file_, segment(abi::Segment::kState));
   return {};
 }
 

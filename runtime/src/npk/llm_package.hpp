@@ -28,6 +28,11 @@ struct LlmIoSlot {
   [[nodiscard]] std::uint64_t bytes() const noexcept { return std::uint64_t{count} * 4; }
 };
 
+// A byte range of the state segment.
+struct StateRange {
+  std::uint64_t offset = 0, bytes = 0;
+};
+
 class LlmPackage {
  public:
   [[nodiscard]] static Expected<std::shared_ptr<const LlmPackage>> open(const std::filesystem::path& path);
@@ -47,6 +52,12 @@ class LlmPackage {
   std::uint64_t prefill_sram = 0, tbt_sram = 0;  // from each program header
   std::span<const std::byte> weights;
   std::span<const std::byte> tokenizer;  // TokenizerData bytes (empty if the file has none)
+  // The parts of the state segment that do not follow positions: the conv state of the
+  // short-conv layers (the KV caches are positional: what lies at positions >= p is never read
+  // by a run at p, so a context rewinds by position; the conv state carries the whole past).
+  // From the allocation section (every state entry but the ".kv" ones); unset when the file has
+  // no readable allocation section, and then only an empty context is a known rewind point.
+  std::optional<std::vector<StateRange>> recurrent_state;
   std::string_view metadata;
 
   [[nodiscard]] std::uint64_t segment(abi::Segment s) const noexcept {

@@ -32,24 +32,9 @@ Expected<std::shared_ptr<backend::GenerationStream>> NpkLlmText::generate(
   const auto& text = *text_;
   NPU_TRY_ASSIGN(const genai::ChatTemplate* chat, text.require_chat(!tools_json.empty()));
   NPU_TRY_ASSIGN(std::string rendered, chat->render(messages, tools_json));
-  const auto pending = pending_token();
-  const bool continuing = context_usage() > 0 || pending;
-  if (!continuing) {
-    NPU_TRY_ASSIGN(auto tokens, text.encode_chat(rendered));
-    return generate(std::span<const TokenId>(tokens), params, hooks);
-  }
-  // Only the new turns: drop the template's BOS, and restore the newline the template puts
-  // after the end-of-turn token that ended the previous answer (it is the pending token).
-  const std::string& bos = chat->tokens().bos;
-  if (!bos.empty() && rendered.starts_with(bos)) rendered.erase(0, bos.size());
-  if (pending && text.special.im_end && *pending == *text.special.im_end) {
-    std::string joined(1, '\n');  // (not insert(0, ..): GCC 12 warns falsely on it)
-    joined += rendered;
-    rendered.swap(joined);
-  }
-  NPU_TRY_ASSIGN(const genai::Tokenizer* tok, tokenizer());
-  NPU_TRY_ASSIGN(auto tokens, tok->encode(rendered, genai::EncodeOptions{.add_special = false}));
-  return generate(std::span<const TokenId>(tokens), params, hooks);
+  // The whole conversation, as a fresh session would run it; the context keeps what it shares.
+  NPU_TRY_ASSIGN(auto tokens, text.encode_chat(rendered));
+  return generate_cached(std::span<const TokenId>(tokens), params, hooks);
 }
 
 }  // namespace npu::npk

@@ -103,7 +103,8 @@ void RemoteLlmSession::abort_active() noexcept {
 }
 
 Expected<std::shared_ptr<backend::GenerationStream>> RemoteLlmSession::generate(
-    std::span<const genai::TokenId> tokens, const genai::GeneratorParams& params, const genai::LLMHooks& hooks) {
+    std::span<const genai::TokenId> tokens, const genai::GeneratorParams& params, const genai::LLMHooks& hooks,
+    bool whole_prompt) {
   // The events carry all the hooks need (RemoteGeneration::fire_hooks): no token ids to look up.
   auto gen = std::make_shared<RemoteGeneration>(vdevice_->connection(), connection().next_stream_id(), hooks,
                                                 weak_from_this());
@@ -112,11 +113,12 @@ Expected<std::shared_ptr<backend::GenerationStream>> RemoteLlmSession::generate(
                          {"stream", gen->stream()},
                          {"tokens", std::vector<genai::TokenId>(tokens.begin(), tokens.end())},
                          {"params", npud::to_json(params)}};
+  if (whole_prompt) body["whole_prompt"] = true;
   NPU_TRY(connection().call(MessageType::kLlmGenerate, body));
   {
     std::lock_guard lock(mutex_);
     active_ = gen;
-    pending_.reset();  // npud fed it as the first prompt token
+    pending_.reset();  // npud fed it as the first prompt token (or dropped it, rewinding)
   }
   return std::shared_ptr<backend::GenerationStream>(std::move(gen));
 }

@@ -40,9 +40,12 @@ class RemoteLlmSession : public std::enable_shared_from_this<RemoteLlmSession> {
   // Mirror of the daemon's context after a reply or the end of a generation.
   void update_context(const nlohmann::json& body);
 
+  // `whole_prompt`: `tokens` is a whole prompt from position 0, and npud keeps the context's
+  // common prefix with it (LLM::generate_cached in the daemon: the rewind happens there).
   [[nodiscard]] Expected<std::shared_ptr<backend::GenerationStream>> generate(std::span<const genai::TokenId> tokens,
                                                                              const genai::GeneratorParams& params,
-                                                                             const genai::LLMHooks& hooks);
+                                                                             const genai::LLMHooks& hooks,
+                                                                             bool whole_prompt = false);
   [[nodiscard]] Expected<genai::GenerationStats> prefill(std::span<const genai::TokenId> tokens, genai::PrefillMode mode);
   [[nodiscard]] std::span<const float> logits() const noexcept { return logits_; }
   [[nodiscard]] Expected<void> clear();
@@ -84,6 +87,11 @@ class RemoteLlm final : public npk::NpkLlmText {
       std::span<const genai::TokenId> tokens, const genai::GeneratorParams& params,
       const genai::LLMHooks& hooks) override {
     return session_->generate(tokens, params, hooks);
+  }
+  [[nodiscard]] Expected<std::shared_ptr<backend::GenerationStream>> generate_cached(
+      std::span<const genai::TokenId> tokens, const genai::GeneratorParams& params,
+      const genai::LLMHooks& hooks) override {
+    return session_->generate(tokens, params, hooks, /*whole_prompt=*/true);
   }
   [[nodiscard]] Expected<genai::GenerationStats> prefill(std::span<const genai::TokenId> tokens,
                                                          genai::PrefillMode mode) override {

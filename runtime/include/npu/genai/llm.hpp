@@ -91,15 +91,30 @@ class LLM {
   // The sampling presets of the model (its metadata), as generate() applies them.
   [[nodiscard]] GeneratorParams default_params() const;
 
-  // Generation continues the session's context. Token ids are used as given; a prompt is
-  // tokenized (BOS added at the start of an empty context); messages go through the model's chat
-  // template with the assistant turn opened. kInvalidArgument when the prompt does not fit the
-  // context (naming both lengths); kBusy while another generation of this session runs.
+  // Token ids and text prompts continue the session's context: token ids are used as given, a
+  // prompt is tokenized (BOS added at the start of an empty context).
+  // Messages are the WHOLE conversation (as OpenAI, llama-server and Hugging Face take it; not
+  // only the new turns): it goes through the model's chat template with the assistant turn opened,
+  // and the session runs exactly those tokens, reusing its context for the part they share
+  // (generate_cached). Callers keep the conversation, add the reply and the next user turn, and
+  // pass it all again each turn.
+  // kInvalidArgument when the prompt does not fit the context (naming both lengths); kBusy while
+  // another generation of this session runs.
   [[nodiscard]] Expected<Generator> generate(std::span<const TokenId> tokens, const GeneratorParams& params = {});
   [[nodiscard]] Expected<Generator> generate(std::string_view prompt, const GeneratorParams& params = {});
   [[nodiscard]] Expected<Generator> generate(std::span<const ChatMessage> messages,
                                              const GeneratorParams& params = {},
                                              std::span<const std::string> tools_json = {});
+  // `tokens` is a whole prompt from position 0 (e.g. a conversation the caller rendered with
+  // text()): the prompt cache of llama-server. The session keeps the longest common prefix of the
+  // prompt and its context (its tokens, then the pending token) that it can return to exactly,
+  // drops the rest of the context, runs the remaining prompt tokens and generates. The result is
+  // token for token what a fresh session given the whole prompt produces. Positional state (the
+  // KV cache) rewinds to any position; the conv state of LFM2's short-conv layers is restored from
+  // a checkpoint taken at the end of each earlier prompt and generation (the latest at or below
+  // the common prefix; none fits: the context starts over). The last prompt token always runs.
+  // GenerationStats::cached_tokens says how many tokens were kept.
+  [[nodiscard]] Expected<Generator> generate_cached(std::span<const TokenId> tokens, const GeneratorParams& params = {});
 
   // Feeds tokens into the context without generating; afterwards logits() holds the logits
   // after the last of them.

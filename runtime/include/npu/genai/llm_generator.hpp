@@ -92,6 +92,10 @@ struct GenerationStats {
   // (restoring the context; the step that failed is then run again).
   std::uint32_t recoveries = 0;
   std::chrono::nanoseconds recovery_time{0};
+  // Leading prompt tokens served from the session's context instead of being run again
+  // (generate(messages) and generate_cached(); like OpenAI's cached_tokens). prompt_tokens counts
+  // the tokens that were run, so the whole prompt is prompt_tokens + cached_tokens.
+  std::uint32_t cached_tokens = 0;
   [[nodiscard]] double device_decode_tokens_per_s() const noexcept;
   [[nodiscard]] double host_decode_tokens_per_s() const noexcept;
 };

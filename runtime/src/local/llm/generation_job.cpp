@@ -35,8 +35,9 @@ EndReason reason_of(GenerationStatus status) noexcept {
 }  // namespace
 
 GenerationJob::GenerationJob(std::shared_ptr<LocalSession> session, std::vector<TokenId> prompt,
-                             GeneratorParams params, TokenChooser chooser, const LLMHooks& hooks)
-    : session_(std::move(session)), prompt_(std::move(prompt)), params_(std::move(params)),
+                             GeneratorParams params, TokenChooser chooser, const LLMHooks& hooks,
+                             std::uint32_t cached_tokens)
+    : session_(std::move(session)), prompt_(std::move(prompt)), cached_tokens_(cached_tokens), params_(std::move(params)),
       chooser_(std::move(chooser)) {
   if (session_->text->tokenizer) detok_.emplace(*session_->text->tokenizer);
   for (const auto& s : params_.stop_strings) longest_stop_ = std::max(longest_stop_, s.size());
@@ -184,7 +185,9 @@ Expected<GenerationStatus> GenerationJob::generate() {
   if (timing_only) readback = Readback::kNone;  // the device computed no values to read
   if (abort_) return GenerationStatus::kAborted;
   GenerationStats local;
+  local.cached_tokens = cached_tokens_;
   auto first = s.feed(prompt_, PrefillMode::kChunked, readback, local, timing_only, &abort_);
+  if (first && !timing_only) s.checkpoint();  // the next turn's prompt usually extends this one
   {
     std::lock_guard lock(stats_mutex_);
     stats_ = local;
@@ -205,6 +208,7 @@ Expected<GenerationStatus> GenerationJob::generate() {
   std::uint32_t index = 0;
   auto finish = [&](GenerationStatus status) {
     s.pending = next;
+    if (!timing_only) s.checkpoint();
     std::lock_guard lock(stats_mutex_);
     stats_.generated_tokens = index;
     stats_.host_decode = Clock::now() - first_token_at;

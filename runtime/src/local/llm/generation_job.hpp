@@ -23,8 +23,9 @@ namespace npu::genai::detail {
 
 class GenerationJob final : public backend::GenerationStream {
  public:
+  // `cached_tokens`: leading tokens of the caller's prompt the context already held (not in `prompt`).
   GenerationJob(std::shared_ptr<LocalSession> session, std::vector<TokenId> prompt, GeneratorParams params,
-                TokenChooser chooser, const LLMHooks& hooks);
+                TokenChooser chooser, const LLMHooks& hooks, std::uint32_t cached_tokens = 0);
   ~GenerationJob() override;
   GenerationJob(const GenerationJob&) = delete;
   GenerationJob& operator=(const GenerationJob&) = delete;
@@ -54,6 +55,7 @@ class GenerationJob final : public backend::GenerationStream {
 
   std::shared_ptr<LocalSession> session_;
   std::vector<TokenId> prompt_;
+  std::uint32_t cached_tokens_ = 0;
   GeneratorParams params_;
   TokenChooser chooser_;
   OutputParserOptions parser_options_;  // with the session's hooks

@@ -199,6 +199,55 @@ Expected<void> LlmSessionCore::write_state(std::span<const std::byte> state) {
   });
 }
 
+Expected<std::vector<std::byte>> LlmSessionCore::read_state_ranges(std::span<const StateRange> ranges) {
+  std::uint64_t total = 0;
+  for (const StateRange& r : ranges) total += r.bytes;
+  std::vector<std::byte> out(total);
+  if (total == 0) return out;
+  if (!home_) return fail(ErrorCode::kDeviceError, "this session's context is on no device (reset or never run)");
+  const std::size_t home = *home_;
+  auto read = on_device([&](std::size_t) -> Expected<void> {
+    if (!home_ || !per_device_[home] || !per_device_[home]->valid()) {
+      return fail(ErrorCode::kDeviceError, "the device holding this session's context was reset; the context is lost");
+    }
+    const std::uint64_t base = per_device_[home]->base(abi::Segment::kState);
+    std::size_t at = 0;
+    for (const StateRange& r : ranges) {
+      NPU_TRY(model_->driver(home).read(base + r.offset, std::span(out).subspan(at, r.bytes)));
+      at += r.bytes;
+    }
+    return {};
+  });
+  if (!read) return fail(read.error());
+  return out;
+}
+
+Expected<void> LlmSessionCore::write_state_ranges(std::span<const StateRange> ranges, std::span<const std::byte> bytes) {
+  std::uint64_t total = 0;
+  for (const StateRange& r : ranges) total += r.bytes;
+  if (total != bytes.size()) {
+    return fail(ErrorCode::kInternal, fmt::format("{} bytes for state ranges of {} bytes", bytes.size(), total));
+  }
+  return on_device([&](std::size_t) -> Expected<void> {
+    if (!home_ || !per_device_[*home_] || !per_device_[*home_]->valid()) {
+      home_.reset();
+      return fail(ErrorCode::kDeviceError, "this session's context is no longer on a device (reset or cleared)");
+    }
+    const std::size_t home = *home_;
+    const std::uint64_t base = per_device_[home]->base(abi::Segment::kState);
+    std::size_t at = 0;
+    for (const StateRange& r : ranges) {
+      auto written = model_->driver(home).write(base + r.offset, bytes.subspan(at, r.bytes));
+      if (!written) {
+        home_.reset();  // partly written: the state is undefined
+        return fail(written.error());
+      }
+      at += r.bytes;
+    }
+    return {};
+  });
+}
+
 std::vector<std::pair<std::uint32_t, std::string>> LlmSessionCore::context_names(std::size_t device) const {
   std::vector<std::pair<std::uint32_t, std::string>> out;
   if (device >= per_device_.size() || !per_device_[device] || !per_device_[device]->valid()) return out;

@@ -56,6 +56,11 @@ class LlmSessionCore {
   // The state segment, for context save/load (through the scheduler, like a step).
   [[nodiscard]] Expected<std::vector<std::byte>> read_state();
   [[nodiscard]] Expected<void> write_state(std::span<const std::byte> state);
+  // Parts of the state segment (context checkpoints: the conv state), concatenated in the order
+  // of `ranges`. Read from and written to the device holding the state; kDeviceError when no
+  // device holds it (reset, cleared or never run).
+  [[nodiscard]] Expected<std::vector<std::byte>> read_state_ranges(std::span<const StateRange> ranges);
+  [[nodiscard]] Expected<void> write_state_ranges(std::span<const StateRange> ranges, std::span<const std::byte> bytes);
   // The session has no device state any more (after clear()); the next step starts fresh.
   void forget_state() noexcept { home_.reset(); }
 

@@ -30,24 +30,53 @@ Expected<std::unique_ptr<backend::LlmBackend>> LocalLlm::create_session() const 
   return std::unique_ptr<backend::LlmBackend>(std::make_unique<LocalLlm>(std::move(session)));
 }
 
+Expected<genai::detail::TokenChooser> LocalLlm::chooser_for(const genai::GeneratorParams& params) const {
+  const auto& pkg = session_->model->package();
+  auto sampling = genai::detail::resolve_generation_sampling(params, pkg.defaults, pkg.name);
+  NPU_TRY_ASSIGN(auto chooser, genai::detail::TokenChooser::create(params, sampling));
+  if (params.max_generated_tokens && *params.max_generated_tokens == 0) {
+    return fail(ErrorCode::kInvalidArgument, "max_generated_tokens must be at least 1 (leave it unset for no limit)");
+  }
+  return chooser;
+}
+
+std::shared_ptr<backend::GenerationStream> LocalLlm::start(std::vector<TokenId> prompt,
+                                                           const genai::GeneratorParams& params,
+                                                           genai::detail::TokenChooser chooser,
+                                                           const genai::LLMHooks& hooks, std::uint32_t cached) {
+  session_->pending.reset();  // fed as part of this prompt, or dropped by a rewind
+  auto job = std::make_shared<genai::detail::GenerationJob>(session_, std::move(prompt), params, std::move(chooser),
+                                                             hooks, cached);
+  job->start();
+  return job;
+}
+
 Expected<std::shared_ptr<backend::GenerationStream>> LocalLlm::generate(std::span<const TokenId> tokens,
                                                                        const genai::GeneratorParams& params,
                                                                        const genai::LLMHooks& hooks) {
   auto& s = *session_;
-  const auto& pkg = s.model->package();
-  auto sampling = genai::detail::resolve_generation_sampling(params, pkg.defaults, pkg.name);
-  NPU_TRY_ASSIGN(auto chooser, genai::detail::TokenChooser::create(params, sampling));
+  NPU_TRY_ASSIGN(auto chooser, chooser_for(params));
   auto prompt = s.with_pending(tokens);
   if (prompt.empty()) return fail(ErrorCode::kInvalidArgument, "the prompt is empty: give at least one token");
   NPU_TRY(s.check_fits(prompt.size()));
-  if (params.max_generated_tokens && *params.max_generated_tokens == 0) {
-    return fail(ErrorCode::kInvalidArgument, "max_generated_tokens must be at least 1 (leave it unset for no limit)");
+  return start(std::move(prompt), params, std::move(chooser), hooks, 0);
+}
+
+Expected<std::shared_ptr<backend::GenerationStream>> LocalLlm::generate_cached(std::span<const TokenId> tokens,
+                                                                              const genai::GeneratorParams& params,
+                                                                              const genai::LLMHooks& hooks) {
+  auto& s = *session_;
+  NPU_TRY_ASSIGN(auto chooser, chooser_for(params));
+  if (tokens.empty()) return fail(ErrorCode::kInvalidArgument, "the prompt is empty: give at least one token");
+  if (tokens.size() > s.capacity()) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("the prompt is {} tokens but the model's context holds {}: shorten the conversation "
+                            "or recompile with a larger --context", tokens.size(), s.capacity()));
   }
-  s.pending.reset();  // it is part of this prompt now
-  auto job = std::make_shared<genai::detail::GenerationJob>(session_, std::move(prompt), params, std::move(chooser),
-                                                             hooks);
-  job->start();
-  return std::shared_ptr<backend::GenerationStream>(std::move(job));
+  NPU_TRY(s.check_tokens(tokens));  // before the context changes
+  const std::uint32_t keep = s.reusable_prefix(tokens);
+  NPU_TRY(s.rewind(keep));
+  return start(std::vector<TokenId>(tokens.begin() + keep, tokens.end()), params, std::move(chooser), hooks, keep);
 }
 
 Expected<GenerationStats> LocalLlm::prefill(std::span<const TokenId> tokens, genai::PrefillMode mode) {
@@ -55,6 +84,7 @@ Expected<GenerationStats> LocalLlm::prefill(std::span<const TokenId> tokens, gen
   GenerationStats stats;
   NPU_TRY(session_->feed(all, mode, genai::detail::Readback::kLogits, stats));
   session_->pending.reset();
+  session_->checkpoint();
   for (const auto& r : session_->recoveries) {
     ++stats.recoveries;
     stats.recovery_time += r.time;

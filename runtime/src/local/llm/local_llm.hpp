@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "local/llm/local_session.hpp"
+#include "local/llm/token_chooser.hpp"
 #include "local/local_vdevice.hpp"
 #include "npk/npk_llm_text.hpp"
 
@@ -21,6 +22,9 @@ class LocalLlm final : public npk::NpkLlmText {
 
   using NpkLlmText::generate;
   [[nodiscard]] Expected<std::shared_ptr<backend::GenerationStream>> generate(
+      std::span<const genai::TokenId> tokens, const genai::GeneratorParams& params,
+      const genai::LLMHooks& hooks) override;
+  [[nodiscard]] Expected<std::shared_ptr<backend::GenerationStream>> generate_cached(
       std::span<const genai::TokenId> tokens, const genai::GeneratorParams& params,
       const genai::LLMHooks& hooks) override;
 
@@ -44,6 +48,12 @@ class LocalLlm final : public npk::NpkLlmText {
 
  private:
   [[nodiscard]] Expected<driver::Driver*> profiled_driver(std::size_t device) const;
+  // The sampling of `params` (refusing what is invalid before the context changes).
+  [[nodiscard]] Expected<genai::detail::TokenChooser> chooser_for(const genai::GeneratorParams& params) const;
+  [[nodiscard]] std::shared_ptr<backend::GenerationStream> start(std::vector<genai::TokenId> prompt,
+                                                                 const genai::GeneratorParams& params,
+                                                                 genai::detail::TokenChooser chooser,
+                                                                 const genai::LLMHooks& hooks, std::uint32_t cached);
 
   std::shared_ptr<genai::detail::LocalSession> session_;
 };

@@ -1,5 +1,7 @@
 #include "local/llm/local_session.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "local/llm/prefill_plan.hpp"
@@ -50,6 +52,16 @@ Expected<void> LocalSession::check_fits(std::size_t count) const {
   return {};
 }
 
+Expected<void> LocalSession::check_tokens(std::span<const TokenId> tokens) const {
+  for (TokenId t : tokens) {
+    if (t < 0 || static_cast<std::uint32_t>(t) >= info.vocab) {
+      return fail(ErrorCode::kInvalidArgument,
+                  fmt::format("token id {} is outside the vocabulary (0..{})", t, info.vocab - 1));
+    }
+  }
+  return {};
+}
+
 std::vector<TokenId> LocalSession::with_pending(std::span<const TokenId> tokens) const {
   std::vector<TokenId> all;
   all.reserve(tokens.size() + 1);
@@ -83,12 +95,7 @@ Expected<StepResult> LocalSession::feed(std::span<const TokenId> tokens, Prefill
                                              const std::atomic<bool>* abort) {
   if (tokens.empty()) return fail(ErrorCode::kInvalidArgument, "nothing to run: the prompt is empty");
   NPU_TRY(check_fits(tokens.size()));
-  for (TokenId t : tokens) {
-    if (t < 0 || static_cast<std::uint32_t>(t) >= info.vocab) {
-      return fail(ErrorCode::kInvalidArgument,
-                  fmt::format("token id {} is outside the vocabulary (0..{})", t, info.vocab - 1));
-    }
-  }
+  NPU_TRY(check_tokens(tokens));
   std::vector<std::uint32_t> plan;
   Subnet subnet = Subnet::kPrefill;
   if (mode == PrefillMode::kChunked) {
@@ -164,7 +171,107 @@ Expected<void> LocalSession::restore(std::vector<std::byte> state, std::vector<T
   base_tokens = static_cast<std::uint32_t>(tokens.size());
   history = std::move(tokens);
   runs.clear();
+  checkpoints.clear();
+  if (const auto& ranges = recurrent_state(); ranges && !ranges->empty() && base_tokens > 0) {
+    Checkpoint c{base_tokens, {}};
+    for (const StateRange& r : *ranges) {
+      const auto from = base_state->begin() + static_cast<std::ptrdiff_t>(r.offset);
+      c.recurrent.insert(c.recurrent.end(), from, from + static_cast<std::ptrdiff_t>(r.bytes));
+    }
+    add_checkpoint(std::move(c));
+  }
   return {};
+}
+
+const std::optional<std::vector<StateRange>>& LocalSession::recurrent_state() const noexcept {
+  return model->package().recurrent_state;
+}
+
+void LocalSession::add_checkpoint(Checkpoint c) {
+  while (!checkpoints.empty() && checkpoints.back().position >= c.position) checkpoints.pop_back();
+  checkpoints.push_back(std::move(c));
+  if (checkpoints.size() > kMaxCheckpoints) checkpoints.erase(checkpoints.begin());
+}
+
+void LocalSession::checkpoint() noexcept {
+  const auto& ranges = recurrent_state();
+  if (!ranges || ranges->empty() || used() == 0) return;  // nothing to keep (or nothing known)
+  if (!checkpoints.empty() && checkpoints.back().position == used()) return;
+  auto state = core->read_state_ranges(*ranges);
+  if (!state) {
+    npu::log().warn("LLM session of '{}': no context checkpoint at {} tokens ({})", info.name, used(),
+                    state.error().what());
+    return;
+  }
+  add_checkpoint(Checkpoint{used(), std::move(*state)});
+}
+
+std::uint32_t LocalSession::reusable_prefix(std::span<const TokenId> prompt) const {
+  if (prompt.empty()) return 0;
+  const std::size_t limit = std::min(prompt.size() - 1, std::size_t{used()} + (pending ? 1 : 0));
+  std::size_t common = 0;
+  while (common < limit && common < history.size() && history[common] == prompt[common]) ++common;
+  if (common == history.size()) return used();  // all of the history: at most the pending token differs
+  const auto& ranges = recurrent_state();
+  if (!ranges) return 0;
+  if (ranges->empty()) return static_cast<std::uint32_t>(common);  // positional state only
+  for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
+    if (it->position <= common && it->position >= base_tokens) return it->position;
+  }
+  return 0;
+}
+
+Expected<void> LocalSession::rewind(std::uint32_t position) {
+  if (position == used()) {
+    pending.reset();
+    return {};
+  }
+  if (position == 0 || position > used()) {
+    clear();  // (position 0 resets the conv state on the device)
+    return {};
+  }
+  const auto& ranges = recurrent_state();
+  const bool recurrent = ranges && !ranges->empty();
+  while (!checkpoints.empty() && checkpoints.back().position > position) checkpoints.pop_back();
+  if (recurrent && (checkpoints.empty() || checkpoints.back().position != position)) {
+    clear();
+    return fail(ErrorCode::kInternal, fmt::format("no context checkpoint at {} tokens to rewind to", position));
+  }
+  history.resize(position);
+  pending.reset();
+  // The runs that fed the kept tokens; one that crosses `position` is cut there (positional state
+  // only: a recurrent model's checkpoints lie on run boundaries). Below a loaded state, that
+  // state's KV cache holds the kept positions.
+  if (position < base_tokens) {
+    base_tokens = position;
+    runs.clear();
+  } else {
+    std::uint32_t at = base_tokens;
+    std::size_t kept = 0;
+    while (kept < runs.size() && at < position) {
+      if (at + runs[kept].tokens > position) runs[kept].tokens = position - at;
+      at += runs[kept].tokens;
+      ++kept;
+    }
+    runs.resize(kept);
+  }
+  if (!recurrent) return {};
+  auto written = core->write_state_ranges(*ranges, checkpoints.back().recurrent);
+  if (written) return {};
+  if (device_was_reset(written.error())) {
+    // The device lost the context under us: rebuild the kept part from its runs (exact).
+    const auto started = std::chrono::steady_clock::now();
+    npu::log().warn("LLM session of '{}': {}; rebuilding its context ({} tokens) on the re-booted device",
+                    info.name, written.error().what(), used());
+    if (auto rebuilt = rebuild()) {
+      recoveries.push_back(Recovery{written.error(), used(), std::chrono::steady_clock::now() - started});
+      return {};
+    } else {
+      written = std::unexpected(rebuilt.error());
+    }
+  }
+  clear();
+  return fail(written.error().with_context("rewinding the context; the session's context was dropped"));
 }
 
 void LocalSession::clear() noexcept {
@@ -173,6 +280,7 @@ void LocalSession::clear() noexcept {
   base_state.reset();
   base_tokens = 0;
   runs.clear();
+  checkpoints.clear();
   core->forget_state();
 }
 

@@ -31,6 +31,19 @@ struct Recovery {
   std::chrono::nanoseconds time{0};
 };
 
+// The recurrent part of the device state (LlmPackage::recurrent_state: the conv state) as it was
+// when the context held its first `position` tokens: a point the context rewinds to exactly (the
+// KV cache below a position stays valid by itself). Taken at the end of each prompt and of each
+// generation, and from a loaded context.
+struct Checkpoint {
+  std::uint32_t position = 0;
+  std::vector<std::byte> recurrent;
+};
+
+// Checkpoints a session keeps (the oldest go first); each is the conv state only, a few hundred
+// KiB for a 1B-class LFM2.
+inline constexpr std::size_t kMaxCheckpoints = 32;
+
 // A step that fails this many times in a row, recovering in between, ends with its error.
 inline constexpr int kMaxRecoveriesPerStep = 3;
 
@@ -47,6 +60,7 @@ struct LocalSession {
   std::uint32_t base_tokens = 0;
   std::vector<FedRun> runs;
   std::vector<Recovery> recoveries;  // not yet reported (the running generation takes them)
+  std::vector<Checkpoint> checkpoints;  // ascending positions, none above used()
 
   [[nodiscard]] static Expected<std::shared_ptr<LocalSession>> create(std::shared_ptr<LlmModelCore> model,
                                                                       std::shared_ptr<const LlmText> text,
@@ -56,6 +70,8 @@ struct LocalSession {
   [[nodiscard]] std::uint32_t used() const noexcept { return static_cast<std::uint32_t>(history.size()); }
   // kInvalidArgument when `count` more tokens do not fit, naming both lengths.
   [[nodiscard]] Expected<void> check_fits(std::size_t count) const;
+  // kInvalidArgument naming the first id outside the vocabulary.
+  [[nodiscard]] Expected<void> check_tokens(std::span<const TokenId> tokens) const;
 
   // Runs `tokens` at the end of the context (prefill chunks or TBT runs); the last run reads
   // back `readback`. Adds the runs to `stats`. On a device error the context is dropped. When
@@ -71,11 +87,28 @@ struct LocalSession {
   [[nodiscard]] Expected<StepResult> step(const StepRequest& request);
   // A context state written from outside (load_context) with the history it covers.
   [[nodiscard]] Expected<void> restore(std::vector<std::byte> state, std::vector<TokenId> tokens);
+  // How many leading tokens of `prompt` (a whole prompt, from position 0) the context can keep:
+  // the longest common prefix of the prompt and the context (history, then the pending token),
+  // less the prompt's last token (its logits must be computed), lowered to a position the
+  // context rewinds to exactly — its end, a checkpoint, any position when the model has no
+  // recurrent state — or 0.
+  [[nodiscard]] std::uint32_t reusable_prefix(std::span<const TokenId> prompt) const;
+  // Cuts the context to its first `position` tokens, a value reusable_prefix() returned: drops
+  // the pending token, the later tokens and checkpoints, restores the checkpoint's recurrent
+  // state on the device and cuts the runs a recovery replays at `position`. 0 clears. A device
+  // reset under it is recovered from (the runs kept are replayed); any other error drops the
+  // context.
+  [[nodiscard]] Expected<void> rewind(std::uint32_t position);
+  // Records a checkpoint at the end of the history (reads the recurrent state from the device).
+  // Best effort: a checkpoint that cannot be read is left out (it only limits later reuse).
+  void checkpoint() noexcept;
   // The pending token (if any) followed by `tokens`.
   [[nodiscard]] std::vector<TokenId> with_pending(std::span<const TokenId> tokens) const;
   void clear() noexcept;
 
  private:
+  [[nodiscard]] const std::optional<std::vector<StateRange>>& recurrent_state() const noexcept;
+  void add_checkpoint(Checkpoint checkpoint);
   // Rebuilds the device state of `history` after a reset: the loaded state, then every run.
   [[nodiscard]] Expected<void> rebuild();
 };

@@ -119,6 +119,7 @@ void visit_generation_stats(J& j, S& s, auto&& field, auto&& duration) {
   field(j, "decode_energy_j", s.decode_energy_j);
   field(j, "recoveries", s.recoveries);
   duration(j, "recovery_ns", s.recovery_time);
+  field(j, "cached_tokens", s.cached_tokens);
 }
 
 inline json to_json(const genai::GenerationStats& s) {

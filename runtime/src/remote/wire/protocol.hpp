@@ -41,7 +41,7 @@ enum class MessageType : std::uint16_t {
   kLlmCreate = 20,       // fd [npk] {path, priority} -> {session, info, used, pending}
   kLlmCreateSession = 21,// {from} -> same as kLlmCreate
   kLlmRelease = 22,      // {session} -> {}
-  kLlmGenerate = 23,     // {session, tokens[], params{}} -> {generation}; then kLlmEvent frames
+  kLlmGenerate = 23,     // {session, tokens[], params{}, whole_prompt?} -> {generation}; then kLlmEvent frames
   kLlmEvent = 24,        // daemon -> client: {generation, kind, text, token, index, status, ...}
   kLlmAbort = 25,        // {generation} -> {}
   kLlmPrefill = 26,      // {session, tokens[], mode} -> {stats, used}; binary: float logits
