@@ -76,6 +76,8 @@ class DeviceDriver final : public Driver {
   [[nodiscard]] Expected<ContextHandle> load_context_locked(const ContextSpec& spec);
   // kUnsupported naming the feature when the running firmware lacks it.
   [[nodiscard]] Expected<void> require_feature(const char* feature, const char* what) const;
+  // The firmware features a context program's ops need (kUnsupported naming the first missing).
+  [[nodiscard]] Expected<void> check_program_features(std::span<const std::byte> program) const;
   [[nodiscard]] Expected<abi::ProfileResponse> profile_call(const abi::ProfileRequest& request);
 
   Parts parts_;  // device first: destroyed last

@@ -1,6 +1,7 @@
 // DeviceDriver: contexts (program upload, LOAD/UNLOAD/RUN) and statistics.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "device_driver.hpp"
@@ -75,8 +76,24 @@ Expected<ContextHandle> DeviceDriver::load_context_locked(const ContextSpec& spe
   return ContextHandle{id, generation_.load(), resp->num_ops, resp->load_cycles};
 }
 
+Expected<void> DeviceDriver::check_program_features(std::span<const std::byte> program) const {
+  abi::ProgramHeader header{};
+  std::memcpy(&header, program.data(), sizeof header);
+  if (header.op_size != sizeof(abi::OpDesc) || header.header_size < sizeof header) return {};  // (the firmware refuses it)
+  const std::size_t fit = (program.size() - header.header_size) / sizeof(abi::OpDesc);
+  for (std::size_t i = 0; i < std::min<std::size_t>(header.num_ops, fit); ++i) {
+    abi::OpDesc op{};
+    std::memcpy(&op, program.data() + header.header_size + i * sizeof op, sizeof op);
+    if (op.opcode == static_cast<std::uint16_t>(abi::OpCode::kRope) && op.operands[1].segment != abi::kNoSegment) {
+      NPU_TRY(require_feature("op.rope_freq_table", "a RoPE op with a frequency table (scaled RoPE, e.g. Llama 3)"));
+    }
+  }
+  return {};
+}
+
 Expected<ContextHandle> DeviceDriver::load_context(const ContextSpec& spec) {
   NPU_TRY(validate(spec));
+  NPU_TRY(check_program_features(spec.program));
   ContextHandle handle;
   // Path::kDma: a failed program upload leaves the ring in doubt, so it triggers recovery.
   auto done = guarded(Path::kDma, [&]() -> Expected<void> {

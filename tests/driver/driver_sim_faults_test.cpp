@@ -3,6 +3,10 @@
 // work succeeding; device removal reported as lost without a reset.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
+#include <fmt/format.h>
+
 #include "npu/firmware/program.hpp"
 #include "sim_fixture.hpp"
 
@@ -150,12 +154,58 @@ TEST_F(SimDriver, DeviceRemovalIsReportedWithoutReset) {
   EXPECT_EQ((*d)->reset().error().code(), ErrorCode::kDeviceLost);
 }
 
-// Firmware as an ABI 1.1 image would be: no heartbeat, no RUN progress ("watchdog.heartbeat").
-std::vector<std::byte> abi_1_1_image() {
-  auto manifest = npu::fw::FirmwareManifest::current(abi::make_fw_version(0, 1, 0));
-  manifest.abi_version = abi::make_abi_version(1, 1);
-  std::erase(manifest.features, std::string("watchdog.heartbeat"));
-  return npu::fw::build_firmware_image(manifest, "abi-1.1");
+// Firmware as an image of an older ABI minor would be: without the feature that minor added.
+std::vector<std::byte> older_abi_image(std::uint16_t minor, const std::string& missing_feature) {
+  auto manifest = npu::fw::FirmwareManifest::current(abi::make_fw_version(0, static_cast<std::uint8_t>(minor), 0));
+  manifest.abi_version = abi::make_abi_version(1, minor);
+  std::erase(manifest.features, missing_feature);
+  return npu::fw::build_firmware_image(manifest, fmt::format("abi-1.{}", minor));
+}
+// ABI 1.1: no heartbeat, no RUN progress; ABI 1.2: everything but kRope's frequency table.
+std::vector<std::byte> abi_1_1_image() { return older_abi_image(1, "watchdog.heartbeat"); }
+std::vector<std::byte> abi_1_2_image() { return older_abi_image(2, "op.rope_freq_table"); }
+
+// A context of one kRope op (1 row, 1 head, head_dim 4), with or without a frequency table.
+npu::Expected<ContextHandle> load_rope_context(Driver& drv, bool table) {
+  abi::OpDesc op{};
+  op.opcode = static_cast<std::uint16_t>(abi::OpCode::kRope);
+  op.dims[0] = 1;
+  op.dims[1] = 1;
+  op.dims[2] = 4;
+  op.operands[0] = npu::fw::make_operand(abi::Segment::kIo, abi::DType::kF32, 0);
+  op.operands[1] = table ? npu::fw::make_operand(abi::Segment::kWeights, abi::DType::kF32, 0) : npu::fw::absent_operand();
+  op.operands[2] = npu::fw::absent_operand();
+  op.operands[3] = npu::fw::absent_operand();
+  const float theta = 10000.0f;
+  if (!table) std::memcpy(&op.params[0], &theta, sizeof theta);
+  const auto prog = npu::fw::encode_program(std::vector<abi::OpDesc>{op});
+  ContextSpec spec;
+  spec.program = prog;
+  NPU_TRY_ASSIGN(spec.segments[0], drv.allocate(4096));
+  NPU_TRY_ASSIGN(spec.segments[1], drv.allocate(4096));
+  spec.num_segments = 2;
+  return drv.load_context(spec);
+}
+
+TEST_F(SimDriver, ARopeFrequencyTableNeedsFirmwareOfAbi13) {
+  {
+    auto d = open();
+    ASSERT_TRUE(d) << d.error().what();
+    auto scaled = load_rope_context(**d, true);
+    EXPECT_TRUE(scaled) << scaled.error().what();
+  }
+  options.firmware_path = write_image("fw-1.2.bin", abi_1_2_image());
+  auto d = open();
+  ASSERT_TRUE(d) << d.error().what();
+  EXPECT_EQ((*d)->identity().abi_version, abi::make_abi_version(1, 2));
+  auto plain = load_rope_context(**d, false);
+  EXPECT_TRUE(plain) << plain.error().what();
+  // Older firmware would ignore the table and rotate by theta: refused, saying what to install.
+  auto scaled = load_rope_context(**d, true);
+  ASSERT_FALSE(scaled);
+  EXPECT_EQ(scaled.error().code(), ErrorCode::kUnsupported);
+  EXPECT_NE(scaled.error().message().find("op.rope_freq_table"), std::string::npos) << scaled.error().what();
+  EXPECT_NE(scaled.error().message().find("install newer npustack firmware"), std::string::npos);
 }
 
 TEST_F(SimDriver, HangIsDetectedByTheHeartbeatWellUnderASecond) {

@@ -12,7 +12,7 @@
 namespace npu::abi {
 
 inline constexpr std::uint16_t kAbiMajor = 1;
-inline constexpr std::uint16_t kAbiMinor = 2;
+inline constexpr std::uint16_t kAbiMinor = 3;
 
 [[nodiscard]] constexpr std::uint32_t make_abi_version(std::uint16_t major, std::uint16_t minor) {
   return (std::uint32_t{major} << 16) | minor;
@@ -52,6 +52,10 @@ inline constexpr FeatureMinimum kFeatures[] = {
     // 1.2: HEARTBEAT_PERIOD_US and RUN_PROGRESS (regs.hpp): hang detection in well under a second,
     // RUN timeouts that follow the work. Older firmware: only the mailbox timeouts catch a hang.
     {"watchdog.heartbeat", 2, false},
+    // 1.3: kRope's optional operand [1], a table of per-pair frequencies (scaled RoPE: Llama 3's
+    // rope_scaling). Older firmware ignores the operand and would rotate by theta's frequencies:
+    // the driver refuses such a program on it instead.
+    {"op.rope_freq_table", 3, false},
 };
 
 }  // namespace npu::abi
