@@ -60,7 +60,7 @@ void NdjsonSink::finish(const TurnOutput& out) {
                       {"done_reason", out.finish_reason == "tool_calls" ? "stop" : out.finish_reason},
                       {"total_duration", ns(out.e2e)},
                       {"load_duration", 0},
-                      {"prompt_eval_count", out.prompt_tokens},
+                      {"prompt_eval_count", out.prompt_tokens - out.cached_tokens},  // (evaluated, as Ollama counts)
                       {"prompt_eval_duration", ns(out.stats.host_ttft)},
                       {"eval_count", out.completion_tokens},
                       {"eval_duration", ns(out.stats.host_decode)}};

@@ -11,10 +11,11 @@ std::string random_id(std::string_view prefix) {
   return fmt::format("{}{:016x}{:016x}", prefix, rng(), rng());
 }
 
-nlohmann::json usage_json(std::uint32_t prompt_tokens, std::uint32_t completion_tokens) {
-  return {{"prompt_tokens", prompt_tokens},
-          {"completion_tokens", completion_tokens},
-          {"total_tokens", prompt_tokens + completion_tokens}};
+nlohmann::json usage_json(const TurnOutput& out) {
+  return {{"prompt_tokens", out.prompt_tokens},
+          {"completion_tokens", out.completion_tokens},
+          {"total_tokens", out.prompt_tokens + out.completion_tokens},
+          {"prompt_tokens_details", {{"cached_tokens", out.cached_tokens}}}};
 }
 
 nlohmann::json tool_call_json(const genai::ToolCall& call, const std::string& id) {
@@ -41,7 +42,7 @@ nlohmann::json chat_completion(const CompletionIds& ids, const TurnOutput& out,
           {"created", ids.created},
           {"model", ids.model},
           {"choices", nlohmann::json::array({std::move(choice)})},
-          {"usage", usage_json(out.prompt_tokens, out.completion_tokens)}};
+          {"usage", usage_json(out)}};
 }
 
 nlohmann::json text_completion(const CompletionIds& ids, const TurnOutput& out) {
@@ -52,7 +53,7 @@ nlohmann::json text_completion(const CompletionIds& ids, const TurnOutput& out) 
           {"created", ids.created},
           {"model", ids.model},
           {"choices", nlohmann::json::array({std::move(choice)})},
-          {"usage", usage_json(out.prompt_tokens, out.completion_tokens)}};
+          {"usage", usage_json(out)}};
 }
 
 nlohmann::json chat_chunk(const CompletionIds& ids, nlohmann::json delta, std::string_view finish_reason) {
@@ -75,14 +76,13 @@ nlohmann::json text_chunk(const CompletionIds& ids, std::string_view text, std::
           {"choices", nlohmann::json::array({std::move(choice)})}};
 }
 
-nlohmann::json usage_chunk(const CompletionIds& ids, bool chat, std::uint32_t prompt_tokens,
-                           std::uint32_t completion_tokens) {
+nlohmann::json usage_chunk(const CompletionIds& ids, bool chat, const TurnOutput& out) {
   return {{"id", ids.id},
           {"object", chat ? "chat.completion.chunk" : "text_completion"},
           {"created", ids.created},
           {"model", ids.model},
           {"choices", nlohmann::json::array()},
-          {"usage", usage_json(prompt_tokens, completion_tokens)}};
+          {"usage", usage_json(out)}};
 }
 
 }  // namespace npu::server

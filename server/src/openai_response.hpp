@@ -23,7 +23,9 @@ struct CompletionIds {
   std::time_t created = 0;
 };
 
-[[nodiscard]] nlohmann::json usage_json(std::uint32_t prompt_tokens, std::uint32_t completion_tokens);
+// {"prompt_tokens" (the whole prompt), "completion_tokens", "total_tokens",
+//  "prompt_tokens_details": {"cached_tokens"} (of the prompt, served from the prompt cache)}.
+[[nodiscard]] nlohmann::json usage_json(const TurnOutput& out);
 // An assistant message's tool_calls: [{"id", "type": "function", "function": {"name", "arguments": "<JSON text>"}}].
 [[nodiscard]] nlohmann::json tool_call_json(const genai::ToolCall& call, const std::string& id);
 
@@ -37,8 +39,7 @@ struct CompletionIds {
 [[nodiscard]] nlohmann::json text_chunk(const CompletionIds& ids, std::string_view text,
                                         std::string_view finish_reason = {});
 // The last chunk when stream_options.include_usage is set: no choices, the usage.
-[[nodiscard]] nlohmann::json usage_chunk(const CompletionIds& ids, bool chat, std::uint32_t prompt_tokens,
-                                         std::uint32_t completion_tokens);
+[[nodiscard]] nlohmann::json usage_chunk(const CompletionIds& ids, bool chat, const TurnOutput& out);
 
 // A reasoning delta carries the text under both names clients read: `reasoning` (vLLM >= 0.10)
 // and `reasoning_content` (DeepSeek's name, which most clients use).

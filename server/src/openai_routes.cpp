@@ -48,7 +48,7 @@ class SseSink final : public TurnSink {
     } else {
       (void)event(chat_ ? chat_chunk(ids_, nlohmann::json::object(), out.finish_reason)
                         : text_chunk(ids_, "", out.finish_reason));
-      if (include_usage) (void)event(usage_chunk(ids_, chat_, out.prompt_tokens, out.completion_tokens));
+      if (include_usage) (void)event(usage_chunk(ids_, chat_, out));
     }
     (void)ex_.write("data: [DONE]\n\n");
     ex_.end_stream();

@@ -1,12 +1,25 @@
 #include "served_model.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace npu::server {
 
 ServedModel::Lease::~Lease() {
-  if (owner_ != nullptr && llm_) owner_->give_back(std::move(llm_));
+  if (owner_ != nullptr && llm_) owner_->give_back(std::move(llm_), std::move(prompt_));
 }
+
+namespace {
+
+std::size_t common_prefix(std::span<const genai::TokenId> a, std::span<const genai::TokenId> b) {
+  const auto n = std::min(a.size(), b.size());
+  std::size_t i = 0;
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
+
+}  // namespace
 
 ServedModel::ServedModel(std::string name, std::string path, std::unique_ptr<genai::LLM> base,
                          std::chrono::milliseconds relearn_after)
@@ -16,7 +29,8 @@ ServedModel::ServedModel(std::string name, std::string path, std::unique_ptr<gen
       created_(std::time(nullptr)),
       relearn_after_(relearn_after) {}
 
-Expected<ServedModel::Lease> ServedModel::acquire(const std::function<bool()>& gone) {
+Expected<ServedModel::Lease> ServedModel::acquire(const std::function<bool()>& gone,
+                                                  std::span<const genai::TokenId> prompt) {
   while (true) {
     std::unique_ptr<genai::LLM> llm;
     {
@@ -31,15 +45,27 @@ Expected<ServedModel::Lease> ServedModel::acquire(const std::function<bool()>& g
       }
       ++on_loan_;
       if (!idle_.empty()) {
-        llm = std::move(idle_.back());
-        idle_.pop_back();
+        // The most recent session, or the one whose context shares the most with the prompt.
+        auto best = idle_.end() - 1;
+        if (!prompt.empty()) {
+          std::size_t longest = 0;
+          for (auto it = idle_.begin(); it != idle_.end(); ++it) {
+            const auto shared = common_prefix(it->prompt, prompt);
+            if (shared > longest) {
+              longest = shared;
+              best = it;
+            }
+          }
+        }
+        llm = std::move(best->llm);
+        idle_.erase(best);
       }
     }
     auto ready = [&]() -> Expected<void> {
       if (!llm) {
         NPU_TRY_ASSIGN(llm, base_->create_session());
       }
-      if (llm->context_usage() > 0 || llm->pending_token()) {
+      if (prompt.empty() && (llm->context_usage() > 0 || llm->pending_token())) {
         // A failed clear leaves a session we cannot trust: drop it, the next request makes a new one.
         NPU_TRY(llm->clear_context());
       }
@@ -73,7 +99,7 @@ bool ServedModel::note_device_full() {
 }
 
 std::size_t ServedModel::release_idle() {
-  std::vector<std::unique_ptr<genai::LLM>> dropped;
+  std::vector<Idle> dropped;
   {
     std::lock_guard lock(mutex_);
     dropped.swap(idle_);
@@ -81,11 +107,11 @@ std::size_t ServedModel::release_idle() {
   return dropped.size();  // (their contexts go as they are destroyed, outside the lock)
 }
 
-void ServedModel::give_back(std::unique_ptr<genai::LLM> llm) {
+void ServedModel::give_back(std::unique_ptr<genai::LLM> llm, std::vector<genai::TokenId> prompt) {
   std::lock_guard lock(mutex_);
   --on_loan_;
   // Sessions beyond what the device holds are dropped (they hold no contexts, or release them).
-  if (idle_.size() < device_room_) idle_.push_back(std::move(llm));
+  if (idle_.size() < device_room_) idle_.push_back(Idle{std::move(llm), std::move(prompt)});
   returned_.notify_one();
 }
 

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -33,10 +34,13 @@ class ServedModel {
     Lease& operator=(Lease&&) noexcept = delete;
     ~Lease();
     [[nodiscard]] genai::LLM& llm() const noexcept { return *llm_; }
+    // The prompt the session's context now starts with (what the next acquire compares).
+    void set_prompt(std::vector<genai::TokenId> prompt) { prompt_ = std::move(prompt); }
 
    private:
     ServedModel* owner_;
     std::unique_ptr<genai::LLM> llm_;
+    std::vector<genai::TokenId> prompt_;
   };
 
   // How long a learned limit on sessions holds before more are tried again.
@@ -52,9 +56,13 @@ class ServedModel {
   // The model's own session (for tokenize/detokenize and its presets; never generates).
   [[nodiscard]] const genai::LLM& base() const noexcept { return *base_; }
 
-  // An idle session with an empty context (a new one when none is idle). Waits while the
-  // sessions the device can hold are all on loan; kAborted once `gone()` says the client left.
-  [[nodiscard]] Expected<Lease> acquire(const std::function<bool()>& gone = {});
+  // An idle session (a new one when none is idle). Waits while the sessions the device can hold
+  // are all on loan; kAborted once `gone()` says the client left.
+  // Without `prompt` its context is empty. With the whole prompt the caller runs through
+  // LLM::generate_cached, it is the idle session whose context shares the longest prefix with
+  // it (the prompt cache: that session runs only the rest), its context kept.
+  [[nodiscard]] Expected<Lease> acquire(const std::function<bool()>& gone = {},
+                                        std::span<const genai::TokenId> prompt = {});
   // A session on loan could not get device contexts (kBusy). true when trying again can help:
   // the room maker freed contexts of other models, or other sessions of this model hold theirs
   // (then at most that many are lent at once, until the limit expires). false when neither.
@@ -66,14 +74,18 @@ class ServedModel {
   std::size_t release_idle();
 
  private:
-  void give_back(std::unique_ptr<genai::LLM> llm);
+  struct Idle {
+    std::unique_ptr<genai::LLM> llm;
+    std::vector<genai::TokenId> prompt;  // what its context starts with
+  };
+  void give_back(std::unique_ptr<genai::LLM> llm, std::vector<genai::TokenId> prompt);
 
   std::string name_, path_;
   std::unique_ptr<genai::LLM> base_;
   std::time_t created_;
   std::mutex mutex_;
   std::condition_variable returned_;
-  std::vector<std::unique_ptr<genai::LLM>> idle_;
+  std::vector<Idle> idle_;  // most recently returned last
   std::size_t on_loan_ = 0;
   std::size_t device_room_ = SIZE_MAX;  // sessions the device holds at once (learned)
   std::chrono::milliseconds relearn_after_;

@@ -110,35 +110,62 @@ TurnOutput run_turn(ServedModel& model, Admission& admission, Metrics& metrics, 
   // A session and its generation. When the device has no room for one more session's contexts
   // while other requests of this model hold theirs, the request waits for one of those sessions
   // and starts again (nothing has reached the client yet).
+  // What the session runs: the whole prompt as tokens, through the prompt cache (the session
+  // whose context shares the most with it keeps that part and runs the rest) — or, where the
+  // model's runtime renders and tokenizes itself (HailoRT), the messages or text as they are on
+  // an emptied session.
+  const genai::LLM& base = model.base();
+  const bool own_text = template_inside_backend(base);
+  std::vector<genai::TokenId> prompt_tokens, stop_tokens;
+  auto prepare = [&]() -> std::optional<ApiError> {
+    if (own_text) return request.chat ? refuse_prompt_fields(base, request) : std::nullopt;
+    if (request.chat) {
+      auto prompt = render_chat(base, request);
+      if (!prompt) return prompt.error();
+      prompt_tokens = std::move(prompt->tokens);
+      if (request.tool_call_required) {
+        // The prompt opens the call; the model writes it and its closing token ends the answer.
+        auto opening = tool_call_opening(base);
+        if (!opening) return opening.error();
+        prompt_tokens.push_back(*opening);
+        if (auto closing = base.tokenizer().value()->token_id("<|tool_call_end|>")) stop_tokens.push_back(*closing);
+      }
+    } else if (!request.prompt_tokens.empty()) {
+      prompt_tokens = request.prompt_tokens;
+    } else {
+      auto tokens = base.tokenize(request.prompt);  // (as a new session's prompt: BOS first)
+      if (!tokens) return from_runtime_error(tokens.error(), "prompt");
+      prompt_tokens = std::move(*tokens);
+    }
+    return std::nullopt;
+  };
+  if (auto e = prepare()) {
+    out.error = std::move(e);
+    return finish("error");
+  }
+  // A session and its generation. When the device has no room for one more session's contexts
+  // while other requests of this model hold theirs, the request waits for one of those sessions
+  // and starts again (nothing has reached the client yet).
   std::optional<ServedModel::Lease> lease;
   std::optional<genai::Generator> gen;
   const std::string param = request.chat ? "messages" : "prompt";
   auto start = [&]() -> std::optional<ApiError> {
     gen.reset();
     lease.reset();
-    auto leased = model.acquire([&sink] { return !sink.alive(); });
+    auto leased = model.acquire([&sink] { return !sink.alive(); }, prompt_tokens);
     if (!leased && leased.error().code() == ErrorCode::kAborted) return ApiError{0, "client gone", {}, {}, {}};
     if (!leased) return from_runtime_error(leased.error());
     lease.emplace(std::move(*leased));
     genai::LLM& llm = lease->llm();
     auto params = generator_params(llm, request);
+    params.stop_tokens.insert(params.stop_tokens.end(), stop_tokens.begin(), stop_tokens.end());
     Expected<genai::Generator> started = fail(ErrorCode::kInternal, "no prompt");
-    if (request.chat && template_inside_backend(llm)) {
-      // The model's runtime renders the conversation itself (HailoRT): the messages go as they are.
-      if (auto refused = refuse_prompt_fields(llm, request)) return refused;
+    if (!own_text) {
+      started = llm.generate_cached(std::span<const genai::TokenId>(prompt_tokens), params);
+      if (started) lease->set_prompt(prompt_tokens);
+    } else if (request.chat) {
       started = llm.generate(std::span<const genai::ChatMessage>(request.messages), params,
                              std::span<const std::string>(request.tools_json));
-    } else if (request.chat) {
-      auto prompt = render_chat(llm, request);
-      if (!prompt) return prompt.error();
-      if (request.tool_call_required) {
-        // The prompt opens the call; the model writes it and its closing token ends the answer.
-        auto opening = tool_call_opening(llm);
-        if (!opening) return opening.error();
-        prompt->tokens.push_back(*opening);
-        if (auto closing = llm.tokenizer().value()->token_id("<|tool_call_end|>")) params.stop_tokens.push_back(*closing);
-      }
-      started = llm.generate(std::span<const genai::TokenId>(prompt->tokens), params);
     } else if (!request.prompt_tokens.empty()) {
       started = llm.generate(std::span<const genai::TokenId>(request.prompt_tokens), params);
     } else {
@@ -270,7 +297,8 @@ TurnOutput run_turn(ServedModel& model, Admission& admission, Metrics& metrics, 
     }
   }
   out.stats = gen->stats();
-  out.prompt_tokens = out.stats.prompt_tokens;
+  out.prompt_tokens = out.stats.prompt_tokens + out.stats.cached_tokens;  // (the whole prompt)
+  out.cached_tokens = out.stats.cached_tokens;
   out.completion_tokens = out.stats.generated_tokens;
   out.client_gone = !open;
   auto result = finish(out.error ? "error" : finish_reason(status, !out.tool_calls.empty()));

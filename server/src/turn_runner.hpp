@@ -48,6 +48,7 @@ struct TurnOutput {
   std::vector<genai::ToolCall> tool_calls;
   std::string finish_reason;  // stop, length, tool_calls, abort
   std::uint32_t prompt_tokens = 0, completion_tokens = 0;
+  std::uint32_t cached_tokens = 0;  // of prompt_tokens, served from the session's context (prompt cache)
   genai::GenerationStats stats;
   std::chrono::nanoseconds queue{0}, ttft{0}, e2e{0};
   std::chrono::nanoseconds sink_time{0};  // the server's own time passing events on (encode + write)

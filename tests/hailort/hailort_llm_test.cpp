@@ -398,20 +398,80 @@ TEST_F(HailortLlm, ContextClearSaveAndLoad) {
   EXPECT_EQ(llm->load_context(dir_ / "junk.ctx").error().code(), ErrorCode::kBadFormat);
 }
 
-TEST_F(HailortLlm, SystemMessagesAndToolsOnlyStartAConversation) {
+// Messages are the whole conversation: what HailoRT's context holds (the messages sent and the
+// answer read) is not sent again; a conversation that does not extend it starts over.
+TEST_F(HailortLlm, AConversationSendsOnlyWhatTheContextLacks) {
+  auto llm = qwen({tokens({"Hello", "<|im_end|>"}), tokens({"Fine", "<|im_end|>"}), tokens({"Again", "<|im_end|>"}),
+                   tokens({"Cut", " short"}), tokens({"Over", "<|im_end|>"})});
+  ASSERT_TRUE(llm);
+  const std::vector<std::string> tools{R"({"type":"function","function":{"name":"f","parameters":{}}})"};
+  std::vector<genai::ChatMessage> conv{message("system", "Be brief."), message("user", "hi")};
+  auto turn = [&](const genai::GeneratorParams& p = {}) {
+    auto gen = llm->generate(std::span<const genai::ChatMessage>(conv), p, tools);
+    EXPECT_TRUE(gen) << gen.error().what();
+    if (!gen) return std::pair<Events, genai::GenerationStats>{};
+    auto ev = read_all(*gen);
+    return std::pair{ev, gen->stats()};
+  };
+  auto [first, first_stats] = turn();
+  EXPECT_EQ(first.text(OutputKind::kContent), "Hello");
+  EXPECT_EQ(record().last_messages.size(), 2u);
+  EXPECT_EQ(record().last_tools.size(), 1u);
+  EXPECT_EQ(first_stats.cached_tokens, 0u);
+  const auto used = llm->context_usage();
+  ASSERT_GT(used, 0u);
+
+  // Extended by the answer and a question: only the question goes (the tools are HailoRT's already).
+  conv.push_back(message("assistant", "Hello"));
+  conv.push_back(message("user", "how are you?"));
+  auto [second, second_stats] = turn();
+  EXPECT_EQ(second.text(OutputKind::kContent), "Fine");
+  ASSERT_EQ(record().last_messages.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(record().last_messages[0])["content"], "how are you?");
+  EXPECT_TRUE(record().last_tools.empty());
+  EXPECT_EQ(second_stats.cached_tokens, used);
+  EXPECT_EQ(record().clears, 0);
+
+  // The earlier answer edited: HailoRT's context no longer matches, so it is cleared and all goes.
+  conv[2].content = "Hi!";
+  auto [third, third_stats] = turn();
+  EXPECT_EQ(record().clears, 1);
+  EXPECT_EQ(record().last_messages.size(), 4u);
+  EXPECT_EQ(record().last_tools.size(), 1u);
+  EXPECT_EQ(third_stats.cached_tokens, 0u);
+
+  // An answer cut short by the token limit is not a conversation HailoRT holds as given.
+  conv.push_back(message("assistant", "Again"));
+  conv.push_back(message("user", "go on"));
+  (void)turn(params([](auto& p) { p.max_generated_tokens = 2; }));
+  EXPECT_EQ(record().clears, 1);  // (this one extended the conversation)
+  EXPECT_EQ(record().last_messages.size(), 1u);
+  conv.push_back(message("assistant", "Cut short"));
+  conv.push_back(message("user", "and?"));
+  (void)turn();
+  EXPECT_EQ(record().clears, 2);
+  EXPECT_EQ(record().last_messages.size(), 8u);
+
+  // A system message only opens a conversation.
+  conv.push_back(message("assistant", "Over"));
+  conv.push_back(message("system", "Be verbose."));
+  auto refused = llm->generate(std::span<const genai::ChatMessage>(conv), {}, tools);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("only open the conversation"), std::string::npos);
+}
+
+TEST_F(HailortLlm, AConversationAfterARawPromptStartsOver) {
   auto llm = qwen({tokens({"hi", "<|im_end|>"}), tokens({"x", "<|im_end|>"})});
   ASSERT_TRUE(llm);
   auto gen = llm->generate("hello");
   ASSERT_TRUE(gen);
   (void)read_all(*gen);
   const std::vector<genai::ChatMessage> msgs{message("system", "Be brief."), message("user", "hi")};
-  auto refused = llm->generate(std::span<const genai::ChatMessage>(msgs));
-  ASSERT_FALSE(refused);
-  EXPECT_NE(refused.error().message().find("clear the context"), std::string::npos);
-  ASSERT_TRUE(llm->clear_context());
   auto fresh = llm->generate(std::span<const genai::ChatMessage>(msgs));
   ASSERT_TRUE(fresh) << fresh.error().what();
   (void)read_all(*fresh);
+  EXPECT_EQ(record().clears, 1);
+  EXPECT_EQ(record().last_messages.size(), 2u);
 }
 
 TEST_F(HailortLlm, MalformedMessagesAndToolsAreRefused) {

@@ -187,13 +187,22 @@ TEST_F(LlmCliTest, ChatFromAPipeSavesResetsAndLoads) {
   auto input = llm_temp("chat_input.txt");
   {
     std::ofstream f(input);
-    f << "hello there\n/save " << ctx.string() << "\n/reset\n/load " << ctx.string() << "\n/bogus\n/quit\n";
+    f << "hi\nmore\n/save " << ctx.string() << "\n/reset\n/load " << ctx.string() << "\n/bogus\n/quit\n";
   }
   auto r = run_npu("chat " + model() + " --max-tokens 4", input.string());
   ASSERT_EQ(r.exit_code, 0) << r.out;
+  // Two turns of one conversation (each passed whole): two questions and two answers are kept.
   EXPECT_NE(r.out.find("[context saved:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tokens, 4 messages]"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("[context cleared]"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("[context loaded:"), std::string::npos) << r.out;
+  std::ifstream saved(ctx.string() + ".chat.json");
+  const auto conv = nlohmann::json::parse(saved, nullptr, /*allow_exceptions=*/false);
+  ASSERT_EQ(conv.size(), 4u);
+  EXPECT_EQ(conv[0]["role"], "user");
+  EXPECT_EQ(conv[0]["content"], "hi");
+  EXPECT_EQ(conv[1]["role"], "assistant");
+  EXPECT_EQ(conv[2]["content"], "more");
   EXPECT_NE(r.out.find("[unknown command"), std::string::npos) << r.out;
   EXPECT_TRUE(std::filesystem::exists(ctx));
 }

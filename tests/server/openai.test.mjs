@@ -342,6 +342,21 @@ describe('openai client', () => {
     assert.equal((await bad.json()).error.param, 'tokens');
     assert.equal((await fetch(`${server.url}/health`)).status, 200);
   });
+
+  test('the prompt cache: a follow-up turn runs only what its conversation adds', async () => {
+    const conv = [{ role: 'system', content: 'You are a test with a long system prompt.' },
+      { role: 'user', content: 'Say hi' }];
+    const first = await client.chat.completions.create({ model: 'loop', messages: conv, max_tokens: 2 });
+    assert.equal(first.choices[0].message.content, 'Hi again');
+    const next = [...conv, { role: 'assistant', content: 'Hi again' }, { role: 'user', content: 'Once more' }];
+    const second = await client.chat.completions.create({ model: 'loop', messages: next, max_tokens: 2 });
+    // Same answer as a fresh session; the first turn's whole prompt came from the session's context.
+    assert.equal(second.choices[0].message.content, 'Hi again');
+    const cached = second.usage.prompt_tokens_details.cached_tokens;
+    assert.ok(cached >= first.usage.prompt_tokens, `cached ${cached} of ${second.usage.prompt_tokens}; the first prompt was ${first.usage.prompt_tokens}`);
+    assert.ok(cached < second.usage.prompt_tokens);
+    assert.equal(second.usage.total_tokens, second.usage.prompt_tokens + 2);
+  });
 });
 
 describe('chat_template_kwargs', () => {

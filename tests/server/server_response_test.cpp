@@ -49,9 +49,15 @@ TEST(ServerResponse, ChunksAsVllmStreamsThem) {
   EXPECT_EQ(reasoning["choices"][0]["delta"]["reasoning_content"], "r");
   auto last = chat_chunk(ids, nlohmann::json::object(), "stop");
   EXPECT_EQ(last["choices"][0]["finish_reason"], "stop");
-  auto usage = usage_chunk(ids, true, 3, 4);
+  TurnOutput out;
+  out.prompt_tokens = 3;
+  out.cached_tokens = 2;
+  out.completion_tokens = 4;
+  auto usage = usage_chunk(ids, true, out);
   EXPECT_TRUE(usage["choices"].empty());
   EXPECT_EQ(usage["usage"]["completion_tokens"], 4);
+  EXPECT_EQ(usage["usage"]["total_tokens"], 7);
+  EXPECT_EQ(usage["usage"]["prompt_tokens_details"]["cached_tokens"], 2);
   auto text = text_chunk(CompletionIds{"cmpl-1", "m", 1}, "abc", "length");
   EXPECT_EQ(text["object"], "text_completion");
   EXPECT_EQ(text["choices"][0]["text"], "abc");

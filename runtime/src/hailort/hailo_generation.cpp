@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <hailo/hailort.hpp>
 
@@ -30,9 +31,11 @@ constexpr std::chrono::seconds kDrainTimeout{10};
 }  // namespace
 
 HailoGeneration::HailoGeneration(std::unique_ptr<Completion> completion, TextEventMapper mapper, Counts counts,
-                                 Clock::time_point started)
-    : completion_(std::move(completion)), mapper_(std::move(mapper)), counts_(counts), started_(started) {
+                                 Clock::time_point started, std::shared_ptr<HailoReply> reply)
+    : completion_(std::move(completion)), mapper_(std::move(mapper)), counts_(counts), started_(started),
+      reply_(std::move(reply)) {
   stats_.prompt_tokens = counts_.prompt_tokens;
+  stats_.cached_tokens = counts_.cached_tokens;
 }
 
 HailoGeneration::~HailoGeneration() {
@@ -120,12 +123,29 @@ Expected<void> HailoGeneration::pull(std::chrono::milliseconds timeout) {
   return {};
 }
 
+void HailoGeneration::record(const genai::GenerationOutput& out) {
+  std::lock_guard lock(reply_->mutex);
+  switch (out.kind) {
+    case genai::OutputKind::kContent: reply_->content += out.text; break;
+    case genai::OutputKind::kToolCall: {
+      const auto j = nlohmann::json::parse(out.text, nullptr, /*allow_exceptions=*/false);
+      if (j.is_object() && j.contains("name") && j["name"].is_string()) {
+        reply_->tool_calls.push_back({j["name"].get<std::string>(), j.value("arguments", nlohmann::json::object()).dump()});
+      }
+      break;
+    }
+    case genai::OutputKind::kEnd: reply_->complete = out.status == genai::GenerationStatus::kLogicalEnd; break;
+    default: break;
+  }
+}
+
 Expected<genai::GenerationOutput> HailoGeneration::read(std::chrono::milliseconds timeout) {
   std::lock_guard lock(read_mutex_);
   if (queue_.empty() && !end_) NPU_TRY(pull(timeout));
   if (!queue_.empty()) {
     genai::GenerationOutput out = std::move(queue_.front());
     queue_.pop_front();
+    if (reply_) record(out);
     if (out.kind != genai::OutputKind::kEnd) return out;
     end_ = out;
   }

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "backend/generation_stream.hpp"
+#include "npu/genai/chat_message.hpp"
 #include "hailort/text_event_mapper.hpp"
 
 namespace hailort::genai {
@@ -22,14 +23,26 @@ class LLMGeneratorCompletion;
 
 namespace npu::hailort_backend {
 
+// The answer of a generation as its reader received it: what HailoLlm compares the next
+// conversation's assistant turn with. Complete once the reader got kEnd of a generation that ended
+// by itself (an end of turn or stop, not a cut, an abort or an error).
+struct HailoReply {
+  std::mutex mutex;
+  std::string content;
+  std::vector<genai::ToolCall> tool_calls;
+  bool complete = false;
+};
+
 class HailoGeneration final : public backend::GenerationStream {
  public:
   struct Counts {
     std::uint32_t recovery_tokens = 0;  // tokens of HailoRT's recovery sequence
     std::uint32_t prompt_tokens = 0;    // as far as known before generating (0: unknown)
+    std::uint32_t cached_tokens = 0;    // tokens of the context the prompt continued
   };
   HailoGeneration(std::unique_ptr<hailort::genai::LLMGeneratorCompletion> completion, TextEventMapper mapper,
-                  Counts counts, std::chrono::steady_clock::time_point started);
+                  Counts counts, std::chrono::steady_clock::time_point started,
+                  std::shared_ptr<HailoReply> reply = nullptr);
   ~HailoGeneration() override;
 
   [[nodiscard]] Expected<genai::GenerationOutput> read(std::chrono::milliseconds timeout) override;
@@ -46,6 +59,8 @@ class HailoGeneration final : public backend::GenerationStream {
   // Reads HailoRT until the mapper releases events or the deadline passes.
   [[nodiscard]] Expected<void> pull(std::chrono::milliseconds timeout);
   void end(std::string_view text, genai::GenerationStatus status);
+  // Adds a delivered event to reply_.
+  void record(const genai::GenerationOutput& out);
 
   std::mutex completion_mutex_;  // guards completion_'s lifetime against abort()
   std::unique_ptr<hailort::genai::LLMGeneratorCompletion> completion_;
@@ -63,6 +78,7 @@ class HailoGeneration final : public backend::GenerationStream {
   genai::GenerationStats stats_;
   std::chrono::steady_clock::time_point started_;
   std::optional<std::chrono::steady_clock::time_point> first_read_;
+  std::shared_ptr<HailoReply> reply_;
 };
 
 }  // namespace npu::hailort_backend

@@ -227,10 +227,13 @@ Expected<HailoLlm::Prepared> HailoLlm::prepare(const genai::GeneratorParams& par
 
 std::shared_ptr<HailoGeneration> HailoLlm::start_generation(std::unique_ptr<LLMGeneratorCompletion> completion,
                                                             Prepared prepared, std::uint32_t prompt_tokens,
-                                                            Clock::time_point started) {
+                                                            Clock::time_point started, std::uint32_t cached_tokens,
+                                                            std::shared_ptr<HailoReply> reply) {
   auto generation = std::make_shared<HailoGeneration>(
       std::move(completion), TextEventMapper(std::move(prepared.events)),
-      HailoGeneration::Counts{.recovery_tokens = recovery_tokens_, .prompt_tokens = prompt_tokens}, started);
+      HailoGeneration::Counts{.recovery_tokens = recovery_tokens_, .prompt_tokens = prompt_tokens,
+                              .cached_tokens = cached_tokens},
+      started, std::move(reply));
   std::lock_guard lock(mutex_);
   active_ = generation;
   return generation;
@@ -249,6 +252,7 @@ Expected<std::shared_ptr<backend::GenerationStream>> HailoLlm::generate(std::str
                                                                        const genai::LLMHooks& hooks) {
   if (prompt.empty()) return fail(ErrorCode::kInvalidArgument, "the prompt is empty: give some text");
   NPU_TRY(release_finished());
+  forget_conversation();  // the context no longer holds only a conversation
   const auto started = Clock::now();
   NPU_TRY_ASSIGN(auto prepared, prepare(params, hooks, opens_think(prompt)));
   auto tokens = llm_->tokenize(std::string(prompt));
@@ -269,18 +273,55 @@ Expected<std::shared_ptr<backend::GenerationStream>> HailoLlm::generate(
   NPU_TRY_ASSIGN(auto json_messages, message_json(messages));
   NPU_TRY_ASSIGN(auto json_tools, tool_json(tools_json));
   NPU_TRY(release_finished());
-  const bool system = std::any_of(messages.begin(), messages.end(), [](const auto& m) { return m.role == "system"; });
-  if ((system || !json_tools.empty()) && context_usage() > 0) {
-    return fail(ErrorCode::kInvalidArgument,
-                "HailoRT takes tools and system messages only at the start of a conversation: clear the "
-                "context first, or send only the new turns");
+  // The whole conversation: only what HailoRT's context lacks goes (see the header).
+  const std::size_t held = held_messages(messages, tools_json);
+  const auto fresh = messages.subspan(held);
+  if (held > 0 && std::any_of(fresh.begin(), fresh.end(), [](const auto& m) { return m.role == "system"; })) {
+    return fail(ErrorCode::kInvalidArgument, "a system message may only open the conversation");
+  }
+  NPU_TRY_ASSIGN(auto prepared, prepare(params, hooks, template_opens_think_));
+  const std::uint32_t cached = held > 0 ? context_usage() : 0;
+  if (held == 0 && (context_usage() > 0 || !sent_.empty())) {
+    NPU_TRY(hailo_check(llm_->clear_context(), "clearing the context for another conversation"));
+  }
+  forget_conversation();
+  if (held > 0) {
+    NPU_TRY_ASSIGN(json_messages, message_json(fresh));
+    json_tools.clear();  // (HailoRT has them from the start of the conversation)
   }
   const auto started = Clock::now();
-  NPU_TRY_ASSIGN(auto prepared, prepare(params, hooks, template_opens_think_));
   auto completion = llm_->generate(*prepared.params, json_messages, json_tools);
   if (!completion) return hailo_fail(completion.status(), "starting a generation on the Hailo device");
+  sent_.assign(messages.begin(), messages.end());
+  sent_tools_.assign(tools_json.begin(), tools_json.end());
+  reply_ = std::make_shared<HailoReply>();
   return start_generation(std::make_unique<LLMGeneratorCompletion>(completion.release()), std::move(prepared), 0,
-                          started);
+                          started, cached, reply_);
+}
+
+std::size_t HailoLlm::held_messages(std::span<const genai::ChatMessage> messages,
+                                    std::span<const std::string> tools_json) const {
+  if (!reply_ || sent_.empty() || messages.size() <= sent_.size() + 1) return 0;
+  if (!std::equal(sent_tools_.begin(), sent_tools_.end(), tools_json.begin(), tools_json.end())) return 0;
+  auto same = [](const genai::ChatMessage& a, const genai::ChatMessage& b) {
+    return a.role == b.role && a.content == b.content && a.reasoning == b.reasoning && a.tool_calls == b.tool_calls;
+  };
+  if (!std::equal(sent_.begin(), sent_.end(), messages.begin(), same)) return 0;
+  // The answer as the reader received it (its reasoning is not compared: HailoRT keeps what it
+  // generated, and a reader that hid it has none to give back).
+  const genai::ChatMessage& answer = messages[sent_.size()];
+  std::lock_guard lock(reply_->mutex);
+  if (!reply_->complete || answer.role != "assistant" || answer.content != reply_->content ||
+      answer.tool_calls != reply_->tool_calls) {
+    return 0;
+  }
+  return sent_.size() + 1;
+}
+
+void HailoLlm::forget_conversation() noexcept {
+  sent_.clear();
+  sent_tools_.clear();
+  reply_.reset();
 }
 
 Expected<genai::GenerationStats> HailoLlm::prefill(std::span<const genai::TokenId>, genai::PrefillMode) {
@@ -295,6 +336,7 @@ std::uint32_t HailoLlm::context_usage() const noexcept {
 
 Expected<void> HailoLlm::clear_context() {
   NPU_TRY(release_finished());
+  forget_conversation();
   return hailo_check(llm_->clear_context(), "clearing the context");
 }
 
@@ -336,6 +378,7 @@ Expected<void> HailoLlm::load_context(const std::filesystem::path& path) {
   }
   const std::string_view blob = text.substr(eol + 1);
   if (blob.size() != header["bytes"].get<std::uint64_t>()) return bad("truncated context");
+  forget_conversation();  // (the next conversation starts over: the file keeps no messages)
   return hailo_check(llm_->load_context(hailort::MemoryView::create_const(blob.data(), blob.size())),
                      fmt::format("loading the context {}", path.string()));
 }

@@ -2,7 +2,10 @@
 // LoRA, device-memory and recovery-sequence options of genai::LLMParams. HailoRT runs the whole
 // pipeline on the device (tokenizer, chat template, sampling, KV cache), so a session takes text
 // and chat messages, not token ids, and its figures are host-measured. One HailoRT LLM holds one
-// conversation context; another session loads the model again.
+// conversation context; another session loads the model again. Chat messages are the whole
+// conversation: the session remembers what it sent and the answer its reader received, and when
+// the next conversation extends them (the same messages, that answer as the next assistant turn,
+// the same tools) sends only the new messages; otherwise it clears HailoRT's context and sends all.
 #pragma once
 
 #include <chrono>
@@ -58,7 +61,7 @@ class HailoLlm final : public backend::LlmBackend {
   [[nodiscard]] Expected<std::shared_ptr<backend::GenerationStream>> generate_cached(
       std::span<const genai::TokenId> tokens, const genai::GeneratorParams& params,
       const genai::LLMHooks& hooks) override {
-    return generate(tokens, params, hooks);  // (token ids are refused)
+    return generate(tokens, params, hooks);  // (token ids are refused: no text() to render with)
   }
   [[nodiscard]] Expected<std::shared_ptr<backend::GenerationStream>> generate(
       std::string_view prompt, const genai::GeneratorParams& params, const genai::LLMHooks& hooks) override;
@@ -100,7 +103,13 @@ class HailoLlm final : public backend::LlmBackend {
                                            bool start_in_reasoning);
   [[nodiscard]] std::shared_ptr<HailoGeneration> start_generation(
       std::unique_ptr<hailort::genai::LLMGeneratorCompletion> completion, Prepared prepared,
-      std::uint32_t prompt_tokens, std::chrono::steady_clock::time_point started);
+      std::uint32_t prompt_tokens, std::chrono::steady_clock::time_point started, std::uint32_t cached_tokens = 0,
+      std::shared_ptr<HailoReply> reply = nullptr);
+  // How many leading messages of `messages` HailoRT's context holds (the conversation sent last
+  // and its answer), 0 when it does not extend them.
+  [[nodiscard]] std::size_t held_messages(std::span<const genai::ChatMessage> messages,
+                                          std::span<const std::string> tools_json) const;
+  void forget_conversation() noexcept;
   [[nodiscard]] Expected<void> load_model_facts();
 
   std::shared_ptr<HailoVDevice> vdevice_;
@@ -115,6 +124,10 @@ class HailoLlm final : public backend::LlmBackend {
   bool template_opens_think_ = false;
   std::mutex mutex_;  // guards active_
   std::weak_ptr<HailoGeneration> active_;
+  // The conversation HailoRT's context holds: the messages sent and the tools, then the answer.
+  std::vector<genai::ChatMessage> sent_;
+  std::vector<std::string> sent_tools_;
+  std::shared_ptr<HailoReply> reply_;
 };
 
 }  // namespace npu::hailort_backend

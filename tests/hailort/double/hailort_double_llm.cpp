@@ -253,6 +253,7 @@ hailo_status LLM::clear_context() {
   std::lock_guard lock(World::get().mutex);
   if (World::get().live_completions > 0) return HAILO_INVALID_OPERATION;
   state_->record().context_usage = 0;
+  ++state_->record().clears;
   return HAILO_SUCCESS;
 }
 

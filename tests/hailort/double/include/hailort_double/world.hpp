@@ -93,6 +93,7 @@ struct LlmRecord {
   std::vector<std::string> last_messages, last_tools;      // JSON strings of the last generate()
   std::optional<hailort::genai::LLMGeneratorParams> last_params;
   std::size_t context_usage = 0;
+  int clears = 0;  // clear_context calls that cleared
 };
 
 class World {
