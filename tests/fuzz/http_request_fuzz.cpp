@@ -23,11 +23,12 @@ using npu::fuzz::require;
 using npu::server::ApiError;
 using npu::server::GenerationRequest;
 
-// A refusal is a client error naming what is wrong, and its answer serializes.
+// A refusal is a client error naming what is wrong, and its answer serializes as the server
+// writes it (invalid UTF-8 from the body, quoted in a parse error, replaced).
 void check_refusal(const ApiError& e) {
   require(e.status >= 400 && e.status < 500);
   require(!e.message.empty());
-  (void)e.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+  (void)e.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // `load_only`: Ollama's /api/generate without a prompt only loads the model (nothing to render).
@@ -85,6 +86,9 @@ std::optional<std::string> frame(std::string_view wire, std::uint8_t piece_seed)
   while (!parser.is_done()) {
     if (need) {
       if (offset == wire.size()) {
+        // As Beast's read does at the end of the stream: nothing received is end_of_stream (the
+        // server closes quietly); otherwise the parser decides whether the message is whole.
+        if (!parser.got_some()) return std::nullopt;
         parser.put_eof(ec);
         break;
       }
