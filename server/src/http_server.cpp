@@ -8,6 +8,7 @@
 #include <cctype>
 #include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -275,8 +276,13 @@ struct HttpServer::Impl {
         socket.close(ec);
         continue;
       }
-      std::thread([this, s = std::move(socket), id]() mutable {
-        serve(std::move(s), id);
+      // The socket (and its moved-from shell) is gone before the connection leaves `live`: once
+      // it has, ~HttpServer may destroy the io_context every socket refers to.
+      std::thread([this, owned = new tcp::socket(std::move(socket)), id] {
+        {
+          std::unique_ptr<tcp::socket> connection(owned);
+          serve(std::move(*connection), id);
+        }
         std::lock_guard lock(mutex);
         live.erase(id);
         cv.notify_all();
