@@ -15,11 +15,9 @@ TEST(NpudLlm, SessionOverNpudMatchesInProcess) {
   ASSERT_EQ(expected.tokens.size(), 6u);
 
   NpudProcess npud;
-  VDeviceParams params;
-  params.multi_process = true;
-  auto vdevice = VDevice::create(params);
-  ASSERT_TRUE(vdevice.has_value()) << vdevice.error().what();
-  auto llm = genai::LLM::create(**vdevice, {.model_path = tiny.path});
+  auto vdevice = remote_vdevice();
+  ASSERT_TRUE(vdevice);
+  auto llm = genai::LLM::create(*vdevice, {.model_path = tiny.path});
   ASSERT_TRUE(llm.has_value()) << llm.error().what();
   EXPECT_EQ((*llm)->info().context_length, 64u);
   EXPECT_EQ((*llm)->context_usage(), 0u);
@@ -78,11 +76,9 @@ TEST(NpudLlm, WholePromptReusesTheContextInNpud) {
   ASSERT_EQ(expected.tokens.size(), 5u);
 
   NpudProcess npud;
-  VDeviceParams params;
-  params.multi_process = true;
-  auto vdevice = VDevice::create(params);
-  ASSERT_TRUE(vdevice.has_value()) << vdevice.error().what();
-  auto llm = genai::LLM::create(**vdevice, {.model_path = tiny.path});
+  auto vdevice = remote_vdevice();
+  ASSERT_TRUE(vdevice);
+  auto llm = genai::LLM::create(*vdevice, {.model_path = tiny.path});
   ASSERT_TRUE(llm.has_value()) << llm.error().what();
   auto first = (*llm)->generate_cached(prompt, greedy(5));
   ASSERT_TRUE(first.has_value()) << first.error().what();
@@ -100,11 +96,9 @@ TEST(NpudLlm, WholePromptReusesTheContextInNpud) {
 TEST(NpudLlm, DaemonKilledGivesDeviceLost) {
   auto tiny = compile_tiny("default", 11, "npud_llm_kill.npk");
   NpudProcess npud;
-  VDeviceParams params;
-  params.multi_process = true;
-  auto vdevice = VDevice::create(params);
-  ASSERT_TRUE(vdevice.has_value());
-  auto llm = genai::LLM::create(**vdevice, {.model_path = tiny.path});
+  auto vdevice = remote_vdevice();
+  ASSERT_TRUE(vdevice);
+  auto llm = genai::LLM::create(*vdevice, {.model_path = tiny.path});
   ASSERT_TRUE(llm.has_value()) << llm.error().what();
   npud.stop(SIGKILL);
   auto gen = (*llm)->generate(prompt_tokens(5), greedy(5));
@@ -128,11 +122,9 @@ TEST(NpudLlm, SessionRecoversFromADeviceResetInsideNpud) {
   ::setenv("NPU_SIM_FAULTS", "firmware_crash@run=6", 1);  // 2 prefill runs, then the 4th token
   NpudProcess npud;
   ::unsetenv("NPU_SIM_FAULTS");
-  VDeviceParams params;
-  params.multi_process = true;
-  auto vdevice = VDevice::create(params);
-  ASSERT_TRUE(vdevice.has_value()) << vdevice.error().what();
-  auto llm = genai::LLM::create(**vdevice, {.model_path = tiny.path});
+  auto vdevice = remote_vdevice();
+  ASSERT_TRUE(vdevice);
+  auto llm = genai::LLM::create(*vdevice, {.model_path = tiny.path});
   ASSERT_TRUE(llm.has_value()) << llm.error().what();
   auto gen = (*llm)->generate(prompt, greedy(12));
   ASSERT_TRUE(gen.has_value()) << gen.error().what();

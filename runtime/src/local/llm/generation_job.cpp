@@ -90,21 +90,19 @@ bool GenerationJob::prompt_opens_think() const {
 }
 
 void GenerationJob::report_recoveries(std::uint32_t index) {
-  auto& pending = session_->recoveries;
-  for (const Recovery& r : pending) {
+  std::vector<Recovery> taken;
+  {
+    std::lock_guard lock(stats_mutex_);
+    taken = take_recoveries(*session_, stats_);
+  }
+  for (const Recovery& r : taken) {
     const double ms = std::chrono::duration<double, std::milli>(r.time).count();
-    {
-      std::lock_guard lock(stats_mutex_);
-      ++stats_.recoveries;
-      stats_.recovery_time += r.time;
-    }
     emit(OutputKind::kRecovery, -1, index,
          fmt::format("the device was reset ({}); the session recovered in {:.1f} ms by running its {} tokens "
                      "again, and generation goes on",
                      to_string(r.cause.code()), ms, r.replayed_tokens),
          r.cause.what());
   }
-  pending.clear();
 }
 
 void GenerationJob::emit(OutputKind kind, TokenId token, std::uint32_t index, std::string text,

@@ -85,11 +85,7 @@ Expected<GenerationStats> LocalLlm::prefill(std::span<const TokenId> tokens, gen
   NPU_TRY(session_->feed(all, mode, genai::detail::Readback::kLogits, stats));
   session_->pending.reset();
   session_->checkpoint();
-  for (const auto& r : session_->recoveries) {
-    ++stats.recoveries;
-    stats.recovery_time += r.time;
-  }
-  session_->recoveries.clear();
+  (void)genai::detail::take_recoveries(*session_, stats);
   return stats;
 }
 

@@ -70,6 +70,16 @@ std::vector<TokenId> LocalSession::with_pending(std::span<const TokenId> tokens)
   return all;
 }
 
+std::vector<Recovery> take_recoveries(LocalSession& session, GenerationStats& stats) {
+  std::vector<Recovery> taken;
+  taken.swap(session.recoveries);
+  for (const Recovery& r : taken) {
+    ++stats.recoveries;
+    stats.recovery_time += r.time;
+  }
+  return taken;
+}
+
 void add_step(GenerationStats& stats, const StepTiming& t, bool decode) noexcept {
   if (decode) {
     ++stats.tbt_runs;

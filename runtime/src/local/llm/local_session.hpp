@@ -115,5 +115,8 @@ struct LocalSession {
 
 // Adds one step's figures to `stats` (decode: a TBT run of generation, else a prefill run).
 void add_step(GenerationStats& stats, const StepTiming& timing, bool decode) noexcept;
+// Takes the session's recoveries not yet reported, counting them (and their time) in `stats`;
+// returns them (for a generation's recovery notices).
+std::vector<Recovery> take_recoveries(LocalSession& session, GenerationStats& stats);
 
 }  // namespace npu::genai::detail
