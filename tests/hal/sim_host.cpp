@@ -66,7 +66,8 @@ void SimHost::post(abi::MboxOpcode opcode, std::span<const std::byte> payload, s
   m.header.opcode = static_cast<std::uint16_t>(opcode);
   m.header.seq = ++seq_;
   m.header.payload_size = payload_size;
-  std::memcpy(m.payload, payload.data(), std::min<std::size_t>(payload.size(), abi::kMboxMaxPayload));
+  std::ranges::copy(payload.first(std::min<std::size_t>(payload.size(), abi::kMboxMaxPayload)),
+                    reinterpret_cast<std::byte*>(m.payload));
   std::uint32_t words[sizeof(m) / 4];
   std::memcpy(words, &m, sizeof(m));
   for (std::uint32_t i = 0; i < sizeof(m) / 4; ++i) device_->write32(reg::kMboxReq + 4 * i, words[i]);

@@ -85,7 +85,12 @@ TEST(NpudSoak, ClientsComeGenerateAndDieWithoutLeaks) {
   // Memory flat: what the allocator keeps after the first round, plus a margin; a per-client leak of
   // a model or a session's buffers (tens of KiB each, rounds x 4 clients) would exceed it.
   const auto grew = end["rss_kib"].get<std::int64_t>() - baseline["rss_kib"].get<std::int64_t>();
+#ifndef __SANITIZE_ADDRESS__
   EXPECT_LT(grew, 8 * 1024) << baseline.dump() << " -> " << end.dump();
+#else
+  // Under AddressSanitizer freed memory waits in its quarantine (up to 256 MiB) before reuse, so
+  // resident memory grows without a leak; LeakSanitizer checks the daemon at shutdown instead.
+#endif
   RecordProperty("rounds", rounds);
   RecordProperty("rss_growth_kib", static_cast<int>(grew));
   std::printf("soak: %d rounds, %d clients; fds %s -> %s, rss %s -> %s KiB\n", rounds, rounds * 4,

@@ -277,9 +277,9 @@ Evaluator::Flow Evaluator::exec(const Stmt& s, std::string& out) {
         const Expr& call = *s.expr;
         const Value callee = eval(*call.items[0]);
         CallArgs args = eval_args(call, 1);
-        const Scopes at_call = scopes_;
+        const ScopesSeen at_call = seen(scopes_);
         args.keyword.emplace_back("caller", Value::function("caller", [this, &s, at_call](const CallArgs& a, Evaluator&) {
-          Scopes saved = std::exchange(scopes_, at_call);
+          Scopes saved = std::exchange(scopes_, restore(at_call));
           auto frame = std::make_shared<Frame>();
           for (std::size_t i = 0; i < s.params.size(); ++i) {
             const Value* v = a.get(i, s.params[i].name);
@@ -419,10 +419,20 @@ void Evaluator::exec_for(const Stmt& s, std::string& out) {
   }
 }
 
+Evaluator::Scopes Evaluator::restore(const ScopesSeen& seen) {
+  Scopes scopes;
+  scopes.reserve(seen.size());
+  for (const auto& frame : seen) {
+    auto alive = frame.lock();
+    scopes.push_back(alive ? std::move(alive) : std::make_shared<Frame>());
+  }
+  return scopes;
+}
+
 Value Evaluator::define_macro(const Stmt& s) {
-  const Scopes defined_in = scopes_;
+  const ScopesSeen defined_in = seen(scopes_);
   return Value::function(s.text, [this, &s, defined_in](const CallArgs& a, Evaluator&) {
-    Scopes saved = std::exchange(scopes_, defined_in);
+    Scopes saved = std::exchange(scopes_, restore(defined_in));
     auto frame = std::make_shared<Frame>();
     std::vector<Value> varargs;
     for (std::size_t i = s.params.size(); i < a.positional.size(); ++i) varargs.push_back(a.positional[i]);

@@ -46,6 +46,13 @@ class Evaluator {
   enum class Flow { kNormal, kBreak, kContinue };
   using Frame = std::unordered_map<std::string, Value>;
   using Scopes = std::vector<std::shared_ptr<Frame>>;
+  // What a macro or a call block's `caller` sees of the scopes it was defined in. Weak: a macro is
+  // stored in a frame of those very scopes, so holding them would be a reference cycle that leaks
+  // every frame of every render that defines a macro. A frame that is gone by the time of the call
+  // (a macro that escaped the loop body defining it) is seen empty.
+  using ScopesSeen = std::vector<std::weak_ptr<Frame>>;
+  static ScopesSeen seen(const Scopes& scopes) { return {scopes.begin(), scopes.end()}; }
+  static Scopes restore(const ScopesSeen& seen);
 
   Flow exec(const Body& body, std::string& out);
   Flow exec(const Stmt& s, std::string& out);
