@@ -1,6 +1,7 @@
 // The WorkItem of each op: MACs / vector work, bytes of weights and activations, where they live.
 #include <fmt/format.h>
 
+#include "npu_abi/operand_sizes.hpp"
 #include "op_kernels.hpp"
 
 namespace npu::sim {
@@ -17,6 +18,9 @@ std::int64_t op_position(const fw::OpRequest& r) noexcept {
 WorkItem describe_op(const fw::OpRequest& r, bool label) {
   const abi::OpDesc& op = *r.op;
   const std::uint64_t n = op_rows(r), d1 = op.dims[1], d2 = op.dims[2], d3 = op.dims[3];
+  // The operands' sizes at this run's rows; the program was validated, so none overflows.
+  const abi::OperandBytes sizes = abi::operand_bytes(op, n);
+  const auto& b = sizes.bytes;
   WorkItem w;
   w.kind = WorkKind::kCompute;
   if (label) w.label = fmt::format("{} #{}", abi::op_name(op.opcode), r.index);
@@ -27,9 +31,9 @@ WorkItem describe_op(const fw::OpRequest& r, bool label) {
     case abi::OpCode::kNop: break;
     case abi::OpCode::kGemmI8:
       w.macs = n * d1 * d2;
-      w.weight_bytes = d2 * d1 + (op.operands[2].segment != abi::kNoSegment ? 4 * d2 : 0);
-      w.act_bytes_in = n * d1;
-      w.act_bytes_out = n * d2;
+      w.weight_bytes = b[1] + b[2];  // weights and bias
+      w.act_bytes_in = b[0];
+      w.act_bytes_out = b[3];
       w.layer_weight_bytes = w.weight_bytes;
       break;
     case abi::OpCode::kLinear: {
@@ -39,33 +43,33 @@ WorkItem describe_op(const fw::OpRequest& r, bool label) {
       w.precision = (wt == abi::DType::kI4 || wt == abi::DType::kI8) ? Precision::kInt8
                     : wt == abi::DType::kF32 ? Precision::kFp32 : Precision::kFp16;
       w.macs = n * d1 * d2;
-      w.weight_bytes = abi::dtype_bytes(wt, d2 * d1);
-      if (op.operands[2].segment != abi::kNoSegment) w.weight_bytes += 4 * d2 * (d3 ? d1 / d3 : 1);
-      w.act_bytes_in = abi::dtype_bytes(op.operands[0].dtype, n * d1);
-      w.act_bytes_out = n * d2 * 4;
+      w.weight_bytes = b[1] + b[2];  // weights and their scales
+      w.act_bytes_in = b[0];
+      w.act_bytes_out = b[3];
       w.layer_weight_bytes = w.weight_bytes;
       break;
     }
     case abi::OpCode::kEmbed:
       w.vector_ops = n * d1;
-      w.act_bytes_in = abi::dtype_bytes(op.operands[1].dtype, n * d1) + 4 * n;
-      w.act_bytes_out = n * d1 * 4;
+      // The ids, and the n table rows they pick (not the whole table).
+      w.act_bytes_in = abi::dtype_bytes(op.operands[1].dtype, n * d1) + b[0];
+      w.act_bytes_out = b[3];
       break;
     case abi::OpCode::kShortConv:
       w.vector_ops = n * d1 * (2 * d2 + 2);
-      w.weight_bytes = d1 * d2 * 4;
-      w.act_bytes_in = n * 3 * d1 * 4 + (d2 - 1) * d1 * 4;
-      w.act_bytes_out = n * d1 * 4 + (d2 - 1) * d1 * 4;
+      w.weight_bytes = b[1];
+      w.act_bytes_in = b[0] + b[2];  // the rows and the state, which is read and rewritten
+      w.act_bytes_out = b[3] + b[2];
       break;
     case abi::OpCode::kRope:
       w.vector_ops = n * d1 * d2 * 3;
-      w.act_bytes_in = w.act_bytes_out = n * d1 * d2 * 4;
-      if (op.operands[1].segment != abi::kNoSegment) w.weight_bytes = 4 * (d2 / 2);  // frequency table
+      w.act_bytes_in = w.act_bytes_out = b[0];
+      w.weight_bytes = b[1];  // the frequency table, if any
       break;
     case abi::OpCode::kKvAppend:
       // The new K/V rows come from the activations; the cache they go to lives in DDR (state).
-      w.act_bytes_in = 2 * n * d1 * d2 * 4;
-      w.weight_bytes = abi::dtype_bytes(op.operands[2].dtype, 2 * n * d1 * d2);
+      w.act_bytes_in = b[0] + b[1];
+      w.weight_bytes = abi::kv_cache_bytes(op.operands[2].dtype, n, d1, d2);  // the n positions written
       w.weight_location = MemLocation::kDdr;
       break;
     case abi::OpCode::kAttention: {
@@ -75,18 +79,22 @@ WorkItem describe_op(const fw::OpRequest& r, bool label) {
       w.precision = Precision::kFp16;
       w.macs = 2 * positions * d1 * d3;
       w.vector_ops = positions * d1 * 4;
-      w.act_bytes_in = n * d1 * d3 * 4;
-      w.act_bytes_out = n * d1 * d3 * 4;
-      // The cached K and V rows stream from DDR (the state segment), like weights.
-      w.weight_bytes = abi::dtype_bytes(op.operands[2].dtype, 2 * (pos + n) * d2 * d3);
+      w.act_bytes_in = b[0];
+      w.act_bytes_out = b[3];
+      // The cached K and V rows up to the last position stream from DDR (the state segment), like
+      // weights.
+      w.weight_bytes = abi::kv_cache_bytes(op.operands[2].dtype, pos + n, d2, d3);
       w.weight_location = MemLocation::kDdr;
       break;
     }
     case abi::OpCode::kRmsNorm: case abi::OpCode::kQuantize: case abi::OpCode::kSwiGlu: case abi::OpCode::kAdd:
     case abi::OpCode::kArgmax:
       w.vector_ops = n * d1 * (op.opcode == static_cast<std::uint16_t>(abi::OpCode::kSwiGlu) ? 4 : 2);
-      w.act_bytes_in = n * d1 * 4 * (op.operands[1].segment != abi::kNoSegment ? 2 : 1);
-      w.act_bytes_out = n * d1 * (op.opcode == static_cast<std::uint16_t>(abi::OpCode::kQuantize) ? 1 : 4);
+      // A second operand streams row by row beside the first (a norm weight or a broadcast row is
+      // re-read per row). argmax is charged as writing rows as wide as it reads (its calibrated
+      // cost; its real output is one index per row).
+      w.act_bytes_in = b[0] * (op.operands[1].segment != abi::kNoSegment ? 2 : 1);
+      w.act_bytes_out = op.opcode == static_cast<std::uint16_t>(abi::OpCode::kArgmax) ? b[0] : b[3];
       break;
     case abi::OpCode::kCopyRow:
       w.act_bytes_in = w.act_bytes_out = d1;

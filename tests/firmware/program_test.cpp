@@ -7,6 +7,7 @@
 #include <initializer_list>
 
 #include "npu/firmware/program.hpp"
+#include "npu_abi/operand_sizes.hpp"
 
 namespace npu::fw {
 namespace {
@@ -197,6 +198,44 @@ TEST(LlmOpRules, AttentionRopeCopyRowAdd) {
   add.operands[1].offset = 0x10000 - 32;
   add.flags = 0;
   EXPECT_FALSE(validate_op(add, segments()));
+}
+
+// The ABI's operand sizes, which the device validates against and the simulator charges.
+TEST(LlmOpRules, OperandBytesFollowTheLayouts) {
+  auto lin = llm_op(abi::OpCode::kLinear, {4, 64, 8, 16});  // int4 weights, groups of 16
+  lin.operands[0] = make_operand(abi::Segment::kIo, abi::DType::kI8, 0);
+  lin.operands[1] = make_operand(abi::Segment::kWeights, abi::DType::kI4, 0);
+  lin.operands[2] = make_operand(abi::Segment::kWeights, abi::DType::kF32, 0x1000);
+  lin.operands[3] = f32(0x100);
+  auto s = abi::operand_bytes(lin);
+  EXPECT_EQ(s.bytes[0], 4u * 64);      // i8 [M][K]
+  EXPECT_EQ(s.bytes[1], 8u * 64 / 2);  // two int4 per byte
+  EXPECT_EQ(s.bytes[2], 8u * 4 * 4);   // [N][K/G] f32 scales
+  EXPECT_EQ(s.bytes[3], 4u * 8 * 4);
+  s = abi::operand_bytes(lin, 1);      // a run of one row
+  EXPECT_EQ(s.bytes[0], 64u);
+  EXPECT_EQ(s.bytes[1], 8u * 64 / 2);
+  EXPECT_EQ(s.bytes[3], 8u * 4);
+
+  auto att = llm_op(abi::OpCode::kAttention, {2, 4, 2, 8, 16});
+  att.operands[2] = make_operand(abi::Segment::kWeights, abi::DType::kF16, 0);
+  s = abi::operand_bytes(att);
+  EXPECT_EQ(s.bytes[0], 2u * 4 * 8 * 4);
+  EXPECT_EQ(s.bytes[2], 2u * 16 * 2 * 8 * 2);  // K then V, [cap][kvh][hd] f16
+  EXPECT_EQ(abi::kv_cache_bytes(static_cast<std::uint8_t>(abi::DType::kF16), 3, 2, 8), 2u * 3 * 2 * 8 * 2);
+
+  auto add = llm_op(abi::OpCode::kAdd, {3, 8});
+  add.flags = abi::kBroadcastB;
+  EXPECT_EQ(abi::operand_bytes(add).bytes[1], 8u * 4);
+  EXPECT_EQ(abi::operand_bytes(add).bytes[2], 0u);  // unused by kAdd
+
+  // Sizes past 64 bits saturate, and the device names the operand.
+  auto big = llm_op(abi::OpCode::kSwiGlu, {0xffffffffu, 0xffffffffu});  // ~2^64 f32 elements
+  big.operands[0] = big.operands[1] = big.operands[3] = f32(0);
+  EXPECT_EQ(abi::operand_bytes(big).bytes[0], abi::kSizeOverflow);
+  auto r = validate_op(big, segments());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("operand 0 is too large"), std::string::npos) << r.error().message();
 }
 
 }  // namespace
