@@ -20,13 +20,15 @@ struct ArchitectureCase {
 
 inline void PrintTo(const ArchitectureCase& c, std::ostream* os) { *os << c.name; }  // test names
 
-inline std::vector<ArchitectureCase> newer_architectures() {
-  ModelConfig linear = tiny_attention_model(Architecture::kLlama, 2, 2);
+// `layers` != 0: that many layers in each (default: 2, 2, 3, 2).
+inline std::vector<ArchitectureCase> newer_architectures(std::uint32_t layers = 0) {
+  auto n = [&](std::uint32_t by_default) { return layers != 0 ? layers : by_default; };
+  ModelConfig linear = tiny_attention_model(Architecture::kLlama, n(2), 2);
   linear.rope_freq_scale = 0.25;  // rope_scaling {"type": "linear", "factor": 4}
-  return {{"llama3_rope_scaled", tiny_llama3(2, 2), 41},
+  return {{"llama3_rope_scaled", tiny_llama3(n(2), 2), 41},
           {"llama_linear_rope", linear, 42},
-          {"qwen2", tiny_attention_model(Architecture::kQwen2, 3, 2), 43},
-          {"qwen3_wide_heads", tiny_qwen3(2, 2), 44}};
+          {"qwen2", tiny_attention_model(Architecture::kQwen2, n(3), 2), 43},
+          {"qwen3_wide_heads", tiny_qwen3(n(2), 2), 44}};
 }
 
 // Floors (dB) of the logits SQNR against the fp32 reference, the same for the four
