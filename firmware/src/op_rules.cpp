@@ -8,6 +8,7 @@
 #include <initializer_list>
 
 #include "npu/firmware/program.hpp"
+#include "npu_abi/mailbox.hpp"
 #include "npu_abi/operand_sizes.hpp"
 
 namespace npu::fw {
@@ -49,6 +50,15 @@ class OpCheck {
       if (i < n && op_.dims[i] == 0) return bad(fmt::format("dims[{}] must be > 0", i));
       if (i >= n && op_.dims[i] != 0) return bad(fmt::format("dims[{}] must be 0", i));
     }
+    return {};
+  }
+  [[nodiscard]] std::int32_t param(std::size_t i) const { return op_.params[i]; }
+  // [offset, offset + size) lies inside segment `seg` (an operand-like region named by params).
+  Expected<void> region(abi::Segment seg, std::uint64_t offset, std::uint64_t size, const char* what) {
+    const auto s = static_cast<std::uint8_t>(seg);
+    if (s >= segs_.count) return bad(fmt::format("{} names segment {} but the context has {}", what, s, segs_.count));
+    if (size == abi::kSizeOverflow || offset > segs_.size[s] || size > segs_.size[s] - offset)
+      return bad(fmt::format("{} [{:#x}, +{}) lies outside segment {} of {} bytes", what, offset, size, s, segs_.size[s]));
     return {};
   }
   Expected<void> flags(std::uint16_t allowed) {
@@ -112,7 +122,9 @@ Expected<void> embed(OpCheck& c) {
   if (c.dtype(1) == DType::kI8) NPU_TRY(c.operand(2, {DType::kF32}));
   else NPU_TRY(c.absent(2));
   NPU_TRY(c.operand(3, {DType::kF32}));
-  return c.params_zero_from(0);
+  NPU_TRY(c.float_param(0, false));  // output scale (0: none)
+  if (std::bit_cast<float>(c.param(0)) < 0.0f) return bad("embed output scale (params[0]) must not be negative");
+  return c.params_zero_from(1);
 }
 
 // Ops over [rows][width] F32 with in at 0 and out at 3 (rmsnorm, quantize, swiglu, add).
@@ -189,9 +201,12 @@ Expected<void> rope(const abi::OpDesc& op, OpCheck& c) {
 // The KV cache (operand 2 of kKvAppend and kAttention).
 Expected<void> kv_cache(OpCheck& c) { return c.operand(2, {DType::kF32, DType::kF16}); }
 
-Expected<void> kv_append(OpCheck& c) {
+Expected<void> kv_append(const abi::OpDesc& op, OpCheck& c) {
   NPU_TRY(c.flags(kRows));
-  NPU_TRY(c.dims(4));
+  NPU_TRY(c.dims(op.dims[4] != 0 ? 5 : 4));  // dims[4]: the window of a ring cache (ABI 1.4)
+  if (op.dims[4] != 0 && std::uint64_t{op.dims[3]} < std::uint64_t{op.dims[4]} + op.dims[0] - 1)
+    return bad(fmt::format("kv_append ring capacity (dims[3] = {}) must hold the window ({}) plus the rows ({}) "
+                           "minus one", op.dims[3], op.dims[4], op.dims[0]));
   NPU_TRY(c.operand(0, {DType::kF32}));
   NPU_TRY(c.operand(1, {DType::kF32}));
   NPU_TRY(kv_cache(c));
@@ -201,7 +216,7 @@ Expected<void> kv_append(OpCheck& c) {
 
 Expected<void> attention(const abi::OpDesc& op, OpCheck& c) {
   NPU_TRY(c.flags(kRows));
-  NPU_TRY(c.dims(5));
+  NPU_TRY(c.dims(op.dims[5] != 0 ? 6 : 5));  // dims[5]: sliding window (ABI 1.4)
   if (op.dims[1] % op.dims[2] != 0) return bad("attention heads (dims[1]) must be a multiple of kv_heads (dims[2])");
   NPU_TRY(c.operand(0, {DType::kF32}));
   NPU_TRY(c.absent(1));
@@ -221,6 +236,39 @@ Expected<void> copy_row(const abi::OpDesc& op, OpCheck& c) {
   if (op.params[0] < -1 || (op.params[0] >= 0 && static_cast<std::uint64_t>(op.params[0]) >= op.dims[0]))
     return bad("copy_row row index (params[0]) must be -1 (last valid row) or below dims[0]");
   return c.params_zero_from(1);
+}
+
+Expected<void> moe_route(const abi::OpDesc& op, OpCheck& c) {
+  NPU_TRY(c.flags(kRows));
+  NPU_TRY(c.dims(3));
+  if (op.dims[2] > op.dims[1]) return bad("moe_route k (dims[2]) must not exceed the experts (dims[1])");
+  NPU_TRY(c.operand(0, {DType::kF32}));
+  if (c.present(1)) NPU_TRY(c.operand(1, {DType::kF32}));
+  NPU_TRY(c.absent(2));
+  NPU_TRY(c.operand(3, {DType::kI32}));
+  if (op.params[0] != 0 && op.params[0] != 1) return bad("moe_route scoring (params[0]) must be 0 (softmax) or 1 (sigmoid)");
+  if (op.params[1] != 0 && op.params[1] != 1) return bad("moe_route normalize (params[1]) must be 0 or 1");
+  NPU_TRY(c.float_param(2, true));
+  return c.params_zero_from(3);
+}
+
+Expected<void> moe_linear(const abi::OpDesc& op, OpCheck& c) {
+  NPU_TRY(c.flags(kRows | abi::kMoeSharedInput | abi::kMoeCombine));
+  for (std::size_t i : {0, 1, 2, 4, 5})
+    if (op.dims[i] == 0) return bad(fmt::format("dims[{}] must be > 0", i));
+  if (op.dims[5] > op.dims[4]) return bad("moe_linear k (dims[5]) must not exceed the experts (dims[4])");
+  const std::uint64_t k = op.dims[1], g = op.dims[3];
+  NPU_TRY(c.operand(1, {DType::kI8, DType::kI4}));
+  if (c.dtype(1) == DType::kI4 && k % 2 != 0) return bad("moe_linear with I4 weights needs an even K");
+  if (g != 0 && k % g != 0) return bad(fmt::format("moe_linear K {} is not a multiple of the group size {}", k, g));
+  NPU_TRY(c.operand(0, {DType::kI8}));
+  NPU_TRY(c.operand(2, {DType::kF32}));
+  NPU_TRY(c.operand(3, {DType::kF32}));
+  NPU_TRY(c.float_param(0, true));
+  if (op.params[1] < 0) return bad("moe_linear route table offset (params[1]) must not be negative");
+  const std::uint64_t table = std::uint64_t{op.dims[0]} * op.dims[5] * abi::kMoeRouteEntryBytes;
+  NPU_TRY(c.region(abi::Segment::kScratch, static_cast<std::uint64_t>(op.params[1]), table, "moe_linear route table"));
+  return c.params_zero_from(2);
 }
 
 }  // namespace
@@ -249,9 +297,12 @@ Expected<void> validate_op(const abi::OpDesc& op, const SegmentTable& segs) {
     case abi::OpCode::kLinear: return linear(op, c);
     case abi::OpCode::kShortConv: return short_conv(op, c);
     case abi::OpCode::kRope: return rope(op, c);
-    case abi::OpCode::kKvAppend: return kv_append(c);
+    case abi::OpCode::kKvAppend: return kv_append(op, c);
     case abi::OpCode::kAttention: return attention(op, c);
+    case abi::OpCode::kMoeRoute: return moe_route(op, c);
+    case abi::OpCode::kMoeLinear: return moe_linear(op, c);
     case abi::OpCode::kSwiGlu:
+    case abi::OpCode::kGeluGlu:
     case abi::OpCode::kAdd: {
       const bool add = op.opcode == static_cast<std::uint16_t>(abi::OpCode::kAdd);
       NPU_TRY(rowwise(c, add ? (kRows | abi::kBroadcastB) : kRows));

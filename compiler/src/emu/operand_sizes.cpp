@@ -97,8 +97,22 @@ Expected<abi::OperandBytes> operand_sizes(const abi::OpDesc& op) {
       NPU_TRY(need_dtype(op, 0, {F})); NPU_TRY(need_dtype(op, 3, {DType::kI32}));
       NPU_TRY(need(d1 > 0, op, "width is 0"));
       break;
+    case OpCode::kGeluGlu:
+    case OpCode::kMoeRoute:
+    case OpCode::kMoeLinear:
+      return fail(ErrorCode::kUnsupported, fmt::format("op {} ({}) is not emulated (ABI 1.4 ops run timing-only)",
+                                                       op.opcode, abi::op_name(op.opcode)));
     default:
       return fail(ErrorCode::kBadFormat, fmt::format("unknown opcode {}", op.opcode));
+  }
+  // ABI 1.4 variants of older ops are not emulated either (a scaled embedding, a ring KV cache,
+  // sliding-window attention).
+  const bool variant = (op.opcode == static_cast<std::uint16_t>(OpCode::kEmbed) && op.params[0] != 0) ||
+                       (op.opcode == static_cast<std::uint16_t>(OpCode::kKvAppend) && op.dims[4] != 0) ||
+                       (op.opcode == static_cast<std::uint16_t>(OpCode::kAttention) && op.dims[5] != 0);
+  if (variant) {
+    return fail(ErrorCode::kUnsupported, fmt::format("op {} ({}) with an ABI 1.4 window or scale is not emulated",
+                                                     op.opcode, abi::op_name(op.opcode)));
   }
   const abi::OperandBytes sizes = abi::operand_bytes(op);
   for (int i = 0; i < 4; ++i) {

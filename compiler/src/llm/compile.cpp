@@ -91,6 +91,7 @@ Expected<CompiledLlm> compile_llm(const LlmSource& source, const LlmCompileOptio
   }
   const ModelConfig& c = source.config;
   NPU_TRY(c.validate());
+  if (!requested.timing_only) NPU_TRY(c.executes_with_values());
   NPU_TRY(validate_options(c, requested));
   LlmCompileOptions options = requested;
   if (options.context_length == 0) options.context_length = default_context_length(c);

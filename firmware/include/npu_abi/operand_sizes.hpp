@@ -106,8 +106,22 @@ struct OperandBytes {
       b[2] = kv_cache_bytes(op.operands[2].dtype, d4, d2, d3);
       break;
     case OpCode::kSwiGlu:  // gate, up, out f32 [rows][width]
+    case OpCode::kGeluGlu:
       b[0] = b[1] = b[3] = mul3(rows, d1, kF32);
       break;
+    case OpCode::kMoeRoute:  // logits f32 [rows][E], bias f32 [E], route table [rows][k] pairs
+      b[0] = mul3(rows, d1, kF32);
+      if (present(1)) b[1] = size_mul(d1, kF32);
+      b[3] = mul3(rows, d2, kMoeRouteEntryBytes);
+      break;
+    case OpCode::kMoeLinear: {  // in i8 [rows][slots][K], W [E][N][K], scales [E][N] or [E][N][K/G], out f32
+      const std::uint64_t experts = d4;
+      b[0] = elements(0, mul3(rows, moe_in_slots(op), d1));
+      b[1] = elements(1, mul3(experts, d2, d1));
+      b[2] = size_mul(mul3(experts, d2, d3 == 0 ? 1 : d1 / d3), kF32);
+      b[3] = size_mul(mul3(rows, moe_out_slots(op), d2), kF32);
+      break;
+    }
     case OpCode::kAdd:  // a, out f32 [rows][width], b f32 [rows][width] or one row with kBroadcastB
       b[0] = b[3] = mul3(rows, d1, kF32);
       b[1] = (op.flags & kBroadcastB) != 0 ? size_mul(d1, kF32) : b[0];
@@ -123,6 +137,15 @@ struct OperandBytes {
       break;
   }
   return s;
+}
+
+// Bytes of the weights and scales of `experts` experts of a kMoeLinear (one expert's share of
+// operands 1 and 2, times `experts`), or kSizeOverflow.
+[[nodiscard]] constexpr std::uint64_t moe_expert_bytes(const OpDesc& op, std::uint64_t experts) noexcept {
+  if (op.dims[4] == 0) return 0;
+  const OperandBytes all = operand_bytes(op, 0);
+  if (all.bytes[1] == kSizeOverflow || all.bytes[2] == kSizeOverflow) return kSizeOverflow;
+  return detail::size_mul((all.bytes[1] + all.bytes[2]) / op.dims[4], experts);
 }
 
 // The full extent of each operand (rows = dims[0]).
