@@ -240,3 +240,48 @@ TEST(LlmOpRules, OperandBytesFollowTheLayouts) {
 
 }  // namespace
 }  // namespace npu::fw
+
+namespace npu::fw {
+namespace {
+
+// ABI 1.4: a ring KV cache must hold the window plus the rows; the routed experts' route table
+// (named by params[1]) must lie inside the scratch segment.
+TEST(LlmOpRules, SlidingWindowAndRoutedExperts) {
+  SegmentTable segs;
+  segs.count = 4;
+  segs.base = {0x1000, 0x100000, 0x200000, 0x300000};
+  segs.size = {0x10000, 0x10000, 0x10000, 0x10000};
+  auto kv = llm_op(abi::OpCode::kKvAppend, {4, 1, 8, 10, 8});  // ring of 10 positions, window 8, 4 rows
+  kv.operands[0] = f32(0);
+  kv.operands[1] = f32(0x200);
+  kv.operands[2] = make_operand(abi::Segment::kState, abi::DType::kF32, 0);
+  EXPECT_FALSE(validate_op(kv, segs));  // 10 < 8 + 4 - 1
+  kv.dims[3] = 11;
+  EXPECT_TRUE(validate_op(kv, segs)) << validate_op(kv, segs).error().message();
+
+  auto att = llm_op(abi::OpCode::kAttention, {4, 2, 1, 8, 11, 8});  // window 8 (dims[5])
+  att.operands[0] = f32(0);
+  att.operands[2] = make_operand(abi::Segment::kState, abi::DType::kF32, 0);
+  att.operands[3] = f32(0x400);
+  EXPECT_TRUE(validate_op(att, segs)) << validate_op(att, segs).error().message();
+
+  auto moe = llm_op(abi::OpCode::kMoeLinear, {2, 16, 8, 0, 4, 2});  // 4 experts [8][16] int8, 2 per row
+  moe.flags = abi::kMoeSharedInput | abi::kMoeCombine;
+  moe.operands[0] = make_operand(abi::Segment::kScratch, abi::DType::kI8, 0);
+  moe.operands[1] = make_operand(abi::Segment::kWeights, abi::DType::kI8, 0);
+  moe.operands[2] = make_operand(abi::Segment::kWeights, abi::DType::kF32, 0x1000);
+  moe.operands[3] = make_operand(abi::Segment::kScratch, abi::DType::kF32, 0x100);
+  moe.params[0] = std::bit_cast<std::int32_t>(0.5f);
+  moe.params[1] = 0x10000 - 2 * 2 * 8;  // the route table [2 rows][2] ends at the segment's end
+  EXPECT_TRUE(validate_op(moe, segs)) << validate_op(moe, segs).error().message();
+  EXPECT_EQ(abi::operand_bytes(moe).bytes[1], 4u * 8 * 16);  // every expert resident
+  EXPECT_EQ(abi::moe_expert_bytes(moe, 2), 2u * (8 * 16 + 8 * 4));  // two experts' weights and scales
+  moe.params[1] += 8;  // one entry past the end
+  EXPECT_FALSE(validate_op(moe, segs));
+  moe.params[1] = 0;
+  moe.dims[5] = 5;  // more picks than experts
+  EXPECT_FALSE(validate_op(moe, segs));
+}
+
+}  // namespace
+}  // namespace npu::fw

@@ -104,7 +104,7 @@ std::filesystem::path all_global_gemma3_1b() {
     "num_hidden_layers": 26, "num_attention_heads": 4, "num_key_value_heads": 1, "head_dim": 256,
     "query_pre_attn_scalar": 256, "sliding_window": 512, "sliding_window_pattern": 1,
     "rope_theta": 1000000.0, "rope_local_base_freq": 10000.0, "max_position_embeddings": 32768,
-    "rms_norm_eps": 1e-06, "tie_word_embeddings": true, "vocab_size": 262144})";
+    "rms_norm_eps": 1e-06, "tie_word_embeddings": true, "bos_token_id": 2, "eos_token_id": 1, "vocab_size": 262144})";
   return path;
 }
 
