@@ -122,16 +122,25 @@ Expected<std::string> architecture_name(const json& j) {
   return fail(ErrorCode::kBadFormat, "config.json names no \"model_type\" or \"architectures\"");
 }
 
+// The `layer_types` list (one string per layer), or an empty list when the config has none.
+Expected<std::vector<std::string>> layer_type_names(const json& j, std::uint32_t n_layers) {
+  std::vector<std::string> names;
+  if (!j.contains("layer_types") || !j["layer_types"].is_array()) return names;
+  const json& types = j["layer_types"];
+  if (types.size() != n_layers) {
+    return fail(ErrorCode::kBadFormat, fmt::format("config.json \"layer_types\" has {} entries for {} layers", types.size(), n_layers));
+  }
+  for (const json& t : types) names.push_back(t.is_string() ? t.get<std::string>() : t.dump());
+  return names;
+}
+
 // LFM2 layer kinds: `layer_types` (["conv", "full_attention", ...]) or `full_attn_idxs`.
 Expected<void> lfm2_layers(const json& j, ModelConfig& c, std::uint32_t kv_heads) {
   std::vector<LayerKind> kinds(c.n_layers, LayerKind::kConv);
-  if (j.contains("layer_types") && j["layer_types"].is_array()) {
-    const json& types = j["layer_types"];
-    if (types.size() != c.n_layers) {
-      return fail(ErrorCode::kBadFormat, fmt::format("config.json \"layer_types\" has {} entries for {} layers", types.size(), c.n_layers));
-    }
+  NPU_TRY_ASSIGN(const std::vector<std::string> types, layer_type_names(j, c.n_layers));
+  if (!types.empty()) {
     for (std::size_t l = 0; l < types.size(); ++l) {
-      const std::string t = types[l].is_string() ? types[l].get<std::string>() : types[l].dump();
+      const std::string& t = types[l];
       if (t == "full_attention" || t == "attention") kinds[l] = LayerKind::kAttention;
       else if (t != "conv") {
         return fail(ErrorCode::kBadFormat, fmt::format("config.json \"layer_types\"[{}] is '{}' (expected \"conv\" or \"full_attention\")", l, t));
@@ -159,13 +168,10 @@ Expected<void> lfm2_layers(const json& j, ModelConfig& c, std::uint32_t kv_heads
 Expected<void> gemma3_layers(const json& j, ModelConfig& c) {
   NPU_TRY_ASSIGN(std::uint32_t window, get_u32_or(j, "sliding_window", 0));
   c.attn_window.assign(c.n_layers, 0);
-  if (j.contains("layer_types") && j["layer_types"].is_array()) {
-    const json& types = j["layer_types"];
-    if (types.size() != c.n_layers) {
-      return fail(ErrorCode::kBadFormat, fmt::format("config.json \"layer_types\" has {} entries for {} layers", types.size(), c.n_layers));
-    }
+  NPU_TRY_ASSIGN(const std::vector<std::string> types, layer_type_names(j, c.n_layers));
+  if (!types.empty()) {
     for (std::size_t l = 0; l < types.size(); ++l) {
-      const std::string t = types[l].is_string() ? types[l].get<std::string>() : types[l].dump();
+      const std::string& t = types[l];
       if (t == "sliding_attention") c.attn_window[l] = window;
       else if (t != "full_attention") {
         return fail(ErrorCode::kBadFormat, fmt::format("config.json \"layer_types\"[{}] is '{}' (expected \"sliding_attention\" "
