@@ -13,7 +13,7 @@
 # build-fuzz/fuzz-results.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TARGETS=(gguf safetensors hf_config npk tokenizer_json chat tool_call npud_frame)
+TARGETS=(gguf safetensors hf_config npk tokenizer_json chat tool_call npud_frame context_file)
 if [ -d server ] && [ -f tests/fuzz/http_request_fuzz.cpp ]; then TARGETS+=(http_request); fi
 
 if [ "${1:-}" = "--list" ]; then printf '%s\n' "${TARGETS[@]}"; exit 0; fi

@@ -69,6 +69,7 @@ abi::MboxStatus ContextTable::load(const abi::LoadContextRequest& req, abi::Load
     return abi::MboxStatus::kBadProgram;
   }
   c.program = std::move(*program);
+  c.program_id = next_program_id_++;
   c.program_bytes = req.program_size;
   c.sram_bytes = std::max(req.sram_bytes, c.program.header.sram_bytes);
   const auto weights = static_cast<std::size_t>(abi::Segment::kWeights);
@@ -121,6 +122,7 @@ RunOutcome ContextTable::run(const abi::RunRequest& req, abi::RunResponse& resp)
   op_req.weights_in_sram = c.weights_in_sram;
   const std::uint64_t sram = platform_.hardware().sram_bytes;
   op_req.activation_sram_bytes = sram > c.sram_bytes ? sram - c.sram_bytes : 0;
+  op_req.program_id = c.program_id;
   op_req.timing_only = (req.flags & abi::kRunTimingOnly) != 0;
   op_req.run_params = req.params;
   platform_.write_reg(abi::reg::kRunProgress, 0);  // ABI 1.2: the host bounds the RUN by progress
@@ -128,7 +130,9 @@ RunOutcome ContextTable::run(const abi::RunRequest& req, abi::RunResponse& resp)
     const abi::OpDesc& op = c.program.ops[i];
     op_req.op = &op;
     op_req.index = static_cast<std::uint32_t>(i);
-    for (std::size_t k = 0; k < 4; ++k) op_req.address[k] = operand_address(op.operands[k], c.segments);
+    if (!op_req.timing_only) {  // a timing-only run reads and writes no values
+      for (std::size_t k = 0; k < 4; ++k) op_req.address[k] = operand_address(op.operands[k], c.segments);
+    }
     OpOutcome r = platform_.execute_op(op_req);
     if (!platform_.core_running()) {
       out.aborted = true;

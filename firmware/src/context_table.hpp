@@ -17,6 +17,7 @@ namespace npu::fw {
 struct LoadedContext {
   SegmentTable segments;
   ValidatedProgram program;
+  std::uint64_t program_id = 0;  // OpRequest::program_id
   std::uint64_t program_bytes = 0;
   std::uint64_t sram_bytes = 0;
   bool weights_in_sram = false;
@@ -52,6 +53,7 @@ class ContextTable {
   ProfileBuffer& profile_;
   std::vector<std::optional<LoadedContext>> slots_;
   std::optional<std::uint32_t> active_;  // context whose configuration is loaded in the clusters
+  std::uint64_t next_program_id_ = 1;    // never reused, not even across a reset
 };
 
 }  // namespace npu::fw

@@ -1,12 +1,15 @@
 // Validation of each op of a context program against program.hpp: dims, flags, operand dtypes,
-// every operand range inside its segment (with overflow-safe arithmetic), and parameter ranges.
-// Row counts are checked at dims[0] (the maximum; kRowsFromParam only ever lowers them).
+// every operand range inside its segment (sizes from abi::operand_bytes, overflow-safe), and
+// parameter ranges. Row counts are checked at dims[0] (the maximum; kRowsFromParam only ever
+// lowers them).
 #include <bit>
 #include <cmath>
 #include <fmt/format.h>
 #include <initializer_list>
 
 #include "npu/firmware/program.hpp"
+#include "npu_abi/mailbox.hpp"
+#include "npu_abi/operand_sizes.hpp"
 
 namespace npu::fw {
 namespace {
@@ -15,32 +18,27 @@ using abi::DType;
 
 Expected<void> bad(std::string message) { return fail(ErrorCode::kBadFormat, std::move(message)); }
 
-bool mul(std::uint64_t a, std::uint64_t b, std::uint64_t& out) { return !__builtin_mul_overflow(a, b, &out); }
-
 // Checks of one op; each returns an error naming the operand or field.
 class OpCheck {
  public:
-  OpCheck(const abi::OpDesc& op, const SegmentTable& segs) : op_(op), segs_(segs) {}
+  OpCheck(const abi::OpDesc& op, const SegmentTable& segs) : op_(op), segs_(segs), sizes_(abi::operand_bytes(op)) {}
 
   [[nodiscard]] bool present(std::size_t i) const { return op_.operands[i].segment != abi::kNoSegment; }
   [[nodiscard]] DType dtype(std::size_t i) const { return static_cast<DType>(op_.operands[i].dtype); }
 
-  // Operand i holds `elements` (product of the factors) of one of `dtypes`.
-  Expected<void> operand(std::size_t i, std::initializer_list<DType> dtypes, std::initializer_list<std::uint64_t> dims) {
+  // Operand i is present, of one of `dtypes`, and its extent (abi::operand_bytes) lies inside its segment.
+  Expected<void> operand(std::size_t i, std::initializer_list<DType> dtypes) {
     const abi::Operand& o = op_.operands[i];
     if (!present(i)) return bad(fmt::format("operand {} is required but absent", i));
     bool ok = false;
     for (DType t : dtypes) ok = ok || o.dtype == static_cast<std::uint8_t>(t);
     if (!ok) return bad(fmt::format("operand {} has dtype {}, not one this op accepts", i, o.dtype));
-    std::uint64_t elements = 1;
-    for (std::uint64_t d : dims)
-      if (!mul(elements, d, elements)) return bad(fmt::format("operand {} is too large", i));
-    return range(i, elements, abi::dtype_bits(o.dtype));
+    return range(i);
   }
-  // Operand i holds `bytes` bytes of any dtype.
-  Expected<void> bytes(std::size_t i, std::uint64_t count) {
+  // Operand i is present, of any dtype, and inside its segment.
+  Expected<void> bytes(std::size_t i) {
     if (!present(i)) return bad(fmt::format("operand {} is required but absent", i));
-    return range(i, count, 8);
+    return range(i);
   }
   Expected<void> absent(std::size_t i) {
     if (present(i)) return bad(fmt::format("operand {} must be absent for this op", i));
@@ -52,6 +50,15 @@ class OpCheck {
       if (i < n && op_.dims[i] == 0) return bad(fmt::format("dims[{}] must be > 0", i));
       if (i >= n && op_.dims[i] != 0) return bad(fmt::format("dims[{}] must be 0", i));
     }
+    return {};
+  }
+  [[nodiscard]] std::int32_t param(std::size_t i) const { return op_.params[i]; }
+  // [offset, offset + size) lies inside segment `seg` (an operand-like region named by params).
+  Expected<void> region(abi::Segment seg, std::uint64_t offset, std::uint64_t size, const char* what) {
+    const auto s = static_cast<std::uint8_t>(seg);
+    if (s >= segs_.count) return bad(fmt::format("{} names segment {} but the context has {}", what, s, segs_.count));
+    if (size == abi::kSizeOverflow || offset > segs_.size[s] || size > segs_.size[s] - offset)
+      return bad(fmt::format("{} [{:#x}, +{}) lies outside segment {} of {} bytes", what, offset, size, s, segs_.size[s]));
     return {};
   }
   Expected<void> flags(std::uint16_t allowed) {
@@ -73,14 +80,13 @@ class OpCheck {
   }
 
  private:
-  Expected<void> range(std::size_t i, std::uint64_t elements, std::uint64_t bits_each) {
+  Expected<void> range(std::size_t i) {
     const abi::Operand& o = op_.operands[i];
     if (o.reserved0 != 0 || o.reserved1 != 0) return bad(fmt::format("operand {} has reserved bits set", i));
     if (o.segment >= segs_.count)
       return bad(fmt::format("operand {} names segment {} but the context has {}", i, o.segment, segs_.count));
-    std::uint64_t bits = 0;
-    if (!mul(elements, bits_each, bits)) return bad(fmt::format("operand {} is too large", i));
-    const std::uint64_t size = (bits + 7) / 8, seg = segs_.size[o.segment];
+    const std::uint64_t size = sizes_.bytes[i], seg = segs_.size[o.segment];
+    if (size == abi::kSizeOverflow) return bad(fmt::format("operand {} is too large", i));
     if (o.offset > seg || size > seg - o.offset)
       return bad(fmt::format("operand {} [{:#x}, +{}) lies outside segment {} of {} bytes", i, o.offset, size,
                              o.segment, seg));
@@ -89,6 +95,7 @@ class OpCheck {
 
   const abi::OpDesc& op_;
   const SegmentTable& segs_;
+  const abi::OperandBytes sizes_;
 };
 
 constexpr std::uint16_t kRows = abi::kRowsFromParam;
@@ -96,11 +103,10 @@ constexpr std::uint16_t kRows = abi::kRowsFromParam;
 Expected<void> gemm_i8(const abi::OpDesc& op, OpCheck& c) {
   NPU_TRY(c.flags(0));
   NPU_TRY(c.dims(3));
-  const std::uint64_t m = op.dims[0], k = op.dims[1], n = op.dims[2];
-  NPU_TRY(c.operand(0, {DType::kI8}, {m, k}));
-  NPU_TRY(c.operand(1, {DType::kI8}, {n, k}));
-  if (c.present(2)) NPU_TRY(c.operand(2, {DType::kI32}, {n}));
-  NPU_TRY(c.operand(3, {DType::kI8}, {m, n}));
+  NPU_TRY(c.operand(0, {DType::kI8}));
+  NPU_TRY(c.operand(1, {DType::kI8}));
+  if (c.present(2)) NPU_TRY(c.operand(2, {DType::kI32}));
+  NPU_TRY(c.operand(3, {DType::kI8}));
   if (op.params[0] <= 0) return bad("gemm_i8 multiplier (params[0]) must be > 0");
   if (op.params[1] < 0 || op.params[1] > 31) return bad("gemm_i8 shift (params[1]) must be 0..31");
   if (op.params[2] < -128 || op.params[2] > 127) return bad("gemm_i8 zero point (params[2]) must be -128..127");
@@ -108,23 +114,24 @@ Expected<void> gemm_i8(const abi::OpDesc& op, OpCheck& c) {
   return c.params_zero_from(4);
 }
 
-Expected<void> embed(const abi::OpDesc& op, OpCheck& c) {
+Expected<void> embed(OpCheck& c) {
   NPU_TRY(c.flags(kRows));
   NPU_TRY(c.dims(3));
-  const std::uint64_t rows = op.dims[0], d = op.dims[1], v = op.dims[2];
-  NPU_TRY(c.operand(0, {DType::kI32}, {rows}));
-  NPU_TRY(c.operand(1, {DType::kF32, DType::kF16, DType::kBF16, DType::kI8}, {v, d}));
-  if (c.dtype(1) == DType::kI8) NPU_TRY(c.operand(2, {DType::kF32}, {v}));
+  NPU_TRY(c.operand(0, {DType::kI32}));
+  NPU_TRY(c.operand(1, {DType::kF32, DType::kF16, DType::kBF16, DType::kI8}));
+  if (c.dtype(1) == DType::kI8) NPU_TRY(c.operand(2, {DType::kF32}));
   else NPU_TRY(c.absent(2));
-  NPU_TRY(c.operand(3, {DType::kF32}, {rows, d}));
-  return c.params_zero_from(0);
+  NPU_TRY(c.operand(3, {DType::kF32}));
+  NPU_TRY(c.float_param(0, false));  // output scale (0: none)
+  if (std::bit_cast<float>(c.param(0)) < 0.0f) return bad("embed output scale (params[0]) must not be negative");
+  return c.params_zero_from(1);
 }
 
 // Ops over [rows][width] F32 with in at 0 and out at 3 (rmsnorm, quantize, swiglu, add).
-Expected<void> rowwise(const abi::OpDesc& op, OpCheck& c, std::uint16_t flags) {
+Expected<void> rowwise(OpCheck& c, std::uint16_t flags) {
   NPU_TRY(c.flags(flags));
   NPU_TRY(c.dims(2));
-  NPU_TRY(c.operand(0, {DType::kF32}, {op.dims[0], op.dims[1]}));
+  NPU_TRY(c.operand(0, {DType::kF32}));
   NPU_TRY(c.absent(2));
   return {};
 }
@@ -138,7 +145,7 @@ Expected<void> rms_norm_shape(const abi::OpDesc& op, OpCheck& c) {
   if (op.dims[2] != 0 && op.dims[0] % op.dims[2] != 0) {
     return bad(fmt::format("dims[2] ({} rows per token) must divide dims[0] ({} rows)", op.dims[2], op.dims[0]));
   }
-  NPU_TRY(c.operand(0, {DType::kF32}, {op.dims[0], op.dims[1]}));
+  NPU_TRY(c.operand(0, {DType::kF32}));
   return c.absent(2);
 }
 
@@ -147,13 +154,13 @@ Expected<void> linear(const abi::OpDesc& op, OpCheck& c) {
   for (std::size_t i = 0; i < 3; ++i)
     if (op.dims[i] == 0) return bad(fmt::format("dims[{}] must be > 0", i));
   if (op.dims[4] || op.dims[5]) return bad("dims[4..5] must be 0");
-  const std::uint64_t m = op.dims[0], k = op.dims[1], n = op.dims[2], g = op.dims[3];
+  const std::uint64_t k = op.dims[1], g = op.dims[3];
   if (!c.present(1)) return bad("operand 1 (weights) is required");
   const DType w = c.dtype(1);
   const bool int_weights = w == DType::kI8 || w == DType::kI4;
-  NPU_TRY(c.operand(1, {DType::kF32, DType::kF16, DType::kBF16, DType::kI8, DType::kI4}, {n, k}));
-  NPU_TRY(c.operand(0, {int_weights ? DType::kI8 : DType::kF32}, {m, k}));
-  NPU_TRY(c.operand(3, {DType::kF32}, {m, n}));
+  NPU_TRY(c.operand(1, {DType::kF32, DType::kF16, DType::kBF16, DType::kI8, DType::kI4}));
+  NPU_TRY(c.operand(0, {int_weights ? DType::kI8 : DType::kF32}));
+  NPU_TRY(c.operand(3, {DType::kF32}));
   if (!int_weights) {
     if (g != 0) return bad("linear with float weights takes no group size (dims[3] = 0)");
     NPU_TRY(c.absent(2));
@@ -161,7 +168,7 @@ Expected<void> linear(const abi::OpDesc& op, OpCheck& c) {
   }
   if (w == DType::kI4 && k % 2 != 0) return bad("linear with I4 weights needs an even K");
   if (g != 0 && k % g != 0) return bad(fmt::format("linear K {} is not a multiple of the group size {}", k, g));
-  NPU_TRY(c.operand(2, {DType::kF32}, {n, g == 0 ? 1 : k / g}));
+  NPU_TRY(c.operand(2, {DType::kF32}));
   NPU_TRY(c.float_param(0, true));
   return c.params_zero_from(1);
 }
@@ -169,11 +176,10 @@ Expected<void> linear(const abi::OpDesc& op, OpCheck& c) {
 Expected<void> short_conv(const abi::OpDesc& op, OpCheck& c) {
   NPU_TRY(c.flags(kRows));
   NPU_TRY(c.dims(3));
-  const std::uint64_t rows = op.dims[0], d = op.dims[1], l = op.dims[2];
-  NPU_TRY(c.operand(0, {DType::kF32}, {rows, 3, d}));
-  NPU_TRY(c.operand(1, {DType::kF32}, {d, l}));
-  if (l > 1) NPU_TRY(c.operand(2, {DType::kF32}, {l - 1, d}));
-  NPU_TRY(c.operand(3, {DType::kF32}, {rows, d}));
+  NPU_TRY(c.operand(0, {DType::kF32}));
+  NPU_TRY(c.operand(1, {DType::kF32}));
+  if (op.dims[2] > 1) NPU_TRY(c.operand(2, {DType::kF32}));
+  NPU_TRY(c.operand(3, {DType::kF32}));
   return c.params_zero_from(0);
 }
 
@@ -181,42 +187,41 @@ Expected<void> rope(const abi::OpDesc& op, OpCheck& c) {
   NPU_TRY(c.flags(kRows));
   NPU_TRY(c.dims(3));
   if (op.dims[2] % 2 != 0) return bad("rope head_dim (dims[2]) must be even");
-  NPU_TRY(c.operand(0, {DType::kF32}, {op.dims[0], op.dims[1], op.dims[2]}));
+  NPU_TRY(c.operand(0, {DType::kF32}));
   NPU_TRY(c.absent(2));
   NPU_TRY(c.absent(3));
   if (c.present(1)) {  // the frequency table replaces theta
-    NPU_TRY(c.operand(1, {DType::kF32}, {op.dims[2] / 2}));
+    NPU_TRY(c.operand(1, {DType::kF32}));
     return c.params_zero_from(0);
   }
   NPU_TRY(c.float_param(0, true));
   return c.params_zero_from(1);
 }
 
-// K [cap][kvh][hd] then V [cap][kvh][hd].
-Expected<void> kv_cache(OpCheck& c, std::uint64_t kvh, std::uint64_t hd, std::uint64_t cap) {
-  return c.operand(2, {DType::kF32, DType::kF16}, {2, cap, kvh, hd});
-}
+// The KV cache (operand 2 of kKvAppend and kAttention).
+Expected<void> kv_cache(OpCheck& c) { return c.operand(2, {DType::kF32, DType::kF16}); }
 
 Expected<void> kv_append(const abi::OpDesc& op, OpCheck& c) {
   NPU_TRY(c.flags(kRows));
-  NPU_TRY(c.dims(4));
-  const std::uint64_t rows = op.dims[0], kvh = op.dims[1], hd = op.dims[2], cap = op.dims[3];
-  NPU_TRY(c.operand(0, {DType::kF32}, {rows, kvh, hd}));
-  NPU_TRY(c.operand(1, {DType::kF32}, {rows, kvh, hd}));
-  NPU_TRY(kv_cache(c, kvh, hd, cap));
+  NPU_TRY(c.dims(op.dims[4] != 0 ? 5 : 4));  // dims[4]: the window of a ring cache (ABI 1.4)
+  if (op.dims[4] != 0 && std::uint64_t{op.dims[3]} < std::uint64_t{op.dims[4]} + op.dims[0] - 1)
+    return bad(fmt::format("kv_append ring capacity (dims[3] = {}) must hold the window ({}) plus the rows ({}) "
+                           "minus one", op.dims[3], op.dims[4], op.dims[0]));
+  NPU_TRY(c.operand(0, {DType::kF32}));
+  NPU_TRY(c.operand(1, {DType::kF32}));
+  NPU_TRY(kv_cache(c));
   NPU_TRY(c.absent(3));
   return c.params_zero_from(0);
 }
 
 Expected<void> attention(const abi::OpDesc& op, OpCheck& c) {
   NPU_TRY(c.flags(kRows));
-  NPU_TRY(c.dims(5));
-  const std::uint64_t rows = op.dims[0], heads = op.dims[1], kvh = op.dims[2], hd = op.dims[3], cap = op.dims[4];
-  if (heads % kvh != 0) return bad("attention heads (dims[1]) must be a multiple of kv_heads (dims[2])");
-  NPU_TRY(c.operand(0, {DType::kF32}, {rows, heads, hd}));
+  NPU_TRY(c.dims(op.dims[5] != 0 ? 6 : 5));  // dims[5]: sliding window (ABI 1.4)
+  if (op.dims[1] % op.dims[2] != 0) return bad("attention heads (dims[1]) must be a multiple of kv_heads (dims[2])");
+  NPU_TRY(c.operand(0, {DType::kF32}));
   NPU_TRY(c.absent(1));
-  NPU_TRY(kv_cache(c, kvh, hd, cap));
-  NPU_TRY(c.operand(3, {DType::kF32}, {rows, heads, hd}));
+  NPU_TRY(kv_cache(c));
+  NPU_TRY(c.operand(3, {DType::kF32}));
   NPU_TRY(c.float_param(0, false));
   return c.params_zero_from(1);
 }
@@ -224,15 +229,46 @@ Expected<void> attention(const abi::OpDesc& op, OpCheck& c) {
 Expected<void> copy_row(const abi::OpDesc& op, OpCheck& c) {
   NPU_TRY(c.flags(kRows));
   NPU_TRY(c.dims(2));
-  std::uint64_t total = 0;
-  if (!mul(op.dims[0], op.dims[1], total)) return bad("copy_row source is too large");
-  NPU_TRY(c.bytes(0, total));
+  NPU_TRY(c.bytes(0));
   NPU_TRY(c.absent(1));
   NPU_TRY(c.absent(2));
-  NPU_TRY(c.bytes(3, op.dims[1]));
+  NPU_TRY(c.bytes(3));
   if (op.params[0] < -1 || (op.params[0] >= 0 && static_cast<std::uint64_t>(op.params[0]) >= op.dims[0]))
     return bad("copy_row row index (params[0]) must be -1 (last valid row) or below dims[0]");
   return c.params_zero_from(1);
+}
+
+Expected<void> moe_route(const abi::OpDesc& op, OpCheck& c) {
+  NPU_TRY(c.flags(kRows));
+  NPU_TRY(c.dims(3));
+  if (op.dims[2] > op.dims[1]) return bad("moe_route k (dims[2]) must not exceed the experts (dims[1])");
+  NPU_TRY(c.operand(0, {DType::kF32}));
+  if (c.present(1)) NPU_TRY(c.operand(1, {DType::kF32}));
+  NPU_TRY(c.absent(2));
+  NPU_TRY(c.operand(3, {DType::kI32}));
+  if (op.params[0] != 0 && op.params[0] != 1) return bad("moe_route scoring (params[0]) must be 0 (softmax) or 1 (sigmoid)");
+  if (op.params[1] != 0 && op.params[1] != 1) return bad("moe_route normalize (params[1]) must be 0 or 1");
+  NPU_TRY(c.float_param(2, true));
+  return c.params_zero_from(3);
+}
+
+Expected<void> moe_linear(const abi::OpDesc& op, OpCheck& c) {
+  NPU_TRY(c.flags(kRows | abi::kMoeSharedInput | abi::kMoeCombine));
+  for (std::size_t i : {0, 1, 2, 4, 5})
+    if (op.dims[i] == 0) return bad(fmt::format("dims[{}] must be > 0", i));
+  if (op.dims[5] > op.dims[4]) return bad("moe_linear k (dims[5]) must not exceed the experts (dims[4])");
+  const std::uint64_t k = op.dims[1], g = op.dims[3];
+  NPU_TRY(c.operand(1, {DType::kI8, DType::kI4}));
+  if (c.dtype(1) == DType::kI4 && k % 2 != 0) return bad("moe_linear with I4 weights needs an even K");
+  if (g != 0 && k % g != 0) return bad(fmt::format("moe_linear K {} is not a multiple of the group size {}", k, g));
+  NPU_TRY(c.operand(0, {DType::kI8}));
+  NPU_TRY(c.operand(2, {DType::kF32}));
+  NPU_TRY(c.operand(3, {DType::kF32}));
+  NPU_TRY(c.float_param(0, true));
+  if (op.params[1] < 0) return bad("moe_linear route table offset (params[1]) must not be negative");
+  const std::uint64_t table = std::uint64_t{op.dims[0]} * op.dims[5] * abi::kMoeRouteEntryBytes;
+  NPU_TRY(c.region(abi::Segment::kScratch, static_cast<std::uint64_t>(op.params[1]), table, "moe_linear route table"));
+  return c.params_zero_from(2);
 }
 
 }  // namespace
@@ -240,23 +276,22 @@ Expected<void> copy_row(const abi::OpDesc& op, OpCheck& c) {
 Expected<void> validate_op(const abi::OpDesc& op, const SegmentTable& segs) {
   // op.reserved is the layer tag (abi::op_layer_tag): any value is valid.
   OpCheck c(op, segs);
-  const std::uint64_t rows = op.dims[0], width = op.dims[1];
   switch (static_cast<abi::OpCode>(op.opcode)) {
     case abi::OpCode::kNop:
       NPU_TRY(c.flags(0));
       return {};
     case abi::OpCode::kGemmI8: return gemm_i8(op, c);
-    case abi::OpCode::kEmbed: return embed(op, c);
+    case abi::OpCode::kEmbed: return embed(c);
     case abi::OpCode::kRmsNorm:
       NPU_TRY(rms_norm_shape(op, c));
-      NPU_TRY(c.operand(1, {DType::kF32}, {width}));
-      NPU_TRY(c.operand(3, {DType::kF32}, {rows, width}));
+      NPU_TRY(c.operand(1, {DType::kF32}));
+      NPU_TRY(c.operand(3, {DType::kF32}));
       NPU_TRY(c.float_param(0, false));
       return c.params_zero_from(1);
     case abi::OpCode::kQuantize:
-      NPU_TRY(rowwise(op, c, kRows));
+      NPU_TRY(rowwise(c, kRows));
       NPU_TRY(c.absent(1));
-      NPU_TRY(c.operand(3, {DType::kI8}, {rows, width}));
+      NPU_TRY(c.operand(3, {DType::kI8}));
       NPU_TRY(c.float_param(0, true));
       return c.params_zero_from(1);
     case abi::OpCode::kLinear: return linear(op, c);
@@ -264,20 +299,22 @@ Expected<void> validate_op(const abi::OpDesc& op, const SegmentTable& segs) {
     case abi::OpCode::kRope: return rope(op, c);
     case abi::OpCode::kKvAppend: return kv_append(op, c);
     case abi::OpCode::kAttention: return attention(op, c);
+    case abi::OpCode::kMoeRoute: return moe_route(op, c);
+    case abi::OpCode::kMoeLinear: return moe_linear(op, c);
     case abi::OpCode::kSwiGlu:
+    case abi::OpCode::kGeluGlu:
     case abi::OpCode::kAdd: {
       const bool add = op.opcode == static_cast<std::uint16_t>(abi::OpCode::kAdd);
-      NPU_TRY(rowwise(op, c, add ? (kRows | abi::kBroadcastB) : kRows));
-      const bool broadcast = (op.flags & abi::kBroadcastB) != 0;
-      NPU_TRY(c.operand(1, {DType::kF32}, {broadcast ? 1 : rows, width}));
-      NPU_TRY(c.operand(3, {DType::kF32}, {rows, width}));
+      NPU_TRY(rowwise(c, add ? (kRows | abi::kBroadcastB) : kRows));
+      NPU_TRY(c.operand(1, {DType::kF32}));
+      NPU_TRY(c.operand(3, {DType::kF32}));
       return c.params_zero_from(0);
     }
     case abi::OpCode::kCopyRow: return copy_row(op, c);
     case abi::OpCode::kArgmax:
-      NPU_TRY(rowwise(op, c, kRows));
+      NPU_TRY(rowwise(c, kRows));
       NPU_TRY(c.absent(1));
-      NPU_TRY(c.operand(3, {DType::kI32}, {rows}));
+      NPU_TRY(c.operand(3, {DType::kI32}));
       return c.params_zero_from(0);
   }
   return bad(fmt::format("unknown opcode {}", op.opcode));

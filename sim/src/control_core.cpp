@@ -26,12 +26,13 @@ std::uint64_t SimDeviceImpl::control_core_host_ns() const noexcept {
 }
 
 void SimDeviceImpl::control_loop() {
-  constexpr auto kIdleWake = std::chrono::milliseconds(10);
   std::unique_lock lock(mutex_);
   while (!stop_) {
     if (pending_ != 0 && (hung_ || removed_)) pending_ = 0;  // nobody is listening
     if (pending_ == 0) {
-      core_cv_.wait_for(lock, kIdleWake);
+      // Every change that gives the core work (a doorbell, BOOT_CTRL, stopping) notifies, so the
+      // core sleeps without a timeout: no timer to arm and cancel around every host command.
+      core_cv_.wait(lock);
       continue;
     }
     // Fixed order keeps runs deterministic when several doorbells are pending at once.

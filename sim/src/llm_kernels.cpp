@@ -276,6 +276,13 @@ void swiglu(const float* gate, const float* up, float* out, std::size_t count) n
   }
 }
 
+void gelu_glu(const float* gate, const float* up, float* out, std::size_t count) noexcept {
+  for (std::size_t i = 0; i < count; ++i) {
+    const float g = gate[i];
+    out[i] = (0.5f * g * (1.0f + std::tanh(0.7978845608f * (g + 0.044715f * g * g * g)))) * up[i];
+  }
+}
+
 void add(const float* a, const float* b, float* out, std::size_t rows, std::size_t width, bool broadcast) noexcept {
   for (std::size_t r = 0; r < rows; ++r)
     for (std::size_t i = 0; i < width; ++i) out[r * width + i] = a[r * width + i] + b[(broadcast ? 0 : r) * width + i];

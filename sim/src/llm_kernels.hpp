@@ -43,6 +43,8 @@ void rope(float* data, std::size_t rows, std::size_t heads, std::size_t hd, floa
                              std::int64_t position, float scale) noexcept;
 
 void swiglu(const float* gate, const float* up, float* out, std::size_t count) noexcept;
+// kGeluGlu: the tanh approximation of GELU on the gate, times up (program.hpp).
+void gelu_glu(const float* gate, const float* up, float* out, std::size_t count) noexcept;
 void add(const float* a, const float* b, float* out, std::size_t rows, std::size_t width, bool broadcast) noexcept;
 void argmax(const float* in, std::int32_t* out, std::size_t rows, std::size_t width) noexcept;
 

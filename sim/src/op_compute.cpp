@@ -101,6 +101,9 @@ fw::OpStatus compute_values(DeviceMemory& mem, const fw::OpRequest& r) {
       if (!ids.ok() || !table.ok() || !scales.ok()) return fw::OpStatus::kExecError;
       if (!embed(ids.as<std::int32_t>(), table.as<void>(), type, scales.as<float>(), out.as<float>(), n, d1, d2))
         return fw::OpStatus::kExecError;
+      if (const float s = fparam(op, 0); s != 0.0f) {  // output scale (ABI 1.4)
+        for (std::uint64_t i = 0; i < n * d1; ++i) out.as<float>()[i] = out.as<float>()[i] * s;
+      }
       return status(out.store());
     }
     case abi::OpCode::kRmsNorm: {
@@ -144,7 +147,19 @@ fw::OpStatus compute_values(DeviceMemory& mem, const fw::OpRequest& r) {
       rope(data.as<float>(), n, d1, d2, fparam(op, 0), table ? freqs.as<float>() : nullptr, pos);
       return status(data.store());
     }
+    // Not executed with values yet (timing-only runs cost them, op_cost.cpp): a ring KV cache and
+    // sliding-window attention (ABI 1.4), and the routed experts. A run with values fails here
+    // instead of computing something else; the compiler refuses such models without --timing-only.
+    case abi::OpCode::kMoeRoute:
+    case abi::OpCode::kMoeLinear: return fw::OpStatus::kExecError;
+    case abi::OpCode::kGeluGlu: {
+      Region g(mem, a[0], 4 * n * d1, true), u(mem, a[1], 4 * n * d1, true), out(mem, a[3], 4 * n * d1, false);
+      if (!g.ok() || !u.ok()) return fw::OpStatus::kExecError;
+      gelu_glu(g.as<float>(), u.as<float>(), out.as<float>(), n * d1);
+      return status(out.store());
+    }
     case abi::OpCode::kKvAppend: {
+      if (op.dims[4] != 0) return fw::OpStatus::kExecError;  // ring cache: see above
       const bool f16 = op.operands[2].dtype == static_cast<std::uint8_t>(abi::DType::kF16);
       Region k(mem, a[0], 4 * n * d1 * d2, true), v(mem, a[1], 4 * n * d1 * d2, true);
       Region cache(mem, a[2], 2 * d3 * d1 * d2 * (f16 ? 2 : 4), true);
@@ -154,6 +169,7 @@ fw::OpStatus compute_values(DeviceMemory& mem, const fw::OpRequest& r) {
       return status(cache.store());
     }
     case abi::OpCode::kAttention: {
+      if (op.dims[5] != 0) return fw::OpStatus::kExecError;  // sliding window: see above
       const bool f16 = op.operands[2].dtype == static_cast<std::uint8_t>(abi::DType::kF16);
       Region q(mem, a[0], 4 * n * d1 * d3, true), cache(mem, a[2], 2 * d4 * d2 * d3 * (f16 ? 2 : 4), true);
       Region out(mem, a[3], 4 * n * d1 * d3, false);

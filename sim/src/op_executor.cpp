@@ -1,5 +1,6 @@
-// The compute clusters: each program op is charged to the timing model and (unless timing-only)
-// computed bit-exactly on device memory (op_cost.cpp, op_compute.cpp).
+// The compute clusters: each program op is charged to the timing model (described and priced once
+// per distinct op and run shape, op_cost_cache.hpp) and (unless timing-only) computed bit-exactly
+// on device memory (op_cost.cpp, op_compute.cpp).
 #include "op_kernels.hpp"
 #include "sim_device_impl.hpp"
 
@@ -8,7 +9,13 @@ namespace npu::sim {
 fw::OpOutcome SimDeviceImpl::execute_op(const fw::OpRequest& r) {
   if (r.op->opcode == static_cast<std::uint16_t>(abi::OpCode::kNop))
     return fw::OpOutcome{fw::OpStatus::kOk, fw::Cost{now(), now(), 0, 0, 0}};
-  fw::OpOutcome out{fw::OpStatus::kOk, charge(describe_op(r, tracing_))};
+  fw::OpOutcome out{fw::OpStatus::kOk, {}};
+  if (tracing_) {
+    out.cost = charge(describe_op(r, true));  // labelled for the trace
+  } else {
+    const OpCostCache::Entry& e = op_costs_.get(r, *timing_);
+    out.cost = charge(e.item, e.cost);
+  }
   if (memory_error_armed_) {
     memory_error_armed_ = false;
     out.status = fw::OpStatus::kMemoryError;

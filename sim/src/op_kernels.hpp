@@ -15,6 +15,9 @@ namespace npu::sim {
 [[nodiscard]] std::int64_t op_position(const fw::OpRequest& request) noexcept;
 
 // `label`: name the item ("linear #12") for traces; skipped otherwise (it costs host time).
+// Reads only the op's descriptor (fixed for a program_id and index), op_rows, op_position
+// (attention), weights_in_sram and activation_sram_bytes (and index for the label): OpCostCache
+// keys its entries on exactly these.
 [[nodiscard]] WorkItem describe_op(const fw::OpRequest& request, bool label = true);
 
 // Computes the op's values in `memory`: kOk, or kExecError (e.g. an embedding id out of range,

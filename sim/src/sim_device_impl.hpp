@@ -21,6 +21,7 @@
 #include "iova_table.hpp"
 #include "npu/firmware/firmware.hpp"
 #include "npu/sim/sim_device.hpp"
+#include "op_cost_cache.hpp"
 #include "npu_abi/regs.hpp"
 
 namespace npu::sim {
@@ -74,6 +75,7 @@ class SimDeviceImpl final : public SimDevice, private fw::Platform {
   // Counts a trigger event and applies the faults that fire; true if the core stopped.
   bool fire(FaultTrigger trigger);
   fw::Cost charge(const WorkItem& item);
+  fw::Cost charge(const WorkItem& item, const ItemCost& cost);  // cost = timing_->cost(item)
   // Copies one descriptor's data (unless kDmaNoData); kDone or the status to report.
   abi::DmaStatus copy_dma(bool h2d, const abi::DmaDescriptor& descriptor);
 
@@ -120,6 +122,7 @@ class SimDeviceImpl final : public SimDevice, private fw::Platform {
   bool dma_error_armed_ = false;
   bool memory_error_armed_ = false;
   bool tracing_ = false;  // label work items (for the timing model's trace)
+  OpCostCache op_costs_;
   std::optional<abi::FaultCode> pending_fault_;
 
   std::thread core_;  // last: started after everything above exists

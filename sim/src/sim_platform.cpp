@@ -52,8 +52,10 @@ void SimDeviceImpl::write_mailbox_response(const abi::MboxMessage& message) {
   std::memcpy(&regs_[reg::kMboxResp / 4], &message, sizeof(message));
 }
 
-fw::Cost SimDeviceImpl::charge(const WorkItem& item) {
-  const Charge c = timing_->charge(item, timing_->now());
+fw::Cost SimDeviceImpl::charge(const WorkItem& item) { return charge(item, timing_->cost(item)); }
+
+fw::Cost SimDeviceImpl::charge(const WorkItem& item, const ItemCost& cost) {
+  const Charge c = timing_->charge(item, cost, timing_->now());
   cycles_.store(timing_->now(), std::memory_order_relaxed);  // a snapshot for CYCLES reads
   return fw::Cost{c.start, c.end, c.compute_cycles, c.memory_cycles, c.ddr_bytes, c.energy_j, c.memory_bound};
 }

@@ -169,14 +169,16 @@ ItemCost CostModel::control(const WorkItem& item) const {
 }
 
 ItemCost CostModel::compute_cost(const WorkItem& item) const {
+  ItemCost c;
   switch (item.kind) {
-    case WorkKind::kCompute: return compute(item);
+    case WorkKind::kCompute: c = compute(item); break;
     case WorkKind::kDmaH2D:
-    case WorkKind::kDmaD2H: return dma(item);
-    case WorkKind::kContextSwitch: return context_switch(item);
-    case WorkKind::kControl: return control(item);
+    case WorkKind::kDmaD2H: c = dma(item); break;
+    case WorkKind::kContextSwitch: c = context_switch(item); break;
+    case WorkKind::kControl: c = control(item); break;
   }
-  return {};
+  c.finish();
+  return c;
 }
 
 }  // namespace npu::sim::detail

@@ -1,5 +1,5 @@
-// What one WorkItem costs on each resource of a profile, before any queueing: the pure part of
-// the timing model. All durations are whole cycles, rounded up by DeviceProfile::cycles.
+// What one WorkItem costs on each resource of a profile, before any queueing (ItemCost): the pure
+// part of the timing model. All durations are whole cycles, rounded up by DeviceProfile::cycles.
 #pragma once
 
 #include <array>
@@ -9,26 +9,6 @@
 #include "npu/sim/timing_model.hpp"
 
 namespace npu::sim::detail {
-
-struct ItemCost {
-  Cycles lead = 0;                 // on the control core before the body (dispatch, fixed costs)
-  Cycles latency = 0;              // pipeline latency of the body (DDR / link), occupies nothing
-  std::array<Cycles, kResourceCount> active{};  // busy cycles per resource in the body
-  // Resources held for the whole body even while stalled (the MAC clusters of a memory-bound op,
-  // the DMA engine of a transfer).
-  std::array<bool, kResourceCount> held{};
-  Cycles compute = 0;              // max(MAC, vector)
-  Cycles memory = 0;               // max(DDR, SRAM, link)
-  std::uint64_t ddr_bytes = 0;
-  std::uint64_t link_bytes = 0;
-  double energy_j = 0.0;
-
-  [[nodiscard]] Cycles body() const noexcept {
-    Cycles longest = 0;
-    for (Cycles c : active) longest = c > longest ? c : longest;
-    return latency + longest;
-  }
-};
 
 // Precomputed per-profile rates so that charging an item is a handful of divisions; and a memo of
 // recent items' costs, because a decode step charges the same few hundred ops every token (only

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -51,17 +52,19 @@ class ServerTimingModel final : public TimingModel {
   explicit ServerTimingModel(DeviceProfile profile)
       : profile_(std::move(profile)), costs_(profile_) {}
 
-  Charge charge(const WorkItem& item, Cycles ready) override {
-    const detail::ItemCost c = costs_.cost(item);
+  Charge charge(const WorkItem& item, Cycles ready) override { return charge(item, costs_.cost(item), ready); }
+  [[nodiscard]] ItemCost cost(const WorkItem& item) override { return costs_.cost(item); }
+
+  Charge charge(const WorkItem& item, const ItemCost& c, Cycles ready) override {
     // The body starts once the item is ready, its lead on the control core fits before it,
     // and every server it uses is free.
     Cycles body_start = ready + c.lead;
     if (c.lead > 0) body_start = std::max(body_start, free_[idx(Resource::kControl)] + c.lead);
-    for (std::size_t r = 0; r < kResourceCount; ++r) {
-      if (c.active[r] > 0 || c.held[r]) body_start = std::max(body_start, free_[r]);
+    for (std::uint32_t m = c.uses; m != 0; m &= m - 1) {  // the resources it uses, in order
+      body_start = std::max(body_start, free_[static_cast<std::size_t>(std::countr_zero(m))]);
     }
     const Cycles start = body_start - c.lead;
-    const Cycles body = c.body();
+    const Cycles body = c.body;
     const Cycles end = body_start + body;
     const std::uint64_t id = totals_.items++;
 
@@ -70,8 +73,8 @@ class ServerTimingModel final : public TimingModel {
       totals_.busy[idx(Resource::kControl)] += c.lead;
       record(Resource::kControl, item, start, c.lead, c.lead, id);
     }
-    for (std::size_t r = 0; r < kResourceCount; ++r) {
-      if (c.active[r] == 0 && !c.held[r]) continue;
+    for (std::uint32_t m = c.uses; m != 0; m &= m - 1) {
+      const auto r = static_cast<std::size_t>(std::countr_zero(m));
       const Cycles occupied = c.held[r] ? body : c.active[r];
       free_[r] = body_start + occupied;
       totals_.busy[r] += c.active[r];

@@ -7,6 +7,7 @@
 #include <initializer_list>
 
 #include "npu/firmware/program.hpp"
+#include "npu_abi/operand_sizes.hpp"
 
 namespace npu::fw {
 namespace {
@@ -197,6 +198,89 @@ TEST(LlmOpRules, AttentionRopeCopyRowAdd) {
   add.operands[1].offset = 0x10000 - 32;
   add.flags = 0;
   EXPECT_FALSE(validate_op(add, segments()));
+}
+
+// The ABI's operand sizes, which the device validates against and the simulator charges.
+TEST(LlmOpRules, OperandBytesFollowTheLayouts) {
+  auto lin = llm_op(abi::OpCode::kLinear, {4, 64, 8, 16});  // int4 weights, groups of 16
+  lin.operands[0] = make_operand(abi::Segment::kIo, abi::DType::kI8, 0);
+  lin.operands[1] = make_operand(abi::Segment::kWeights, abi::DType::kI4, 0);
+  lin.operands[2] = make_operand(abi::Segment::kWeights, abi::DType::kF32, 0x1000);
+  lin.operands[3] = f32(0x100);
+  auto s = abi::operand_bytes(lin);
+  EXPECT_EQ(s.bytes[0], 4u * 64);      // i8 [M][K]
+  EXPECT_EQ(s.bytes[1], 8u * 64 / 2);  // two int4 per byte
+  EXPECT_EQ(s.bytes[2], 8u * 4 * 4);   // [N][K/G] f32 scales
+  EXPECT_EQ(s.bytes[3], 4u * 8 * 4);
+  s = abi::operand_bytes(lin, 1);      // a run of one row
+  EXPECT_EQ(s.bytes[0], 64u);
+  EXPECT_EQ(s.bytes[1], 8u * 64 / 2);
+  EXPECT_EQ(s.bytes[3], 8u * 4);
+
+  auto att = llm_op(abi::OpCode::kAttention, {2, 4, 2, 8, 16});
+  att.operands[2] = make_operand(abi::Segment::kWeights, abi::DType::kF16, 0);
+  s = abi::operand_bytes(att);
+  EXPECT_EQ(s.bytes[0], 2u * 4 * 8 * 4);
+  EXPECT_EQ(s.bytes[2], 2u * 16 * 2 * 8 * 2);  // K then V, [cap][kvh][hd] f16
+  EXPECT_EQ(abi::kv_cache_bytes(static_cast<std::uint8_t>(abi::DType::kF16), 3, 2, 8), 2u * 3 * 2 * 8 * 2);
+
+  auto add = llm_op(abi::OpCode::kAdd, {3, 8});
+  add.flags = abi::kBroadcastB;
+  EXPECT_EQ(abi::operand_bytes(add).bytes[1], 8u * 4);
+  EXPECT_EQ(abi::operand_bytes(add).bytes[2], 0u);  // unused by kAdd
+
+  // Sizes past 64 bits saturate, and the device names the operand.
+  auto big = llm_op(abi::OpCode::kSwiGlu, {0xffffffffu, 0xffffffffu});  // ~2^64 f32 elements
+  big.operands[0] = big.operands[1] = big.operands[3] = f32(0);
+  EXPECT_EQ(abi::operand_bytes(big).bytes[0], abi::kSizeOverflow);
+  auto r = validate_op(big, segments());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("operand 0 is too large"), std::string::npos) << r.error().message();
+}
+
+}  // namespace
+}  // namespace npu::fw
+
+namespace npu::fw {
+namespace {
+
+// ABI 1.4: a ring KV cache must hold the window plus the rows; the routed experts' route table
+// (named by params[1]) must lie inside the scratch segment.
+TEST(LlmOpRules, SlidingWindowAndRoutedExperts) {
+  SegmentTable segs;
+  segs.count = 4;
+  segs.base = {0x1000, 0x100000, 0x200000, 0x300000};
+  segs.size = {0x10000, 0x10000, 0x10000, 0x10000};
+  auto kv = llm_op(abi::OpCode::kKvAppend, {4, 1, 8, 10, 8});  // ring of 10 positions, window 8, 4 rows
+  kv.operands[0] = f32(0);
+  kv.operands[1] = f32(0x200);
+  kv.operands[2] = make_operand(abi::Segment::kState, abi::DType::kF32, 0);
+  EXPECT_FALSE(validate_op(kv, segs));  // 10 < 8 + 4 - 1
+  kv.dims[3] = 11;
+  EXPECT_TRUE(validate_op(kv, segs)) << validate_op(kv, segs).error().message();
+
+  auto att = llm_op(abi::OpCode::kAttention, {4, 2, 1, 8, 11, 8});  // window 8 (dims[5])
+  att.operands[0] = f32(0);
+  att.operands[2] = make_operand(abi::Segment::kState, abi::DType::kF32, 0);
+  att.operands[3] = f32(0x400);
+  EXPECT_TRUE(validate_op(att, segs)) << validate_op(att, segs).error().message();
+
+  auto moe = llm_op(abi::OpCode::kMoeLinear, {2, 16, 8, 0, 4, 2});  // 4 experts [8][16] int8, 2 per row
+  moe.flags = abi::kMoeSharedInput | abi::kMoeCombine;
+  moe.operands[0] = make_operand(abi::Segment::kScratch, abi::DType::kI8, 0);
+  moe.operands[1] = make_operand(abi::Segment::kWeights, abi::DType::kI8, 0);
+  moe.operands[2] = make_operand(abi::Segment::kWeights, abi::DType::kF32, 0x1000);
+  moe.operands[3] = make_operand(abi::Segment::kScratch, abi::DType::kF32, 0x100);
+  moe.params[0] = std::bit_cast<std::int32_t>(0.5f);
+  moe.params[1] = 0x10000 - 2 * 2 * 8;  // the route table [2 rows][2] ends at the segment's end
+  EXPECT_TRUE(validate_op(moe, segs)) << validate_op(moe, segs).error().message();
+  EXPECT_EQ(abi::operand_bytes(moe).bytes[1], 4u * 8 * 16);  // every expert resident
+  EXPECT_EQ(abi::moe_expert_bytes(moe, 2), 2u * (8 * 16 + 8 * 4));  // two experts' weights and scales
+  moe.params[1] += 8;  // one entry past the end
+  EXPECT_FALSE(validate_op(moe, segs));
+  moe.params[1] = 0;
+  moe.dims[5] = 5;  // more picks than experts
+  EXPECT_FALSE(validate_op(moe, segs));
 }
 
 }  // namespace

@@ -1,11 +1,15 @@
 // Whole-conversation generation with prompt reuse (LLM::generate(messages), generate_cached): each
 // turn runs exactly the tokens the template renders for the whole conversation — the same greedy
 // tokens and logits as a fresh session fed that prompt — while the session keeps the part of its
-// context the prompt shares, rewinding the conv state of the tiny LFM2 model to a checkpoint.
-// The template drops earlier turns' reasoning, as LFM2.5's does.
+// context the prompt shares, rewinding the conv state of the tiny LFM2 model to a checkpoint (also
+// one a loaded context file carries). The template drops earlier turns' reasoning, as LFM2.5's does.
 #include <algorithm>
+#include <cstring>
+#include <fstream>
 
 #include "llm_fixture.hpp"
+#include "local/llm/context_file.hpp"
+#include "npu/common/checksum.hpp"
 
 namespace npu::test {
 namespace {
@@ -223,15 +227,69 @@ TEST_F(LlmPromptCacheTest, ALoadedContextIsContinued) {
   EXPECT_EQ(got.logits, want.logits);
 
   // Another loads it and goes on with the conversation, whose answer differs from the generated
-  // tokens: the loaded state is the only checkpoint and lies past the common prefix, so the
-  // session starts over (exactly).
+  // tokens: the loaded state lies past the common prefix, but the file holds the checkpoint at
+  // the end of the prompt, so the session keeps the prompt (exactly).
   auto again = llm_->create_session();
   ASSERT_TRUE(again.has_value());
   ASSERT_TRUE((*again)->load_context(path).has_value());
   auto longer = conv;
   longer.push_back(msg("assistant", "ok"));
   longer.push_back(msg("user", "more"));
-  (void)expect_turn(**again, longer, 0);
+  (void)expect_turn(**again, longer, p1.size());
+  std::filesystem::remove(path);
+}
+
+// Rewrites a context file as format version 1 (before checkpoints were saved): the header's
+// checkpoint count was a reserved zero and nothing followed the state.
+void rewrite_as_version_1(const std::filesystem::path& path) {
+  std::vector<char> bytes(std::filesystem::file_size(path));
+  std::ifstream(path, std::ios::binary).read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  genai::detail::ContextFileHeader h{};
+  std::memcpy(&h, bytes.data(), sizeof h);
+  ASSERT_EQ(h.version, 2u);
+  ASSERT_GT(h.checkpoint_count, 0u);
+  bytes.resize(sizeof h + h.name_bytes + std::size_t{h.history_count} * 4 + h.state_bytes);
+  h.version = 1;
+  h.checkpoint_count = 0;
+  h.crc32 = crc32(bytes.data() + sizeof h, bytes.size() - sizeof h);
+  std::memcpy(bytes.data(), &h, sizeof h);
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// A two-turn conversation saved, loaded into a fresh session, and a conversation that shares only
+// the first turn's prompt: the session rewinds to the checkpoint the file carries at the end of
+// that prompt and runs the rest, token- and logit-identical to a fresh session fed it all.
+TEST_F(LlmPromptCacheTest, ALoadedContextRewindsToItsFirstTurnsCheckpoint) {
+  std::vector<ChatMessage> conv{msg("system", "Be brief."), msg("user", "first question")};
+  const auto p1 = rendered(conv);
+  (void)expect_turn(*llm_, conv, 0);
+  conv.push_back(msg("assistant", "yes"));
+  conv.push_back(msg("user", "second question"));
+  const auto p2 = rendered(conv);
+  (void)expect_turn(*llm_, conv, p1.size());
+  const auto path = llm_temp("two_turns.ctx");
+  ASSERT_TRUE(llm_->save_context(path).has_value());
+
+  std::vector<ChatMessage> other{conv[0], conv[1], msg("assistant", "no"), msg("user", "something else")};
+  const auto p3 = rendered(other);
+  ASSERT_GE(common_prefix(p2, p3), p1.size());
+  ASSERT_LT(common_prefix(p2, p3), p1.size() + 2);  // the answers differ at once
+  auto loaded = llm_->create_session();
+  ASSERT_TRUE(loaded.has_value());
+  ASSERT_TRUE((*loaded)->load_context(path).has_value());
+  EXPECT_EQ((*loaded)->context_usage(), p2.size() + 3);
+  (void)expect_turn(**loaded, other, p1.size());
+
+  // The same file as format version 1 (no checkpoints) still loads; the conversation then starts
+  // over, exactly.
+  rewrite_as_version_1(path);
+  auto old = llm_->create_session();
+  ASSERT_TRUE(old.has_value());
+  auto loaded_old = (*old)->load_context(path);
+  ASSERT_TRUE(loaded_old.has_value()) << loaded_old.error().what();
+  EXPECT_EQ((*old)->context_usage(), p2.size() + 3);
+  (void)expect_turn(**old, other, 0);
+  std::filesystem::remove(path);
 }
 
 }  // namespace

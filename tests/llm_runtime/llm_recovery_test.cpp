@@ -20,6 +20,7 @@ namespace {
 struct Outcome {
   std::vector<genai::TokenId> tokens;
   genai::GenerationStatus status = genai::GenerationStatus::kGenerating;
+  std::vector<std::vector<float>> logits;  // with each token, when the params return them
   std::vector<std::string> recoveries;  // kRecovery texts
   genai::GenerationStats stats;
   std::optional<Error> error;           // read() failed with it
@@ -43,7 +44,9 @@ Outcome drain(genai::Generator& gen) {
       r.recoveries.push_back(out->text);
       continue;
     }
-    if (out->token >= 0) r.tokens.push_back(out->token);
+    if (out->token < 0) continue;
+    r.tokens.push_back(out->token);
+    if (!out->logits.empty()) r.logits.push_back(out->logits);
   }
   r.stats = gen.stats();
   return r;
@@ -196,6 +199,52 @@ TEST_F(LlmRecoveryTest, AResetRightAfterARewindIsRecovered) {
     EXPECT_EQ(got.recoveries.size(), 1u);
     EXPECT_EQ(got.stats.recoveries, 1u);
   }
+}
+
+// A loaded context rewound to a checkpoint its file carries, below the loaded state: a reset
+// right after the rewind rebuilds from the loaded state with that checkpoint's conv state, and
+// gives the tokens and logits of a fault-free run, which are those of a fresh session.
+TEST_F(LlmRecoveryTest, AResetAfterARewindIntoALoadedContextIsRecovered) {
+  const auto first = prompt_tokens(11, 30);
+  auto second = first;
+  for (genai::TokenId t : prompt_tokens(5, 70)) second.push_back(t);
+  const auto path = llm_temp("recovery_rewind.ctx");
+  {
+    auto llm = open();
+    ASSERT_TRUE(llm);
+    auto gen = llm->generate_cached(first, greedy(6));
+    ASSERT_TRUE(gen.has_value()) << gen.error().what();
+    (void)drain(*gen);
+    ASSERT_TRUE(llm->save_context(path).has_value());  // 16 tokens, a checkpoint at 11
+  }
+  auto params = greedy(8);
+  params.return_logits = true;
+  auto turn = [&](const std::string& faults) {
+    auto llm = open();
+    EXPECT_TRUE(llm && llm->load_context(path).has_value());
+    if (!llm) return Outcome{};
+    EXPECT_TRUE(hal::sim_control::set_faults(device_id_, faults).has_value());
+    auto gen = llm->generate_cached(second, params);
+    EXPECT_TRUE(gen.has_value()) << gen.error().what();
+    auto r = gen ? drain(*gen) : Outcome{};
+    EXPECT_TRUE(hal::sim_control::set_faults(device_id_, "").has_value());
+    return r;
+  };
+  auto fresh = open();
+  ASSERT_TRUE(fresh);
+  const auto want = generate(*fresh, second, params);
+  ASSERT_EQ(want.tokens.size(), 8u);
+  ASSERT_EQ(want.logits.size(), 8u);
+  for (const char* fault : {"", "firmware_crash@run=1", "memory_error@run=3", "dma_error@dma=1"}) {
+    SCOPED_TRACE(fault);
+    const auto got = turn(fault);
+    ASSERT_FALSE(got.error) << got.error->what();
+    EXPECT_EQ(got.tokens, want.tokens);
+    EXPECT_EQ(got.logits, want.logits);
+    EXPECT_EQ(got.stats.cached_tokens, 11u);
+    EXPECT_EQ(got.recoveries.size(), *fault == '\0' ? 0u : 1u);
+  }
+  std::filesystem::remove(path);
 }
 
 TEST_F(LlmRecoveryTest, PrefillCallRecoversToo) {

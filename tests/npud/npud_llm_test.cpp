@@ -67,6 +67,7 @@ TEST(NpudLlm, SessionOverNpudMatchesInProcess) {
 
 // A whole prompt (generate_cached, what generate(messages) sends): npud keeps the context's common
 // prefix with it and reports how much over the wire; the tokens are a fresh in-process session's.
+// So does a context file saved and loaded through npud, rewinding to a checkpoint it carries.
 TEST(NpudLlm, WholePromptReusesTheContextInNpud) {
   auto tiny = compile_tiny("default", 11, "npud_llm_cache.npk");
   const auto prompt = prompt_tokens(11);
@@ -91,6 +92,25 @@ TEST(NpudLlm, WholePromptReusesTheContextInNpud) {
   EXPECT_EQ(second->stats().prompt_tokens, 4u);
   EXPECT_EQ((*llm)->context_usage(), expected.usage);
   EXPECT_EQ((*llm)->pending_token(), expected.pending);
+
+  // The context saved through npud carries its checkpoints: a session that loads it and gets a
+  // prompt sharing only the first prompt goes back to that prompt's checkpoint, inside the
+  // loaded context, and generates what a fresh session does.
+  const auto ctx = npud_temp("checkpoints.ctx");
+  ASSERT_TRUE((*llm)->save_context(ctx).has_value());
+  auto other = prompt;
+  for (genai::TokenId t : prompt_tokens(3, 150)) other.push_back(t);
+  const auto other_expected = generate_in_process(tiny.path, other, 5);
+  auto loaded = (*llm)->create_session();
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().what();
+  ASSERT_TRUE((*loaded)->load_context(ctx).has_value());
+  EXPECT_EQ((*loaded)->context_usage(), expected.usage);
+  auto third = (*loaded)->generate_cached(other, greedy(5));
+  ASSERT_TRUE(third.has_value()) << third.error().what();
+  EXPECT_EQ(drain_tokens(*third), other_expected.tokens);
+  EXPECT_EQ(third->stats().cached_tokens, 11u);
+  EXPECT_EQ(third->stats().prompt_tokens, 3u);
+  std::filesystem::remove(ctx);
 }
 
 TEST(NpudLlm, DaemonKilledGivesDeviceLost) {

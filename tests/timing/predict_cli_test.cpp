@@ -96,6 +96,96 @@ TEST(NpuPredict, ModelThatDoesNotFitIsReportedWithItsNumbers) {
   EXPECT_FALSE(m.contains("decode_short"));
 }
 
+// The built-in Gemma 3 1B shape with every layer global (a sliding-window pattern of 1), as a file.
+std::filesystem::path all_global_gemma3_1b() {
+  const auto path = std::filesystem::temp_directory_path() / ("npu_predict_gemma_" + std::to_string(::getpid()) + ".json");
+  std::ofstream(path) << R"({"architectures": ["Gemma3ForCausalLM"], "model_type": "gemma3_text",
+    "hidden_activation": "gelu_pytorch_tanh", "hidden_size": 1152, "intermediate_size": 6912,
+    "num_hidden_layers": 26, "num_attention_heads": 4, "num_key_value_heads": 1, "head_dim": 256,
+    "query_pre_attn_scalar": 256, "sliding_window": 512, "sliding_window_pattern": 1,
+    "rope_theta": 1000000.0, "rope_local_base_freq": 10000.0, "max_position_embeddings": 32768,
+    "rms_norm_eps": 1e-06, "tie_word_embeddings": true, "bos_token_id": 2, "eos_token_id": 1, "vocab_size": 262144})";
+  return path;
+}
+
+TEST(NpuPredict, Gemma3LocalLayersStopGrowingPastTheirWindow) {
+  const auto global = all_global_gemma3_1b();
+  const Result r = npu_cli("predict gemma3-1b " + global.string() + " --context 4096 --prompt-tokens 96 --json");
+  std::filesystem::remove(global);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["models"].size(), 2u);
+  const auto& gemma = j["models"][0];
+  const auto& all_global = j["models"][1];
+  // Published size: 1.0B parameters (262K vocabulary tied with the head).
+  EXPECT_NEAR(gemma["parameters"].get<double>(), 1.0e9, 0.02e9);
+  EXPECT_NE(gemma["shape"].get<std::string>().find("22 local, window 512"), std::string::npos) << gemma["shape"];
+  ASSERT_TRUE(gemma["fits"].get<bool>());
+  ASSERT_TRUE(all_global["fits"].get<bool>());
+  // The KV cache read per token grows with the position only in the 4 global layers; the 22 local
+  // ones read at most their 512-position window (2 x 1 kv head x 256 x 4 bytes per position).
+  auto growth = [](const nlohmann::json& m) {
+    return m["decode_long"]["ddr_bytes_per_token"].get<double>() - m["decode_short"]["ddr_bytes_per_token"].get<double>();
+  };
+  const double per_position = 2.0 * 1 * 256 * 4;
+  const double p_short = gemma["decode_short"]["position"].get<double>(), p_long = gemma["decode_long"]["position"].get<double>();
+  ASSERT_GT(p_long, 512 + p_short);
+  const double expected = per_position * (4 * (p_long - p_short) + 22 * (512 - p_short));
+  EXPECT_NEAR(growth(gemma), expected, 0.05 * expected);
+  const double expected_global = per_position * 26 * (p_long - p_short);
+  EXPECT_NEAR(growth(all_global), expected_global, 0.05 * expected_global);
+  EXPECT_GT(gemma["decode_long"]["tokens_per_s"].get<double>(), all_global["decode_long"]["tokens_per_s"].get<double>());
+  // Local layers keep a ring of window + chunk - 1 positions, not the context: the state is smaller.
+  const double state = gemma["device_memory"]["state"].get<double>();
+  const double state_global = all_global["device_memory"]["state"].get<double>();
+  EXPECT_NEAR(state, per_position * (4 * 4096 + 22 * (512 + 96 - 1)), 64.0 * 26);
+  EXPECT_NEAR(state_global, per_position * 26 * 4096, 64.0 * 26);
+}
+
+TEST(NpuPredict, Gemma3_4bAndLfm2MoeShapes) {
+  const Result r = npu_cli("predict gemma3-4b lfm2-8b-a1b lfm2.5-1.2b --prompt-tokens 96 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["models"].size(), 3u);
+  const auto& gemma = j["models"][0];
+  const auto& moe = j["models"][1];
+  const auto& dense = j["models"][2];
+  // Published sizes: Gemma 3 4B's text model 3.9B; LFM2-8B-A1B 8.3B parameters, 1.5B active.
+  EXPECT_NEAR(gemma["parameters"].get<double>(), 3.88e9, 0.05e9);
+  EXPECT_NEAR(moe["parameters"].get<double>(), 8.34e9, 0.05e9);
+  EXPECT_NEAR(moe["active_parameters"].get<double>(), 1.56e9, 0.05e9);
+  ASSERT_TRUE(moe["fits"].get<bool>());
+  // Every expert is resident: the weights segment holds all 8.3B parameters (4-bit, with scales) ...
+  const double weights = moe["device_memory"]["weights"].get<double>();
+  EXPECT_GT(weights, moe["parameters"].get<double>() * 0.5);
+  EXPECT_GT(moe["device_memory"]["bytes"].get<double>(), weights);
+  // ... but a decoded token reads only the router and its 4 of 32 experts (~active / total).
+  const double per_token = moe["decode_short"]["ddr_bytes_per_token"].get<double>();
+  const double active_share = moe["active_parameters"].get<double>() / moe["parameters"].get<double>();
+  EXPECT_LT(per_token, 1.5 * active_share * weights);
+  EXPECT_GT(per_token, 0.7 * active_share * weights);
+  // So it decodes at the rate of a ~1.5B dense model, not of an 8B one: within 2x of LFM2.5-1.2B.
+  EXPECT_GT(moe["decode_short"]["tokens_per_s"].get<double>(), 0.5 * dense["decode_short"]["tokens_per_s"].get<double>());
+  // Prefill of a 96-token chunk routes to (at most) every expert: TTFT costs far more than a token.
+  EXPECT_GT(moe["ttft"][0]["ttft_s"].get<double>(), 3.0 / moe["decode_short"]["tokens_per_s"].get<double>());
+}
+
+TEST(NpuPredict, MoeThatDoesNotFitIsReportedWithItsNumbers) {
+  // At int8 every resident expert doubles: 8.3B parameters no longer fit the Hailo-10H's DDR.
+  const Result r = npu_cli("predict lfm2-8b-a1b --policy w8a8 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto m = nlohmann::json::parse(r.out)["models"][0];
+  EXPECT_FALSE(m["fits"].get<bool>());
+  EXPECT_GT(m["device_memory"]["weights"].get<double>(), m["device_memory"]["capacity"].get<double>());
+  EXPECT_NE(m["note"].get<std::string>().find("GB"), std::string::npos);
+}
+
+TEST(NpuPredict, TimingOnlyArchitecturesRefuseACompileWithValues) {
+  const Result r = npu_cli("compile --synthetic gemma3-1b -o /dev/null");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("timing only"), std::string::npos) << r.err;
+}
+
 TEST(NpuPredict, UnknownModelOrProfileIsAClearError) {
   Result r = npu_cli("predict no-such-model");
   EXPECT_EQ(r.code, 1);

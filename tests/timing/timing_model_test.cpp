@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -235,6 +236,42 @@ TEST(TimingModel, CreateRejectsUnloadedProfile) {
   auto m = TimingModel::create(DeviceProfile{});
   ASSERT_FALSE(m);
   EXPECT_EQ(m.error().code(), ErrorCode::kInvalidArgument);
+}
+
+// A cost worked out once and charged many times (how the simulator charges a loaded program's ops
+// every step) gives exactly the cycles, totals and energy of charging the item itself.
+TEST(TimingModel, ChargingAPricedItemEqualsChargingTheItem) {
+  const auto p = profile();
+  auto direct = model(p), priced = model(p);
+  WorkItem op = gemm(1'000'000, 4'000'000, MemLocation::kDdr);
+  op.layer_weight_bytes = op.weight_bytes;
+  op.act_bytes_in = 4096;
+  op.act_bytes_out = 8192;
+  WorkItem ctrl;
+  ctrl.kind = WorkKind::kControl;
+  ctrl.bytes = 65536;
+  const std::vector<WorkItem> items = {h2d(1 << 20), op, ctrl, op, h2d(512), op};
+  std::vector<ItemCost> costs;
+  for (const auto& w : items) costs.push_back(priced->cost(w));
+  EXPECT_GT(costs[1].body, 0u);
+  EXPECT_NE(costs[1].uses, 0u);
+  for (int round = 0; round < 3; ++round) {
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const Cycles ready = direct->now() / 2;  // some items wait for servers, some do not
+      const Charge a = direct->charge(items[i], ready);
+      const Charge b = priced->charge(items[i], costs[i], ready);
+      EXPECT_EQ(a.start, b.start);
+      EXPECT_EQ(a.end, b.end);
+      EXPECT_EQ(a.compute_cycles, b.compute_cycles);
+      EXPECT_EQ(a.memory_cycles, b.memory_cycles);
+      EXPECT_EQ(a.ddr_bytes, b.ddr_bytes);
+      EXPECT_EQ(a.energy_j, b.energy_j);
+    }
+  }
+  EXPECT_EQ(direct->now(), priced->now());
+  EXPECT_EQ(direct->busy_cycles(), priced->busy_cycles());
+  for (std::size_t r = 0; r < kResourceCount; ++r) EXPECT_EQ(direct->totals().busy[r], priced->totals().busy[r]);
+  EXPECT_EQ(direct->energy_j(), priced->energy_j());
 }
 
 }  // namespace

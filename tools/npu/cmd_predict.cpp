@@ -74,13 +74,19 @@ Expected<nlohmann::json> predict_one(VDevice& vdevice, const std::string& model,
   nlohmann::json j{{"model", model}};
   NPU_TRY_ASSIGN(LoadedLlm loaded, load_llm_synthetic(model));
   j["shape"] = loaded.source.config.summary();
-  double parameters = 0;
-  for (const auto& t : compiler::expected_tensors(loaded.source.config)) {
+  // All parameters, and those one token uses: of routed experts' tensors (ggml shape [.., .., E])
+  // only the k of E a token is routed to.
+  const compiler::ModelConfig& cfg = loaded.source.config;
+  double parameters = 0, active = 0;
+  for (const auto& t : compiler::expected_tensors(cfg)) {
     double n = 1;
     for (auto d : t.shape) n *= static_cast<double>(d);
     parameters += n;
+    const bool experts = t.name.ends_with("_exps.weight");
+    active += experts ? n * cfg.experts_per_token / cfg.n_experts : n;
   }
   j["parameters"] = parameters;
+  j["active_parameters"] = active;
   LlmCompileOptions opts;
   NPU_TRY_ASSIGN(opts.policy, load_policy(o.policy));
   NPU_TRY_ASSIGN(opts.device, load_device_memory(o.profile));
@@ -148,7 +154,10 @@ void print_table(const Prediction& pr, const Opts& o) {
   };
   line("model", [](const nlohmann::json& r) { return r["model"].get<std::string>(); });
   line("parameters", [](const nlohmann::json& r) {
-    return r.contains("parameters") ? fmt::format("{:.2f} B", r["parameters"].get<double>() / 1e9) : "-";
+    if (!r.contains("parameters")) return std::string("-");
+    const double all = r["parameters"].get<double>(), active = r["active_parameters"].get<double>();
+    return active < all ? fmt::format("{:.2f} B ({:.2f} B active)", all / 1e9, active / 1e9)
+                        : fmt::format("{:.2f} B", all / 1e9);
   });
   line("device memory", [](const nlohmann::json& r) {
     if (!r.contains("device_memory")) return std::string("-");

@@ -7,6 +7,7 @@
 #include <span>
 
 #include "npu/common/error.hpp"
+#include "npu_abi/operand_sizes.hpp"
 #include "npu_abi/program.hpp"
 
 namespace npu::compiler::emu::detail {
@@ -32,12 +33,9 @@ struct OpContext {
   }
 };
 
-// Bytes each operand of `op` spans (0 when the operand is unused), or an error for a malformed op.
-struct OperandSizes {
-  std::uint64_t bytes[4] = {0, 0, 0, 0};
-};
-[[nodiscard]] Expected<OperandSizes> operand_sizes(const abi::OpDesc& op);
-
+// Bytes each operand of `op` spans (abi::operand_bytes; 0 when the operand is unused), or an
+// error for a malformed op.
+[[nodiscard]] Expected<abi::OperandBytes> operand_sizes(const abi::OpDesc& op);
 
 // Element-wise and row ops (ops_elementwise.cpp).
 [[nodiscard]] Expected<void> run_embed(const OpContext& c);

@@ -24,11 +24,14 @@ Expected<AllocationPlan> plan_allocation(const ModelConfig& c, const WeightsImag
   const SegmentSizes& seg = L.segments;
   plan.ddr_used = seg.weights + seg.io + seg.scratch + seg.state;
 
-  std::uint64_t kv_bytes = 0, conv_state = 0;
-  for (const StateEntry& e : L.state) (e.kind == LayerKind::kAttention ? kv_bytes : conv_state) += e.bytes;
+  std::uint64_t kv_bytes = 0, conv_state = 0, growing_kv = 0;  // growing: the caches that grow with the context
+  for (const StateEntry& e : L.state) {
+    (e.kind == LayerKind::kAttention ? kv_bytes : conv_state) += e.bytes;
+    if (e.kind == LayerKind::kAttention && !e.ring) growing_kv += e.bytes;
+  }
   if (plan.ddr_used > device.ddr_bytes) {
-    const std::uint64_t fixed = plan.ddr_used - kv_bytes;
-    const std::uint64_t per_position = L.context_length == 0 ? 0 : kv_bytes / L.context_length;
+    const std::uint64_t fixed = plan.ddr_used - growing_kv;
+    const std::uint64_t per_position = L.context_length == 0 ? 0 : growing_kv / L.context_length;
     const std::uint64_t fits = per_position == 0 || fixed >= device.ddr_bytes ? 0 : (device.ddr_bytes - fixed) / per_position;
     const std::uint64_t fits64 = fits / 64 * 64;
     return fail(ErrorCode::kOutOfMemory,

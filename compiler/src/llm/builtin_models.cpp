@@ -117,6 +117,42 @@ constexpr std::string_view kQwen3_4b = R"json({
   "tie_word_embeddings": true, "bos_token_id": 151643, "eos_token_id": 151645, "vocab_size": 151936
 })json";
 
+// Gemma 3 text models: five sliding-window (local) layers, then one global, repeated; GeGLU,
+// q/k norms, sandwich norms, head_dim 256 independent of hidden / heads, tied embeddings.
+constexpr std::string_view kGemma3_1b = R"json({
+  "architectures": ["Gemma3ForCausalLM"], "model_type": "gemma3_text", "hidden_activation": "gelu_pytorch_tanh",
+  "hidden_size": 1152, "intermediate_size": 6912, "num_hidden_layers": 26,
+  "num_attention_heads": 4, "num_key_value_heads": 1, "head_dim": 256, "query_pre_attn_scalar": 256,
+  "sliding_window": 512, "sliding_window_pattern": 6, "rope_theta": 1000000.0, "rope_local_base_freq": 10000.0,
+  "rope_scaling": null, "max_position_embeddings": 32768, "rms_norm_eps": 1e-06,
+  "tie_word_embeddings": true, "bos_token_id": 2, "eos_token_id": [1, 106], "pad_token_id": 0, "vocab_size": 262144
+})json";
+
+// The text model of Gemma 3 4B (its config.json nests it in text_config, beside the vision tower).
+constexpr std::string_view kGemma3_4b = R"json({
+  "architectures": ["Gemma3ForCausalLM"], "model_type": "gemma3_text", "hidden_activation": "gelu_pytorch_tanh",
+  "hidden_size": 2560, "intermediate_size": 10240, "num_hidden_layers": 34,
+  "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256, "query_pre_attn_scalar": 256,
+  "sliding_window": 1024, "sliding_window_pattern": 6, "rope_theta": 1000000.0, "rope_local_base_freq": 10000.0,
+  "rope_scaling": {"factor": 8.0, "rope_type": "linear"}, "max_position_embeddings": 131072, "rms_norm_eps": 1e-06,
+  "tie_word_embeddings": true, "bos_token_id": 2, "eos_token_id": [1, 106], "pad_token_id": 0, "vocab_size": 262208
+})json";
+
+// LFM2-8B-A1B: LFM2's conv / attention hybrid, 24 layers; the first two have a dense FFN, the
+// others 32 routed experts of width 1792, 4 per token (sigmoid router with a choice bias).
+constexpr std::string_view kLfm2_8b_a1b = R"json({
+  "architectures": ["Lfm2MoeForCausalLM"], "model_type": "lfm2_moe",
+  "hidden_size": 2048, "intermediate_size": 7168, "moe_intermediate_size": 1792, "num_hidden_layers": 24,
+  "num_attention_heads": 32, "num_key_value_heads": 8, "num_dense_layers": 2, "num_experts": 32,
+  "num_experts_per_tok": 4, "norm_topk_prob": true, "use_expert_bias": true, "routed_scaling_factor": 1.0,
+  "conv_L_cache": 3, "conv_bias": false, "norm_eps": 1e-05, "rope_theta": 1000000.0,
+  "max_position_embeddings": 128000, "tie_word_embeddings": true, "vocab_size": 65536,
+  "bos_token_id": 1, "eos_token_id": 7, "pad_token_id": 0,
+  "layer_types": ["conv", "conv", "full_attention", "conv", "conv", "conv", "full_attention", "conv",
+                  "conv", "conv", "full_attention", "conv", "conv", "conv", "full_attention", "conv",
+                  "conv", "conv", "full_attention", "conv", "conv", "full_attention", "conv", "conv"]
+})json";
+
 struct Alias {
   std::string_view alias, name;
 };
@@ -127,6 +163,8 @@ constexpr Alias kAliases[] = {
     {"qwen2.5-coder-1.5b-instruct", "qwen2.5-1.5b"}, {"qwen2.5-3b-instruct", "qwen2.5-3b"},
     {"llama-3.2-1b", "llama3.2-1b"}, {"llama-3.2-1b-instruct", "llama3.2-1b"},
     {"llama-3.2-3b", "llama3.2-3b"}, {"llama-3.2-3b-instruct", "llama3.2-3b"},
+    {"gemma-3-1b", "gemma3-1b"}, {"gemma-3-1b-it", "gemma3-1b"}, {"gemma-3-4b", "gemma3-4b"},
+    {"gemma-3-4b-it", "gemma3-4b"}, {"lfm2-8b-a1b-instruct", "lfm2-8b-a1b"},
 };
 
 std::string lower(std::string_view s) {
@@ -152,6 +190,9 @@ const std::vector<BuiltinModel>& builtin_models() {
       {"qwen3-0.6b", "Qwen3-0.6B (q/k norms)", kQwen3_0_6b},
       {"qwen3-1.7b", "Qwen3-1.7B (q/k norms)", kQwen3_1_7b},
       {"qwen3-4b", "Qwen3-4B (q/k norms)", kQwen3_4b},
+      {"gemma3-1b", "Gemma 3 1B (local/global attention, GeGLU; timing only)", kGemma3_1b},
+      {"gemma3-4b", "Gemma 3 4B text model (local/global attention, GeGLU; timing only)", kGemma3_4b},
+      {"lfm2-8b-a1b", "LiquidAI LFM2-8B-A1B (32 experts, 4 active; timing only)", kLfm2_8b_a1b},
   };
   return models;
 }

@@ -11,21 +11,10 @@
 #include "npu/compiler/llm_builtin.hpp"
 #include "npu/compiler/llm_emulation.hpp"
 #include "npu/compiler/reference_model.hpp"
+#include "npu/compiler/sqnr.hpp"
 
 namespace npu::compiler::llm {
 namespace {
-
-struct Energy {
-  double signal = 0, noise = 0;
-  void add(std::span<const float> ref, std::span<const float> got) {
-    for (std::size_t i = 0; i < ref.size(); ++i) {
-      const double d = static_cast<double>(got[i]) - ref[i];
-      signal += static_cast<double>(ref[i]) * ref[i];
-      noise += d * d;
-    }
-  }
-  [[nodiscard]] double db() const { return noise == 0 ? INFINITY : 10.0 * std::log10(signal / noise); }
-};
 
 // Runs the quantized prefill program over the calibration tokens and compares the residual stream
 // after every layer, and the chunk-final logits, with the fp32 trace.
@@ -33,8 +22,8 @@ Expected<void> measure_sqnr(CompiledLlm& m, std::span<const std::int32_t> tokens
   NPU_TRY_ASSIGN(LlmEmulation emu, LlmEmulation::create(m));
   const ModelConfig& c = m.config;
   const std::size_t H = c.hidden_size, chunk = m.layout.prefill_chunk;
-  std::vector<Energy> layer(c.n_layers);
-  Energy logits;
+  std::vector<Sqnr> layer(c.n_layers);
+  Sqnr logits;
   std::size_t agree = 0, runs = 0;
   std::vector<std::size_t> layer_of(m.prefill_ops.size(), SIZE_MAX);
   for (std::size_t l = 0; l < m.prefill_layer_end.size(); ++l) layer_of[m.prefill_layer_end[l]] = l;
@@ -102,6 +91,7 @@ Expected<CompiledLlm> compile_llm(const LlmSource& source, const LlmCompileOptio
   }
   const ModelConfig& c = source.config;
   NPU_TRY(c.validate());
+  if (!requested.timing_only) NPU_TRY(c.executes_with_values());
   NPU_TRY(validate_options(c, requested));
   LlmCompileOptions options = requested;
   if (options.context_length == 0) options.context_length = default_context_length(c);

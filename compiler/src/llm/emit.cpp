@@ -1,6 +1,7 @@
 // Lowering: one context program per subnet. Per layer: pre-norm -> (short-conv block | attention
-// block) -> residual add -> FFN norm -> gate/up -> SwiGLU -> down -> residual add; then the last
-// valid row -> final norm -> head -> logits (io) -> argmax -> next_token (io).
+// block) -> [post-norm] -> residual add -> FFN norm -> (gate/up -> SwiGLU | GeGLU -> down | router ->
+// route -> the k experts' gate/up -> SwiGLU -> down, combined) -> [post-norm] -> residual add; then
+// the last valid row -> final norm -> head -> logits (io) -> argmax -> next_token (io).
 #include <bit>
 #include <cmath>
 
@@ -131,30 +132,111 @@ class Emitter {
       auto& r = op(OpCode::kRope, R_, heads);
       r.dims[2] = hd;
       r.operands[0] = opnd(S, DType::kF32, buf);
-      r.operands[1] = opnd(W, DType::kF32, w_.rope_freqs);  // params[0] (theta) stays 0
+      // params[0] (theta) stays 0: the table of the layer's kind (local layers have their own base)
+      r.operands[1] = opnd(W, DType::kF32, c_.window(l) != 0 && w_.rope_freqs_local != 0 ? w_.rope_freqs_local : w_.rope_freqs);
     }
     const StateEntry& st = L_.state[l];
+    const std::uint32_t window = c_.window(l);
     auto& kv = op(OpCode::kKvAppend, R_, kvh);
     kv.dims[2] = hd;
-    kv.dims[3] = L_.context_length;
+    kv.dims[3] = st.positions;
+    if (st.ring) kv.dims[4] = window;  // a ring of window + chunk - 1 positions
     kv.operands[0] = opnd(S, DType::kF32, s.k);
     kv.operands[1] = opnd(S, DType::kF32, s.v);
     kv.operands[2] = opnd(ST, DType::kF32, st.offset);
     auto& at = op(OpCode::kAttention, R_, nh);
     at.dims[2] = kvh;
     at.dims[3] = hd;
-    at.dims[4] = L_.context_length;
+    at.dims[4] = st.positions;
+    at.dims[5] = window;  // a local layer reads at most its window
     at.operands[0] = opnd(S, DType::kF32, s.q);
     at.operands[2] = opnd(ST, DType::kF32, st.offset);
     at.operands[3] = opnd(S, DType::kF32, s.mix);
-    at.params[0] = fbits(static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd))));
+    at.params[0] = fbits(c_.attn_scale > 0.0f ? c_.attn_scale
+                                              : static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd))));
     linear(lp.o, s.mix, R_, S, s.out, point(l, "mix_in"));
+  }
+
+  // The gated feed-forward of a dense layer: gate/up -> SwiGLU or GeGLU -> down, into s.out.
+  void dense_ffn(std::uint32_t l) {
+    const LayerPlacement& lp = w_.layers[l];
+    const ScratchLayout& s = L_.scratch;
+    const std::string fp = point(l, "ffn_in");
+    linear(lp.gate, s.h, R_, S, s.gate, fp);
+    linear(lp.up, s.h, R_, S, s.up, fp, false);
+    glu(c_.ffn_size);
+    linear(lp.down, s.act, R_, S, s.out, point(l, "down_in"));
+  }
+
+  void glu(std::uint64_t width) {
+    const ScratchLayout& s = L_.scratch;
+    const bool gelu = c_.ffn_activation == FfnActivation::kGeluTanh;
+    auto& g = op(gelu ? OpCode::kGeluGlu : OpCode::kSwiGlu, R_, static_cast<std::uint32_t>(width));
+    g.operands[0] = opnd(S, DType::kF32, s.gate);
+    g.operands[1] = opnd(S, DType::kF32, s.up);
+    g.operands[3] = opnd(S, DType::kF32, s.act);
+  }
+
+  // One routed-experts projection: rows x (1 or k slots) x K int8 in q8 -> the picked experts.
+  void moe_linear(const LinearPlacement& lp, bool shared_input, bool combine, std::uint64_t out, float a) {
+    const ScratchLayout& s = L_.scratch;
+    auto& o = op(OpCode::kMoeLinear, R_, lp.in);
+    if (shared_input) o.flags |= abi::kMoeSharedInput;
+    if (combine) o.flags |= abi::kMoeCombine;
+    o.dims[2] = lp.out;
+    o.dims[3] = lp.group;
+    o.dims[4] = lp.experts;
+    o.dims[5] = c_.experts_per_token;
+    o.operands[0] = opnd(S, DType::kI8, s.q8);
+    o.operands[1] = opnd(W, lp.dtype, lp.offset);
+    o.operands[2] = opnd(W, DType::kF32, lp.scales_offset);
+    o.operands[3] = opnd(S, DType::kF32, out);
+    o.params[0] = fbits(a);
+    o.params[1] = static_cast<std::int32_t>(s.route);
+  }
+
+  // A routed mixture of experts (LFM2-MoE): router logits -> the k picks and weights of each row ->
+  // the picked experts' gate and up (one shared int8 input) -> SwiGLU over the k slots -> their down
+  // projections, summed with the route weights into s.out.
+  void moe_ffn(std::uint32_t l) {
+    const LayerPlacement& lp = w_.layers[l];
+    const ScratchLayout& s = L_.scratch;
+    const std::string fp = point(l, "ffn_in");
+    linear(lp.router, s.h, R_, S, s.router, fp);  // quantizes s.h into q8, which the experts reuse
+    auto& r = op(OpCode::kMoeRoute, R_, c_.n_experts);
+    r.dims[2] = c_.experts_per_token;
+    r.operands[0] = opnd(S, DType::kF32, s.router);
+    if (c_.router_bias) r.operands[1] = opnd(W, DType::kF32, lp.expert_bias);
+    r.operands[3] = opnd(S, DType::kI32, s.route);
+    r.params[0] = c_.router_sigmoid ? 1 : 0;
+    r.params[1] = c_.norm_topk ? 1 : 0;
+    r.params[2] = fbits(static_cast<float>(c_.routed_scale));
+    const float a_in = act_scale(amax_, fp);
+    moe_linear(lp.gate, true, false, s.gate, a_in);
+    moe_linear(lp.up, true, false, s.up, a_in);
+    glu(std::uint64_t{c_.experts_per_token} * c_.moe_ffn_size);
+    const std::string dp = point(l, "down_in");
+    const float a_down = act_scale(amax_, dp);
+    auto& q = op(OpCode::kQuantize, R_, c_.experts_per_token * c_.moe_ffn_size);
+    q.operands[0] = opnd(S, DType::kF32, s.act);
+    q.operands[3] = opnd(S, DType::kI8, s.q8);
+    q.params[0] = fbits(1.0f / a_down);
+    moe_linear(lp.down, false, true, s.out, a_down);
+  }
+
+  // Gemma 3's sandwich norm: s.out normalized into s.h before the residual add (which reads s.h).
+  std::uint64_t post_norm(std::uint64_t weight) {
+    const ScratchLayout& s = L_.scratch;
+    if (!c_.sandwich_norms) return s.out;
+    rms_norm(S, s.out, weight, s.h, R_, c_.hidden_size);
+    return s.h;
   }
 
   EmittedProgram run() {
     const ScratchLayout& s = L_.scratch;
-    const std::uint32_t H = c_.hidden_size, F = c_.ffn_size;
+    const std::uint32_t H = c_.hidden_size;
     auto& e = op(OpCode::kEmbed, R_, H);
+    if (c_.embedding_scale) e.params[0] = fbits(static_cast<float>(std::sqrt(static_cast<double>(H))));
     e.dims[2] = c_.vocab_size;
     e.operands[0] = opnd(IO, DType::kI32, L_.io.tokens_offset);
     e.operands[1] = opnd(W, w_.embedding_dtype, w_.embedding);
@@ -166,17 +248,11 @@ class Emitter {
       rms_norm(S, s.x, lp.attn_norm, s.h, R_, H);
       if (c_.layer_kinds[l] == LayerKind::kConv) conv_block(l);
       else attention_block(l);
-      add(s.x, S, s.out, s.x, H, false);
+      add(s.x, S, post_norm(lp.post_attn_norm), s.x, H, false);
       rms_norm(S, s.x, lp.ffn_norm, s.h, R_, H);
-      const std::string fp = point(l, "ffn_in");
-      linear(lp.gate, s.h, R_, S, s.gate, fp);
-      linear(lp.up, s.h, R_, S, s.up, fp, false);
-      auto& g = op(OpCode::kSwiGlu, R_, F);
-      g.operands[0] = opnd(S, DType::kF32, s.gate);
-      g.operands[1] = opnd(S, DType::kF32, s.up);
-      g.operands[3] = opnd(S, DType::kF32, s.act);
-      linear(lp.down, s.act, R_, S, s.out, point(l, "down_in"));
-      add(s.x, S, s.out, s.x, H, false);
+      if (c_.is_moe(l)) moe_ffn(l);
+      else dense_ffn(l);
+      add(s.x, S, post_norm(lp.post_ffn_norm), s.x, H, false);
       prog_.layer_end.push_back(prog_.ops.size() - 1);
       // The layer tag (docs/device-abi.md): profiles and timing reports attribute ops by it.
       for (std::size_t i = first_op; i < prog_.ops.size(); ++i) prog_.ops[i].reserved = abi::op_layer_tag(l);

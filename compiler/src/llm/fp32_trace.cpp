@@ -182,7 +182,7 @@ Expected<Fp32Trace> run_fp32_trace(const ModelConfig& c, const WeightSource& src
     trace.residual.push_back(x);
     if (progress) progress(static_cast<double>(l + 1) / (c.n_layers + 1));
   }
-  NPU_TRY_ASSIGN(auto fnorm, load(c.arch == Architecture::kLfm2 ? "token_embd_norm.weight" : "output_norm.weight"));
+  NPU_TRY_ASSIGN(auto fnorm, load(std::string(final_norm_name(c))));
   NPU_TRY_ASSIGN(auto head, load(c.tied_embeddings ? "token_embd.weight" : "output.weight"));
   // The head's input keeps its full range (no clipping): the logits decide every token.
   std::vector<float> h(H), last;  // last: the normed chunk-final rows

@@ -25,7 +25,9 @@ LlmLayout make_layout(const ModelConfig& c, std::uint32_t chunk, std::uint32_t c
   io.bytes = align_up(io.next_token_offset + 4, kAlign);
   L.segments.io = io.bytes;
 
-  const std::uint64_t R = chunk, H = c.hidden_size, F = c.ffn_size, QD = std::uint64_t{c.n_heads} * c.head_dim;
+  const std::uint64_t R = chunk, H = c.hidden_size, QD = std::uint64_t{c.n_heads} * c.head_dim;
+  // The widest feed-forward activation row: the dense FFN, or the k routed experts' side by side.
+  const std::uint64_t F = std::max<std::uint64_t>(c.ffn_size, std::uint64_t{c.experts_per_token} * c.moe_ffn_size);
   std::uint64_t max_kv = 0;
   for (std::uint32_t kv : c.kv_heads) max_kv = std::max<std::uint64_t>(max_kv, kv);
   const std::uint64_t KVD = max_kv * c.head_dim;
@@ -51,6 +53,8 @@ LlmLayout make_layout(const ModelConfig& c, std::uint32_t chunk, std::uint32_t c
   s.gate = take(R * F * 4);
   s.up = take(R * F * 4);
   s.act = take(R * F * 4);
+  s.router = take(R * c.n_experts * 4);
+  s.route = take(R * c.experts_per_token * abi::kMoeRouteEntryBytes);
   s.last = take(H * 4);
   s.last_norm = take(H * 4);
   s.bytes = align_up(end, kAlign);
@@ -59,9 +63,16 @@ LlmLayout make_layout(const ModelConfig& c, std::uint32_t chunk, std::uint32_t c
   std::uint64_t st = 0;
   for (std::uint32_t l = 0; l < c.n_layers; ++l) {
     StateEntry e{l, c.layer_kinds[l], align_up(st, kAlign), 0};
+    if (e.kind == LayerKind::kAttention) {
+      // A sliding-window layer keeps a ring of the window plus one chunk (kKvAppend's rule) when
+      // that is shorter than the context.
+      const std::uint64_t ring = c.window(l) == 0 ? context : std::uint64_t{c.window(l)} + chunk - 1;
+      e.ring = ring < context;
+      e.positions = static_cast<std::uint32_t>(e.ring ? ring : context);
+    }
     e.bytes = e.kind == LayerKind::kConv
                   ? std::uint64_t{c.conv_l_cache - 1} * H * 4
-                  : 2 * std::uint64_t{context} * c.kv_heads[l] * c.head_dim * 4;  // K then V, f32
+                  : 2 * std::uint64_t{e.positions} * c.kv_heads[l] * c.head_dim * 4;  // K then V, f32
     st = e.offset + e.bytes;
     L.state.push_back(e);
   }

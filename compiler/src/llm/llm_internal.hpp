@@ -21,12 +21,16 @@ struct LinearPlacement {
   std::uint64_t scales_offset = 0;  // integer weights only
   std::uint32_t group = 0;
   std::uint32_t in = 0, out = 0;
+  std::uint32_t experts = 0;  // routed experts: [experts][out][in] weights, [experts][out](/group) scales
   [[nodiscard]] bool quantized() const noexcept { return dtype == abi::DType::kI8 || dtype == abi::DType::kI4; }
 };
 
 struct LayerPlacement {
   std::uint64_t attn_norm = 0, ffn_norm = 0, conv = 0, q_norm = 0, k_norm = 0, bq = 0, bk = 0, bv = 0;
+  std::uint64_t post_attn_norm = 0, post_ffn_norm = 0;  // sandwich norms (Gemma 3)
+  std::uint64_t expert_bias = 0;                        // router choice bias (LFM2-MoE), if any
   LinearPlacement in_proj, out_proj, q, k, v, o, gate, up, down;
+  LinearPlacement router;  // MoE layers: gate, up and down are the experts' (experts > 0)
 };
 
 // A named tensor of the weights image, for the allocation plan.
@@ -41,6 +45,7 @@ struct WeightsImage {
   std::uint64_t size = 0;        // bytes of the weights segment
   std::uint64_t embedding = 0, embedding_scales = 0, final_norm = 0;
   std::uint64_t rope_freqs = 0;  // F32 [head_dim / 2] every kRope reads (models with attention)
+  std::uint64_t rope_freqs_local = 0;  // the same for sliding-window layers (their own base), if any
   abi::DType embedding_dtype = abi::DType::kF32;
   LinearPlacement head;
   std::vector<LayerPlacement> layers;

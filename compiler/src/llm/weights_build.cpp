@@ -40,6 +40,14 @@ class ImageBuilder {
     if (st.scale_count != 0) lp.scales_offset = add_floats(name + ".scales", layer, q.scales, st.scale_count);
     return lp;
   }
+  // A routed experts' tensor [experts][out][in] (sizes only: experts are compiled for timing).
+  LinearPlacement add_experts(const std::string& name, std::int32_t layer, std::uint32_t in, std::uint32_t out,
+                              std::uint32_t experts, const LinearPrecision& p) {
+    const MatrixStorage st = matrix_storage(out, in, p);
+    LinearPlacement lp{add(name, layer, {}, st.data_bytes * experts), st.dtype, 0, st.group, in, out, experts};
+    if (st.scale_count != 0) lp.scales_offset = add(name + ".scales", layer, {}, st.scale_count * 4 * experts);
+    return lp;
+  }
   [[nodiscard]] bool values() const noexcept { return values_; }
 
  private:
@@ -100,13 +108,18 @@ Expected<WeightsImage> build_weights(const ModelConfig& c, const WeightSource* s
       break;
     }
   }
-  const char* final_norm = c.arch == Architecture::kLfm2 ? "token_embd_norm.weight" : "output_norm.weight";
+  const std::string final_norm(final_norm_name(c));
   NPU_TRY_ASSIGN(std::vector<float> fnorm, load(final_norm));
   img.final_norm = b.add_floats(final_norm, -1, fnorm, H);
   if (c.attention_layer_count() > 0) {  // RoPE frequencies (scaling included), computed once here
     const std::vector<double> f = rope_frequencies(c);
     const std::vector<float> freqs(f.begin(), f.end());
     img.rope_freqs = b.add_floats("rope_freqs", -1, freqs, freqs.size());
+    if (c.rope_local_theta > 0.0 && std::any_of(c.attn_window.begin(), c.attn_window.end(), [](auto w) { return w != 0; })) {
+      const std::vector<double> fl = rope_frequencies(c.rope_local_theta, c.head_dim);
+      const std::vector<float> local(fl.begin(), fl.end());
+      img.rope_freqs_local = b.add_floats("rope_freqs_local", -1, local, local.size());
+    }
   }
   // The head: untied storage in the head's own precision, unless it can share the float embedding.
   const LinearPrecision& hp = policy.head;
@@ -170,9 +183,29 @@ Expected<WeightsImage> build_weights(const ModelConfig& c, const WeightSource* s
         NPU_TRY(floats("attn_v.bias", std::uint64_t{kvh} * hd, lp.bv));
       }
     }
-    NPU_TRY(linear("ffn_gate.weight", H, F, lp.gate));
-    NPU_TRY(linear("ffn_up.weight", H, F, lp.up));
-    NPU_TRY(linear("ffn_down.weight", F, H, lp.down));
+    if (c.sandwich_norms) {
+      NPU_TRY(floats("post_attention_norm.weight", H, lp.post_attn_norm));
+      NPU_TRY(floats("post_ffw_norm.weight", H, lp.post_ffn_norm));
+    }
+    if (c.is_moe(l)) {
+      if (b.values()) {
+        return fail(ErrorCode::kUnsupported, "routed experts are compiled for timing only (no expert weights yet)");
+      }
+      if (!prec.quantized()) {
+        return fail(ErrorCode::kUnsupported, fmt::format("routed experts need integer weights (policy gives layer {} "
+                                                         "float weights); use w4a8, w8a8 or default", l));
+      }
+      const std::uint32_t E = c.n_experts, M = c.moe_ffn_size;
+      NPU_TRY(linear("ffn_gate_inp.weight", H, E, lp.router));
+      if (c.router_bias) NPU_TRY(floats("exp_probs_b.bias", E, lp.expert_bias));
+      lp.gate = b.add_experts(name("ffn_gate_exps.weight"), li, H, M, E, prec);
+      lp.up = b.add_experts(name("ffn_up_exps.weight"), li, H, M, E, prec);
+      lp.down = b.add_experts(name("ffn_down_exps.weight"), li, M, H, E, prec);
+    } else {
+      NPU_TRY(linear("ffn_gate.weight", H, F, lp.gate));
+      NPU_TRY(linear("ffn_up.weight", H, F, lp.up));
+      NPU_TRY(linear("ffn_down.weight", F, H, lp.down));
+    }
     if (progress) progress(0.1 + 0.9 * (l + 1) / c.n_layers);
   }
   img.size = align_up(img.size, kAlign);

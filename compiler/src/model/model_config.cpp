@@ -13,6 +13,8 @@ std::string_view to_string(Architecture arch) noexcept {
     case Architecture::kLlama: return "llama";
     case Architecture::kQwen2: return "qwen2";
     case Architecture::kQwen3: return "qwen3";
+    case Architecture::kGemma3: return "gemma3";
+    case Architecture::kLfm2Moe: return "lfm2moe";
   }
   return "unknown";
 }
@@ -26,9 +28,12 @@ Expected<Architecture> parse_architecture(std::string_view name) {
   if (name == "llama" || name == "LlamaForCausalLM") return Architecture::kLlama;
   if (name == "qwen2" || name == "Qwen2ForCausalLM") return Architecture::kQwen2;
   if (name == "qwen3" || name == "Qwen3ForCausalLM") return Architecture::kQwen3;
+  if (name == "gemma3" || name == "gemma3_text" || name == "Gemma3ForCausalLM" || name == "Gemma3ForConditionalGeneration")
+    return Architecture::kGemma3;
+  if (name == "lfm2moe" || name == "lfm2_moe" || name == "Lfm2MoeForCausalLM") return Architecture::kLfm2Moe;
   return fail(ErrorCode::kUnsupported,
               fmt::format("unsupported model architecture '{}' (supported: lfm2 [LFM2, LFM2.5], llama, "
-                          "qwen2 [Qwen2, Qwen2.5], qwen3)", name));
+                          "qwen2 [Qwen2, Qwen2.5], qwen3; timing-only: gemma3, lfm2_moe)", name));
 }
 
 std::uint32_t lfm2_effective_ffn(std::uint32_t block_ff_dim, bool auto_adjust, double multiplier,
@@ -40,6 +45,16 @@ std::uint32_t lfm2_effective_ffn(std::uint32_t block_ff_dim, bool auto_adjust, d
     if (multiple_of > 0) ff = (ff + multiple_of - 1) / multiple_of * multiple_of;
   }
   return static_cast<std::uint32_t>(ff);
+}
+
+Expected<void> ModelConfig::executes_with_values() const {
+  if (arch != Architecture::kGemma3 && arch != Architecture::kLfm2Moe) return {};
+  return fail(ErrorCode::kUnsupported,
+              fmt::format("{} models compile for timing only (--timing-only, `npu predict`): the compiler cannot "
+                          "read their weights yet and the device does not execute {} with values",
+                          to_string(arch), arch == Architecture::kGemma3
+                                               ? "GeGLU, sliding-window attention or scaled embeddings"
+                                               : "routed experts (moe_route / moe_linear)"));
 }
 
 std::uint32_t ModelConfig::attention_layer_count() const noexcept {
@@ -61,16 +76,30 @@ Expected<void> ModelConfig::validate() const {
                            layer_kinds.size(), kv_heads.size(), n_layers));
   }
   if (head_dim % 2 != 0) return bad(fmt::format("head_dim {} must be even for RoPE", head_dim));
+  const bool lfm2_family = arch == Architecture::kLfm2 || arch == Architecture::kLfm2Moe;
+  if (!attn_window.empty() && attn_window.size() != n_layers) {
+    return bad(fmt::format("model config lists {} attention windows for {} layers", attn_window.size(), n_layers));
+  }
+  if (n_experts > 0) {
+    if (experts_per_token == 0 || experts_per_token > n_experts || moe_ffn_size == 0) {
+      return bad(fmt::format("mixture of experts: {} of {} experts per token, expert width {} (need 1 <= k <= "
+                             "experts and a width > 0)", experts_per_token, n_experts, moe_ffn_size));
+    }
+    if (n_dense_layers > n_layers) return bad(fmt::format("{} dense layers of {}", n_dense_layers, n_layers));
+  }
   for (std::uint32_t l = 0; l < n_layers; ++l) {
+    if (window(l) != 0 && layer_kinds[l] != LayerKind::kAttention) {
+      return bad(fmt::format("layer {} has a sliding window but is not an attention layer", l));
+    }
     if (layer_kinds[l] == LayerKind::kConv) {
-      if (arch != Architecture::kLfm2) return bad(fmt::format("layer {} is a conv layer, but {} has none", l, to_string(arch)));
+      if (!lfm2_family) return bad(fmt::format("layer {} is a conv layer, but {} has none", l, to_string(arch)));
       if (kv_heads[l] != 0) return bad(fmt::format("conv layer {} has {} kv heads (must be 0)", l, kv_heads[l]));
     } else if (kv_heads[l] == 0 || n_heads % kv_heads[l] != 0) {
       return bad(fmt::format("attention layer {}: {} kv heads do not divide {} query heads", l,
                              kv_heads[l], n_heads));
     }
   }
-  if (arch == Architecture::kLfm2 && conv_l_cache < 2) {
+  if (lfm2_family && conv_l_cache < 2) {
     return bad(fmt::format("LFM2 conv L_cache is {} (must be >= 2; LFM2 uses 3)", conv_l_cache));
   }
   if (!(norm_eps > 0.0f) || !(rope_theta > 0.0) || !std::isfinite(rope_theta)) {
@@ -114,9 +143,18 @@ std::string ModelConfig::summary() const {
   const std::uint32_t attn = attention_layer_count();
   std::uint32_t max_kv = 0;
   for (std::uint32_t k : kv_heads) max_kv = std::max(max_kv, k);
-  return fmt::format("{} hidden {}, {} layers ({} conv, {} attention), heads {}/{} x {}, ffn {}, vocab {}, {}",
-                     to_string(arch), hidden_size, n_layers, n_layers - attn, attn, n_heads, max_kv,
-                     head_dim, ffn_size, vocab_size, tied_embeddings ? "tied head" : "untied head");
+  std::uint32_t local = 0;
+  for (std::uint32_t w : attn_window) local += w != 0 ? 1 : 0;
+  std::string extra;
+  if (local > 0) extra += fmt::format(" ({} local, window {})", local, *std::max_element(attn_window.begin(), attn_window.end()));
+  std::string ffn = fmt::format("ffn {}", ffn_size);
+  if (n_experts > 0) {
+    ffn = fmt::format("ffn {} ({} dense layers), {} experts x {} ({} per token)", ffn_size, n_dense_layers, n_experts,
+                      moe_ffn_size, experts_per_token);
+  }
+  return fmt::format("{} hidden {}, {} layers ({} conv, {} attention{}), heads {}/{} x {}, {}, vocab {}, {}",
+                     to_string(arch), hidden_size, n_layers, n_layers - attn, attn, extra, n_heads, max_kv,
+                     head_dim, ffn, vocab_size, tied_embeddings ? "tied head" : "untied head");
 }
 
 }  // namespace npu::compiler

@@ -105,6 +105,12 @@ Expected<ModelConfig> model_config_from_gguf(const GgufFile& file) {
   NPU_TRY_ASSIGN(const GgufValue* arch_value, file.get("general.architecture"));
   NPU_TRY_ASSIGN(std::string_view arch_name, arch_value->as_string());
   NPU_TRY_ASSIGN(Architecture arch, parse_architecture(arch_name));
+  if (arch == Architecture::kGemma3 || arch == Architecture::kLfm2Moe) {
+    return fail(ErrorCode::kUnsupported,
+                fmt::format("GGUF '{}': {} models are supported from their config.json, for timing only (`npu predict`, "
+                            "`npu compile --synthetic CONFIG.json --timing-only`); their weights cannot be compiled yet",
+                            file.source(), arch_name));
+  }
   Keys keys(file, arch_name);
 
   ModelConfig c;
@@ -184,6 +190,8 @@ Expected<ModelConfig> model_config_from_gguf(const GgufFile& file) {
       c.rope_neox = true;
       c.qkv_bias = file.find_tensor("blk.0.attn_q.bias") != nullptr;
       break;
+    case Architecture::kGemma3:
+    case Architecture::kLfm2Moe: break;  // refused above
   }
   NPU_TRY(gguf_rope_scaling(file, keys, c));
   auto valid = c.validate();

@@ -1,5 +1,5 @@
 // ModelConfig from a Hugging Face config.json (LFM2 with `layer_types` or `full_attn_idxs`,
-// Llama, Qwen2).
+// LFM2-MoE, Llama, Qwen2, Qwen3, Gemma 3 text models).
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -122,16 +122,25 @@ Expected<std::string> architecture_name(const json& j) {
   return fail(ErrorCode::kBadFormat, "config.json names no \"model_type\" or \"architectures\"");
 }
 
+// The `layer_types` list (one string per layer), or an empty list when the config has none.
+Expected<std::vector<std::string>> layer_type_names(const json& j, std::uint32_t n_layers) {
+  std::vector<std::string> names;
+  if (!j.contains("layer_types") || !j["layer_types"].is_array()) return names;
+  const json& types = j["layer_types"];
+  if (types.size() != n_layers) {
+    return fail(ErrorCode::kBadFormat, fmt::format("config.json \"layer_types\" has {} entries for {} layers", types.size(), n_layers));
+  }
+  for (const json& t : types) names.push_back(t.is_string() ? t.get<std::string>() : t.dump());
+  return names;
+}
+
 // LFM2 layer kinds: `layer_types` (["conv", "full_attention", ...]) or `full_attn_idxs`.
 Expected<void> lfm2_layers(const json& j, ModelConfig& c, std::uint32_t kv_heads) {
   std::vector<LayerKind> kinds(c.n_layers, LayerKind::kConv);
-  if (j.contains("layer_types") && j["layer_types"].is_array()) {
-    const json& types = j["layer_types"];
-    if (types.size() != c.n_layers) {
-      return fail(ErrorCode::kBadFormat, fmt::format("config.json \"layer_types\" has {} entries for {} layers", types.size(), c.n_layers));
-    }
+  NPU_TRY_ASSIGN(const std::vector<std::string> types, layer_type_names(j, c.n_layers));
+  if (!types.empty()) {
     for (std::size_t l = 0; l < types.size(); ++l) {
-      const std::string t = types[l].is_string() ? types[l].get<std::string>() : types[l].dump();
+      const std::string& t = types[l];
       if (t == "full_attention" || t == "attention") kinds[l] = LayerKind::kAttention;
       else if (t != "conv") {
         return fail(ErrorCode::kBadFormat, fmt::format("config.json \"layer_types\"[{}] is '{}' (expected \"conv\" or \"full_attention\")", l, t));
@@ -152,6 +161,89 @@ Expected<void> lfm2_layers(const json& j, ModelConfig& c, std::uint32_t kv_heads
   return {};
 }
 
+// Gemma 3 text model: local layers from `layer_types` ("sliding_attention" / "full_attention") or
+// `sliding_window_pattern` (every pattern-th layer global), window `sliding_window`, local RoPE base
+// `rope_local_base_freq` (or rope_parameters.sliding_attention), q/k norms, sandwich norms, GeGLU,
+// embeddings scaled by sqrt(hidden), queries by query_pre_attn_scalar^-1/2.
+Expected<void> gemma3_layers(const json& j, ModelConfig& c) {
+  NPU_TRY_ASSIGN(std::uint32_t window, get_u32_or(j, "sliding_window", 0));
+  c.attn_window.assign(c.n_layers, 0);
+  NPU_TRY_ASSIGN(const std::vector<std::string> types, layer_type_names(j, c.n_layers));
+  if (!types.empty()) {
+    for (std::size_t l = 0; l < types.size(); ++l) {
+      const std::string& t = types[l];
+      if (t == "sliding_attention") c.attn_window[l] = window;
+      else if (t != "full_attention") {
+        return fail(ErrorCode::kBadFormat, fmt::format("config.json \"layer_types\"[{}] is '{}' (expected \"sliding_attention\" "
+                                                       "or \"full_attention\")", l, t));
+      }
+    }
+  } else {
+    std::uint32_t pattern = 0;
+    for (const char* key : {"sliding_window_pattern", "_sliding_window_pattern"}) {
+      if (pattern != 0) continue;
+      NPU_TRY_ASSIGN(pattern, get_u32_or(j, key, 0));
+    }
+    if (pattern == 0) pattern = 6;  // Gemma 3's published interleave: five local layers, then one global
+    for (std::uint32_t l = 0; l < c.n_layers; ++l) c.attn_window[l] = (l + 1) % pattern == 0 ? 0 : window;
+  }
+  bool any_local = false;
+  for (std::uint32_t w : c.attn_window) any_local = any_local || w != 0;
+  if (any_local && window == 0) {
+    return fail(ErrorCode::kBadFormat, "Gemma 3 config.json has sliding-attention layers but no \"sliding_window\"");
+  }
+  NPU_TRY_ASSIGN(c.rope_local_theta, get_f64_or(j, "rope_local_base_freq", 10000.0));
+  NPU_TRY_ASSIGN(double qscalar, get_f64_or(j, "query_pre_attn_scalar", c.head_dim));
+  if (!(qscalar > 0.0)) return fail(ErrorCode::kBadFormat, "config.json \"query_pre_attn_scalar\" must be positive");
+  c.attn_scale = static_cast<float>(1.0 / std::sqrt(qscalar));
+  const std::string act = j.value("hidden_activation", j.value("hidden_act", std::string("gelu_pytorch_tanh")));
+  if (act != "gelu_pytorch_tanh" && act != "gelu_tanh") {
+    return fail(ErrorCode::kUnsupported, fmt::format("Gemma 3 hidden_activation '{}' is not supported (gelu_pytorch_tanh)", act));
+  }
+  c.ffn_activation = FfnActivation::kGeluTanh;
+  c.sandwich_norms = true;
+  c.embedding_scale = true;
+  c.qk_norm = true;
+  c.rope_neox = true;
+  return {};
+}
+
+// LFM2-MoE: the dense FFN width is `intermediate_size`; `num_experts` experts of
+// `moe_intermediate_size` from layer `num_dense_layers` on, `num_experts_per_tok` per token.
+Expected<void> lfm2_moe_fields(const json& j, ModelConfig& c) {
+  NPU_TRY_ASSIGN(c.ffn_size, get_u32(j, "intermediate_size"));
+  NPU_TRY_ASSIGN(c.n_experts, get_u32(j, "num_experts"));
+  NPU_TRY_ASSIGN(c.experts_per_token, get_u32(j, "num_experts_per_tok"));
+  NPU_TRY_ASSIGN(c.moe_ffn_size, get_u32(j, "moe_intermediate_size"));
+  NPU_TRY_ASSIGN(c.n_dense_layers, get_u32_or(j, "num_dense_layers", 0));
+  NPU_TRY_ASSIGN(c.routed_scale, get_f64_or(j, "routed_scaling_factor", 1.0));
+  c.router_sigmoid = true;
+  c.router_bias = get_bool_or(j, "use_expert_bias", true);
+  c.norm_topk = get_bool_or(j, "norm_topk_prob", true);
+  return {};
+}
+
+// Gemma 3 multimodal checkpoints (Gemma3ForConditionalGeneration) nest the text model in
+// `text_config`; newer transformers nest RoPE per layer type in rope_parameters.
+json gemma3_text_view(const json& j) {
+  json t = j;
+  if (j.contains("text_config") && j["text_config"].is_object()) {
+    t = j["text_config"];
+    for (const char* key : {"bos_token_id", "eos_token_id", "pad_token_id"}) {
+      if (!t.contains(key) && j.contains(key)) t[key] = j[key];
+    }
+    if (!t.contains("vocab_size")) t["vocab_size"] = 262208;  // the multimodal checkpoints' text vocabulary
+  }
+  auto rp = t.find("rope_parameters");
+  if (rp != t.end() && rp->is_object() && rp->contains("full_attention")) {
+    const json full = (*rp)["full_attention"], local = rp->value("sliding_attention", json::object());
+    if (local.is_object() && local.contains("rope_theta")) t["rope_local_base_freq"] = local["rope_theta"];
+    if (full.is_object() && full.contains("rope_theta")) t["rope_theta"] = full["rope_theta"];
+    t["rope_parameters"] = full;
+  }
+  return t;
+}
+
 }  // namespace
 
 Expected<ModelConfig> model_config_from_hf_json(std::string_view json_text) {
@@ -161,6 +253,7 @@ Expected<ModelConfig> model_config_from_hf_json(std::string_view json_text) {
   }
   NPU_TRY_ASSIGN(std::string arch_name, architecture_name(j));
   NPU_TRY_ASSIGN(Architecture arch, parse_architecture(arch_name));
+  if (arch == Architecture::kGemma3) j = gemma3_text_view(j);
   ModelConfig c;
   c.arch = arch;
   NPU_TRY_ASSIGN(c.hidden_size, get_u32(j, "hidden_size"));
@@ -176,13 +269,17 @@ Expected<ModelConfig> model_config_from_hf_json(std::string_view json_text) {
   c.eos_token_id = c.end_of_turn_ids.empty() ? -1 : c.end_of_turn_ids.front();
   c.pad_token_id = get_token(j, "pad_token_id");
 
-  if (arch == Architecture::kLfm2) {
+  if (arch == Architecture::kLfm2 || arch == Architecture::kLfm2Moe) {
     NPU_TRY_ASSIGN(double eps, get_f64_or(j, "norm_eps", 1e-5));
     c.norm_eps = static_cast<float>(eps);
-    NPU_TRY_ASSIGN(std::uint32_t ff, get_u32(j, "block_ff_dim"));
-    NPU_TRY_ASSIGN(double mult, get_f64_or(j, "block_ffn_dim_multiplier", 1.0));
-    NPU_TRY_ASSIGN(std::uint32_t multiple_of, get_u32_or(j, "block_multiple_of", 256));
-    c.ffn_size = lfm2_effective_ffn(ff, get_bool_or(j, "block_auto_adjust_ff_dim", true), mult, multiple_of);
+    if (arch == Architecture::kLfm2Moe) {
+      NPU_TRY(lfm2_moe_fields(j, c));
+    } else {
+      NPU_TRY_ASSIGN(std::uint32_t ff, get_u32(j, "block_ff_dim"));
+      NPU_TRY_ASSIGN(double mult, get_f64_or(j, "block_ffn_dim_multiplier", 1.0));
+      NPU_TRY_ASSIGN(std::uint32_t multiple_of, get_u32_or(j, "block_multiple_of", 256));
+      c.ffn_size = lfm2_effective_ffn(ff, get_bool_or(j, "block_auto_adjust_ff_dim", true), mult, multiple_of);
+    }
     NPU_TRY_ASSIGN(c.conv_l_cache, get_u32_or(j, "conv_L_cache", 3));
     if (get_bool_or(j, "conv_bias", false)) {
       return fail(ErrorCode::kUnsupported, "LFM2 with conv_bias = true is not supported (no released model uses it)");
@@ -202,6 +299,10 @@ Expected<ModelConfig> model_config_from_hf_json(std::string_view json_text) {
     c.rope_neox = arch != Architecture::kLlama;
     c.layer_kinds.assign(c.n_layers, LayerKind::kAttention);
     c.kv_heads.assign(c.n_layers, kv_heads);
+    if (arch == Architecture::kGemma3) {
+      c.tied_embeddings = get_bool_or(j, "tie_word_embeddings", true);
+      NPU_TRY(gemma3_layers(j, c));
+    }
   }
   NPU_TRY(hf_rope_scaling(j, c));
   NPU_TRY(c.validate());

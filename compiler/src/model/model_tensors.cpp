@@ -10,21 +10,38 @@ namespace npu::compiler {
 
 std::string format_shape(const TensorShape& shape) { return fmt::format("{{{}}}", fmt::join(shape, ", ")); }
 
+std::string_view final_norm_name(const ModelConfig& c) noexcept {
+  // LFM2 names its final norm token_embd_norm (llama.cpp's choice); the others output_norm.
+  return c.arch == Architecture::kLfm2 || c.arch == Architecture::kLfm2Moe ? "token_embd_norm.weight" : "output_norm.weight";
+}
+
 std::vector<TensorSpec> expected_tensors(const ModelConfig& c) {
   const std::uint64_t h = c.hidden_size, v = c.vocab_size, ff = c.ffn_size, hd = c.head_dim;
   std::vector<TensorSpec> out;
   auto add = [&](std::string name, TensorShape shape) { out.push_back({std::move(name), std::move(shape)}); };
   add("token_embd.weight", {h, v});
-  // LFM2 names its final norm token_embd_norm (llama.cpp's choice); the others output_norm.
-  add(c.arch == Architecture::kLfm2 ? "token_embd_norm.weight" : "output_norm.weight", {h});
+  add(std::string(final_norm_name(c)), {h});
   if (!c.tied_embeddings) add("output.weight", {h, v});
   for (std::uint32_t l = 0; l < c.n_layers; ++l) {
     auto n = [l](std::string_view what) { return fmt::format("blk.{}.{}", l, what); };
     add(n("attn_norm.weight"), {h});
     add(n("ffn_norm.weight"), {h});
-    add(n("ffn_gate.weight"), {h, ff});
-    add(n("ffn_up.weight"), {h, ff});
-    add(n("ffn_down.weight"), {ff, h});
+    if (c.sandwich_norms) {
+      add(n("post_attention_norm.weight"), {h});
+      add(n("post_ffw_norm.weight"), {h});
+    }
+    if (c.is_moe(l)) {  // the router (and its choice bias), then every expert's gate, up and down
+      const std::uint64_t e = c.n_experts, m = c.moe_ffn_size;
+      add(n("ffn_gate_inp.weight"), {h, e});
+      if (c.router_bias) add(n("exp_probs_b.bias"), {e});
+      add(n("ffn_gate_exps.weight"), {h, m, e});
+      add(n("ffn_up_exps.weight"), {h, m, e});
+      add(n("ffn_down_exps.weight"), {m, h, e});
+    } else {
+      add(n("ffn_gate.weight"), {h, ff});
+      add(n("ffn_up.weight"), {h, ff});
+      add(n("ffn_down.weight"), {ff, h});
+    }
     if (c.layer_kinds[l] == LayerKind::kConv) {
       add(n("shortconv.in_proj.weight"), {h, 3 * h});
       add(n("shortconv.conv.weight"), {c.conv_l_cache, h});

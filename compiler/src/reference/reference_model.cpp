@@ -203,6 +203,7 @@ Expected<void> load_layer(const ModelConfig& c, const WeightSource& src, std::ui
 Expected<ReferenceModel> ReferenceModel::create(const ModelConfig& config, const WeightSource& weights,
                                                 ReferenceOptions options) {
   NPU_TRY(config.validate());
+  NPU_TRY(config.executes_with_values());  // no fp32 reference of Gemma 3 / LFM2-MoE yet
   NPU_TRY(check_weights(config, weights));
   auto impl = std::make_unique<Impl>();
   impl->c = config;
@@ -212,7 +213,7 @@ Expected<ReferenceModel> ReferenceModel::create(const ModelConfig& config, const
   const std::vector<TensorSpec> specs = expected_tensors(config);
   const std::uint64_t H = config.hidden_size, V = config.vocab_size;
   NPU_TRY_ASSIGN(impl->embd, load_checked(weights, "token_embd.weight", {H, V}));
-  const char* final_norm = config.arch == Architecture::kLfm2 ? "token_embd_norm.weight" : "output_norm.weight";
+  const std::string final_norm(final_norm_name(config));
   NPU_TRY_ASSIGN(impl->final_norm, load_checked(weights, final_norm, {H}));
   if (!config.tied_embeddings) {
     NPU_TRY_ASSIGN(impl->output, load_checked(weights, "output.weight", {H, V}));

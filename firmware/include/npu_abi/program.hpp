@@ -81,7 +81,8 @@ enum class OpCode : std::uint16_t {
   // kEmbed: out[r][:] = table row ids[r] (dequantized).
   //   dims [0] rows [1] D [2] V.  operands [0] ids I32 [rows]  [1] table F32|F16|BF16 [V][D], or I8
   //   [V][D] with [2] per-row scales F32 [V] (value = q * scale)  [3] out F32 [rows][D].
-  //   An id outside [0, V) fails the run (kExecError).
+  //   params [0] output scale s (f32, ABI 1.4 "op.embed_scale"; 0 = none): out = value * s (float;
+  //   Gemma multiplies its embeddings by sqrt(hidden)).  An id outside [0, V) fails the run (kExecError).
   kEmbed = 2,
   // kRmsNorm: inv = (float)(1.0 / sqrt(ss / width + (double)eps)) with ss = double-sequential sum of
   //   (double)x*x; out[i] = (x[i] * inv) * w[i] (float).   dims [0] rows [1] width.
@@ -121,6 +122,10 @@ enum class OpCode : std::uint16_t {
   //   dims [0] rows [1] kv_heads [2] head_dim [3] capacity (positions).  operands [0] k F32
   //   [rows][kvh][hd]  [1] v F32 [rows][kvh][hd]  [2] cache (kState) F32|F16: K [capacity][kvh][hd]
   //   then V [capacity][kvh][hd].  A position >= capacity fails the run.
+  //   dims [4] window W (ABI 1.4 "op.attention_window"; 0 = none): the cache is a ring, position p
+  //   lives in slot p % capacity and any position is accepted; capacity must be at least W + rows - 1
+  //   (the window of the chunk's first row plus the chunk) so that no position a row attends to is
+  //   overwritten before it is read.
   kKvAppend = 8,
   // kAttention (causal GQA over the cache, after kKvAppend): for row r at p = pos + r, head h,
   //   g = h / (heads / kv_heads): score_j = (double-sequential dot of q[r][h] and K[j][g]) * scale,
@@ -128,6 +133,8 @@ enum class OpCode : std::uint16_t {
   //   (float)(double-sequential sum_j e_j * V[j][g][:] / double-sequential sum_j e_j).
   //   dims [0] rows [1] heads [2] kv_heads [3] head_dim [4] capacity.  operands [0] q F32
   //   [rows][heads][hd]  [2] cache (as kKvAppend)  [3] out F32 [rows][heads*hd].  params [0] scale.
+  //   dims [5] window W (ABI 1.4 "op.attention_window"; 0 = none): sliding-window (local) attention,
+  //   j = max(0, p - W + 1)..p, read from slot j % capacity of a ring cache (kKvAppend dims[4]).
   kAttention = 9,
   // kSwiGlu: out = (g / (1.0f + expf(-g))) * u, all in float (expf: the float libm exp, not a
   //   double exp rounded to float).  dims [0] rows [1] width.
@@ -142,12 +149,36 @@ enum class OpCode : std::uint16_t {
   // kArgmax: out[r] = index of the largest value of row r (lowest index on ties; NaN never wins).
   //   dims [0] rows [1] width.  operands [0] in F32 [rows][width]  [3] out I32 [rows].
   kArgmax = 13,
+  // ---- ABI 1.4: Gemma 3 and routed mixture-of-experts (LFM2-MoE) feed-forwards.
+  // kGeluGlu ("op.gelu_glu"): out = (0.5f * g * (1.0f + tanhf(0.7978845608f * (g + 0.044715f * g * g * g)))) * u,
+  //   all in float (tanhf: the float libm tanh), evaluated left to right as written.  dims [0] rows [1] width.
+  //   operands [0] gate F32 [rows][width]  [1] up F32 [rows][width]  [3] out F32.
+  kGeluGlu = 14,
+  // kMoeRoute ("op.moe"): picks the k experts of each row. score_e = logits[r][e] (params[0] = 0:
+  //   softmax over e in double, then float; 1: sigmoid 1 / (1 + expf(-x)) in float). Selection uses
+  //   score_e + bias[e] (bias optional), the k largest, lowest index first on ties, in descending
+  //   order; weight_j = score of the j-th pick (without bias); with params[1] = 1 the weights are divided
+  //   by their float sum (ascending j); then multiplied by params[2] (f32 routed scaling factor).
+  //   dims [0] rows [1] experts E [2] k (1..E).  operands [0] logits F32 [rows][E]  [1] bias F32 [E]
+  //   (optional)  [3] route table [rows][k] of {I32 expert id, F32 weight} pairs (8 bytes each; dtype I32).
+  kMoeRoute = 15,
+  // kMoeLinear ("op.moe"): the routed experts' kLinear. For row r and its k picks (id_j, w_j) from a
+  //   route table: y[r][j][:] = x[r][s] . W[id_j]^T with the numerics of kLinear (s = 0 with
+  //   kMoeSharedInput, else s = j); with kMoeCombine out[r][:] = sum over j ascending of w_j * y[r][j][:]
+  //   (float, t = 0.0f; t = t + w_j * y), else out[r][j][:] = y[r][j][:].
+  //   dims [0] rows [1] K [2] N [3] group G (as kLinear) [4] experts E [5] k.
+  //   operands [0] in I8 [rows][1 or k][K]  [1] W I8|I4 [E][N][K]  [2] scales F32 [E][N] or [E][N][K/G]
+  //   [3] out F32 [rows][k][N] or, with kMoeCombine, [rows][N].  params [0] activation scale a (f32)
+  //   [1] byte offset, in the scratch segment, of the route table (kMoeRoute operand 3; [dims[0]][k]).
+  //   Only the picked experts' weights are read: a run of n rows reads at most min(E, n * k) experts.
+  kMoeLinear = 16,
 };
 
 // The op's name in reports and traces ("linear"), or "op" for an unknown opcode.
 [[nodiscard]] constexpr const char* op_name(std::uint16_t opcode) noexcept {
-  constexpr const char* kNames[] = {"nop",  "gemm_i8", "embed",   "rms_norm",  "quantize",  "linear", "short_conv",
-                                    "rope", "kv_append", "attention", "swiglu", "add", "copy_row", "argmax"};
+  constexpr const char* kNames[] = {"nop",      "gemm_i8",   "embed",      "rms_norm",  "quantize", "linear",
+                                    "short_conv", "rope",    "kv_append",  "attention", "swiglu",   "add",
+                                    "copy_row", "argmax",    "gelu_glu",   "moe_route", "moe_linear"};
   return opcode < sizeof(kNames) / sizeof(kNames[0]) ? kNames[opcode] : "op";
 }
 
@@ -155,6 +186,8 @@ enum class OpCode : std::uint16_t {
 enum OpFlags : std::uint16_t {
   kRowsFromParam = 1u << 0,  // rows = min(dims[0], params_rt[kParamTokens])
   kBroadcastB = 1u << 1,     // kAdd: operand 1 is a single row
+  kMoeSharedInput = 1u << 2, // kMoeLinear: one input row per token, shared by its k experts
+  kMoeCombine = 1u << 3,     // kMoeLinear: sum the k experts' outputs weighted by the route table
 };
 
 // Indices into RunRequest::params read by ops.
@@ -181,6 +214,17 @@ static_assert(offsetof(OpDesc, params) == 96);
 [[nodiscard]] constexpr std::uint32_t op_layer(const OpDesc& op) noexcept {
   return op.reserved == 0 ? 0xffffffffu : op.reserved - 1;
 }
+
+// Slots of a kMoeLinear input row (1 with kMoeSharedInput, else k) and of its output row (1 with
+// kMoeCombine, else k).
+[[nodiscard]] constexpr std::uint64_t moe_in_slots(const OpDesc& op) noexcept {
+  return (op.flags & kMoeSharedInput) != 0 ? 1 : op.dims[5];
+}
+[[nodiscard]] constexpr std::uint64_t moe_out_slots(const OpDesc& op) noexcept {
+  return (op.flags & kMoeCombine) != 0 ? 1 : op.dims[5];
+}
+// Bytes of one route-table entry (kMoeRoute / kMoeLinear): I32 expert id, F32 weight.
+inline constexpr std::uint64_t kMoeRouteEntryBytes = 8;
 
 // The rows rule: the rows an op processes in a run with `tokens` valid tokens — dims[0], or with
 // kRowsFromParam min(dims[0], tokens * P) where P = dims[2] for kRmsNorm (rows per token of

@@ -12,7 +12,7 @@
 namespace npu::abi {
 
 inline constexpr std::uint16_t kAbiMajor = 1;
-inline constexpr std::uint16_t kAbiMinor = 3;
+inline constexpr std::uint16_t kAbiMinor = 4;
 
 [[nodiscard]] constexpr std::uint32_t make_abi_version(std::uint16_t major, std::uint16_t minor) {
   return (std::uint32_t{major} << 16) | minor;
@@ -56,6 +56,13 @@ inline constexpr FeatureMinimum kFeatures[] = {
     // rope_scaling). Older firmware ignores the operand and would rotate by theta's frequencies:
     // the driver refuses such a program on it instead.
     {"op.rope_freq_table", 3, false},
+    // 1.4: Gemma 3 and mixture-of-experts ops (program.hpp): kGeluGlu, kEmbed's output scale,
+    // sliding-window attention over a ring KV cache, kMoeRoute / kMoeLinear. Older firmware refuses
+    // these programs in validation; the driver names the missing feature first.
+    {"op.gelu_glu", 4, false},
+    {"op.embed_scale", 4, false},
+    {"op.attention_window", 4, false},
+    {"op.moe", 4, false},
 };
 
 }  // namespace npu::abi

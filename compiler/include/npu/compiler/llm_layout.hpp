@@ -26,6 +26,10 @@ struct StateEntry {
   LayerKind kind = LayerKind::kConv;
   std::uint64_t offset = 0;
   std::uint64_t bytes = 0;
+  // Attention: the KV cache's capacity in positions (the context, or for a sliding-window layer a
+  // ring of window + prefill chunk - 1 positions when that is smaller) and whether it is a ring.
+  std::uint32_t positions = 0;
+  bool ring = false;
 };
 
 // Float activations in the scratch segment, sized for `rows` (the prefill chunk); the TBT program
@@ -34,6 +38,7 @@ struct ScratchLayout {
   std::uint32_t rows = 0;
   std::uint64_t x = 0, h = 0, q8 = 0, proj = 0, q = 0, k = 0, v = 0, mix = 0, out = 0;
   std::uint64_t gate = 0, up = 0, act = 0, last = 0, last_norm = 0;
+  std::uint64_t router = 0, route = 0;  // MoE: router logits f32 [rows][experts], route table [rows][k]
   std::uint64_t bytes = 0;
 };
 

@@ -1,6 +1,8 @@
 // The shape of a decoder-only language model, as the compiler and the fp32 reference need it:
-// LFM2 / LFM2.5 (short-conv + GQA hybrid), Llama and Qwen2. Read from GGUF metadata or from a
-// Hugging Face config.json; both give the same ModelConfig for the same model.
+// LFM2 / LFM2.5 (short-conv + GQA hybrid), Llama, Qwen2 and Qwen3. Read from GGUF metadata or from a
+// Hugging Face config.json; both give the same ModelConfig for the same model. Gemma 3 (local and
+// global attention, GeGLU) and LFM2-MoE (routed experts) are read from config.json and compile for
+// timing only (executes_with_values()).
 #pragma once
 
 #include <cstdint>
@@ -15,8 +17,10 @@ namespace npu::compiler {
 
 class GgufFile;
 
-enum class Architecture { kLfm2, kLlama, kQwen2, kQwen3 };
+enum class Architecture { kLfm2, kLlama, kQwen2, kQwen3, kGemma3, kLfm2Moe };
 enum class LayerKind { kConv, kAttention };
+// The gated feed-forward's activation: SiLU (SwiGLU) or the tanh approximation of GELU (GeGLU, Gemma).
+enum class FfnActivation { kSwiGlu, kGeluTanh };
 
 [[nodiscard]] std::string_view to_string(Architecture arch) noexcept;  // GGUF name: "lfm2"
 [[nodiscard]] Expected<Architecture> parse_architecture(std::string_view name);  // GGUF or HF name
@@ -52,8 +56,36 @@ struct ModelConfig {
   std::vector<std::int64_t> end_of_turn_ids;
   std::int64_t pad_token_id = -1;
 
+  // Gemma 3. Sliding-window (local) attention: one window per layer, 0 for a global layer (empty:
+  // all global); a local layer attends to the last `window` positions and uses rope_local_theta.
+  std::vector<std::uint32_t> attn_window;
+  double rope_local_theta = 0.0;       // RoPE base of local layers (unscaled); 0: rope_theta
+  float attn_scale = 0.0f;             // query scale; 0: 1/sqrt(head_dim) (Gemma: query_pre_attn_scalar^-1/2)
+  FfnActivation ffn_activation = FfnActivation::kSwiGlu;
+  bool sandwich_norms = false;         // RMSNorm after attention and after the FFN, before each residual add
+  bool embedding_scale = false;        // embeddings multiplied by sqrt(hidden_size)
+
+  // Routed mixture of experts (LFM2-MoE): layers from n_dense_layers on replace the FFN by
+  // n_experts experts of width moe_ffn_size, experts_per_token of them per token, chosen by a router.
+  std::uint32_t n_experts = 0;
+  std::uint32_t experts_per_token = 0;
+  std::uint32_t moe_ffn_size = 0;
+  std::uint32_t n_dense_layers = 0;
+  bool router_sigmoid = false;         // sigmoid scores (LFM2-MoE); false: softmax
+  bool router_bias = false;            // a per-expert bias added for the choice only
+  bool norm_topk = false;              // the k weights divided by their sum
+  double routed_scale = 1.0;
+
   [[nodiscard]] bool is_attention(std::uint32_t layer) const { return layer_kinds.at(layer) == LayerKind::kAttention; }
   [[nodiscard]] std::uint32_t attention_layer_count() const noexcept;
+  [[nodiscard]] bool is_moe(std::uint32_t layer) const noexcept { return n_experts > 0 && layer >= n_dense_layers; }
+  // The sliding window of an attention layer (0: global).
+  [[nodiscard]] std::uint32_t window(std::uint32_t layer) const noexcept {
+    return layer < attn_window.size() ? attn_window[layer] : 0;
+  }
+  // Whether the compiler can build this model's weights and the device execute it with values; the
+  // error says why not (then only a timing-only compile works: shapes, no weights).
+  [[nodiscard]] Expected<void> executes_with_values() const;
   // eos_token_id, then the other end_of_turn_ids (no duplicates, no -1).
   [[nodiscard]] std::vector<std::int64_t> end_of_turn_tokens() const;
   // Checks every field for consistency; the error names the field and the fix.

@@ -36,6 +36,8 @@ class WeightSource {
   [[nodiscard]] virtual Expected<std::vector<float>> load(std::string_view name) const = 0;
 };
 
+// The GGUF name of the final norm: "token_embd_norm.weight" (LFM2 family) or "output_norm.weight".
+[[nodiscard]] std::string_view final_norm_name(const ModelConfig& config) noexcept;
 // Every tensor the architecture needs, with its expected shape (no optional ones).
 [[nodiscard]] std::vector<TensorSpec> expected_tensors(const ModelConfig& config);
 

@@ -103,6 +103,10 @@ Expected<void> LocalLlm::save_context(const std::filesystem::path& path) {
   c.history = s.history;
   c.pending = s.pending;
   NPU_TRY_ASSIGN(c.state, s.core->read_state());
+  // The checkpoints below the end (the state itself is the one at the end).
+  for (const auto& checkpoint : s.checkpoints) {
+    if (checkpoint.position < s.used()) c.checkpoints.push_back({checkpoint.position, checkpoint.recurrent});
+  }
   return genai::detail::write_context_file(path, c);
 }
 
@@ -118,7 +122,16 @@ Expected<void> LocalLlm::load_context(const std::filesystem::path& path) {
   if (c.history.size() > s.capacity()) {
     return fail(ErrorCode::kBadFormat, fmt::format("{} holds more tokens than the context", path.string()));
   }
-  NPU_TRY(s.restore(std::move(c.state), std::move(c.history)));
+  auto tokens = c.history;  // and the pending token
+  if (c.pending) tokens.push_back(*c.pending);
+  if (auto valid = s.check_tokens(tokens); !valid) {
+    return fail(ErrorCode::kBadFormat, fmt::format("{} is not a usable context file: {}", path.string(),
+                                                   valid.error().message()));
+  }
+  std::vector<genai::detail::Checkpoint> checkpoints;
+  for (auto& checkpoint : c.checkpoints) checkpoints.push_back({checkpoint.position, std::move(checkpoint.recurrent)});
+  auto restored = s.restore(std::move(c.state), std::move(c.history), std::move(checkpoints));
+  if (!restored) return fail(restored.error().with_context(fmt::format("loading {}", path.string())));
   s.pending = c.pending;
   return {};
 }

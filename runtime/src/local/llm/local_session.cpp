@@ -175,21 +175,57 @@ Expected<StepResult> LocalSession::step(const StepRequest& request) {
   return r;
 }
 
-Expected<void> LocalSession::restore(std::vector<std::byte> state, std::vector<TokenId> tokens) {
+namespace {
+
+// The recurrent ranges of a whole state segment, concatenated (a checkpoint's bytes).
+std::vector<std::byte> gather(std::span<const std::byte> state, std::span<const StateRange> ranges) {
+  std::vector<std::byte> out;
+  for (const StateRange& r : ranges) {
+    const auto from = state.begin() + static_cast<std::ptrdiff_t>(r.offset);
+    out.insert(out.end(), from, from + static_cast<std::ptrdiff_t>(r.bytes));
+  }
+  return out;
+}
+
+// Writes a checkpoint's bytes over the recurrent ranges of a whole state segment.
+void scatter(std::span<const std::byte> recurrent, std::span<const StateRange> ranges, std::vector<std::byte>& state) {
+  std::size_t at = 0;
+  for (const StateRange& r : ranges) {
+    std::copy_n(recurrent.begin() + static_cast<std::ptrdiff_t>(at), r.bytes,
+                state.begin() + static_cast<std::ptrdiff_t>(r.offset));
+    at += r.bytes;
+  }
+}
+
+std::size_t recurrent_bytes(std::span<const StateRange> ranges) {
+  std::size_t n = 0;
+  for (const StateRange& r : ranges) n += r.bytes;
+  return n;
+}
+
+}  // namespace
+
+Expected<void> LocalSession::restore(std::vector<std::byte> state, std::vector<TokenId> tokens,
+                                     std::vector<Checkpoint> saved_checkpoints) {
+  const auto& ranges = recurrent_state();
+  const bool recurrent = ranges && !ranges->empty();
+  for (const Checkpoint& c : saved_checkpoints) {
+    if (!recurrent || c.position == 0 || c.position >= tokens.size() ||
+        c.recurrent.size() != recurrent_bytes(*ranges)) {
+      return fail(ErrorCode::kBadFormat,
+                  fmt::format("its checkpoint at {} tokens ({} bytes) does not fit this model's context of {} tokens "
+                              "and recurrent state of {} bytes",
+                              c.position, c.recurrent.size(), tokens.size(), recurrent ? recurrent_bytes(*ranges) : 0));
+    }
+  }
   NPU_TRY(core->write_state(state));
   base_state = std::make_shared<const std::vector<std::byte>>(std::move(state));
   base_tokens = static_cast<std::uint32_t>(tokens.size());
   history = std::move(tokens);
   runs.clear();
   checkpoints.clear();
-  if (const auto& ranges = recurrent_state(); ranges && !ranges->empty() && base_tokens > 0) {
-    Checkpoint c{base_tokens, {}};
-    for (const StateRange& r : *ranges) {
-      const auto from = base_state->begin() + static_cast<std::ptrdiff_t>(r.offset);
-      c.recurrent.insert(c.recurrent.end(), from, from + static_cast<std::ptrdiff_t>(r.bytes));
-    }
-    add_checkpoint(std::move(c));
-  }
+  for (Checkpoint& c : saved_checkpoints) add_checkpoint(std::move(c));
+  if (recurrent && base_tokens > 0) add_checkpoint(Checkpoint{base_tokens, gather(*base_state, *ranges)});
   return {};
 }
 
@@ -226,7 +262,7 @@ std::uint32_t LocalSession::reusable_prefix(std::span<const TokenId> prompt) con
   if (!ranges) return 0;
   if (ranges->empty()) return static_cast<std::uint32_t>(common);  // positional state only
   for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
-    if (it->position <= common && it->position >= base_tokens) return it->position;
+    if (it->position <= common) return it->position;
   }
   return 0;
 }
@@ -251,10 +287,16 @@ Expected<void> LocalSession::rewind(std::uint32_t position) {
   pending.reset();
   // The runs that fed the kept tokens; one that crosses `position` is cut there (positional state
   // only: a recurrent model's checkpoints lie on run boundaries). Below a loaded state, that
-  // state's KV cache holds the kept positions.
+  // state's KV cache holds the kept positions, and the checkpoint (saved with it) their
+  // recurrent state.
   if (position < base_tokens) {
     base_tokens = position;
     runs.clear();
+    if (recurrent && base_state) {
+      auto state = *base_state;
+      scatter(checkpoints.back().recurrent, *ranges, state);
+      base_state = std::make_shared<const std::vector<std::byte>>(std::move(state));
+    }
   } else {
     std::uint32_t at = base_tokens;
     std::size_t kept = 0;

@@ -85,8 +85,11 @@ struct LocalSession {
   // runs the step again, noting a Recovery. A removed device (kDeviceLost) or a step that keeps
   // failing ends with the error, the context dropped.
   [[nodiscard]] Expected<StepResult> step(const StepRequest& request);
-  // A context state written from outside (load_context) with the history it covers.
-  [[nodiscard]] Expected<void> restore(std::vector<std::byte> state, std::vector<TokenId> tokens);
+  // A context state written from outside (load_context) with the history it covers and the
+  // checkpoints saved with it (ascending, below the end; kBadFormat when one does not fit the
+  // model's recurrent state). The state itself becomes the checkpoint at the end.
+  [[nodiscard]] Expected<void> restore(std::vector<std::byte> state, std::vector<TokenId> tokens,
+                                       std::vector<Checkpoint> saved_checkpoints = {});
   // How many leading tokens of `prompt` (a whole prompt, from position 0) the context can keep:
   // the longest common prefix of the prompt and the context (history, then the pending token),
   // less the prompt's last token (its logits must be computed), lowered to a position the
@@ -95,7 +98,9 @@ struct LocalSession {
   [[nodiscard]] std::uint32_t reusable_prefix(std::span<const TokenId> prompt) const;
   // Cuts the context to its first `position` tokens, a value reusable_prefix() returned: drops
   // the pending token, the later tokens and checkpoints, restores the checkpoint's recurrent
-  // state on the device and cuts the runs a recovery replays at `position`. 0 clears. A device
+  // state on the device and cuts the runs a recovery replays at `position` (below a loaded
+  // state, that state with the checkpoint's recurrent part becomes what a recovery restores).
+  // 0 clears. A device
   // reset under it is recovered from (the runs kept are replayed); any other error drops the
   // context.
   [[nodiscard]] Expected<void> rewind(std::uint32_t position);

@@ -5,6 +5,7 @@
 // calls gives the same cycles on every machine.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -75,6 +76,38 @@ struct Charge {
   double energy_j = 0.0;         // dynamic energy of this item
 };
 
+// What one WorkItem costs on each resource of a model, before any queueing (TimingModel::cost):
+// a pure function of the item's fields (not its label or layer) and the profile. A caller that
+// charges the same items again and again (a loaded program's ops, every step) keeps it beside
+// the item and charges both, instead of having the cost worked out again.
+struct ItemCost {
+  Cycles lead = 0;                 // on the control core before the body (dispatch, fixed costs)
+  Cycles latency = 0;              // pipeline latency of the body (DDR / link), occupies nothing
+  std::array<Cycles, kResourceCount> active{};  // busy cycles per resource in the body
+  // Resources held for the whole body even while stalled (the MAC clusters of a memory-bound op,
+  // the DMA engine of a transfer).
+  std::array<bool, kResourceCount> held{};
+  Cycles compute = 0;              // max(MAC, vector)
+  Cycles memory = 0;               // max(DDR, SRAM, link)
+  std::uint64_t ddr_bytes = 0;
+  std::uint64_t link_bytes = 0;
+  double energy_j = 0.0;
+  // Derived by finish() from the fields above, so that charging does not scan every resource:
+  std::uint32_t uses = 0;  // bit r: resource r is active or held in the body
+  Cycles body = 0;         // latency + the longest active time
+
+  // Fills `uses` and `body`; call once the fields above are set.
+  void finish() noexcept {
+    Cycles longest = 0;
+    uses = 0;
+    for (std::size_t r = 0; r < kResourceCount; ++r) {
+      longest = active[r] > longest ? active[r] : longest;
+      if (active[r] > 0 || held[r]) uses |= 1u << r;
+    }
+    body = latency + longest;
+  }
+};
+
 // Totals since reset.
 struct TimingTotals {
   Cycles busy[kResourceCount] = {};  // per resource
@@ -95,6 +128,17 @@ class TimingModel {
   // Charges `item`, starting no earlier than `ready` and no earlier than the resources it needs
   // are free. DMA items and compute items use different resources and overlap when independent.
   virtual Charge charge(const WorkItem& item, Cycles ready) = 0;
+  // What `item` costs on this model before queueing (the default: nothing is known ahead).
+  [[nodiscard]] virtual ItemCost cost(const WorkItem& item) {
+    (void)item;
+    return {};
+  }
+  // Charges `item` whose cost(item) is `cost` (as cost returned it), computed earlier: exactly
+  // what charge(item, ready) does, without working the cost out again. The default ignores `cost`.
+  virtual Charge charge(const WorkItem& item, const ItemCost& cost, Cycles ready) {
+    (void)cost;
+    return charge(item, ready);
+  }
 
   // Latest finish time of everything charged so far (the device cycle counter).
   [[nodiscard]] virtual Cycles now() const noexcept = 0;

@@ -47,7 +47,10 @@ enum class ControlTask : std::uint8_t { kBoot, kMailbox };
 // operands have address 0). The firmware has validated every operand range before this.
 struct OpRequest {
   const abi::OpDesc* op = nullptr;
-  std::array<std::uint64_t, 4> address{};
+  // Unique to one loaded program on this device (every LOAD_CONTEXT gets a new one, never 0):
+  // requests with equal program_id and index are the same op of the same program.
+  std::uint64_t program_id = 0;
+  std::array<std::uint64_t, 4> address{};  // operand device addresses (not resolved for timing-only runs)
   bool weights_in_sram = false;          // the context keeps its weights segment resident
   // SRAM left for an op's activations once the context's resident data is placed: the compute
   // clusters keep an op's activation tiles on chip when its working set fits, else spill to DDR.
