@@ -88,12 +88,15 @@ bool ServedModel::note_device_full() {
   // maker takes the other models' locks, and they may be calling ours).
   if (make_room_ && make_room_()) return true;
   std::lock_guard lock(mutex_);
-  if (on_loan_ <= 1) return false;
-  if (on_loan_ - 1 < device_room_) {
+  // What holds this model's contexts: the other sessions on loan, and the idle ones, which keep
+  // theirs (a session that went back idle while this one was starting still fills the device).
+  const std::size_t holding = on_loan_ - 1 + idle_.size();
+  if (holding == 0) return false;
+  if (holding < device_room_) {
     spdlog::info("npu serve: the device holds {} sessions of '{}' beside the others; more requests wait for one",
-                 on_loan_ - 1, name_);
+                 holding, name_);
   }
-  device_room_ = std::min(device_room_, on_loan_ - 1);
+  device_room_ = std::min(device_room_, holding);
   room_learned_at_ = std::chrono::steady_clock::now();
   return true;
 }

@@ -64,8 +64,9 @@ class ServedModel {
   [[nodiscard]] Expected<Lease> acquire(const std::function<bool()>& gone = {},
                                         std::span<const genai::TokenId> prompt = {});
   // A session on loan could not get device contexts (kBusy). true when trying again can help:
-  // the room maker freed contexts of other models, or other sessions of this model hold theirs
-  // (then at most that many are lent at once, until the limit expires). false when neither.
+  // the room maker freed contexts of other models, or other sessions of this model hold theirs,
+  // on loan or idle (then at most that many are lent at once, until the limit expires). false
+  // when neither.
   [[nodiscard]] bool note_device_full();
   // What frees device room held elsewhere (the server: the other models' idle sessions); true
   // when it freed some. Set before serving.

@@ -155,15 +155,19 @@ TEST_F(SimDriver, DeviceRemovalIsReportedWithoutReset) {
 }
 
 // Firmware as an image of an older ABI minor would be: without the feature that minor added.
-std::vector<std::byte> older_abi_image(std::uint16_t minor, const std::string& missing_feature) {
+std::vector<std::byte> older_abi_image(std::uint16_t minor, const std::vector<std::string>& missing_features) {
   auto manifest = npu::fw::FirmwareManifest::current(abi::make_fw_version(0, static_cast<std::uint8_t>(minor), 0));
   manifest.abi_version = abi::make_abi_version(1, minor);
-  std::erase(manifest.features, missing_feature);
+  for (const auto& f : missing_features) std::erase(manifest.features, f);
   return npu::fw::build_firmware_image(manifest, fmt::format("abi-1.{}", minor));
 }
 // ABI 1.1: no heartbeat, no RUN progress; ABI 1.2: everything but kRope's frequency table.
-std::vector<std::byte> abi_1_1_image() { return older_abi_image(1, "watchdog.heartbeat"); }
-std::vector<std::byte> abi_1_2_image() { return older_abi_image(2, "op.rope_freq_table"); }
+std::vector<std::byte> abi_1_1_image() { return older_abi_image(1, {"watchdog.heartbeat"}); }
+std::vector<std::byte> abi_1_2_image() { return older_abi_image(2, {"op.rope_freq_table"}); }
+// ABI 1.3: everything but the Gemma 3 and mixture-of-experts ops of 1.4.
+std::vector<std::byte> abi_1_3_image() {
+  return older_abi_image(3, {"op.gelu_glu", "op.embed_scale", "op.attention_window", "op.moe"});
+}
 
 // A context of one kRope op (1 row, 1 head, head_dim 4), with or without a frequency table.
 npu::Expected<ContextHandle> load_rope_context(Driver& drv, bool table) {
@@ -206,6 +210,49 @@ TEST_F(SimDriver, ARopeFrequencyTableNeedsFirmwareOfAbi13) {
   EXPECT_EQ(scaled.error().code(), ErrorCode::kUnsupported);
   EXPECT_NE(scaled.error().message().find("op.rope_freq_table"), std::string::npos) << scaled.error().what();
   EXPECT_NE(scaled.error().message().find("install newer npustack firmware"), std::string::npos);
+}
+
+// A context of one op of `code` (1 row, width 4) whose operands lie in one I/O segment.
+npu::Expected<ContextHandle> load_one_op_context(Driver& drv, abi::OpCode code) {
+  abi::OpDesc op{};
+  op.opcode = static_cast<std::uint16_t>(code);
+  op.dims[0] = 1;
+  op.dims[1] = 4;
+  op.operands[0] = npu::fw::make_operand(abi::Segment::kIo, abi::DType::kF32, 0);
+  op.operands[1] = npu::fw::make_operand(abi::Segment::kIo, abi::DType::kF32, 16);
+  op.operands[2] = npu::fw::absent_operand();
+  op.operands[3] = npu::fw::make_operand(abi::Segment::kIo, abi::DType::kF32, 32);
+  const auto prog = npu::fw::encode_program(std::vector<abi::OpDesc>{op});
+  ContextSpec spec;
+  spec.program = prog;
+  NPU_TRY_ASSIGN(spec.segments[0], drv.allocate(4096));
+  spec.num_segments = 1;
+  return drv.load_context(spec);
+}
+
+TEST_F(SimDriver, GemmaAndMixtureOfExpertsOpsNeedFirmwareOfAbi14) {
+  {
+    auto d = open();
+    ASSERT_TRUE(d) << d.error().what();
+    auto gelu = load_one_op_context(**d, abi::OpCode::kGeluGlu);
+    EXPECT_TRUE(gelu) << gelu.error().what();
+  }
+  options.firmware_path = write_image("fw-1.3.bin", abi_1_3_image());
+  auto d = open();
+  ASSERT_TRUE(d) << d.error().what();
+  EXPECT_EQ((*d)->identity().abi_version, abi::make_abi_version(1, 3));
+  auto plain = load_rope_context(**d, true);  // what 1.3 added still loads
+  EXPECT_TRUE(plain) << plain.error().what();
+  // The driver refuses each 1.4 op before the firmware sees it, naming the feature and the fix.
+  for (const auto& [code, feature] : {std::pair{abi::OpCode::kGeluGlu, "op.gelu_glu"},
+                                      std::pair{abi::OpCode::kMoeRoute, "op.moe"},
+                                      std::pair{abi::OpCode::kMoeLinear, "op.moe"}}) {
+    auto refused = load_one_op_context(**d, code);
+    ASSERT_FALSE(refused) << feature;
+    EXPECT_EQ(refused.error().code(), ErrorCode::kUnsupported) << refused.error().what();
+    EXPECT_NE(refused.error().message().find(feature), std::string::npos) << refused.error().what();
+    EXPECT_NE(refused.error().message().find("install newer npustack firmware"), std::string::npos);
+  }
 }
 
 TEST_F(SimDriver, HangIsDetectedByTheHeartbeatWellUnderASecond) {

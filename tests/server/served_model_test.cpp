@@ -111,6 +111,49 @@ TEST_F(ServedModelPool, TheLearnedLimitExpiresSoFreedRoomIsUsed) {
   EXPECT_EQ(held.size(), room + 2);
 }
 
+// Sessions that went back idle keep their contexts: a session that finds the device full while
+// they are idle counts them, so the limit it learns is what the device holds, not fewer.
+TEST_F(ServedModelPool, IdleSessionsCountInTheLearnedLimit) {
+  std::size_t capacity = 0;
+  {
+    auto probe = serve("probe", 10s);
+    capacity = fill(*probe).size();  // how many sessions of this model the device holds
+    ASSERT_GE(capacity, 4u);
+    (void)probe->release_idle();
+  }
+  auto served = serve("served", 10s);
+  std::vector<ServedModel::Lease> held;
+  for (std::size_t i = 0; i < capacity; ++i) {
+    auto lease = served->acquire();
+    ASSERT_TRUE(lease) << i << ": " << lease.error().what();
+    ASSERT_EQ(answer(lease->llm()).value_or("failed"), "Hi");
+    held.push_back(std::move(*lease));
+  }
+  {
+    auto late = served->acquire();  // a new session, started before three others finish
+    ASSERT_TRUE(late) << late.error().what();
+    for (int i = 0; i < 3; ++i) held.pop_back();  // those three go back idle, keeping their contexts
+    auto full = answer(late->llm());
+    ASSERT_FALSE(full);
+    EXPECT_EQ(full.error().code(), ErrorCode::kBusy) << full.error().what();
+    EXPECT_TRUE(served->note_device_full());
+  }
+  held.clear();
+
+  // All `capacity` sessions come back and answer at once: none waits for a limit set too low.
+  const auto no_wait = [] { return true; };
+  for (std::size_t i = 0; i < capacity; ++i) {
+    auto lease = served->acquire(no_wait);
+    ASSERT_TRUE(lease) << i << " of " << capacity << ": " << lease.error().what();
+    ASSERT_EQ(answer(lease->llm()).value_or("failed"), "Hi") << i;
+    held.push_back(std::move(*lease));
+  }
+  // One more is beyond what the device holds: it waits (here: its client leaves).
+  auto beyond = served->acquire(no_wait);
+  ASSERT_FALSE(beyond);
+  EXPECT_EQ(beyond.error().code(), ErrorCode::kAborted);
+}
+
 TEST_F(ServedModelPool, OtherModelsIdleSessionsAreDroppedToMakeRoom) {
   auto first = serve("first", 10s);
   auto second = serve("second", 10s);
