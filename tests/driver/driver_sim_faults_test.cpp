@@ -212,7 +212,7 @@ TEST_F(SimDriver, ARopeFrequencyTableNeedsFirmwareOfAbi13) {
   EXPECT_NE(scaled.error().message().find("install newer npustack firmware"), std::string::npos);
 }
 
-// A context of one op of `code` (1 row, width 4) whose operands lie in one I/O segment.
+// A context of one op of `code` (1 row, width 4) whose operands lie in the I/O segment.
 npu::Expected<ContextHandle> load_one_op_context(Driver& drv, abi::OpCode code) {
   abi::OpDesc op{};
   op.opcode = static_cast<std::uint16_t>(code);
@@ -225,8 +225,9 @@ npu::Expected<ContextHandle> load_one_op_context(Driver& drv, abi::OpCode code) 
   const auto prog = npu::fw::encode_program(std::vector<abi::OpDesc>{op});
   ContextSpec spec;
   spec.program = prog;
-  NPU_TRY_ASSIGN(spec.segments[0], drv.allocate(4096));
-  spec.num_segments = 1;
+  NPU_TRY_ASSIGN(spec.segments[0], drv.allocate(4096));  // weights (none used)
+  NPU_TRY_ASSIGN(spec.segments[1], drv.allocate(4096));  // I/O
+  spec.num_segments = 2;
   return drv.load_context(spec);
 }
 
