@@ -3,11 +3,13 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 #include "npu/driver/driver.hpp"
 #include "npu/firmware/program.hpp"
@@ -32,8 +34,10 @@ inline abi::FirmwareImageHeader& header_of(std::vector<std::byte>& image) {
 }
 
 struct SimDriver : ::testing::Test {
+  // Per process as well as per test: ctest runs a test alone and, at the same time, the whole
+  // binary again with 16 KiB pages; they must not write each other's images.
   fs::path dir = fs::temp_directory_path() /
-                 (std::string("npu-drvsim-") +
+                 (std::string("npu-drvsim-") + std::to_string(::getpid()) + "-" +
                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
   DriverOptions options;
 
