@@ -169,6 +169,27 @@ std::vector<std::byte> abi_1_3_image() {
   return older_abi_image(3, {"op.gelu_glu", "op.embed_scale", "op.attention_window", "op.moe"});
 }
 
+// A context of the one op `op` over a weights and an I/O segment of a page each.
+npu::Expected<ContextHandle> load_single_op(Driver& drv, const abi::OpDesc& op) {
+  const auto prog = npu::fw::encode_program(std::vector<abi::OpDesc>{op});
+  ContextSpec spec;
+  spec.program = prog;
+  NPU_TRY_ASSIGN(spec.segments[0], drv.allocate(4096));
+  NPU_TRY_ASSIGN(spec.segments[1], drv.allocate(4096));
+  spec.num_segments = 2;
+  return drv.load_context(spec);
+}
+
+// A program that older firmware cannot run is refused by the driver, naming the feature it
+// needs and what to install.
+void expect_needs_newer_firmware(const npu::Expected<ContextHandle>& refused, const std::string& feature) {
+  ASSERT_FALSE(refused) << feature;
+  EXPECT_EQ(refused.error().code(), ErrorCode::kUnsupported) << refused.error().what();
+  EXPECT_NE(refused.error().message().find(feature), std::string::npos) << refused.error().what();
+  EXPECT_NE(refused.error().message().find("install newer npustack firmware"), std::string::npos)
+      << refused.error().what();
+}
+
 // A context of one kRope op (1 row, 1 head, head_dim 4), with or without a frequency table.
 npu::Expected<ContextHandle> load_rope_context(Driver& drv, bool table) {
   abi::OpDesc op{};
@@ -182,13 +203,7 @@ npu::Expected<ContextHandle> load_rope_context(Driver& drv, bool table) {
   op.operands[3] = npu::fw::absent_operand();
   const float theta = 10000.0f;
   if (!table) std::memcpy(&op.params[0], &theta, sizeof theta);
-  const auto prog = npu::fw::encode_program(std::vector<abi::OpDesc>{op});
-  ContextSpec spec;
-  spec.program = prog;
-  NPU_TRY_ASSIGN(spec.segments[0], drv.allocate(4096));
-  NPU_TRY_ASSIGN(spec.segments[1], drv.allocate(4096));
-  spec.num_segments = 2;
-  return drv.load_context(spec);
+  return load_single_op(drv, op);
 }
 
 TEST_F(SimDriver, ARopeFrequencyTableNeedsFirmwareOfAbi13) {
@@ -205,11 +220,7 @@ TEST_F(SimDriver, ARopeFrequencyTableNeedsFirmwareOfAbi13) {
   auto plain = load_rope_context(**d, false);
   EXPECT_TRUE(plain) << plain.error().what();
   // Older firmware would ignore the table and rotate by theta: refused, saying what to install.
-  auto scaled = load_rope_context(**d, true);
-  ASSERT_FALSE(scaled);
-  EXPECT_EQ(scaled.error().code(), ErrorCode::kUnsupported);
-  EXPECT_NE(scaled.error().message().find("op.rope_freq_table"), std::string::npos) << scaled.error().what();
-  EXPECT_NE(scaled.error().message().find("install newer npustack firmware"), std::string::npos);
+  expect_needs_newer_firmware(load_rope_context(**d, true), "op.rope_freq_table");
 }
 
 // A context of one op of `code` (1 row, width 4) whose operands lie in the I/O segment.
@@ -222,13 +233,7 @@ npu::Expected<ContextHandle> load_one_op_context(Driver& drv, abi::OpCode code) 
   op.operands[1] = npu::fw::make_operand(abi::Segment::kIo, abi::DType::kF32, 16);
   op.operands[2] = npu::fw::absent_operand();
   op.operands[3] = npu::fw::make_operand(abi::Segment::kIo, abi::DType::kF32, 32);
-  const auto prog = npu::fw::encode_program(std::vector<abi::OpDesc>{op});
-  ContextSpec spec;
-  spec.program = prog;
-  NPU_TRY_ASSIGN(spec.segments[0], drv.allocate(4096));  // weights (none used)
-  NPU_TRY_ASSIGN(spec.segments[1], drv.allocate(4096));  // I/O
-  spec.num_segments = 2;
-  return drv.load_context(spec);
+  return load_single_op(drv, op);
 }
 
 TEST_F(SimDriver, GemmaAndMixtureOfExpertsOpsNeedFirmwareOfAbi14) {
@@ -248,11 +253,7 @@ TEST_F(SimDriver, GemmaAndMixtureOfExpertsOpsNeedFirmwareOfAbi14) {
   for (const auto& [code, feature] : {std::pair{abi::OpCode::kGeluGlu, "op.gelu_glu"},
                                       std::pair{abi::OpCode::kMoeRoute, "op.moe"},
                                       std::pair{abi::OpCode::kMoeLinear, "op.moe"}}) {
-    auto refused = load_one_op_context(**d, code);
-    ASSERT_FALSE(refused) << feature;
-    EXPECT_EQ(refused.error().code(), ErrorCode::kUnsupported) << refused.error().what();
-    EXPECT_NE(refused.error().message().find(feature), std::string::npos) << refused.error().what();
-    EXPECT_NE(refused.error().message().find("install newer npustack firmware"), std::string::npos);
+    expect_needs_newer_firmware(load_one_op_context(**d, code), feature);
   }
 }
 
