@@ -78,7 +78,9 @@ Expected<SavedContext> parse_context_file(std::span<const std::byte> bytes, std:
   c.context_length = h.context_length;
   c.model_name.assign(reinterpret_cast<const char*>(body.data()), h.name_bytes);
   c.history.resize(h.history_count);
-  std::memcpy(c.history.data(), body.data() + h.name_bytes, std::size_t{h.history_count} * 4);
+  if (h.history_count != 0) {  // an empty vector's data() may be null, which memcpy must not get
+    std::memcpy(c.history.data(), body.data() + h.name_bytes, std::size_t{h.history_count} * 4);
+  }
   if (h.pending_token >= 0) c.pending = h.pending_token;
   auto state = body.subspan(h.name_bytes + std::size_t{h.history_count} * 4, h.state_bytes);
   c.state.assign(state.begin(), state.end());
