@@ -157,6 +157,9 @@ TEST_P(OracleStackTest, Fp32PolicyOnTheSimulatorMatchesLlamaCpp) {
 
 INSTANTIATE_TEST_SUITE_P(TinyModels, OracleStackTest, ::testing::ValuesIn(kShapes),
                          [](const auto& param_info) { return std::string(param_info.param.name); });
+// LFM2-MoE: the routed experts (kMoeRoute, kMoeLinear) with values on the simulator.
+INSTANTIATE_TEST_SUITE_P(TinyMoeModels, OracleStackTest, ::testing::ValuesIn(kMoeShapes),
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
 
 // A GGUF mixed the way llama-quantize mixes a Q4_K_M file — K-quants for whole 256-blocks,
 // Q6_K for the head, the 32-block fallbacks where a row is not whole super-blocks — and every

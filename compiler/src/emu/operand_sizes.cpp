@@ -97,10 +97,27 @@ Expected<abi::OperandBytes> operand_sizes(const abi::OpDesc& op) {
       NPU_TRY(need_dtype(op, 0, {F})); NPU_TRY(need_dtype(op, 3, {DType::kI32}));
       NPU_TRY(need(d1 > 0, op, "width is 0"));
       break;
-    case OpCode::kGeluGlu:
     case OpCode::kMoeRoute:
-    case OpCode::kMoeLinear:
-      return fail(ErrorCode::kUnsupported, fmt::format("op {} ({}) is not emulated (ABI 1.4 ops run timing-only)",
+      NPU_TRY(need_dtype(op, 0, {F})); NPU_TRY(need_dtype(op, 3, {DType::kI32}));
+      if (present(op, 1)) NPU_TRY(need_dtype(op, 1, {F}));
+      NPU_TRY(need(d2 > 0 && d2 <= d1, op, "k must be 1..experts"));
+      break;
+    case OpCode::kMoeLinear: {
+      NPU_TRY(need_dtype(op, 1, {F, DType::kF16, DType::kBF16, DType::kI8, DType::kI4}));
+      NPU_TRY(need_dtype(op, 3, {F}));
+      const bool integer = dt(op, 1) == DType::kI8 || dt(op, 1) == DType::kI4;
+      NPU_TRY(need_dtype(op, 0, {integer ? DType::kI8 : F}));
+      NPU_TRY(need(d1 > 0 && d2 > 0 && op.dims[4] > 0 && op.dims[5] > 0 && op.dims[5] <= op.dims[4], op,
+                   "K, N, experts and k must be > 0, k at most the experts"));
+      if (integer) {
+        NPU_TRY(need_dtype(op, 2, {F}));
+        NPU_TRY(need(d3 == 0 || d1 % d3 == 0, op, "K is not a multiple of the group size"));
+        NPU_TRY(need(dt(op, 1) != DType::kI4 || d1 % 2 == 0, op, "int4 weights need an even K"));
+      }
+      break;
+    }
+    case OpCode::kGeluGlu:
+      return fail(ErrorCode::kUnsupported, fmt::format("op {} ({}) is not emulated (Gemma 3 runs timing-only)",
                                                        op.opcode, abi::op_name(op.opcode)));
     default:
       return fail(ErrorCode::kBadFormat, fmt::format("unknown opcode {}", op.opcode));
