@@ -1,4 +1,5 @@
 // SimDevice creation and the host-facing side: BAR0 reads/writes, the interrupt line, reset.
+#include <cstddef>
 #include <cstring>
 #include <fmt/format.h>
 
@@ -138,12 +139,23 @@ void SimDeviceImpl::write32(std::uint32_t offset, std::uint32_t value) {
       }
       return;  // everything else is read-only for the host
   }
-  if (config_.steps_in_host_thread && !core_busy_) {
+  if (config_.steps_in_host_thread && !core_busy_ && !computes_values_locked()) {
     run_in_host_thread(lock);
     return;
   }
   lock.unlock();
   core_cv_.notify_all();
+}
+
+bool SimDeviceImpl::computes_values_locked() const {
+  if ((pending_ & kEvMailbox) == 0) return false;
+  std::uint16_t opcode = 0;
+  std::memcpy(&opcode, &regs_[reg::kMboxReq / 4], sizeof(opcode));
+  if (opcode != static_cast<std::uint16_t>(abi::MboxOpcode::kRun)) return false;
+  std::uint32_t flags = 0;
+  std::memcpy(&flags, &regs_[(reg::kMboxReq + sizeof(abi::MboxHeader) + offsetof(abi::RunRequest, flags)) / 4],
+              sizeof(flags));
+  return (flags & abi::kRunTimingOnly) == 0;
 }
 
 WaitResult SimDeviceImpl::wait_interrupt(std::chrono::milliseconds timeout) {

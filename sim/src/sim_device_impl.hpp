@@ -5,8 +5,9 @@
 // event at a time, holding exec_mutex_ for the whole step (so a reset waits for the step to end
 // and then finds a quiet device): a doorbell (or BOOT_CTRL) that finds the control core idle runs
 // its step at once in the thread that wrote it, so the write returns with the command done and no
-// thread is woken; one that finds it busy is left pending for the control-core thread, which runs
-// it when the step in progress ends. mutex_ guards the register file, interrupt state, pending
+// thread is woken; one that finds it busy, and a RUN that computes values (which may be long, and
+// which the host bounds by its timeouts while it runs), are left pending for the control-core
+// thread, which runs them in order. mutex_ guards the register file, interrupt state, pending
 // events and who is running a step; it is taken briefly, after exec_mutex_ when both are held.
 #pragma once
 
@@ -85,6 +86,10 @@ class SimDeviceImpl final : public SimDevice, private fw::Platform {
   // The doorbell path: runs the pending events in the writing thread while the core is idle
   // (called with mutex_ held through `lock`, which it releases).
   void run_in_host_thread(std::unique_lock<std::mutex>& lock);
+  // A pending RUN that computes values: it may take long, and the host bounds it by its own
+  // timeouts and RUN_PROGRESS while it runs, so it goes to the control-core thread. Caller holds
+  // mutex_.
+  [[nodiscard]] bool computes_values_locked() const;
   void step(std::uint32_t event);
   // Counts a trigger event and applies the faults that fire; true if the core stopped.
   bool fire(FaultTrigger trigger);

@@ -25,7 +25,8 @@ struct SimConfig {
   FaultPlan faults;
   // A doorbell (or BOOT_CTRL) write that finds the control core idle runs the firmware's step in
   // the writing thread, so the write returns with the command done (as a device that answers
-  // before the host looks would); one that finds it busy is queued for the control-core thread.
+  // before the host looks would); one that finds it busy is queued for the control-core thread,
+  // and so is a RUN that computes values (it may be long: the host bounds it while it runs).
   // False: every step runs on the control-core thread and a doorbell write returns at once
   // (NPU_SIM_CONTROL_CORE=thread). Cycle counts are the same either way.
   bool steps_in_host_thread = true;
