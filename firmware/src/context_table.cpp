@@ -165,6 +165,10 @@ RunOutcome ContextTable::run(const abi::RunRequest& req, abi::RunResponse& resp)
     op_req.index = static_cast<std::uint32_t>(i);
     if (!op_req.timing_only) {  // a timing-only run reads and writes no values
       for (std::size_t k = 0; k < 4; ++k) op_req.address[k] = operand_address(op.operands[k], c.segments);
+      if (op.opcode == static_cast<std::uint16_t>(abi::OpCode::kMoeLinear)) {  // validated: params[1] >= 0
+        const auto table = make_operand(abi::Segment::kScratch, abi::DType::kI32, static_cast<std::uint64_t>(op.params[1]));
+        op_req.route_address = operand_address(table, c.segments);
+      }
     }
     OpOutcome r = platform_.execute_op(op_req);
     if (!platform_.core_running()) {

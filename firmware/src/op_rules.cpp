@@ -258,13 +258,22 @@ Expected<void> moe_linear(const abi::OpDesc& op, OpCheck& c) {
     if (op.dims[i] == 0) return bad(fmt::format("dims[{}] must be > 0", i));
   if (op.dims[5] > op.dims[4]) return bad("moe_linear k (dims[5]) must not exceed the experts (dims[4])");
   const std::uint64_t k = op.dims[1], g = op.dims[3];
-  NPU_TRY(c.operand(1, {DType::kI8, DType::kI4}));
-  if (c.dtype(1) == DType::kI4 && k % 2 != 0) return bad("moe_linear with I4 weights needs an even K");
-  if (g != 0 && k % g != 0) return bad(fmt::format("moe_linear K {} is not a multiple of the group size {}", k, g));
-  NPU_TRY(c.operand(0, {DType::kI8}));
-  NPU_TRY(c.operand(2, {DType::kF32}));
+  if (!c.present(1)) return bad("operand 1 (the experts' weights) is required");
+  const DType w = c.dtype(1);
+  const bool int_weights = w == DType::kI8 || w == DType::kI4;
+  NPU_TRY(c.operand(1, {DType::kF32, DType::kF16, DType::kBF16, DType::kI8, DType::kI4}));
+  NPU_TRY(c.operand(0, {int_weights ? DType::kI8 : DType::kF32}));
   NPU_TRY(c.operand(3, {DType::kF32}));
-  NPU_TRY(c.float_param(0, true));
+  if (int_weights) {
+    if (w == DType::kI4 && k % 2 != 0) return bad("moe_linear with I4 weights needs an even K");
+    if (g != 0 && k % g != 0) return bad(fmt::format("moe_linear K {} is not a multiple of the group size {}", k, g));
+    NPU_TRY(c.operand(2, {DType::kF32}));
+    NPU_TRY(c.float_param(0, true));
+  } else {
+    if (g != 0) return bad("moe_linear with float weights takes no group size (dims[3] = 0)");
+    NPU_TRY(c.absent(2));
+    if (op.params[0] != 0) return bad("moe_linear with float weights takes no activation scale (params[0] = 0)");
+  }
   if (op.params[1] < 0) return bad("moe_linear route table offset (params[1]) must not be negative");
   const std::uint64_t table = std::uint64_t{op.dims[0]} * op.dims[5] * abi::kMoeRouteEntryBytes;
   NPU_TRY(c.region(abi::Segment::kScratch, static_cast<std::uint64_t>(op.params[1]), table, "moe_linear route table"));

@@ -10,6 +10,7 @@
 #include "gemm_i8.hpp"
 #include "llm_kernels.hpp"
 #include "npu/sim/compute_clock.hpp"
+#include "npu_abi/moe.hpp"
 #include "op_kernels.hpp"
 
 namespace npu::sim {
@@ -76,6 +77,36 @@ fw::OpStatus compute_op(DeviceMemory& mem, const fw::OpRequest& r) {
 }
 
 namespace {
+
+// kMoeLinear: the shared dispatch (npu_abi/moe.hpp) over kLinear's kernels, one picked expert's
+// weights at a time (only those are read).
+fw::OpStatus moe_linear(DeviceMemory& mem, const fw::OpRequest& r, std::uint64_t n) {
+  const abi::OpDesc& op = *r.op;
+  const auto& a = r.address;
+  const abi::MoeLinearShape s = abi::moe_linear_shape(op, n);
+  const auto wt = static_cast<abi::DType>(op.operands[1].dtype);
+  const std::uint64_t in_slots = abi::moe_in_slots(op), out_slots = abi::moe_out_slots(op);
+  Region in(mem, a[0], n * in_slots * s.K * s.in_bytes, true, s.int_weights ? 1 : 4);
+  Region route(mem, r.route_address, n * s.k * abi::kMoeRouteEntryBytes, true);
+  Region out(mem, a[3], 4 * n * out_slots * s.N, false);
+  if (!in.ok() || !route.ok()) return fw::OpStatus::kExecError;
+  bool loaded = true;
+  const bool ran = abi::moe_linear_run(s, route.as<abi::MoeRouteEntry>(), in.as<void>(), out.as<float>(),
+                                       [&](std::uint64_t e, const void* x, std::uint64_t m, float* y) {
+    Region w(mem, a[1] + e * s.weight_bytes, s.weight_bytes, true, s.int_weights ? 1 : 4);
+    Region scales(mem, a[2] + e * s.scale_count * 4, s.scale_count * 4, true);
+    if (!w.ok() || !scales.ok()) {
+      loaded = false;
+      return;
+    }
+    if (s.int_weights)
+      linear_int(static_cast<const std::int8_t*>(x), w.as<std::uint8_t>(), wt == abi::DType::kI4, scales.as<float>(),
+                 y, m, s.K, s.N, s.group, fparam(op, 0));
+    else
+      linear_float(static_cast<const float*>(x), w.as<void>(), table_type(op.operands[1].dtype), y, m, s.K, s.N);
+  });
+  return status(ran && loaded && out.store());
+}
 
 fw::OpStatus compute_values(DeviceMemory& mem, const fw::OpRequest& r) {
   const abi::OpDesc& op = *r.op;
@@ -147,11 +178,16 @@ fw::OpStatus compute_values(DeviceMemory& mem, const fw::OpRequest& r) {
       rope(data.as<float>(), n, d1, d2, fparam(op, 0), table ? freqs.as<float>() : nullptr, pos);
       return status(data.store());
     }
-    // Not executed with values yet (timing-only runs cost them, op_cost.cpp): a ring KV cache and
-    // sliding-window attention (ABI 1.4), and the routed experts. A run with values fails here
-    // instead of computing something else; the compiler refuses such models without --timing-only.
-    case abi::OpCode::kMoeRoute:
-    case abi::OpCode::kMoeLinear: return fw::OpStatus::kExecError;
+    case abi::OpCode::kMoeRoute: {
+      const bool has_bias = op.operands[1].segment != abi::kNoSegment;
+      Region logits(mem, a[0], 4 * n * d1, true), bias(mem, a[1], has_bias ? 4 * d1 : 0, true);
+      Region out(mem, a[3], n * d2 * abi::kMoeRouteEntryBytes, false);
+      if (!logits.ok() || !bias.ok()) return fw::OpStatus::kExecError;
+      abi::moe_route(logits.as<float>(), has_bias ? bias.as<float>() : nullptr, n, abi::moe_route_params(op),
+                     out.as<abi::MoeRouteEntry>());
+      return status(out.store());
+    }
+    case abi::OpCode::kMoeLinear: return moe_linear(mem, r, n);
     case abi::OpCode::kGeluGlu: {
       Region g(mem, a[0], 4 * n * d1, true), u(mem, a[1], 4 * n * d1, true), out(mem, a[3], 4 * n * d1, false);
       if (!g.ok() || !u.ok()) return fw::OpStatus::kExecError;
@@ -159,7 +195,9 @@ fw::OpStatus compute_values(DeviceMemory& mem, const fw::OpRequest& r) {
       return status(out.store());
     }
     case abi::OpCode::kKvAppend: {
-      if (op.dims[4] != 0) return fw::OpStatus::kExecError;  // ring cache: see above
+      // A ring cache (ABI 1.4, Gemma 3's local layers) is not executed with values yet (timing-only
+      // runs cost it, op_cost.cpp): the run fails here; the compiler refuses such models without --timing-only.
+      if (op.dims[4] != 0) return fw::OpStatus::kExecError;
       const bool f16 = op.operands[2].dtype == static_cast<std::uint8_t>(abi::DType::kF16);
       Region k(mem, a[0], 4 * n * d1 * d2, true), v(mem, a[1], 4 * n * d1 * d2, true);
       Region cache(mem, a[2], 2 * d3 * d1 * d2 * (f16 ? 2 : 4), true);
@@ -169,7 +207,7 @@ fw::OpStatus compute_values(DeviceMemory& mem, const fw::OpRequest& r) {
       return status(cache.store());
     }
     case abi::OpCode::kAttention: {
-      if (op.dims[5] != 0) return fw::OpStatus::kExecError;  // sliding window: see above
+      if (op.dims[5] != 0) return fw::OpStatus::kExecError;  // sliding window: as the ring cache above
       const bool f16 = op.operands[2].dtype == static_cast<std::uint8_t>(abi::DType::kF16);
       Region q(mem, a[0], 4 * n * d1 * d3, true), cache(mem, a[2], 2 * d4 * d2 * d3 * (f16 ? 2 : 4), true);
       Region out(mem, a[3], 4 * n * d1 * d3, false);

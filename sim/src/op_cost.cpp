@@ -17,6 +17,18 @@ std::int64_t op_position(const fw::OpRequest& r) noexcept {
   return r.run_params.size() > abi::kParamPosition ? r.run_params[abi::kParamPosition] : 0;
 }
 
+namespace {
+// The MAC precision of a linear (kLinear, kMoeLinear) over its weights' dtype. Integer weights meet
+// int8 activations: W4A8 runs at the rate of its wider operand (the int8 arrays); the int4 rate
+// needs 4-bit activations.
+Precision weight_precision(const abi::OpDesc& op) noexcept {
+  const auto wt = static_cast<abi::DType>(op.operands[1].dtype);
+  return (wt == abi::DType::kI4 || wt == abi::DType::kI8) ? Precision::kInt8
+         : wt == abi::DType::kF32                          ? Precision::kFp32
+                                                           : Precision::kFp16;
+}
+}  // namespace
+
 WorkItem describe_op(const fw::OpRequest& r, bool label) {
   const abi::OpDesc& op = *r.op;
   const std::uint64_t n = op_rows(r), d1 = op.dims[1], d2 = op.dims[2], d3 = op.dims[3];
@@ -39,11 +51,7 @@ WorkItem describe_op(const fw::OpRequest& r, bool label) {
       w.layer_weight_bytes = w.weight_bytes;
       break;
     case abi::OpCode::kLinear: {
-      const auto wt = static_cast<abi::DType>(op.operands[1].dtype);
-      // Integer weights meet int8 activations: W4A8 runs at the rate of its wider operand (the
-      // int8 arrays); the int4 rate needs 4-bit activations.
-      w.precision = (wt == abi::DType::kI4 || wt == abi::DType::kI8) ? Precision::kInt8
-                    : wt == abi::DType::kF32 ? Precision::kFp32 : Precision::kFp16;
+      w.precision = weight_precision(op);
       w.macs = n * d1 * d2;
       w.weight_bytes = b[1] + b[2];  // weights and their scales
       w.act_bytes_in = b[0];
@@ -109,7 +117,7 @@ WorkItem describe_op(const fw::OpRequest& r, bool label) {
       // reads at most min(E, n * k) distinct experts (their weights and scales).
       const std::uint64_t experts = op.dims[4], k = op.dims[5];
       const std::uint64_t read = std::min(experts, n * k);
-      w.precision = Precision::kInt8;  // integer weights only (as kLinear's W4A8 / W8A8)
+      w.precision = weight_precision(op);  // as kLinear's
       w.macs = n * k * d1 * d2;
       w.weight_bytes = abi::moe_expert_bytes(op, read);
       w.layer_weight_bytes = w.weight_bytes;

@@ -281,6 +281,20 @@ TEST(LlmOpRules, SlidingWindowAndRoutedExperts) {
   moe.params[1] = 0;
   moe.dims[5] = 5;  // more picks than experts
   EXPECT_FALSE(validate_op(moe, segs));
+
+  // Float experts (the fp32 policy): F32 inputs, no scales, no activation scale, as kLinear's.
+  moe.dims[5] = 2;
+  moe.operands[0] = make_operand(abi::Segment::kScratch, abi::DType::kF32, 0);
+  moe.operands[1] = make_operand(abi::Segment::kWeights, abi::DType::kF32, 0);
+  moe.operands[2] = absent_operand();
+  moe.params[0] = 0;
+  EXPECT_TRUE(validate_op(moe, segs)) << validate_op(moe, segs).error().message();
+  EXPECT_EQ(abi::moe_expert_bytes(moe, 2), 2u * 8 * 16 * 4);  // no scales
+  moe.params[0] = std::bit_cast<std::int32_t>(0.5f);
+  EXPECT_FALSE(validate_op(moe, segs));  // an activation scale means int8 inputs
+  moe.params[0] = 0;
+  moe.operands[0] = make_operand(abi::Segment::kScratch, abi::DType::kI8, 0);
+  EXPECT_FALSE(validate_op(moe, segs));  // float weights take float inputs
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // The emulation's ops on hand-checked inputs: exact integer numerics, int4 packing, blocks,
 // quantize rounding and saturation, conv state across runs, cache capacity, copy-row, argmax,
-// and refusal of malformed programs.
+// the routed experts (route and expert linears), and refusal of malformed programs.
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "npu/compiler/emu.hpp"
+#include "npu_abi/moe.hpp"
 
 namespace npu::compiler::emu {
 namespace {
@@ -259,6 +260,105 @@ TEST(EmuOps, OperandOutsideItsSegmentIsRefusedNotRead) {
   std::vector<std::byte> w(64);
   Machine m2(w, 64, 64, 0);
   EXPECT_FALSE(run(m2, {write_weights}));
+}
+
+// kMoeRoute (npu_abi/moe.hpp): sigmoid scores; the bias decides the choice but not the weight; ties
+// go to the lowest index; k = 1 normalizes to exactly 1; softmax scores; the routed scale.
+abi::OpDesc route_op(std::uint32_t rows, std::uint32_t experts, std::uint32_t k, bool sigmoid, bool normalize,
+                     float scale, bool bias) {
+  auto op = make(OpCode::kMoeRoute, rows, experts, k);
+  op.operands[0] = opnd(Segment::kScratch, DType::kF32, 0);
+  if (bias) op.operands[1] = opnd(Segment::kWeights, DType::kF32, 0);
+  op.operands[3] = opnd(Segment::kIo, DType::kI32, 0);
+  op.params[0] = sigmoid ? 1 : 0;
+  op.params[1] = normalize ? 1 : 0;
+  op.params[2] = fbits(scale);
+  return op;
+}
+
+std::vector<abi::MoeRouteEntry> routes(const Machine& m, std::size_t n) {
+  return get<abi::MoeRouteEntry>(m.segment(Segment::kIo), 0, n);
+}
+
+TEST(EmuOps, MoeRouteBiasChoosesButDoesNotWeigh) {
+  std::vector<std::byte> w(64);
+  put<float>(w, 0, {0.0f, 0.1f, 0.0f, 0.2f});
+  Machine m(w, 64, 64, 0);
+  // Row 0: every score sigmoid(0) = 0.5; the bias picks expert 3, then 1, each weighing 0.5 of 1.0.
+  // Row 1: sigmoid(2) = 0.8808 beats 0.5 + 0.2 (expert 3).
+  put<float>(m.segment(Segment::kScratch), 0, {0, 0, 0, 0, 2, 0, 0, 0});
+  ASSERT_TRUE(run(m, {route_op(2, 4, 2, true, true, 1.0f, true)}, 0, 2));
+  auto r = routes(m, 4);
+  EXPECT_EQ(r[0].expert, 3);
+  EXPECT_EQ(r[0].weight, 0.5f);
+  EXPECT_EQ(r[1].expert, 1);
+  EXPECT_EQ(r[1].weight, 0.5f);
+  const float s2 = 1.0f / (1.0f + std::exp(-2.0f));
+  EXPECT_EQ(r[2].expert, 0);
+  EXPECT_EQ(r[2].weight, s2 / (s2 + 0.5f));
+  EXPECT_EQ(r[3].expert, 3);
+  EXPECT_EQ(r[3].weight, 0.5f / (s2 + 0.5f));
+  // Without the bias, row 0 is a four-way tie: the lowest indices, in order.
+  ASSERT_TRUE(run(m, {route_op(1, 4, 2, true, true, 1.0f, false)}));
+  r = routes(m, 2);
+  EXPECT_EQ(r[0].expert, 0);
+  EXPECT_EQ(r[1].expert, 1);
+}
+
+TEST(EmuOps, MoeRouteOneExpertSoftmaxAndScale) {
+  Machine m({}, 64, 64, 0);
+  put<float>(m.segment(Segment::kScratch), 0, {-1.0f, 3.0f, 1.0f});
+  ASSERT_TRUE(run(m, {route_op(1, 3, 1, true, true, 1.0f, false)}));
+  EXPECT_EQ(routes(m, 1)[0].expert, 1);
+  EXPECT_EQ(routes(m, 1)[0].weight, 1.0f);  // k = 1, normalized: w / w
+  // Softmax, unnormalized, scaled by 2: weight 2 * e^3 / (e^-1 + e^3 + e^1).
+  ASSERT_TRUE(run(m, {route_op(1, 3, 1, false, false, 2.0f, false)}));
+  const double sum = std::exp(-1.0 - 3.0) + 1.0 + std::exp(1.0 - 3.0);
+  EXPECT_EQ(routes(m, 1)[0].expert, 1);
+  EXPECT_EQ(routes(m, 1)[0].weight, static_cast<float>(1.0 / sum) * 2.0f);
+}
+
+// kMoeLinear: three experts [2][2]; row 0 picks expert 2 (weight 0.25) and expert 1 (0.75).
+// W0 = I, W1 = 2I, W2 = [[0, 1], [1, 0]]; x = (3, 4).
+abi::OpDesc moe_op(DType weights, bool combine) {
+  auto op = make(OpCode::kMoeLinear, 1, 2, 2, 0);
+  op.dims[4] = 3;
+  op.dims[5] = 2;
+  op.flags = abi::kMoeSharedInput | (combine ? abi::kMoeCombine : 0);
+  const bool integer = weights == DType::kI8;
+  op.operands[0] = opnd(Segment::kScratch, integer ? DType::kI8 : DType::kF32, 0);
+  op.operands[1] = opnd(Segment::kWeights, weights, 0);
+  if (integer) {
+    op.operands[2] = opnd(Segment::kWeights, DType::kF32, 64);
+    op.params[0] = fbits(0.5f);
+  }
+  op.operands[3] = opnd(Segment::kIo, DType::kF32, 0);
+  op.params[1] = 32;  // the route table, in the scratch segment
+  return op;
+}
+
+TEST(EmuOps, MoeLinearReadsThePickedExpertsAndCombinesByWeight) {
+  for (const DType type : {DType::kI8, DType::kF32}) {
+    SCOPED_TRACE(type == DType::kI8 ? "int8 weights" : "f32 weights");
+    std::vector<std::byte> w(128);
+    if (type == DType::kI8) {
+      put<std::int8_t>(w, 0, {1, 0, 0, 1, 2, 0, 0, 2, 0, 1, 1, 0});
+      put<float>(w, 64, {2.0f, 2.0f, 2.0f, 2.0f, 2.0f, 2.0f});  // scale 2 x activation scale 0.5 = 1
+    } else {
+      put<float>(w, 0, {1, 0, 0, 1, 2, 0, 0, 2, 0, 1, 1, 0});
+    }
+    Machine m(w, 64, 64, 0);
+    if (type == DType::kI8) put<std::int8_t>(m.segment(Segment::kScratch), 0, {3, 4});
+    else put<float>(m.segment(Segment::kScratch), 0, {3.0f, 4.0f});
+    put<abi::MoeRouteEntry>(m.segment(Segment::kScratch), 32, {{2, 0.25f}, {1, 0.75f}});
+    ASSERT_TRUE(run(m, {moe_op(type, false)}));
+    EXPECT_EQ(get<float>(m.segment(Segment::kIo), 0, 4), (std::vector<float>{4, 3, 6, 8}));  // [row][slot][N]
+    ASSERT_TRUE(run(m, {moe_op(type, true)}));
+    EXPECT_EQ(get<float>(m.segment(Segment::kIo), 0, 2), (std::vector<float>{0.25f * 4 + 0.75f * 6, 0.25f * 3 + 0.75f * 8}));
+    // An expert outside 0..2 in the route table fails the run instead of reading past the weights.
+    put<abi::MoeRouteEntry>(m.segment(Segment::kScratch), 32, {{3, 1.0f}, {1, 0.0f}});
+    EXPECT_FALSE(run(m, {moe_op(type, true)}));
+  }
 }
 
 TEST(EmuOps, ProgramWithBadCrcOrSizeIsRefused) {

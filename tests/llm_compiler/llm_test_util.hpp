@@ -56,6 +56,22 @@ inline ModelConfig tiny_llama3(std::uint32_t layers = 2, std::uint32_t kv = 2) {
   return c;
 }
 
+// LFM2-MoE: LFM2's layers, the first `dense` with the dense FFN, the rest with `experts` routed
+// experts of width 32, `k` per token (sigmoid router with a choice bias, normalized weights).
+inline ModelConfig tiny_lfm2moe(const std::string& pattern = "ccacac", std::uint32_t dense = 2, std::uint32_t experts = 8,
+                                std::uint32_t k = 3) {
+  ModelConfig c = tiny_lfm2(pattern, 2, false);
+  c.arch = Architecture::kLfm2Moe;
+  c.n_experts = experts;
+  c.experts_per_token = k;
+  c.moe_ffn_size = 32;
+  c.n_dense_layers = dense;
+  c.router_sigmoid = true;
+  c.router_bias = true;
+  c.norm_topk = true;
+  return c;
+}
+
 struct TinyModel {
   std::unique_ptr<WeightSource> weights;
   LlmSource source;

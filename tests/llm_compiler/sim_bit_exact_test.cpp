@@ -1,9 +1,9 @@
 // The simulator's outputs bit-identical to the compiler's own emulation of the quantized numerics
-// (issue 4): tiny models compiled with the default, w4a8, w8a8 and w4a8-block32 policies run
-// through the whole stack (genai::LLM -> runtime -> driver -> hal -> firmware -> simulated
-// device) and through LlmEmulation, and every logit vector must agree bit for bit: after a
-// partial prefill chunk, a full chunk, a prompt split by the runtime (remainder first), and a
-// series of TBT steps.
+// (issue 4): tiny models (LFM2, its routed-experts variant LFM2-MoE, Qwen2, Llama 3, Qwen3)
+// compiled with the default, w4a8, w8a8 and w4a8-block32 policies run through the whole stack
+// (genai::LLM -> runtime -> driver -> hal -> firmware -> simulated device) and through
+// LlmEmulation, and every logit vector must agree bit for bit: after a partial prefill chunk, a
+// full chunk, a prompt split by the runtime (remainder first), and a series of TBT steps.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -34,6 +34,7 @@ std::vector<Case> cases() {
     out.push_back({"lfm2_gqa2", policy, testing::tiny_lfm2("ccac", 2), 3});
     out.push_back({"lfm2_gqa4_untied", policy, testing::tiny_lfm2("caca", 1, false), 4});
     out.push_back({"qwen2_gqa2", policy, testing::tiny_attention_model(Architecture::kQwen2, 2, 2), 5});
+    out.push_back({"lfm2moe_3_of_8", policy, testing::tiny_lfm2moe(), 8});
   }
   out.push_back({"llama3_rope_scaled", "default", testing::tiny_llama3(2, 2), 6});
   out.push_back({"qwen3_wide_heads", "default", testing::tiny_qwen3(2, 2), 7});

@@ -17,7 +17,7 @@ bool same_ops(const std::vector<abi::OpDesc>& a, const std::vector<abi::OpDesc>&
 
 TEST(LlmTimingOnly, SameProgramsLayoutAndSizesAsAFullCompileWithoutWeights) {
   const ModelConfig configs[] = {testing::tiny_lfm2("ccac"), testing::tiny_attention_model(Architecture::kQwen2),
-                                 testing::tiny_attention_model(Architecture::kLlama)};
+                                 testing::tiny_attention_model(Architecture::kLlama), testing::tiny_lfm2moe()};
   for (const ModelConfig& c : configs) {
     for (const char* policy : {"default", "w4a8", "w8a8", "fp32"}) {
       SCOPED_TRACE(fmt::format("{} {}", to_string(c.arch), policy));

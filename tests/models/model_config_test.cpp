@@ -163,3 +163,46 @@ TEST(ModelConfig, GgufMetadataRoundTrip) {
     std::filesystem::remove(path);
   }
 }
+
+// LFM2-MoE in GGUF: llama.cpp's lfm2moe keys (u32, as it checks them) and the choice-bias tensor
+// give back the routed experts.
+TEST(ModelConfig, GgufLfm2MoeRoundTrip) {
+  ModelConfig c = npu::compiler::testing::tiny_lfm2("ccac", 2, true);
+  c.arch = Architecture::kLfm2Moe;
+  c.n_experts = 6;
+  c.experts_per_token = 2;
+  c.moe_ffn_size = 24;
+  c.n_dense_layers = 1;
+  c.router_sigmoid = c.router_bias = c.norm_topk = true;
+  auto weights = SyntheticWeightSource::create(c, 1);
+  ASSERT_TRUE(weights);
+  const auto path = npu::compiler::testing::temp_path("moe.gguf");
+  ASSERT_TRUE(write_model_gguf(path, c, **weights, {}));
+  {
+    auto file = GgufFile::open(path);
+    ASSERT_TRUE(file) << file.error().what();
+    for (const char* key : {"lfm2moe.expert_count", "lfm2moe.expert_used_count", "lfm2moe.expert_feed_forward_length",
+                            "lfm2moe.leading_dense_block_count", "lfm2moe.expert_gating_func"}) {
+      ASSERT_NE(file->find(key), nullptr) << key;
+      EXPECT_NE(file->find(key)->get_if<std::uint32_t>(), nullptr) << key;
+    }
+    EXPECT_EQ(file->find_tensor("blk.1.ffn_up_exps.weight")->shape, (TensorShape{64, 24, 6}));
+    auto back = model_config_from_gguf(*file);
+    ASSERT_TRUE(back) << back.error().what();
+    EXPECT_EQ(back->arch, Architecture::kLfm2Moe);
+    EXPECT_EQ(back->n_experts, 6u);
+    EXPECT_EQ(back->experts_per_token, 2u);
+    EXPECT_EQ(back->moe_ffn_size, 24u);
+    EXPECT_EQ(back->n_dense_layers, 1u);
+    EXPECT_TRUE(back->router_sigmoid && back->router_bias && back->norm_topk);
+    EXPECT_EQ(back->routed_scale, 1.0);
+    EXPECT_EQ(back->layer_kinds, c.layer_kinds);
+  }
+  // A routed scaling llama.cpp's lfm2moe would not apply cannot be written.
+  ModelConfig scaled = c;
+  scaled.routed_scale = 2.5;
+  auto refused = write_model_gguf(path, scaled, **weights, {});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("routed_scaling_factor"), std::string::npos) << refused.error().what();
+  std::filesystem::remove(path);
+}

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "npu/compiler/gguf_quant.hpp"
@@ -62,7 +63,8 @@ std::string hf_name(Architecture arch, const std::string& gguf) {
       {"attn_v.weight", "self_attn.v_proj.weight"}, {"attn_output.weight", "self_attn.out_proj.weight"},
       {"attn_q_norm.weight", "self_attn.q_layernorm.weight"}, {"attn_k_norm.weight", "self_attn.k_layernorm.weight"},
       {"ffn_gate.weight", "feed_forward.w1.weight"}, {"ffn_up.weight", "feed_forward.w3.weight"},
-      {"ffn_down.weight", "feed_forward.w2.weight"}};
+      {"ffn_down.weight", "feed_forward.w2.weight"}, {"ffn_gate_inp.weight", "feed_forward.gate.weight"},
+      {"exp_probs_b.bias", "feed_forward.expert_bias"}};
   static const std::map<std::string, std::string> llama{
       {"token_embd.weight", "model.embed_tokens.weight"}, {"output_norm.weight", "model.norm.weight"},
       {"output.weight", "lm_head.weight"}, {"attn_norm.weight", "input_layernorm.weight"},
@@ -72,7 +74,7 @@ std::string hf_name(Architecture arch, const std::string& gguf) {
       {"attn_v.bias", "self_attn.v_proj.bias"}, {"attn_output.weight", "self_attn.o_proj.weight"},
       {"ffn_gate.weight", "mlp.gate_proj.weight"}, {"ffn_up.weight", "mlp.up_proj.weight"},
       {"ffn_down.weight", "mlp.down_proj.weight"}};
-  const auto& table = arch == Architecture::kLfm2 ? lfm2 : llama;
+  const auto& table = arch == Architecture::kLfm2 || arch == Architecture::kLfm2Moe ? lfm2 : llama;
   if (gguf.starts_with("blk.")) {
     const std::size_t dot = gguf.find('.', 4);
     return "model.layers." + gguf.substr(4, dot - 4) + "." + table.at(gguf.substr(dot + 1));
@@ -226,6 +228,61 @@ TEST(HfFolder, LlamaQkPermutationMatchesNeoxRopeOnHfOrder) {
     for (std::size_t i = 0; i < la->size(); ++i) max_diff = std::max(max_diff, std::fabs((*la)[i] - (*lb)[i]));
   }
   EXPECT_LT(max_diff, 1e-4f);
+  std::filesystem::remove_all(dir);
+}
+
+// LFM2-MoE checkpoints hold one matrix per expert ("feed_forward.experts.E.w1.weight" [out][in]);
+// the weight source presents them as GGUF's stacked {in, out, experts} tensors, the same values.
+TEST(HfFolder, Lfm2MoeExpertsStackIntoTheGgufTensors) {
+  const std::string config_json = R"({"architectures": ["Lfm2MoeForCausalLM"], "model_type": "lfm2_moe",
+    "hidden_size": 64, "intermediate_size": 96, "moe_intermediate_size": 32, "num_hidden_layers": 3,
+    "num_attention_heads": 4, "num_key_value_heads": 2, "num_dense_layers": 1, "num_experts": 4,
+    "num_experts_per_tok": 2, "norm_topk_prob": true, "use_expert_bias": true, "conv_L_cache": 3,
+    "norm_eps": 1e-5, "rope_theta": 1000000.0, "max_position_embeddings": 512, "tie_word_embeddings": true,
+    "vocab_size": 96, "layer_types": ["conv", "full_attention", "conv"]})";
+  auto config = model_config_from_hf_json(config_json);
+  ASSERT_TRUE(config) << config.error().what();
+  auto synthetic = SyntheticWeightSource::create(*config, 9);
+  ASSERT_TRUE(synthetic);
+  const auto dir = temp_path("lfm2moe_hf");
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "config.json") << config_json;
+  std::map<std::string, StTensor> tensors;
+  const std::map<std::string, std::string> expert_names{
+      {"ffn_gate_exps.weight", "w1"}, {"ffn_up_exps.weight", "w3"}, {"ffn_down_exps.weight", "w2"}};
+  for (const TensorSpec& spec : expected_tensors(*config)) {
+    std::vector<float> values = *(*synthetic)->load(spec.name);
+    const std::size_t dot = spec.name.find('.', 4);
+    const std::string layer = spec.name.starts_with("blk.") ? spec.name.substr(4, dot - 4) : "";
+    const std::string what = spec.name.starts_with("blk.") ? spec.name.substr(dot + 1) : "";
+    if (expert_names.contains(what)) {  // {in, out, E} -> E tensors [out][in]
+      const std::size_t per = spec.shape[0] * spec.shape[1];
+      for (std::uint64_t e = 0; e < spec.shape[2]; ++e) {
+        tensors[fmt::format("model.layers.{}.feed_forward.experts.{}.{}.weight", layer, e, expert_names.at(what))] = {
+            "F32", {spec.shape[1], spec.shape[0]}, {values.begin() + std::ptrdiff_t(e * per),
+                                                     values.begin() + std::ptrdiff_t((e + 1) * per)}};
+      }
+      continue;
+    }
+    StTensor t{"F32", {spec.shape.rbegin(), spec.shape.rend()}, values};
+    if (spec.name.ends_with("shortconv.conv.weight")) t.shape = {spec.shape[1], 1, spec.shape[0]};
+    tensors[hf_name(Architecture::kLfm2Moe, spec.name)] = std::move(t);
+  }
+  write_safetensors(dir / "model.safetensors", tensors);
+  auto loaded = load_model(dir);
+  ASSERT_TRUE(loaded) << loaded.error().what();
+  EXPECT_EQ(loaded->config.arch, Architecture::kLfm2Moe);
+  EXPECT_EQ(*loaded->weights->shape("blk.2.ffn_down_exps.weight"), (TensorShape{32, 64, 4}));
+  for (const TensorSpec& spec : expected_tensors(*config)) {
+    EXPECT_EQ(*loaded->weights->load(spec.name), *(*synthetic)->load(spec.name)) << spec.name;
+  }
+  // A checkpoint missing one expert's matrix is refused, naming it.
+  tensors.erase("model.layers.1.feed_forward.experts.2.w3.weight");
+  write_safetensors(dir / "model.safetensors", tensors);
+  auto broken = load_model(dir);
+  ASSERT_FALSE(broken);
+  EXPECT_NE(broken.error().message().find("expert 2 of 4 is missing for 'blk.1.ffn_up_exps.weight'"), std::string::npos)
+      << broken.error().what();
   std::filesystem::remove_all(dir);
 }
 

@@ -1,5 +1,5 @@
 // The tiny model shapes of the oracle tests (GQA group sizes 1, 2 and 4; conv/attention layer
-// patterns; tied and untied heads; Qwen2, Qwen3 and Llama, Llama 3 RoPE scaling) and the skip-or-fail rule when llama.cpp
+// patterns; tied and untied heads; Qwen2, Qwen3 and Llama, Llama 3 RoPE scaling; LFM2-MoE) and the skip-or-fail rule when llama.cpp
 // cannot run here: skipped loudly, FAILED under NPU_REQUIRE_ORACLE=1 (CI).
 #pragma once
 
@@ -27,6 +27,9 @@ struct Shape {
   compiler::Architecture arch = compiler::Architecture::kLfm2;
   const char* rope_scaling = "none";  // "llama3" (rope_freqs.weight) or "linear" (factor 4)
   std::uint32_t head_dim = 0;         // 0: hidden / heads
+  // LFM2-MoE (arch kLfm2Moe): `experts` routed experts of width `moe_ffn`, `experts_used` per token,
+  // from layer `dense_layers` on (sigmoid router with a choice bias, normalized weights).
+  std::uint32_t experts = 0, experts_used = 0, moe_ffn = 0, dense_layers = 0;
 };
 
 // GQA group sizes 1, 2 and 4; conv/attention patterns; tied and untied heads.
@@ -49,6 +52,13 @@ inline const Shape kShapes[] = {
     {"qwen3_wide_heads_tied", 64, 4, 2, 96, "aaa", true, 1e6, compiler::Architecture::kQwen3, "none", 32},
 };
 
+// LFM2-MoE: dense layers first, then routed experts in conv and attention layers alike; k of E
+// with k > 1 (the weighted sum) and k = 1 (one expert, weight 1).
+inline const Shape kMoeShapes[] = {
+    {"lfm2moe_3_of_8_untied", 64, 4, 2, 96, "ccacac", false, 1e6, compiler::Architecture::kLfm2Moe, "none", 0, 8, 3, 32, 2},
+    {"lfm2moe_1_of_4_tied", 64, 4, 4, 128, "caca", true, 1e6, compiler::Architecture::kLfm2Moe, "none", 0, 4, 1, 48, 1},
+};
+
 inline constexpr compiler::Llama3RopeScaling kOracleLlama3Scaling{8.0, 1.0, 4.0, 64.0};
 
 inline compiler::ModelConfig config_for(const Shape& s) {
@@ -62,7 +72,8 @@ inline compiler::ModelConfig config_for(const Shape& s) {
   c.ffn_size = s.ffn;
   c.vocab_size = 320;
   c.context_length = 128;
-  c.conv_l_cache = s.arch == Architecture::kLfm2 ? 3 : 0;
+  const bool lfm2 = s.arch == Architecture::kLfm2 || s.arch == Architecture::kLfm2Moe;
+  c.conv_l_cache = lfm2 ? 3 : 0;
   for (const char* p = s.pattern; *p != '\0'; ++p) {
     c.layer_kinds.push_back(*p == 'a' ? LayerKind::kAttention : LayerKind::kConv);
     c.kv_heads.push_back(*p == 'a' ? s.kv_heads : 0);
@@ -71,7 +82,16 @@ inline compiler::ModelConfig config_for(const Shape& s) {
   c.rope_theta = s.rope_theta;
   c.norm_eps = 1e-5f;
   c.tied_embeddings = s.tied;
-  c.qk_norm = s.arch == Architecture::kLfm2 || s.arch == Architecture::kQwen3;
+  c.qk_norm = lfm2 || s.arch == Architecture::kQwen3;
+  if (s.experts > 0) {
+    c.n_experts = s.experts;
+    c.experts_per_token = s.experts_used;
+    c.moe_ffn_size = s.moe_ffn;
+    c.n_dense_layers = s.dense_layers;
+    c.router_sigmoid = true;
+    c.router_bias = true;
+    c.norm_topk = true;
+  }
   c.qkv_bias = s.arch == Architecture::kQwen2;
   c.rope_neox = s.arch != Architecture::kLlama;
   c.bos_token_id = 1;

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -18,11 +19,13 @@
 #include "npu/compiler/gguf_reader.hpp"
 #include "npu/compiler/llm_source.hpp"
 #include "npu/compiler/synthetic_tokenizer.hpp"
+#include "npu/compiler/sqnr.hpp"
 #include "npu/compiler/synthetic_weights.hpp"
 #include "npu/genai/llm.hpp"
 #include "npu/runtime.hpp"
 #include "oracle_runner.hpp"
 #include "oracle_shapes.hpp"
+#include "quantized_floors.hpp"
 
 using namespace npu;
 using namespace npu::oracle;
@@ -50,17 +53,22 @@ std::int32_t argmax_of(std::span<const float> v) {
   return static_cast<std::int32_t>(std::max_element(v.begin(), v.end()) - v.begin());
 }
 
-// `npu compile IN.gguf --policy fp32 --context 64 --prefill-chunk 4 -o OUT.npk`, as a library call.
-Expected<void> compile_fp32(const std::filesystem::path& gguf, const std::filesystem::path& npk) {
+// `npu compile IN.gguf --policy POLICY --context 64 --prefill-chunk 4 -o OUT.npk`, as a library call.
+Expected<void> compile_policy(const std::filesystem::path& gguf, const std::filesystem::path& npk,
+                              const std::string& policy, std::uint32_t calibration_tokens) {
   NPU_TRY_ASSIGN(auto loaded, compiler::llm::load_llm_model(gguf));
   compiler::llm::LlmCompileOptions options;
-  NPU_TRY_ASSIGN(options.policy, compiler::llm::builtin_policy("fp32"));
+  NPU_TRY_ASSIGN(options.policy, compiler::llm::builtin_policy(policy));
   options.context_length = 64;
   options.prefill_chunk = kChunk;
-  options.calibration_tokens = 16;
+  options.calibration_tokens = calibration_tokens;
   NPU_TRY_ASSIGN(options.device, compiler::llm::load_device_memory("hailo10h"));
   NPU_TRY_ASSIGN(auto compiled, compiler::llm::compile_llm(loaded.source, options));
   return compiler::llm::write_llm_npk(compiled, npk);
+}
+
+Expected<void> compile_fp32(const std::filesystem::path& gguf, const std::filesystem::path& npk) {
+  return compile_policy(gguf, npk, "fp32", 16);
 }
 
 struct Worst {
@@ -157,6 +165,55 @@ TEST_P(OracleStackTest, Fp32PolicyOnTheSimulatorMatchesLlamaCpp) {
 
 INSTANTIATE_TEST_SUITE_P(TinyModels, OracleStackTest, ::testing::ValuesIn(kShapes),
                          [](const auto& param_info) { return std::string(param_info.param.name); });
+// LFM2-MoE: the routed experts (kMoeRoute, kMoeLinear) with values on the simulator.
+INSTANTIATE_TEST_SUITE_P(TinyMoeModels, OracleStackTest, ::testing::ValuesIn(kMoeShapes),
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
+
+// LFM2-MoE under the quantized policies, against llama.cpp's fp32 logits through the whole stack:
+// the same GGUF compiled with w8a8, default and w4a8 runs the prompt as chunks, then TBT steps
+// teacher-forced with llama.cpp's greedy tokens; the logits SQNR over every position compared keeps
+// the floor quantized_floors.hpp documents (kMoePolicyFloors), and w8a8 ranks above w4a8.
+TEST(OracleStackQuantizedMoe, QuantizedPoliciesKeepTheirSqnrAgainstLlamaCpp) {
+  NPU_REQUIRE_ORACLE_OR_SKIP();
+  for (const Shape& shape : kMoeShapes) {
+    const compiler::ModelConfig config = config_for(shape);
+    auto weights = compiler::SyntheticWeightSource::create(config, 23);
+    ASSERT_TRUE(weights) << weights.error().what();
+    auto tokenizer = compiler::make_synthetic_tokenizer(config.vocab_size);
+    ASSERT_TRUE(tokenizer);
+    const auto gguf = temp_file(std::string(shape.name) + "_q.gguf");
+    ASSERT_TRUE(compiler::write_model_gguf(gguf, config, **weights, {.tokenizer = *tokenizer, .name = shape.name}));
+    const std::vector<std::int32_t> prompt{1, 40, 41, 100, 200, 319, 77};
+    auto theirs = run_oracle(gguf, config.vocab_size, prompt, 16);
+    ASSERT_TRUE(theirs) << theirs.error().what();
+    std::map<std::string, double> db;
+    for (const auto& floor : compiler::llm::testing::kMoePolicyFloors) {
+      SCOPED_TRACE(fmt::format("{} {}", shape.name, floor.policy));
+      const auto npk = temp_file(fmt::format("{}_{}.npk", shape.name, floor.policy));
+      auto compiled = compile_policy(gguf, npk, floor.policy, 48);
+      ASSERT_TRUE(compiled) << compiled.error().what();
+      auto vdevice = VDevice::create();
+      ASSERT_TRUE(vdevice) << vdevice.error().what();
+      auto llm = genai::LLM::create(**vdevice, {.model_path = npk});
+      ASSERT_TRUE(llm) << llm.error().what();
+      compiler::Sqnr sqnr;
+      ASSERT_TRUE((*llm)->prefill(prompt, genai::PrefillMode::kChunked));
+      for (std::size_t step = 0; step < theirs->generated.size(); ++step) {
+        sqnr.add(theirs->logits[prompt.size() - 1 + step], (*llm)->logits());
+        if (step + 1 == theirs->generated.size()) break;
+        const std::int32_t next = theirs->generated[step];
+        ASSERT_TRUE((*llm)->prefill(std::span(&next, 1), genai::PrefillMode::kTokenByToken));
+      }
+      std::filesystem::remove(npk);
+      db[floor.policy] = sqnr.db();
+      EXPECT_GE(sqnr.db(), floor.stack_db);
+      std::fprintf(stderr, "[oracle-stack] %s %s: logits SQNR %.1f dB against llama.cpp\n", shape.name, floor.policy,
+                   sqnr.db());
+    }
+    std::filesystem::remove(gguf);
+    EXPECT_GT(db["w8a8"], db["w4a8"] + compiler::llm::testing::kMoeW8OverW4Db);
+  }
+}
 
 // A GGUF mixed the way llama-quantize mixes a Q4_K_M file — K-quants for whole 256-blocks,
 // Q6_K for the head, the 32-block fallbacks where a row is not whole super-blocks — and every

@@ -43,14 +43,22 @@ constexpr const char* kSmallQwen = R"({"architectures": ["Qwen2ForCausalLM"], "m
   "num_key_value_heads": 2, "max_position_embeddings": 4096, "rms_norm_eps": 1e-6,
   "rope_theta": 1000000.0, "tie_word_embeddings": true, "vocab_size": 4096})";
 
+// A small LFM2-MoE (2 dense layers, then 8 experts of which 2 per token), as a config.json.
+constexpr const char* kSmallLfm2Moe = R"({"architectures": ["Lfm2MoeForCausalLM"], "model_type": "lfm2_moe",
+  "hidden_size": 256, "intermediate_size": 512, "moe_intermediate_size": 128, "num_hidden_layers": 4,
+  "num_attention_heads": 4, "num_key_value_heads": 2, "num_dense_layers": 2, "num_experts": 8,
+  "num_experts_per_tok": 2, "norm_topk_prob": true, "use_expert_bias": true, "conv_L_cache": 3,
+  "norm_eps": 1e-05, "rope_theta": 1000000.0, "max_position_embeddings": 4096, "tie_word_embeddings": true,
+  "vocab_size": 4096, "layer_types": ["conv", "full_attention", "conv", "full_attention"]})";
+
 struct Npk {
   fs::path path;
   ~Npk() { fs::remove(path); }
 };
 
-// Compiles kSmallQwen: functional (synthetic weights) or timing-only (no weights section).
-std::unique_ptr<Npk> compile(bool with_weights, std::uint32_t chunk = 32) {
-  auto config = must(compiler::model_config_from_hf_json(kSmallQwen), "config");
+// Compiles kSmallQwen (or another config.json): functional (synthetic weights) or timing-only (no weights section).
+std::unique_ptr<Npk> compile(bool with_weights, std::uint32_t chunk = 32, const char* config_json = kSmallQwen) {
+  auto config = must(compiler::model_config_from_hf_json(config_json), "config");
   auto weights = must(compiler::SyntheticWeightSource::create(config, 7), "weights");
   compiler::llm::LlmSource src{config, weights.get(), TokenizerData{}, "small-qwen2", true};
   const auto g = must(compiler::make_synthetic_tokenizer(config.vocab_size), "tokenizer");
@@ -151,6 +159,21 @@ TEST(StackTiming, SameRunGivesIdenticalCycleCounts) {
   // Timing-only runs charge exactly what functional runs charge.
   const Figures t = generate(npk->path, true, 20);
   EXPECT_EQ(t.cycles, a.cycles);
+}
+
+// The routed experts: a functional run (values, real routes) charges exactly the cycles and DDR
+// bytes of a timing-only run, which computes no routes (a kMoeLinear is charged min(E, n·k) experts'
+// weights whichever the router picks).
+TEST(StackTiming, MoeFunctionalAndTimingOnlyRunsChargeTheSameCycles) {
+  const auto npk = compile(true, 32, kSmallLfm2Moe);
+  const Figures functional = generate(npk->path, false, 20);
+  const Figures timing = generate(npk->path, true, 20);
+  EXPECT_GT(functional.cycles, 0u);
+  EXPECT_EQ(functional.tokens.size(), 6u);
+  EXPECT_EQ(timing.cycles, functional.cycles);
+  EXPECT_EQ(timing.ddr, functional.ddr);
+  EXPECT_EQ(timing.ttft_s, functional.ttft_s);
+  EXPECT_EQ(timing.decode_tps, functional.decode_tps);
 }
 
 // The cycle counts of one fixed workload, pinned: a change that makes the simulator faster (or

@@ -7,6 +7,7 @@
 #include <span>
 
 #include "npu/common/error.hpp"
+#include "npu_abi/moe.hpp"
 #include "npu_abi/operand_sizes.hpp"
 #include "npu_abi/program.hpp"
 
@@ -52,6 +53,9 @@ void run_rope(const OpContext& c);
 [[nodiscard]] Expected<void> run_attention(const OpContext& c);
 // Matrix ops (ops_linear.cpp).
 void run_linear(const OpContext& c);
+// Routed experts (ops_linear.cpp): `route` is the route table kMoeLinear's params[1] names.
+void run_moe_route(const OpContext& c);
+[[nodiscard]] Expected<void> run_moe_linear(const OpContext& c, const abi::MoeRouteEntry* route);
 void run_gemm_i8(const OpContext& c);
 
 }  // namespace npu::compiler::emu::detail

@@ -78,7 +78,21 @@ Expected<void> Machine::run(const Program& program, std::span<const std::int32_t
       case OpCode::kAdd: detail::run_add(c); break;
       case OpCode::kCopyRow: r = detail::run_copy_row(c); break;
       case OpCode::kArgmax: detail::run_argmax(c); break;
-      case OpCode::kGeluGlu: case OpCode::kMoeRoute: case OpCode::kMoeLinear: break;  // refused by operand_sizes
+      case OpCode::kMoeRoute: detail::run_moe_route(c); break;
+      case OpCode::kMoeLinear: {
+        // The route table a kMoeRoute wrote, at scratch offset params[1].
+        const auto scratch = segment(abi::Segment::kScratch);
+        const std::uint64_t at = static_cast<std::uint64_t>(std::max(op.params[1], 0)),
+                            bytes = std::uint64_t{c.rows()} * op.dims[5] * abi::kMoeRouteEntryBytes;
+        if (op.params[1] < 0 || at > scratch.size() || bytes > scratch.size() - at || at % 4 != 0) {
+          r = fail(where(Error(ErrorCode::kBadFormat, fmt::format("route table [{} + {} B] lies outside the scratch "
+                                                                  "segment of {} B", op.params[1], bytes, scratch.size()))));
+          break;
+        }
+        r = detail::run_moe_linear(c, reinterpret_cast<const abi::MoeRouteEntry*>(scratch.data() + at));
+        break;
+      }
+      case OpCode::kGeluGlu: break;  // refused by operand_sizes
     }
     if (!r) return fail(where(r.error()));
     if (hook) hook(i, op);

@@ -26,10 +26,27 @@ Expected<void> need_dtype(const abi::OpDesc& op, int i, std::initializer_list<DT
   return need(false, op, fmt::format("operand {} has unsupported dtype {}", i, op.operands[i].dtype));
 }
 
+// kLinear's operands (and kMoeLinear's, per expert): float weights take f32 inputs; integer
+// weights int8 inputs and f32 scales, whole blocks, an even K for int4.
+Expected<void> need_linear(const abi::OpDesc& op) {
+  const std::uint64_t d1 = op.dims[1], d2 = op.dims[2], d3 = op.dims[3];
+  NPU_TRY(need_dtype(op, 1, {DType::kF32, DType::kF16, DType::kBF16, DType::kI8, DType::kI4}));
+  NPU_TRY(need_dtype(op, 3, {DType::kF32}));
+  const bool integer = dt(op, 1) == DType::kI8 || dt(op, 1) == DType::kI4;
+  NPU_TRY(need_dtype(op, 0, {integer ? DType::kI8 : DType::kF32}));
+  NPU_TRY(need(d1 > 0 && d2 > 0, op, "K and N must be > 0"));
+  if (integer) {
+    NPU_TRY(need_dtype(op, 2, {DType::kF32}));
+    NPU_TRY(need(d3 == 0 || d1 % d3 == 0, op, "K is not a multiple of the group size"));
+    NPU_TRY(need(dt(op, 1) != DType::kI4 || d1 % 2 == 0, op, "int4 weights need an even K"));
+  }
+  return {};
+}
+
 }  // namespace
 
 Expected<abi::OperandBytes> operand_sizes(const abi::OpDesc& op) {
-  const std::uint64_t d1 = op.dims[1], d2 = op.dims[2], d3 = op.dims[3];
+  const std::uint64_t d1 = op.dims[1], d2 = op.dims[2];
   constexpr auto F = DType::kF32;
   switch (static_cast<OpCode>(op.opcode)) {
     case OpCode::kNop: break;
@@ -52,19 +69,9 @@ Expected<abi::OperandBytes> operand_sizes(const abi::OpDesc& op) {
     case OpCode::kQuantize:
       NPU_TRY(need_dtype(op, 0, {F})); NPU_TRY(need_dtype(op, 3, {DType::kI8}));
       break;
-    case OpCode::kLinear: {
-      NPU_TRY(need_dtype(op, 1, {F, DType::kF16, DType::kBF16, DType::kI8, DType::kI4}));
-      NPU_TRY(need_dtype(op, 3, {F}));
-      const bool integer = dt(op, 1) == DType::kI8 || dt(op, 1) == DType::kI4;
-      NPU_TRY(need_dtype(op, 0, {integer ? DType::kI8 : F}));
-      NPU_TRY(need(d1 > 0 && d2 > 0, op, "K and N must be > 0"));
-      if (integer) {
-        NPU_TRY(need_dtype(op, 2, {F}));
-        NPU_TRY(need(d3 == 0 || d1 % d3 == 0, op, "K is not a multiple of the group size"));
-        NPU_TRY(need(dt(op, 1) != DType::kI4 || d1 % 2 == 0, op, "int4 weights need an even K"));
-      }
+    case OpCode::kLinear:
+      NPU_TRY(need_linear(op));
       break;
-    }
     case OpCode::kShortConv:
       NPU_TRY(need_dtype(op, 0, {F})); NPU_TRY(need_dtype(op, 1, {F}));
       NPU_TRY(need_dtype(op, 2, {F})); NPU_TRY(need_dtype(op, 3, {F}));
@@ -97,10 +104,18 @@ Expected<abi::OperandBytes> operand_sizes(const abi::OpDesc& op) {
       NPU_TRY(need_dtype(op, 0, {F})); NPU_TRY(need_dtype(op, 3, {DType::kI32}));
       NPU_TRY(need(d1 > 0, op, "width is 0"));
       break;
-    case OpCode::kGeluGlu:
     case OpCode::kMoeRoute:
+      NPU_TRY(need_dtype(op, 0, {F})); NPU_TRY(need_dtype(op, 3, {DType::kI32}));
+      if (present(op, 1)) NPU_TRY(need_dtype(op, 1, {F}));
+      NPU_TRY(need(d2 > 0 && d2 <= d1, op, "k must be 1..experts"));
+      break;
     case OpCode::kMoeLinear:
-      return fail(ErrorCode::kUnsupported, fmt::format("op {} ({}) is not emulated (ABI 1.4 ops run timing-only)",
+      NPU_TRY(need_linear(op));
+      NPU_TRY(need(op.dims[4] > 0 && op.dims[5] > 0 && op.dims[5] <= op.dims[4], op,
+                   "experts and k must be > 0, k at most the experts"));
+      break;
+    case OpCode::kGeluGlu:
+      return fail(ErrorCode::kUnsupported, fmt::format("op {} ({}) is not emulated (Gemma 3 runs timing-only)",
                                                        op.opcode, abi::op_name(op.opcode)));
     default:
       return fail(ErrorCode::kBadFormat, fmt::format("unknown opcode {}", op.opcode));

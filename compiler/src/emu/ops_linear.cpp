@@ -1,10 +1,14 @@
 // Matrix ops of the emulation: kLinear (float weights; int8 / int4 weights with int8 activations,
-// per-row or per-block scales) and the small-network kGemmI8.
+// per-row or per-block scales), the routed experts (kMoeRoute, kMoeLinear: npu_abi/moe.hpp over
+// the same linear kernels) and the small-network kGemmI8.
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "emu_internal.hpp"
+#include "npu_abi/moe.hpp"
 #include "parallel.hpp"
 #include "npu/compiler/gguf_quant.hpp"
 
@@ -45,13 +49,9 @@ void unpack_i4(const std::uint8_t* packed, std::uint32_t k, std::int8_t* out) {
   }
 }
 
-void linear_int(const OpContext& c, std::uint32_t m_rows) {
-  const std::uint32_t K = c.op.dims[1], N = c.op.dims[2], G = c.op.dims[3];
-  const bool i4 = static_cast<DType>(c.op.operands[1].dtype) == DType::kI4;
-  const float a = c.fparam(0);
-  const float* s = c.as<const float>(2);
-  const auto* in = c.as<const std::int8_t>(0);
-  float* out = c.as<float>(3);
+// Integer weights: `weights` I8 [N][K] or packed I4 [N][K/2], scales [N] or [N][K/G].
+void linear_int(const std::int8_t* in, const std::byte* weights, bool i4, const float* s, float* out,
+                std::uint32_t m_rows, std::uint32_t K, std::uint32_t N, std::uint32_t G, float a) {
   const std::uint32_t blocks = G == 0 ? 1 : K / G, bsize = G == 0 ? K : G;
   // Output features are independent: split them across threads.
   compiler::detail::parallel_rows(N, std::size_t(N) * K * m_rows, [&](std::size_t n_begin, std::size_t n_end) {
@@ -59,10 +59,10 @@ void linear_int(const OpContext& c, std::uint32_t m_rows) {
     for (std::size_t n = n_begin; n < n_end; ++n) {
       const std::int8_t* w;
       if (i4) {
-        unpack_i4(c.as<const std::uint8_t>(1) + n * (K / 2), K, row.data());
+        unpack_i4(reinterpret_cast<const std::uint8_t*>(weights) + n * (K / 2), K, row.data());
         w = row.data();
       } else {
-        w = c.as<const std::int8_t>(1) + n * K;
+        w = reinterpret_cast<const std::int8_t*>(weights) + n * K;
       }
       for (std::uint32_t m = 0; m < m_rows; ++m) {
         const std::int8_t* x = in + std::size_t(m) * K;
@@ -81,19 +81,17 @@ void linear_int(const OpContext& c, std::uint32_t m_rows) {
   });
 }
 
-void linear_float(const OpContext& c, std::uint32_t m_rows) {
-  const std::uint32_t K = c.op.dims[1], N = c.op.dims[2];
-  const auto type = static_cast<DType>(c.op.operands[1].dtype);
-  const float* in = c.as<const float>(0);
-  float* out = c.as<float>(3);
+// Float weights: `weights` F32|F16|BF16 [N][K].
+void linear_float(const float* in, const std::byte* weights, DType type, float* out, std::uint32_t m_rows,
+                  std::uint32_t K, std::uint32_t N) {
   compiler::detail::parallel_rows(N, std::size_t(N) * K * m_rows, [&](std::size_t n_begin, std::size_t n_end) {
     std::vector<float> row(type == DType::kF32 ? 0 : K);
     for (std::size_t n = n_begin; n < n_end; ++n) {
       const float* w;
       if (type == DType::kF32) {
-        w = c.as<const float>(1) + n * K;
+        w = reinterpret_cast<const float*>(weights) + n * K;
       } else {
-        const auto* bits = c.as<const std::uint16_t>(1) + n * K;
+        const auto* bits = reinterpret_cast<const std::uint16_t*>(weights) + n * K;
         for (std::uint32_t k = 0; k < K; ++k) row[k] = type == DType::kF16 ? fp16_to_float(bits[k]) : bf16_to_float(bits[k]);
         w = row.data();
       }
@@ -115,12 +113,40 @@ void linear_float(const OpContext& c, std::uint32_t m_rows) {
   });
 }
 
+// One linear of kLinear's numerics over `m` rows of `in` (int8 or f32, by the weights' dtype).
+void linear_rows(const abi::OpDesc& op, const void* in, const std::byte* weights, const float* scales, float* out,
+                 std::uint32_t m) {
+  const auto type = static_cast<DType>(op.operands[1].dtype);
+  const std::uint32_t K = op.dims[1], N = op.dims[2];
+  if (type == DType::kI8 || type == DType::kI4) {
+    float a;
+    std::memcpy(&a, &op.params[0], sizeof a);
+    linear_int(static_cast<const std::int8_t*>(in), weights, type == DType::kI4, scales, out, m, K, N, op.dims[3], a);
+  } else {
+    linear_float(static_cast<const float*>(in), weights, type, out, m, K, N);
+  }
+}
+
 }  // namespace
 
 void run_linear(const OpContext& c) {
-  const auto type = static_cast<DType>(c.op.operands[1].dtype);
-  if (type == DType::kI8 || type == DType::kI4) linear_int(c, c.rows());
-  else linear_float(c, c.rows());
+  linear_rows(c.op, c.operand[0], c.operand[1], c.as<const float>(2), c.as<float>(3), c.rows());
+}
+
+void run_moe_route(const OpContext& c) {
+  abi::moe_route(c.as<const float>(0), c.operand[1] != nullptr ? c.as<const float>(1) : nullptr, c.rows(),
+                 abi::moe_route_params(c.op), c.as<abi::MoeRouteEntry>(3));
+}
+
+Expected<void> run_moe_linear(const OpContext& c, const abi::MoeRouteEntry* route) {
+  const abi::MoeLinearShape s = abi::moe_linear_shape(c.op, c.rows());
+  const bool ran = abi::moe_linear_run(s, route, c.operand[0], c.as<float>(3),
+                                       [&](std::uint64_t e, const void* x, std::uint64_t m, float* y) {
+    const float* scales = s.int_weights ? c.as<const float>(2) + e * s.scale_count : nullptr;
+    linear_rows(c.op, x, c.operand[1] + e * s.weight_bytes, scales, y, static_cast<std::uint32_t>(m));
+  });
+  if (!ran) return fail(ErrorCode::kBadFormat, fmt::format("moe_linear: the route table names an expert outside 0..{}", s.experts - 1));
+  return {};
 }
 
 void run_gemm_i8(const OpContext& c) {

@@ -47,13 +47,20 @@ void put_config(GgufWriter& w, const ModelConfig& c, const GgufExportOptions& op
     w.set(key("attention.key_length"), GgufValue(c.head_dim));
     w.set(key("attention.value_length"), GgufValue(c.head_dim));
   }
-  if (c.arch == Architecture::kLfm2) {
+  if (c.arch == Architecture::kLfm2 || c.arch == Architecture::kLfm2Moe) {
     // Per-layer array, 0 for conv layers: how llama.cpp tells LFM2's layer kinds apart.
     std::vector<std::int32_t> kv(c.kv_heads.begin(), c.kv_heads.end());
     w.set(key("attention.head_count_kv"), GgufValue::array_of(GgufValueType::kI32, kv));
     w.set(key("shortconv.l_cache"), GgufValue(c.conv_l_cache));
   } else {
     w.set(key("attention.head_count_kv"), GgufValue(c.kv_heads.empty() ? c.n_heads : c.kv_heads[0]));
+  }
+  if (c.n_experts > 0) {  // the routed experts (llama.cpp's lfm2moe keys)
+    w.set(key("expert_count"), GgufValue(c.n_experts));
+    w.set(key("expert_used_count"), GgufValue(c.experts_per_token));
+    w.set(key("expert_feed_forward_length"), GgufValue(c.moe_ffn_size));
+    w.set(key("leading_dense_block_count"), GgufValue(c.n_dense_layers));
+    w.set(key("expert_gating_func"), GgufValue(std::uint32_t{c.router_sigmoid ? 2u : 1u}));
   }
   w.set(key("attention.layer_norm_rms_epsilon"), GgufValue(c.norm_eps));
   w.set(key("rope.freq_base"), GgufValue(static_cast<float>(c.rope_theta)));
@@ -88,6 +95,11 @@ Expected<void> write_model_gguf(const std::filesystem::path& path, const ModelCo
                                 const WeightSource& weights, const GgufExportOptions& options) {
   NPU_TRY(config.validate());
   NPU_TRY(check_weights(config, weights));
+  if (config.n_experts > 0 && (!config.norm_topk || config.routed_scale != 1.0 || !config.router_bias)) {
+    return fail(ErrorCode::kUnsupported,
+                "GGUF (llama.cpp's lfm2moe) holds routed experts with a choice bias, normalized weights and no "
+                "routed scaling only; this model differs (use_expert_bias, norm_topk_prob, routed_scaling_factor)");
+  }
   if (options.tokenizer && options.tokenizer->tokens.size() != config.vocab_size) {
     return fail(ErrorCode::kInvalidArgument,
                 fmt::format("tokenizer has {} tokens for a vocabulary of {}", options.tokenizer->tokens.size(),

@@ -192,7 +192,7 @@ const std::vector<BuiltinModel>& builtin_models() {
       {"qwen3-4b", "Qwen3-4B (q/k norms)", kQwen3_4b},
       {"gemma3-1b", "Gemma 3 1B (local/global attention, GeGLU; timing only)", kGemma3_1b},
       {"gemma3-4b", "Gemma 3 4B text model (local/global attention, GeGLU; timing only)", kGemma3_4b},
-      {"lfm2-8b-a1b", "LiquidAI LFM2-8B-A1B (32 experts, 4 active; timing only)", kLfm2_8b_a1b},
+      {"lfm2-8b-a1b", "LiquidAI LFM2-8B-A1B (32 experts, 4 active)", kLfm2_8b_a1b},
   };
   return models;
 }

@@ -177,8 +177,10 @@ class Emitter {
     g.operands[3] = opnd(S, DType::kF32, s.act);
   }
 
-  // One routed-experts projection: rows x (1 or k slots) x K int8 in q8 -> the picked experts.
-  void moe_linear(const LinearPlacement& lp, bool shared_input, bool combine, std::uint64_t out, float a) {
+  // One routed-experts projection: rows x (1 or k slots) x K -> the picked experts. Integer weights
+  // read the int8 rows in q8 (activation scale a); float weights the f32 rows at `x`.
+  void moe_linear(const LinearPlacement& lp, std::uint64_t x, bool shared_input, bool combine, std::uint64_t out,
+                  float a) {
     const ScratchLayout& s = L_.scratch;
     auto& o = op(OpCode::kMoeLinear, R_, lp.in);
     if (shared_input) o.flags |= abi::kMoeSharedInput;
@@ -187,11 +189,13 @@ class Emitter {
     o.dims[3] = lp.group;
     o.dims[4] = lp.experts;
     o.dims[5] = c_.experts_per_token;
-    o.operands[0] = opnd(S, DType::kI8, s.q8);
+    o.operands[0] = lp.quantized() ? opnd(S, DType::kI8, s.q8) : opnd(S, DType::kF32, x);
     o.operands[1] = opnd(W, lp.dtype, lp.offset);
-    o.operands[2] = opnd(W, DType::kF32, lp.scales_offset);
+    if (lp.quantized()) {
+      o.operands[2] = opnd(W, DType::kF32, lp.scales_offset);
+      o.params[0] = fbits(a);
+    }
     o.operands[3] = opnd(S, DType::kF32, out);
-    o.params[0] = fbits(a);
     o.params[1] = static_cast<std::int32_t>(s.route);
   }
 
@@ -212,16 +216,17 @@ class Emitter {
     r.params[1] = c_.norm_topk ? 1 : 0;
     r.params[2] = fbits(static_cast<float>(c_.routed_scale));
     const float a_in = act_scale(amax_, fp);
-    moe_linear(lp.gate, true, false, s.gate, a_in);
-    moe_linear(lp.up, true, false, s.up, a_in);
+    moe_linear(lp.gate, s.h, true, false, s.gate, a_in);
+    moe_linear(lp.up, s.h, true, false, s.up, a_in);
     glu(std::uint64_t{c_.experts_per_token} * c_.moe_ffn_size);
-    const std::string dp = point(l, "down_in");
-    const float a_down = act_scale(amax_, dp);
-    auto& q = op(OpCode::kQuantize, R_, c_.experts_per_token * c_.moe_ffn_size);
-    q.operands[0] = opnd(S, DType::kF32, s.act);
-    q.operands[3] = opnd(S, DType::kI8, s.q8);
-    q.params[0] = fbits(1.0f / a_down);
-    moe_linear(lp.down, false, true, s.out, a_down);
+    const float a_down = act_scale(amax_, point(l, "down_in"));
+    if (lp.down.quantized()) {
+      auto& q = op(OpCode::kQuantize, R_, c_.experts_per_token * c_.moe_ffn_size);
+      q.operands[0] = opnd(S, DType::kF32, s.act);
+      q.operands[3] = opnd(S, DType::kI8, s.q8);
+      q.params[0] = fbits(1.0f / a_down);
+    }
+    moe_linear(lp.down, s.act, false, true, s.out, a_down);
   }
 
   // Gemma 3's sandwich norm: s.out normalized into s.h before the residual add (which reads s.h).

@@ -10,6 +10,7 @@
 
 #include "llm_internal.hpp"
 #include "npu/compiler/reference_math.hpp"
+#include "npu_abi/moe.hpp"
 #include "npu/compiler/rope_scaling.hpp"
 
 namespace npu::compiler::llm::detail {
@@ -129,11 +130,63 @@ Expected<void> attention_layer(const ModelConfig& c, const Loader& load, std::ui
   return {};
 }
 
+// A routed mixture of experts over the normed rows h: the router's picks (npu_abi/moe.hpp, the
+// device's own routing), then each picked expert's SwiGLU FFN, summed with the route weights into o.
+Expected<void> moe_ffn(const ModelConfig& c, const Loader& load, std::uint32_t l, std::span<const float> h,
+                       std::vector<float>& o, Ranges ranges, std::size_t T) {
+  const std::size_t H = c.hidden_size, M = c.moe_ffn_size, E = c.n_experts, k = c.experts_per_token;
+  auto get = [&](const char* what) { return load(fmt::format("blk.{}.{}", l, what)); };
+  NPU_TRY_ASSIGN(auto router, get("ffn_gate_inp.weight"));
+  std::vector<float> bias;
+  if (c.router_bias) {
+    NPU_TRY_ASSIGN(bias, get("exp_probs_b.bias"));
+  }
+  NPU_TRY_ASSIGN(auto gate, get("ffn_gate_exps.weight"));
+  NPU_TRY_ASSIGN(auto up, get("ffn_up_exps.weight"));
+  NPU_TRY_ASSIGN(auto down, get("ffn_down_exps.weight"));
+  std::vector<float> logits(T * E);
+  matmul_tokens(router, E, H, h, T, logits);
+  abi::MoeRouteParams p;
+  p.experts = static_cast<std::uint32_t>(E);
+  p.k = static_cast<std::uint32_t>(k);
+  p.sigmoid = c.router_sigmoid;
+  p.normalize = c.norm_topk;
+  p.scale = static_cast<float>(c.routed_scale);
+  std::vector<abi::MoeRouteEntry> route(T * k);
+  abi::moe_route(logits.data(), c.router_bias ? bias.data() : nullptr, T, p, route.data());
+  std::vector<float> act(T * k * M), g(M), u(M), y(H);
+  for (std::size_t i = 0; i < T * k; ++i) {
+    const std::size_t e = static_cast<std::size_t>(route[i].expert), t = i / k;
+    const std::span<const float> x = h.subspan(t * H, H);
+    reference::matvec(std::span<const float>(gate).subspan(e * M * H, M * H), x, g);
+    reference::matvec(std::span<const float>(up).subspan(e * M * H, M * H), x, u);
+    for (std::size_t j = 0; j < M; ++j) act[i * M + j] = reference::silu(g[j]) * u[j];
+  }
+  track(ranges, point(l, "down_in"), act);
+  std::fill(o.begin(), o.end(), 0.0f);
+  for (std::size_t i = 0; i < T * k; ++i) {
+    const std::size_t e = static_cast<std::size_t>(route[i].expert), t = i / k;
+    reference::matvec(std::span<const float>(down).subspan(e * H * M, H * M), std::span<const float>(act).subspan(i * M, M), y);
+    for (std::size_t j = 0; j < H; ++j) o[t * H + j] += route[i].weight * y[j];
+  }
+  return {};
+}
+
 Expected<void> ffn(const ModelConfig& c, const Loader& load, std::uint32_t l, std::vector<float>& x,
                    Ranges ranges, std::size_t T) {
   const std::size_t H = c.hidden_size, F = c.ffn_size;
   auto get = [&](const char* what) { return load(fmt::format("blk.{}.{}", l, what)); };
   NPU_TRY_ASSIGN(auto norm, get("ffn_norm.weight"));
+  if (c.is_moe(l)) {
+    std::vector<float> h(T * H), o(T * H);
+    for (std::size_t t = 0; t < T; ++t) {
+      rms_norm(std::span<const float>(x.data() + t * H, H), norm, c.norm_eps, std::span<float>(h.data() + t * H, H));
+    }
+    track(ranges, point(l, "ffn_in"), h);
+    NPU_TRY(moe_ffn(c, load, l, h, o, ranges, T));
+    for (std::size_t i = 0; i < T * H; ++i) x[i] += o[i];
+    return {};
+  }
   NPU_TRY_ASSIGN(auto gate, get("ffn_gate.weight"));
   NPU_TRY_ASSIGN(auto up, get("ffn_up.weight"));
   NPU_TRY_ASSIGN(auto down, get("ffn_down.weight"));

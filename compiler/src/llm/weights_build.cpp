@@ -40,12 +40,25 @@ class ImageBuilder {
     if (st.scale_count != 0) lp.scales_offset = add_floats(name + ".scales", layer, q.scales, st.scale_count);
     return lp;
   }
-  // A routed experts' tensor [experts][out][in] (sizes only: experts are compiled for timing).
-  LinearPlacement add_experts(const std::string& name, std::int32_t layer, std::uint32_t in, std::uint32_t out,
-                              std::uint32_t experts, const LinearPrecision& p) {
+  // A routed experts' tensor `w` [experts][out][in]: each expert's matrix stored as add_linear stores
+  // one, side by side ([experts] of the data, then [experts] of the scales).
+  LinearPlacement add_experts(const std::string& name, std::int32_t layer, std::span<const float> w, std::uint32_t in,
+                              std::uint32_t out, std::uint32_t experts, const LinearPrecision& p) {
     const MatrixStorage st = matrix_storage(out, in, p);
-    LinearPlacement lp{add(name, layer, {}, st.data_bytes * experts), st.dtype, 0, st.group, in, out, experts};
-    if (st.scale_count != 0) lp.scales_offset = add(name + ".scales", layer, {}, st.scale_count * 4 * experts);
+    std::vector<std::byte> data;
+    std::vector<float> scales;
+    if (values_) {
+      const std::size_t per = std::size_t{out} * in;
+      data.reserve(st.data_bytes * experts);
+      scales.reserve(st.scale_count * experts);
+      for (std::uint32_t e = 0; e < experts; ++e) {
+        const QuantizedMatrix q = quantize_matrix(w.subspan(e * per, per), out, in, p);
+        data.insert(data.end(), q.data.begin(), q.data.end());
+        scales.insert(scales.end(), q.scales.begin(), q.scales.end());
+      }
+    }
+    LinearPlacement lp{add(name, layer, data, st.data_bytes * experts), st.dtype, 0, st.group, in, out, experts};
+    if (st.scale_count != 0) lp.scales_offset = add_floats(name + ".scales", layer, scales, st.scale_count * experts);
     return lp;
   }
   [[nodiscard]] bool values() const noexcept { return values_; }
@@ -188,19 +201,17 @@ Expected<WeightsImage> build_weights(const ModelConfig& c, const WeightSource* s
       NPU_TRY(floats("post_ffw_norm.weight", H, lp.post_ffn_norm));
     }
     if (c.is_moe(l)) {
-      if (b.values()) {
-        return fail(ErrorCode::kUnsupported, "routed experts are compiled for timing only (no expert weights yet)");
-      }
-      if (!prec.quantized()) {
-        return fail(ErrorCode::kUnsupported, fmt::format("routed experts need integer weights (policy gives layer {} "
-                                                         "float weights); use w4a8, w8a8 or default", l));
-      }
       const std::uint32_t E = c.n_experts, M = c.moe_ffn_size;
       NPU_TRY(linear("ffn_gate_inp.weight", H, E, lp.router));
       if (c.router_bias) NPU_TRY(floats("exp_probs_b.bias", E, lp.expert_bias));
-      lp.gate = b.add_experts(name("ffn_gate_exps.weight"), li, H, M, E, prec);
-      lp.up = b.add_experts(name("ffn_up_exps.weight"), li, H, M, E, prec);
-      lp.down = b.add_experts(name("ffn_down_exps.weight"), li, M, H, E, prec);
+      auto experts = [&](const char* what, std::uint32_t in, std::uint32_t out, LinearPlacement& slot) -> Expected<void> {
+        NPU_TRY_ASSIGN(std::vector<float> w, load(name(what)));
+        slot = b.add_experts(name(what), li, w, in, out, E, prec);
+        return {};
+      };
+      NPU_TRY(experts("ffn_gate_exps.weight", H, M, lp.gate));
+      NPU_TRY(experts("ffn_up_exps.weight", H, M, lp.up));
+      NPU_TRY(experts("ffn_down_exps.weight", M, H, lp.down));
     } else {
       NPU_TRY(linear("ffn_gate.weight", H, F, lp.gate));
       NPU_TRY(linear("ffn_up.weight", H, F, lp.up));

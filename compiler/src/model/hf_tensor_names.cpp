@@ -1,4 +1,5 @@
-// Hugging Face -> GGUF tensor names for LFM2, Llama and Qwen2 (the names llama.cpp's converter uses).
+// Hugging Face -> GGUF tensor names for LFM2 (and LFM2-MoE), Llama and Qwen2 (the names llama.cpp's
+// converter uses); LFM2-MoE's per-expert tensors map to the stacked GGUF tensor they belong to.
 #include <array>
 #include <charconv>
 #include <utility>
@@ -33,6 +34,8 @@ constexpr std::array kLfm2Layer{
     Pair{"feed_forward.w1.weight", "ffn_gate.weight"},
     Pair{"feed_forward.w3.weight", "ffn_up.weight"},
     Pair{"feed_forward.w2.weight", "ffn_down.weight"},
+    Pair{"feed_forward.gate.weight", "ffn_gate_inp.weight"},  // LFM2-MoE: the router
+    Pair{"feed_forward.expert_bias", "exp_probs_b.bias"},     // and its choice bias
 };
 constexpr std::array kLlamaGlobal{
     Pair{"model.embed_tokens.weight", "token_embd.weight"},
@@ -64,23 +67,48 @@ std::optional<std::string_view> lookup(const std::array<Pair, N>& table, std::st
   return std::nullopt;
 }
 
-}  // namespace
-
-std::optional<std::string> hf_to_gguf_name(Architecture arch, std::string_view hf) {
-  const bool lfm2 = arch == Architecture::kLfm2;
+// "model.layers.L." -> L and the rest of the name.
+std::optional<std::pair<unsigned, std::string_view>> split_layer(std::string_view hf) {
   constexpr std::string_view kLayers = "model.layers.";
-  if (!hf.starts_with(kLayers)) {
-    auto g = lfm2 ? lookup(kLfm2Global, hf) : lookup(kLlamaGlobal, hf);
-    return g ? std::optional<std::string>(std::string(*g)) : std::nullopt;
-  }
+  if (!hf.starts_with(kLayers)) return std::nullopt;
   hf.remove_prefix(kLayers.size());
   unsigned layer = 0;
   auto [end, ec] = std::from_chars(hf.data(), hf.data() + hf.size(), layer);
   if (ec != std::errc() || end == hf.data() + hf.size() || *end != '.') return std::nullopt;
-  const std::string_view rest(end + 1, static_cast<std::size_t>(hf.data() + hf.size() - end - 1));
-  auto l = lfm2 ? lookup(kLfm2Layer, rest) : lookup(kLlamaLayer, rest);
+  return std::pair{layer, std::string_view(end + 1, static_cast<std::size_t>(hf.data() + hf.size() - end - 1))};
+}
+
+}  // namespace
+
+std::optional<HfExpertTensor> hf_expert_tensor(Architecture arch, std::string_view hf) {
+  if (arch != Architecture::kLfm2Moe) return std::nullopt;
+  const auto split = split_layer(hf);
+  constexpr std::string_view kExperts = "feed_forward.experts.";
+  if (!split || !split->second.starts_with(kExperts)) return std::nullopt;
+  std::string_view rest = split->second.substr(kExperts.size());
+  unsigned expert = 0;
+  auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), expert);
+  if (ec != std::errc() || end == rest.data() + rest.size() || *end != '.') return std::nullopt;
+  const std::string_view what(end + 1, static_cast<std::size_t>(rest.data() + rest.size() - end - 1));
+  const char* stacked = what == "w1.weight" ? "ffn_gate_exps.weight"
+                        : what == "w3.weight" ? "ffn_up_exps.weight"
+                        : what == "w2.weight" ? "ffn_down_exps.weight"
+                                              : nullptr;
+  if (stacked == nullptr) return std::nullopt;
+  return HfExpertTensor{fmt::format("blk.{}.{}", split->first, stacked), expert};
+}
+
+std::optional<std::string> hf_to_gguf_name(Architecture arch, std::string_view hf) {
+  const bool lfm2 = arch == Architecture::kLfm2 || arch == Architecture::kLfm2Moe;
+  if (!hf.starts_with("model.layers.")) {
+    auto g = lfm2 ? lookup(kLfm2Global, hf) : lookup(kLlamaGlobal, hf);
+    return g ? std::optional<std::string>(std::string(*g)) : std::nullopt;
+  }
+  const auto split = split_layer(hf);
+  if (!split) return std::nullopt;
+  auto l = lfm2 ? lookup(kLfm2Layer, split->second) : lookup(kLlamaLayer, split->second);
   if (!l) return std::nullopt;
-  return fmt::format("blk.{}.{}", layer, *l);
+  return fmt::format("blk.{}.{}", split->first, *l);
 }
 
 }  // namespace npu::compiler

@@ -33,7 +33,7 @@ Expected<Architecture> parse_architecture(std::string_view name) {
   if (name == "lfm2moe" || name == "lfm2_moe" || name == "Lfm2MoeForCausalLM") return Architecture::kLfm2Moe;
   return fail(ErrorCode::kUnsupported,
               fmt::format("unsupported model architecture '{}' (supported: lfm2 [LFM2, LFM2.5], llama, "
-                          "qwen2 [Qwen2, Qwen2.5], qwen3; timing-only: gemma3, lfm2_moe)", name));
+                          "qwen2 [Qwen2, Qwen2.5], qwen3, lfm2moe [LFM2-MoE]; timing-only: gemma3)", name));
 }
 
 std::uint32_t lfm2_effective_ffn(std::uint32_t block_ff_dim, bool auto_adjust, double multiplier,
@@ -48,13 +48,11 @@ std::uint32_t lfm2_effective_ffn(std::uint32_t block_ff_dim, bool auto_adjust, d
 }
 
 Expected<void> ModelConfig::executes_with_values() const {
-  if (arch != Architecture::kGemma3 && arch != Architecture::kLfm2Moe) return {};
+  if (arch != Architecture::kGemma3) return {};
   return fail(ErrorCode::kUnsupported,
               fmt::format("{} models compile for timing only (--timing-only, `npu predict`): the compiler cannot "
-                          "read their weights yet and the device does not execute {} with values",
-                          to_string(arch), arch == Architecture::kGemma3
-                                               ? "GeGLU, sliding-window attention or scaled embeddings"
-                                               : "routed experts (moe_route / moe_linear)"));
+                          "read their weights yet and the device does not execute GeGLU, sliding-window attention "
+                          "or scaled embeddings with values", to_string(arch)));
 }
 
 std::uint32_t ModelConfig::attention_layer_count() const noexcept {

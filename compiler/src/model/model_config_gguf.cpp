@@ -99,13 +99,35 @@ Expected<void> gguf_rope_scaling(const GgufFile& file, const Keys& keys, ModelCo
   return {};
 }
 
+// LFM2-MoE's routed experts, as llama.cpp reads them: expert_count experts of
+// expert_feed_forward_length from layer leading_dense_block_count on, expert_used_count per token,
+// scored by expert_gating_func (1 softmax, 2 sigmoid), chosen with the exp_probs_b bias; the k
+// weights are always normalized (llama.cpp's LFM2 graph) and not scaled.
+Expected<void> gguf_experts(const GgufFile& file, const Keys& keys, ModelConfig& c) {
+  NPU_TRY_ASSIGN(c.n_experts, keys.u32("expert_count"));
+  NPU_TRY_ASSIGN(c.experts_per_token, keys.u32("expert_used_count"));
+  NPU_TRY_ASSIGN(c.moe_ffn_size, keys.u32("expert_feed_forward_length"));
+  NPU_TRY_ASSIGN(c.n_dense_layers, keys.u32_or("leading_dense_block_count", 0));
+  NPU_TRY_ASSIGN(const std::uint32_t gating, keys.u32("expert_gating_func"));
+  if (gating != 1 && gating != 2) {
+    return fail(ErrorCode::kUnsupported, fmt::format("GGUF '{}': '{}' = {} is not supported (1 softmax or 2 sigmoid)",
+                                                     file.source(), keys.key("expert_gating_func"), gating));
+  }
+  c.router_sigmoid = gating == 2;
+  c.router_bias = c.n_dense_layers < c.n_layers &&
+                  file.find_tensor(fmt::format("blk.{}.exp_probs_b.bias", c.n_dense_layers)) != nullptr;
+  c.norm_topk = true;
+  c.routed_scale = 1.0;
+  return {};
+}
+
 }  // namespace
 
 Expected<ModelConfig> model_config_from_gguf(const GgufFile& file) {
   NPU_TRY_ASSIGN(const GgufValue* arch_value, file.get("general.architecture"));
   NPU_TRY_ASSIGN(std::string_view arch_name, arch_value->as_string());
   NPU_TRY_ASSIGN(Architecture arch, parse_architecture(arch_name));
-  if (arch == Architecture::kGemma3 || arch == Architecture::kLfm2Moe) {
+  if (arch == Architecture::kGemma3) {
     return fail(ErrorCode::kUnsupported,
                 fmt::format("GGUF '{}': {} models are supported from their config.json, for timing only (`npu predict`, "
                             "`npu compile --synthetic CONFIG.json --timing-only`); their weights cannot be compiled yet",
@@ -173,10 +195,12 @@ Expected<ModelConfig> model_config_from_gguf(const GgufFile& file) {
   c.eos_token_id = eos.empty() ? -1 : eos.front();
   c.pad_token_id = token_id(file, "tokenizer.ggml.padding_token_id");
   switch (arch) {
-    case Architecture::kLfm2: {
+    case Architecture::kLfm2:
+    case Architecture::kLfm2Moe: {
       NPU_TRY_ASSIGN(c.conv_l_cache, keys.u32("shortconv.l_cache"));
       c.qk_norm = true;
       c.rope_neox = true;
+      if (arch == Architecture::kLfm2Moe) NPU_TRY(gguf_experts(file, keys, c));
       break;
     }
     case Architecture::kLlama:
@@ -190,8 +214,7 @@ Expected<ModelConfig> model_config_from_gguf(const GgufFile& file) {
       c.rope_neox = true;
       c.qkv_bias = file.find_tensor("blk.0.attn_q.bias") != nullptr;
       break;
-    case Architecture::kGemma3:
-    case Architecture::kLfm2Moe: break;  // refused above
+    case Architecture::kGemma3: break;  // refused above
   }
   NPU_TRY(gguf_rope_scaling(file, keys, c));
   auto valid = c.validate();

@@ -1,4 +1,5 @@
-// WeightSource over Hugging Face safetensors shards, presenting GGUF names and ggml shapes.
+// WeightSource over Hugging Face safetensors shards, presenting GGUF names and ggml shapes (LFM2-MoE's
+// per-expert matrices as the stacked [experts][out][in] tensors of GGUF).
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -12,19 +13,30 @@ namespace npu::compiler {
 
 class SafetensorsWeightSource final : public WeightSource {
  public:
+  struct Part {
+    std::size_t shard = 0;
+    std::string hf_name;
+    TensorShape shape;  // ggml order
+  };
   struct Entry {
     std::size_t shard;
     std::string hf_name;
     TensorShape shape;         // ggml order
     std::uint32_t permute_heads;  // > 0: Llama q/k rows reordered to interleaved RoPE pairs
+    std::vector<Part> experts = {};  // LFM2-MoE: the per-expert matrices stacked into this tensor
   };
 
   SafetensorsWeightSource(ModelConfig config, std::vector<SafetensorsFile> shards)
       : config_(std::move(config)), shards_(std::move(shards)) {}
 
   Expected<void> index() {
+    std::map<std::string, std::map<std::uint32_t, Part>> experts;  // stacked GGUF name -> expert -> matrix
     for (std::size_t s = 0; s < shards_.size(); ++s) {
       for (const auto& [hf_name, t] : shards_[s].tensors()) {
+        if (auto ex = hf_expert_tensor(config_.arch, hf_name)) {
+          experts[ex->gguf_name][ex->expert] = Part{s, hf_name, TensorShape(t.shape.rbegin(), t.shape.rend())};
+          continue;
+        }
         auto name = hf_to_gguf_name(config_.arch, hf_name);
         if (!name) continue;  // e.g. rotary_emb.inv_freq: not a weight we use
         TensorShape shape(t.shape.rbegin(), t.shape.rend());  // PyTorch [out, in] -> ggml {in, out}
@@ -46,6 +58,35 @@ class SafetensorsWeightSource final : public WeightSource {
         entries_.emplace(*name, Entry{s, hf_name, std::move(shape), heads});
       }
     }
+    for (auto& [name, parts] : experts) NPU_TRY(stack_experts(name, parts));
+    return {};
+  }
+
+  // One stacked tensor {in, out, E} from experts 0..E-1, each {in, out}: all present, one shape.
+  Expected<void> stack_experts(const std::string& name, std::map<std::uint32_t, Part>& parts) {
+    const std::uint32_t E = config_.n_experts;
+    Entry e{parts.begin()->second.shard, parts.begin()->second.hf_name, {}, 0};
+    const TensorShape first = parts.begin()->second.shape;
+    for (std::uint32_t x = 0; x < E; ++x) {
+      auto it = parts.find(x);
+      if (it == parts.end()) {
+        return fail(ErrorCode::kBadFormat, fmt::format("{}: expert {} of {} is missing for '{}' (feed_forward.experts.{})",
+                                                       describe(), x, E, name, x));
+      }
+      if (it->second.shape.size() != 2 || it->second.shape != first) {
+        return fail(ErrorCode::kBadFormat, fmt::format("{}: '{}' has shape {}, unlike the other experts' {}", describe(),
+                                                       it->second.hf_name, format_shape(it->second.shape),
+                                                       format_shape(first)));
+      }
+      e.experts.push_back(std::move(it->second));
+    }
+    if (parts.size() != E) {
+      return fail(ErrorCode::kBadFormat, fmt::format("{}: '{}' has {} experts, the config {}", describe(), name,
+                                                     parts.size(), E));
+    }
+    e.shape = first;
+    e.shape.push_back(E);
+    entries_.emplace(name, std::move(e));
     return {};
   }
 
@@ -71,6 +112,14 @@ class SafetensorsWeightSource final : public WeightSource {
     auto it = entries_.find(name);
     if (it == entries_.end()) return fail(ErrorCode::kNotFound, fmt::format("{} has no tensor for '{}'", describe(), name));
     const Entry& e = it->second;
+    if (!e.experts.empty()) {
+      std::vector<float> stacked;
+      for (const Part& p : e.experts) {
+        NPU_TRY_ASSIGN(std::vector<float> one, shards_[p.shard].load(p.hf_name));
+        stacked.insert(stacked.end(), one.begin(), one.end());
+      }
+      return stacked;
+    }
     NPU_TRY_ASSIGN(std::vector<float> values, shards_[e.shard].load(e.hf_name));
     if (e.permute_heads == 0) return values;
     return permute_rows(values, e);

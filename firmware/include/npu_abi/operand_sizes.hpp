@@ -114,11 +114,13 @@ struct OperandBytes {
       if (present(1)) b[1] = size_mul(d1, kF32);
       b[3] = mul3(rows, d2, kMoeRouteEntryBytes);
       break;
-    case OpCode::kMoeLinear: {  // in i8 [rows][slots][K], W [E][N][K], scales [E][N] or [E][N][K/G], out f32
+    case OpCode::kMoeLinear: {  // in [rows][slots][K], W [E][N][K], integer weights: scales f32 [E][N] or
+                                // [E][N][K/G]; out f32
       const std::uint64_t experts = d4;
+      const auto w = static_cast<DType>(op.operands[1].dtype);
       b[0] = elements(0, mul3(rows, moe_in_slots(op), d1));
       b[1] = elements(1, mul3(experts, d2, d1));
-      b[2] = size_mul(mul3(experts, d2, d3 == 0 ? 1 : d1 / d3), kF32);
+      if (w == DType::kI8 || w == DType::kI4) b[2] = size_mul(mul3(experts, d2, d3 == 0 ? 1 : d1 / d3), kF32);
       b[3] = size_mul(mul3(rows, moe_out_slots(op), d2), kF32);
       break;
     }

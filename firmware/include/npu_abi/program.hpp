@@ -158,7 +158,8 @@ enum class OpCode : std::uint16_t {
   //   softmax over e in double, then float; 1: sigmoid 1 / (1 + expf(-x)) in float). Selection uses
   //   score_e + bias[e] (bias optional), the k largest, lowest index first on ties, in descending
   //   order; weight_j = score of the j-th pick (without bias); with params[1] = 1 the weights are divided
-  //   by their float sum (ascending j); then multiplied by params[2] (f32 routed scaling factor).
+  //   by max(their float sum (ascending j), 2^-14); then multiplied by params[2] (f32 routed scaling
+  //   factor). The math is written once, npu_abi/moe_route.hpp.
   //   dims [0] rows [1] experts E [2] k (1..E).  operands [0] logits F32 [rows][E]  [1] bias F32 [E]
   //   (optional)  [3] route table [rows][k] of {I32 expert id, F32 weight} pairs (8 bytes each; dtype I32).
   kMoeRoute = 15,
@@ -170,6 +171,8 @@ enum class OpCode : std::uint16_t {
   //   operands [0] in I8 [rows][1 or k][K]  [1] W I8|I4 [E][N][K]  [2] scales F32 [E][N] or [E][N][K/G]
   //   [3] out F32 [rows][k][N] or, with kMoeCombine, [rows][N].  params [0] activation scale a (f32)
   //   [1] byte offset, in the scratch segment, of the route table (kMoeRoute operand 3; [dims[0]][k]).
+  //   Float weights (F32|F16|BF16 [E][N][K]) take F32 inputs, no scales, G = 0 and params[0] = 0, and
+  //   the numerics of kLinear's float weights.
   //   Only the picked experts' weights are read: a run of n rows reads at most min(E, n * k) experts.
   kMoeLinear = 16,
 };

@@ -1,8 +1,8 @@
 // The shape of a decoder-only language model, as the compiler and the fp32 reference need it:
-// LFM2 / LFM2.5 (short-conv + GQA hybrid), Llama, Qwen2 and Qwen3. Read from GGUF metadata or from a
-// Hugging Face config.json; both give the same ModelConfig for the same model. Gemma 3 (local and
-// global attention, GeGLU) and LFM2-MoE (routed experts) are read from config.json and compile for
-// timing only (executes_with_values()).
+// LFM2 / LFM2.5 (short-conv + GQA hybrid), LFM2-MoE (LFM2's layers with routed experts), Llama, Qwen2
+// and Qwen3. Read from GGUF metadata or from a Hugging Face config.json; both give the same
+// ModelConfig for the same model. Gemma 3 (local and global attention, GeGLU) is read from
+// config.json and compiles for timing only (executes_with_values()).
 #pragma once
 
 #include <cstdint>

@@ -35,6 +35,14 @@ class GgufWeightSource final : public WeightSource {
 // The GGUF name of a Hugging Face tensor name, or nullopt when it has none (e.g. rotary caches).
 [[nodiscard]] std::optional<std::string> hf_to_gguf_name(Architecture arch, std::string_view hf_name);
 
+// One expert's matrix of LFM2-MoE ("model.layers.L.feed_forward.experts.E.w1.weight"): the stacked
+// GGUF tensor it is part of ("blk.L.ffn_gate_exps.weight"; w3: up, w2: down) and E.
+struct HfExpertTensor {
+  std::string gguf_name;
+  std::uint32_t expert = 0;
+};
+[[nodiscard]] std::optional<HfExpertTensor> hf_expert_tensor(Architecture arch, std::string_view hf_name);
+
 class SafetensorsWeightSource;  // defined in safetensors_weight_source.cpp
 // Opens one or more .safetensors shards of a model with the given config.
 [[nodiscard]] Expected<std::unique_ptr<WeightSource>> open_safetensors_weights(

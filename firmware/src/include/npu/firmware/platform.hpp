@@ -51,6 +51,7 @@ struct OpRequest {
   // requests with equal program_id and index are the same op of the same program.
   std::uint64_t program_id = 0;
   std::array<std::uint64_t, 4> address{};  // operand device addresses (not resolved for timing-only runs)
+  std::uint64_t route_address = 0;         // kMoeLinear: the route table's (scratch + params[1]), likewise
   bool weights_in_sram = false;          // the context keeps its weights segment resident
   // SRAM left for an op's activations once the context's resident data is placed: the compute
   // clusters keep an op's activation tiles on chip when its working set fits, else spill to DDR.
