@@ -1,5 +1,5 @@
-// Tiny models (LFM2, Qwen2, Qwen3, Llama with and without RoPE scaling), written as GGUF with
-// synthetic weights and a synthetic tokenizer, run through llama.cpp and through our fp32
+// Tiny models (LFM2, LFM2-MoE, Qwen2, Qwen3, Llama with and without RoPE scaling), written as GGUF
+// with synthetic weights and a synthetic tokenizer, run through llama.cpp and through our fp32
 // reference: greedy tokens must be identical for 32 steps and logits within 1e-3 of the largest
 // |logit| at every step. Then every GGUF tensor type of real quantized files against llama.cpp.
 #include <gtest/gtest.h>
@@ -104,6 +104,8 @@ TEST_P(OracleTest, ReferenceMatchesLlamaCpp) {
 }
 
 INSTANTIATE_TEST_SUITE_P(TinyLfm2, OracleTest, ::testing::ValuesIn(kShapes),
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
+INSTANTIATE_TEST_SUITE_P(TinyLfm2Moe, OracleTest, ::testing::ValuesIn(kMoeShapes),
                          [](const auto& param_info) { return std::string(param_info.param.name); });
 
 // The comparison is sharp: a reference with RoPE pairs (2i, 2i+1) instead of NeoX's (i, i+d/2)

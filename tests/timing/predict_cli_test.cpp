@@ -184,6 +184,22 @@ TEST(NpuPredict, TimingOnlyArchitecturesRefuseACompileWithValues) {
   const Result r = npu_cli("compile --synthetic gemma3-1b -o /dev/null");
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.err.find("timing only"), std::string::npos) << r.err;
+  // LFM2-MoE is not timing-only: a small one compiles with values (synthetic weights).
+  const auto dir = std::filesystem::temp_directory_path() / ("npu_predict_moe_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "config.json") << R"({"architectures": ["Lfm2MoeForCausalLM"], "model_type": "lfm2_moe",
+    "hidden_size": 128, "intermediate_size": 256, "moe_intermediate_size": 64, "num_hidden_layers": 3,
+    "num_attention_heads": 4, "num_key_value_heads": 2, "num_dense_layers": 1, "num_experts": 4,
+    "num_experts_per_tok": 2, "conv_L_cache": 3, "norm_eps": 1e-05, "rope_theta": 1000000.0,
+    "max_position_embeddings": 4096, "tie_word_embeddings": true, "vocab_size": 512, "bos_token_id": 1,
+    "eos_token_id": 7, "layer_types": ["conv", "full_attention", "conv"]})";
+  const auto npk = dir / "moe.npk";
+  const Result moe = npu_cli("compile --synthetic " + (dir / "config.json").string() + " -o " + npk.string() +
+                             " --context 256 --prefill-chunk 16 --calib-tokens 16");
+  EXPECT_EQ(moe.code, 0) << moe.err;
+  // The .npk holds the experts' weights (2 MoE layers x 3 matrices x 4 experts of 64 x 128).
+  EXPECT_GT(std::filesystem::exists(npk) ? std::filesystem::file_size(npk) : 0, 4u * 2 * 64 * 128);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(NpuPredict, UnknownModelOrProfileIsAClearError) {

@@ -7,6 +7,7 @@
 
 #include "npu/compiler/reference_math.hpp"
 #include "npu/compiler/rope_scaling.hpp"
+#include "npu_abi/moe.hpp"
 
 namespace npu::compiler {
 
@@ -16,7 +17,8 @@ using reference::rms_norm;
 namespace {
 
 struct LayerWeights {
-  std::vector<float> attn_norm, ffn_norm, gate, up, down;
+  std::vector<float> attn_norm, ffn_norm, gate, up, down;  // MoE layers: every expert's, [E][out][in]
+  std::vector<float> router, expert_bias;                  // MoE layers
   std::vector<float> in_proj, conv, out_proj;                   // conv layers
   std::vector<float> wq, wk, wv, wo, q_norm, k_norm, bq, bk, bv;  // attention layers
 };
@@ -122,13 +124,48 @@ struct ReferenceModel::Impl {
     matvec(w.wo, std::span<const float>(attn.data(), nh * hd), h);
   }
 
+  // LFM2-MoE: the router's picks (npu_abi/moe.hpp, the device's routing), each picked expert's
+  // SwiGLU FFN, summed with the route weights (double accumulation).
+  void moe_block(std::uint32_t l) {
+    const LayerWeights& w = layers[l];
+    const std::size_t H = c.hidden_size, M = c.moe_ffn_size, E = c.n_experts;
+    std::vector<float> router_logits(E), expert_scores(E);
+    matvec(w.router, h, router_logits);
+    abi::MoeRouteParams p;
+    p.experts = c.n_experts;
+    p.k = c.experts_per_token;
+    p.sigmoid = c.router_sigmoid;
+    p.normalize = c.norm_topk;
+    p.scale = static_cast<float>(c.routed_scale);
+    std::vector<abi::MoeRouteEntry> picks(p.k);
+    abi::moe_route_row(router_logits.data(), w.expert_bias.empty() ? nullptr : w.expert_bias.data(), p,
+                       expert_scores.data(), picks.data());
+    std::vector<double> sum(H, 0.0);
+    const std::span<float> a(ffn_a.data(), M), b(ffn_b.data(), M);
+    for (const abi::MoeRouteEntry& pick : picks) {
+      const std::size_t e = static_cast<std::size_t>(pick.expert);
+      matvec(std::span<const float>(w.gate).subspan(e * M * H, M * H), h, a);
+      matvec(std::span<const float>(w.up).subspan(e * M * H, M * H), h, b);
+      for (std::size_t i = 0; i < M; ++i) a[i] = reference::silu(a[i]) * b[i];
+      matvec(std::span<const float>(w.down).subspan(e * H * M, H * M), a, tmp);
+      for (std::size_t i = 0; i < H; ++i) sum[i] += static_cast<double>(pick.weight) * tmp[i];
+    }
+    for (std::size_t i = 0; i < H; ++i) x[i] += static_cast<float>(sum[i]);
+  }
+
   void ffn_block(std::uint32_t l) {
     const LayerWeights& w = layers[l];
     rms_norm(x, w.ffn_norm, c.norm_eps, h);
-    matvec(w.gate, h, ffn_a);
-    matvec(w.up, h, ffn_b);
-    for (std::size_t i = 0; i < ffn_a.size(); ++i) ffn_a[i] = reference::silu(ffn_a[i]) * ffn_b[i];
-    matvec(w.down, ffn_a, h);
+    if (c.is_moe(l)) {
+      tmp.resize(c.hidden_size);
+      moe_block(l);
+      return;
+    }
+    const std::span<float> a(ffn_a.data(), c.ffn_size), b(ffn_b.data(), c.ffn_size);
+    matvec(w.gate, h, a);
+    matvec(w.up, h, b);
+    for (std::size_t i = 0; i < a.size(); ++i) a[i] = reference::silu(a[i]) * b[i];
+    matvec(w.down, a, h);
     for (std::size_t i = 0; i < x.size(); ++i) x[i] += h[i];
   }
 
@@ -173,9 +210,17 @@ Expected<void> load_layer(const ModelConfig& c, const WeightSource& src, std::ui
   };
   NPU_TRY(get("attn_norm.weight", w.attn_norm));
   NPU_TRY(get("ffn_norm.weight", w.ffn_norm));
-  NPU_TRY(get("ffn_gate.weight", w.gate));
-  NPU_TRY(get("ffn_up.weight", w.up));
-  NPU_TRY(get("ffn_down.weight", w.down));
+  if (c.is_moe(l)) {
+    NPU_TRY(get("ffn_gate_inp.weight", w.router));
+    if (c.router_bias) NPU_TRY(get("exp_probs_b.bias", w.expert_bias));
+    NPU_TRY(get("ffn_gate_exps.weight", w.gate));
+    NPU_TRY(get("ffn_up_exps.weight", w.up));
+    NPU_TRY(get("ffn_down_exps.weight", w.down));
+  } else {
+    NPU_TRY(get("ffn_gate.weight", w.gate));
+    NPU_TRY(get("ffn_up.weight", w.up));
+    NPU_TRY(get("ffn_down.weight", w.down));
+  }
   if (c.layer_kinds[l] == LayerKind::kConv) {
     NPU_TRY(get("shortconv.in_proj.weight", w.in_proj));
     NPU_TRY(get("shortconv.conv.weight", w.conv));
@@ -203,7 +248,7 @@ Expected<void> load_layer(const ModelConfig& c, const WeightSource& src, std::ui
 Expected<ReferenceModel> ReferenceModel::create(const ModelConfig& config, const WeightSource& weights,
                                                 ReferenceOptions options) {
   NPU_TRY(config.validate());
-  NPU_TRY(config.executes_with_values());  // no fp32 reference of Gemma 3 / LFM2-MoE yet
+  NPU_TRY(config.executes_with_values());  // no fp32 reference of Gemma 3 yet
   NPU_TRY(check_weights(config, weights));
   auto impl = std::make_unique<Impl>();
   impl->c = config;
@@ -224,8 +269,9 @@ Expected<ReferenceModel> ReferenceModel::create(const ModelConfig& config, const
   impl->x.resize(H);
   impl->h.resize(H);
   impl->attn.resize(std::max<std::size_t>(H, static_cast<std::size_t>(config.n_heads) * config.head_dim));
-  impl->ffn_a.resize(config.ffn_size);
-  impl->ffn_b.resize(config.ffn_size);
+  const std::size_t ffn = std::max(config.ffn_size, config.moe_ffn_size);
+  impl->ffn_a.resize(ffn);
+  impl->ffn_b.resize(ffn);
   impl->logits.resize(V);
   impl->reset();
   return ReferenceModel(std::move(impl));

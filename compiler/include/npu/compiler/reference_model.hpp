@@ -1,4 +1,5 @@
-// The fp32 CPU reference forward pass: LFM2 / LFM2.5 (short-conv + GQA hybrid), Llama and Qwen2,
+// The fp32 CPU reference forward pass: LFM2 / LFM2.5 (short-conv + GQA hybrid), LFM2-MoE (its
+// routed experts picked by the device's own routing, npu_abi/moe.hpp), Llama, Qwen2 and Qwen3,
 // token by token with decode state (KV cache for attention layers only; the last L_cache-1 gated
 // B*x vectors per conv layer). Weights are float; dot products and softmax accumulate in double,
 // activations are float between ops, as llama.cpp keeps them. It is the numerical ground truth
