@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <cstdlib>
 #include <set>
@@ -71,6 +72,27 @@ class OracleTest : public ::testing::TestWithParam<Shape> {};
 
 std::filesystem::path temp_model(const std::string& name) {
   return std::filesystem::temp_directory_path() / ("npu_oracle_" + std::to_string(::getpid()) + "_" + name + ".gguf");
+}
+
+// llama.cpp's run of a copy of the GGUF file `file` (read from `path`) whose tensors' bytes
+// `damage` changes, as a mis-read of the format would see them (the sensitivity tests).
+npu::Expected<OracleResult> run_oracle_on_damaged_copy(const std::filesystem::path& path, const GgufFile& file,
+                                                       std::uint32_t vocab, const std::vector<std::int32_t>& prompt,
+                                                       const std::function<void(char*, const GgufTensorInfo&)>& damage) {
+  std::vector<char> bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  for (const GgufTensorInfo& t : file.tensors()) damage(bytes.data() + file.data_offset() + t.offset, t);
+  const auto wrong = temp_model(path.stem().string() + "_damaged");
+  {
+    std::ofstream out(wrong, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  auto theirs = npu::oracle::run_oracle(wrong, vocab, prompt, 1);
+  std::filesystem::remove(wrong);
+  return theirs;
 }
 
 }  // namespace
@@ -209,27 +231,15 @@ TEST(OracleQuantized, WrongBlockLayoutIsCaught) {
   ASSERT_TRUE(write_model_gguf(path, config, **weights, {.matrix_type = GgmlType::kQ6_K, .tokenizer = *tokenizer}));
   auto ours = GgufWeightSource::open(path);  // the correct file, as we read it
   ASSERT_TRUE(ours);
-  std::vector<char> bytes;
-  {
-    std::ifstream in(path, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  const GgufFile& file = (*ours)->file();
-  for (const GgufTensorInfo& t : file.tensors()) {
-    if (t.type != GgmlType::kQ6_K) continue;
-    for (std::uint64_t b = 0; b < t.size_bytes / 210; ++b) {
-      char* ql = bytes.data() + file.data_offset() + t.offset + b * 210;
-      std::swap_ranges(ql, ql + 32, ql + 32);
-    }
-  }
-  const auto wrong = temp_model("layout_q6_k_wrong");
-  {
-    std::ofstream out(wrong, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  }
   const std::vector<std::int32_t> prompt{1, 40, 41, 100, 200, 319, 77};
-  auto theirs = npu::oracle::run_oracle(wrong, config.vocab_size, prompt, 1);
-  std::filesystem::remove(wrong);
+  auto theirs = run_oracle_on_damaged_copy(path, (*ours)->file(), config.vocab_size, prompt,
+                                           [](char* data, const GgufTensorInfo& t) {
+                                             if (t.type != GgmlType::kQ6_K) return;
+                                             for (std::uint64_t b = 0; b < t.size_bytes / 210; ++b) {
+                                               char* ql = data + b * 210;
+                                               std::swap_ranges(ql, ql + 32, ql + 32);
+                                             }
+                                           });
   ASSERT_TRUE(theirs) << theirs.error().what();
   const Comparison c = compare(config, **ours, prompt, *theirs);
   std::filesystem::remove(path);
@@ -328,26 +338,13 @@ TEST(OracleQuantized, SwappedExpertSlicesAreCaught) {
   ASSERT_TRUE(write_model_gguf(path, config, **weights, {.matrix_type = GgmlType::kQ4_K, .tokenizer = *tokenizer}));
   auto ours = GgufWeightSource::open(path);
   ASSERT_TRUE(ours);
-  std::vector<char> bytes;
-  {
-    std::ifstream in(path, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  const GgufFile& file = (*ours)->file();
-  for (const GgufTensorInfo& t : file.tensors()) {
-    if (!t.name.ends_with("_exps.weight")) continue;
-    const std::uint64_t slice = t.size_bytes / t.shape[2];
-    char* first = bytes.data() + file.data_offset() + t.offset;
-    std::swap_ranges(first, first + slice, first + slice);  // experts 0 and 1
-  }
-  const auto wrong = temp_model("moe_slices_q4_k_wrong");
-  {
-    std::ofstream out(wrong, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  }
   const std::vector<std::int32_t> prompt{1, 40, 41, 100, 200, 319, 77};
-  auto theirs = npu::oracle::run_oracle(wrong, config.vocab_size, prompt, 1);
-  std::filesystem::remove(wrong);
+  auto theirs = run_oracle_on_damaged_copy(path, (*ours)->file(), config.vocab_size, prompt,
+                                           [](char* data, const GgufTensorInfo& t) {
+                                             if (!t.name.ends_with("_exps.weight")) return;
+                                             const std::uint64_t slice = t.size_bytes / t.shape[2];
+                                             std::swap_ranges(data, data + slice, data + slice);  // experts 0, 1
+                                           });
   ASSERT_TRUE(theirs) << theirs.error().what();
   const Comparison c = compare(config, **ours, prompt, *theirs);
   std::filesystem::remove(path);
