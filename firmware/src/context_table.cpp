@@ -107,7 +107,7 @@ RunOutcome ContextTable::run(const abi::RunRequest& req, abi::RunResponse& resp)
   }
   const std::uint64_t total = slots_[req.context_id]->program.ops.size();
   const std::uint64_t first = req.first_op;
-  const std::uint64_t count = req.num_ops == 0 ? (first <= total ? total - first : 0) : req.num_ops;
+  std::uint64_t count = req.num_ops == 0 ? (first <= total ? total - first : 0) : req.num_ops;
   if (first > total || count > total - first) {
     out.status = abi::MboxStatus::kBadArgs;
     return out;
@@ -126,6 +126,39 @@ RunOutcome ContextTable::run(const abi::RunRequest& req, abi::RunResponse& resp)
   op_req.timing_only = (req.flags & abi::kRunTimingOnly) != 0;
   op_req.run_params = req.params;
   platform_.write_reg(abi::reg::kRunProgress, 0);  // ABI 1.2: the host bounds the RUN by progress
+  if (op_req.timing_only) {
+    // No values move: the whole run is charged in one call (progress reported at its end).
+    op_req.index = static_cast<std::uint32_t>(first);
+    std::span<Cost> costs;
+    if (profile_.recording()) {
+      op_costs_.resize(count);
+      costs = op_costs_;
+    }
+    const OpBatchOutcome b = platform_.execute_timing_only_ops(
+        op_req, std::span(c.program.ops).subspan(first, count), costs);
+    if (b.core_stopped) {
+      out.aborted = true;
+      return out;
+    }
+    const std::uint64_t charged = b.executed + (b.status != OpStatus::kOk ? 1u : 0u);
+    for (std::uint64_t k = 0; k < charged && !costs.empty(); ++k) {
+      const abi::OpDesc& op = c.program.ops[first + k];
+      profile_.add(abi::ProfileKind::kOp, costs[k], req.context_id, op.opcode, static_cast<std::uint32_t>(first + k),
+                   abi::op_layer(op));
+    }
+    resp.compute_cycles += b.compute_cycles;
+    resp.dma_cycles += b.memory_cycles;
+    resp.ddr_bytes += b.ddr_bytes;
+    stats_.ddr_bytes += b.ddr_bytes;
+    resp.ops_executed = b.executed;
+    if (b.status != OpStatus::kOk) {
+      resp.failed_op = static_cast<std::uint32_t>(first + b.executed);
+      out.status = abi::MboxStatus::kExecError;
+      if (b.status == OpStatus::kMemoryError) out.fault = abi::FaultCode::kMemoryError;
+    }
+    platform_.write_reg(abi::reg::kRunProgress, resp.ops_executed);
+    count = 0;  // done: the loop below is for runs that compute values
+  }
   for (std::uint64_t i = first; i < first + count; ++i) {
     const abi::OpDesc& op = c.program.ops[i];
     op_req.op = &op;

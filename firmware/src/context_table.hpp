@@ -54,6 +54,7 @@ class ContextTable {
   std::vector<std::optional<LoadedContext>> slots_;
   std::optional<std::uint32_t> active_;  // context whose configuration is loaded in the clusters
   std::uint64_t next_program_id_ = 1;    // never reused, not even across a reset
+  std::vector<Cost> op_costs_;           // a profiled timing-only run's per-op costs (scratch)
 };
 
 }  // namespace npu::fw

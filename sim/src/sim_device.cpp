@@ -1,4 +1,5 @@
 // SimDevice creation and the host-facing side: BAR0 reads/writes, the interrupt line, reset.
+#include <cstddef>
 #include <cstring>
 #include <fmt/format.h>
 
@@ -138,17 +139,42 @@ void SimDeviceImpl::write32(std::uint32_t offset, std::uint32_t value) {
       }
       return;  // everything else is read-only for the host
   }
+  if (config_.steps_in_host_thread && !core_busy_ && !computes_values_locked()) {
+    run_in_host_thread(lock);
+    return;
+  }
   lock.unlock();
   core_cv_.notify_all();
 }
 
+bool SimDeviceImpl::computes_values_locked() const {
+  if ((pending_ & kEvMailbox) == 0) return false;
+  std::uint16_t opcode = 0;
+  std::memcpy(&opcode, &regs_[reg::kMboxReq / 4], sizeof(opcode));
+  if (opcode != static_cast<std::uint16_t>(abi::MboxOpcode::kRun)) return false;
+  std::uint32_t flags = 0;
+  std::memcpy(&flags, &regs_[(reg::kMboxReq + sizeof(abi::MboxHeader) + offsetof(abi::RunRequest, flags)) / 4],
+              sizeof(flags));
+  return (flags & abi::kRunTimingOnly) == 0;
+}
+
 WaitResult SimDeviceImpl::wait_interrupt(std::chrono::milliseconds timeout) {
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + timeout;
   std::unique_lock lock(mutex_);
-  irq_cv_.wait_for(lock, timeout, [&] { return irq_edge_ || removed_.load(); });
-  if (removed_.load()) return WaitResult::kRemoved;
-  if (!irq_edge_) return WaitResult::kTimeout;
-  irq_edge_ = false;
-  return WaitResult::kInterrupt;
+  for (;;) {
+    if (removed_.load()) return WaitResult::kRemoved;
+    if (irq_edge_) {
+      irq_edge_ = false;
+      return WaitResult::kInterrupt;
+    }
+    const auto now = clock::now();
+    if (now >= deadline) return WaitResult::kTimeout;
+    // Within a moderation window an interrupt may be raised without waking anyone (raise_irq):
+    // look again when the window closes.
+    const auto window_end = irq_woken_at_ + kIrqModeration;
+    irq_cv_.wait_until(lock, window_end > now ? std::min(deadline, window_end) : deadline);
+  }
 }
 
 void SimDeviceImpl::reset() {

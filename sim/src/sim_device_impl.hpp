@@ -1,10 +1,14 @@
 // The simulated device: SimDevice (what the host sees) and fw::Platform (what the firmware on its
 // control core sees) in one object. Internal to npu_sim.
 //
-// Threads and locks: host threads call read32/write32/wait_interrupt/reset; one control-core
-// thread runs the firmware, one event at a time, holding exec_mutex_ for the whole step (so a
-// reset waits for the step to end and then finds a quiet device). mutex_ guards the register file,
-// interrupt state and pending events; it is taken briefly, after exec_mutex_ when both are held.
+// Threads and locks: host threads call read32/write32/wait_interrupt/reset. The firmware runs one
+// event at a time, holding exec_mutex_ for the whole step (so a reset waits for the step to end
+// and then finds a quiet device): a doorbell (or BOOT_CTRL) that finds the control core idle runs
+// its step at once in the thread that wrote it, so the write returns with the command done and no
+// thread is woken; one that finds it busy, and a RUN that computes values (which may be long, and
+// which the host bounds by its timeouts while it runs), are left pending for the control-core
+// thread, which runs them in order. mutex_ guards the register file, interrupt state, pending
+// events and who is running a step; it is taken briefly, after exec_mutex_ when both are held.
 #pragma once
 
 #include <array>
@@ -60,6 +64,8 @@ class SimDeviceImpl final : public SimDevice, private fw::Platform {
   bool read_device(std::uint64_t address, std::span<std::byte> out) override { return ddr_.read(address, out); }
   fw::DmaOutcome dma_transfer(fw::DmaDirection direction, const abi::DmaDescriptor& descriptor) override;
   fw::OpOutcome execute_op(const fw::OpRequest& request) override;
+  fw::OpBatchOutcome execute_timing_only_ops(fw::OpRequest request, std::span<const abi::OpDesc> ops,
+                                             std::span<fw::Cost> costs) override;
   fw::Cost charge_control(fw::ControlTask task) override;
   fw::Cost charge_context_load(std::uint64_t bytes, std::string_view label) override;
   fw::Cycles now() const override { return timing_->now(); }
@@ -71,6 +77,19 @@ class SimDeviceImpl final : public SimDevice, private fw::Platform {
   // Control core (control_core.cpp).
   enum Event : std::uint32_t { kEvBoot = 1, kEvMailbox = 2, kEvH2d = 4, kEvD2h = 8 };
   void control_loop();
+  // Takes the next pending event (fixed order, so runs are deterministic) and marks the core
+  // busy; 0 when there is none. Caller holds mutex_ and the core is idle.
+  std::uint32_t take_event_locked();
+  // Runs `event` as one step unless a reset came after `epoch` was read; then marks the core
+  // idle. Called without mutex_; `lock` (on mutex_) is unlocked and locked again.
+  void run_step(std::unique_lock<std::mutex>& lock, std::uint32_t event, bool in_host_thread);
+  // The doorbell path: runs the pending events in the writing thread while the core is idle
+  // (called with mutex_ held through `lock`, which it releases).
+  void run_in_host_thread(std::unique_lock<std::mutex>& lock);
+  // A pending RUN that computes values: it may take long, and the host bounds it by its own
+  // timeouts and RUN_PROGRESS while it runs, so it goes to the control-core thread. Caller holds
+  // mutex_.
+  [[nodiscard]] bool computes_values_locked() const;
   void step(std::uint32_t event);
   // Counts a trigger event and applies the faults that fire; true if the core stopped.
   bool fire(FaultTrigger trigger);
@@ -104,13 +123,21 @@ class SimDeviceImpl final : public SimDevice, private fw::Platform {
   std::atomic<std::uint32_t> run_progress_{0};
   std::uint32_t cycles_hi_latch_ = 0;
   std::uint32_t pending_ = 0;
+  bool core_busy_ = false;  // a step is running (on the control-core thread or a host thread)
   bool irq_edge_ = false;
+  // Interrupt moderation (see raise_irq): when a blocked waiter was last woken by an interrupt.
+  // Well below the driver's interrupt poll interval, so a moderated interrupt is never taken for
+  // a lost one.
+  static constexpr std::chrono::microseconds kIrqModeration{1000};
+  std::chrono::steady_clock::time_point irq_woken_at_{};
   bool lose_next_irq_ = false;
   bool stop_ = false;
   std::atomic<bool> hung_{false};
   std::atomic<bool> removed_{false};
   std::atomic<std::uint64_t> epoch_{0};
   std::atomic<Cycles> cycles_{0};
+  // Host time of the steps run in host threads (wall clock: an overestimate when preempted).
+  std::atomic<std::uint64_t> host_thread_step_ns_{0};
   // The firmware's heartbeat timer (ABI 1.2) in host time: HEARTBEAT advances every
   // HEARTBEAT_PERIOD_US while the program runs (alive, not hung). Guarded by mutex_.
   std::uint32_t beats_ = 0;  // beats counted up to *beat_since_
@@ -122,6 +149,7 @@ class SimDeviceImpl final : public SimDevice, private fw::Platform {
   bool dma_error_armed_ = false;
   bool memory_error_armed_ = false;
   bool tracing_ = false;  // label work items (for the timing model's trace)
+  bool step_in_host_thread_ = false;  // the step running now was rung by the thread running it
   OpCostCache op_costs_;
   std::optional<abi::FaultCode> pending_fault_;
 

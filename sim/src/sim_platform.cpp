@@ -30,14 +30,23 @@ void SimDeviceImpl::write_reg(std::uint32_t offset, std::uint32_t value) {
 }
 
 void SimDeviceImpl::raise_irq(std::uint32_t bits) {
-  bool edge = false;
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     regs_[reg::kIrqStatus / 4] |= bits;
-    edge = deliver_irq_locked(bits);
+    if (deliver_irq_locked(bits)) {
+      // Interrupt moderation: the interrupt of a step run in the thread that rang for it is
+      // already seen by that thread (its command is done when its doorbell write returns), so a
+      // blocked waiter is woken for it at most once per kIrqModeration; one raised within the
+      // window stays latched (IRQ_STATUS, the line's edge) and the waiter finds it when the window
+      // closes (wait_interrupt). Interrupts of steps on the control-core thread wake at once.
+      const auto now = std::chrono::steady_clock::now();
+      wake = !step_in_host_thread_ || now - irq_woken_at_ >= kIrqModeration;
+      if (wake) irq_woken_at_ = now;
+    }
   }
   // Notified after unlocking: a waiter woken under the lock would only block on it again.
-  if (edge) irq_cv_.notify_all();
+  if (wake) irq_cv_.notify_all();
 }
 
 abi::MboxMessage SimDeviceImpl::read_mailbox_request() {

@@ -58,10 +58,15 @@ class ServerTimingModel final : public TimingModel {
   Charge charge(const WorkItem& item, const ItemCost& c, Cycles ready) override {
     // The body starts once the item is ready, its lead on the control core fits before it,
     // and every server it uses is free.
+    // No server is busy past now_ (each is freed by the end of an item, and now_ is the latest
+    // end), so an item ready at or after now_ — every op of a run, which waits for its
+    // predecessor — finds them all free and starts its body right after its lead.
     Cycles body_start = ready + c.lead;
-    if (c.lead > 0) body_start = std::max(body_start, free_[idx(Resource::kControl)] + c.lead);
-    for (std::uint32_t m = c.uses; m != 0; m &= m - 1) {  // the resources it uses, in order
-      body_start = std::max(body_start, free_[static_cast<std::size_t>(std::countr_zero(m))]);
+    if (ready < now_) {
+      if (c.lead > 0) body_start = std::max(body_start, free_[idx(Resource::kControl)] + c.lead);
+      for (std::uint32_t m = c.uses; m != 0; m &= m - 1) {  // the resources it uses, in order
+        body_start = std::max(body_start, free_[static_cast<std::size_t>(std::countr_zero(m))]);
+      }
     }
     const Cycles start = body_start - c.lead;
     const Cycles body = c.body;
@@ -110,6 +115,8 @@ class ServerTimingModel final : public TimingModel {
     now_ = 0;
     busy_total_ = 0;
     intervals_.clear();
+    last_start_ = 0;
+    last_end_ = nullptr;
     trace_.clear();
   }
 
@@ -129,15 +136,12 @@ class ServerTimingModel final : public TimingModel {
     if (end <= start) return;
     // Fast path (almost every item): it starts inside or after the last interval, so at most the
     // last interval grows; no node is allocated or freed.
-    if (!intervals_.empty()) {
-      auto last = std::prev(intervals_.end());
-      if (start >= last->first && start <= last->second) {
-        if (end > last->second) {
-          busy_total_ += end - last->second;
-          last->second = end;
-        }
-        return;
+    if (last_end_ != nullptr && start >= last_start_ && start <= *last_end_) {
+      if (end > *last_end_) {
+        busy_total_ += end - *last_end_;
+        *last_end_ = end;
       }
+      return;
     }
     auto it = intervals_.upper_bound(start);
     if (it != intervals_.begin()) {
@@ -156,6 +160,9 @@ class ServerTimingModel final : public TimingModel {
     }
     intervals_.emplace(start, end);
     busy_total_ += end - start;
+    const auto last = std::prev(intervals_.end());
+    last_start_ = last->first;
+    last_end_ = &last->second;
   }
 
   DeviceProfile profile_;
@@ -165,6 +172,9 @@ class ServerTimingModel final : public TimingModel {
   Cycles now_ = 0;
   Cycles busy_total_ = 0;
   std::map<Cycles, Cycles> intervals_;
+  // The last interval of intervals_ (nodes do not move), for the fast path; null when empty.
+  Cycles last_start_ = 0;
+  Cycles* last_end_ = nullptr;
   bool tracing_ = false;
   detail::TraceRecorder trace_;
 };

@@ -33,6 +33,19 @@ std::string sim_profile_name() {
   return env && *env ? env : "hailo10h";
 }
 
+// NPU_SIM_CONTROL_CORE: where the firmware's steps run (sim::SimConfig::steps_in_host_thread).
+Expected<bool> steps_in_host_thread() {
+  const char* env = std::getenv("NPU_SIM_CONTROL_CORE");
+  const std::string_view s = env ? env : "";
+  if (s.empty() || s == "host") return true;
+  if (s == "thread") return false;
+  return fail(ErrorCode::kInvalidArgument,
+              fmt::format("NPU_SIM_CONTROL_CORE='{}' must be 'host' (a doorbell that finds the control core idle runs "
+                          "its step in the writing thread; the default) or 'thread' (every step on the control-core "
+                          "thread)",
+                          s));
+}
+
 DeviceInfo describe(std::uint32_t index, const sim::DeviceProfile& profile) {
   DeviceInfo info;
   info.id = fmt::format("sim:{}", index);
@@ -71,7 +84,8 @@ class SimBackend final : public Backend {
     NPU_TRY_ASSIGN(auto faults, sim::FaultPlan::from_environment());
     NPU_TRY_ASSIGN(auto timing, sim::TimingModel::create(profile));
     DeviceInfo info = describe(index, profile);
-    sim::SimConfig config{std::move(profile), index, std::move(faults)};
+    NPU_TRY_ASSIGN(const bool in_host_thread, steps_in_host_thread());
+    sim::SimConfig config{std::move(profile), index, std::move(faults), in_host_thread};
     NPU_TRY_ASSIGN(auto device, sim::SimDevice::create(std::move(config), std::move(timing)));
     if (!sim_registry::claim(id, device))
       return fail(ErrorCode::kBusy, fmt::format("{} is already open in this process; close it first", id));

@@ -114,11 +114,23 @@ Expected<std::shared_ptr<backend::GenerationStream>> RemoteLlmSession::generate(
                          {"tokens", std::vector<genai::TokenId>(tokens.begin(), tokens.end())},
                          {"params", npud::to_json(params)}};
   if (whole_prompt) body["whole_prompt"] = true;
-  NPU_TRY(connection().call(MessageType::kLlmGenerate, body));
+  // npud feeds the pending token as the first prompt token (or drops it, rewinding). Forgotten
+  // before the call: a short generation can end, and its end event bring the new pending token,
+  // before this thread sees the call's answer.
+  std::optional<genai::TokenId> before;
+  {
+    std::lock_guard lock(mutex_);
+    before = pending_;
+    pending_.reset();
+  }
+  if (auto called = connection().call(MessageType::kLlmGenerate, body); !called) {
+    std::lock_guard lock(mutex_);
+    if (!pending_) pending_ = before;  // nothing was generated
+    return fail(called.error());
+  }
   {
     std::lock_guard lock(mutex_);
     active_ = gen;
-    pending_.reset();  // npud fed it as the first prompt token (or dropped it, rewinding)
   }
   return std::shared_ptr<backend::GenerationStream>(std::move(gen));
 }

@@ -21,8 +21,9 @@ namespace npu::hal::sim_control {
 [[nodiscard]] Expected<void> enable_trace(const std::string& id, bool on);
 [[nodiscard]] Expected<std::string> trace_json(const std::string& id);
 
-// Host CPU time the device's control core spent running firmware (the simulator's own cost of
-// everything it was asked to do, without the host stack around it).
+// Host time the device's control core spent running firmware, on its own thread or in the host
+// threads that rang its doorbells (the simulator's own cost of everything it was asked to do,
+// without the host stack around it).
 [[nodiscard]] Expected<std::uint64_t> control_core_host_ns(const std::string& id);
 
 // Bytes of simulated DDR backing allocated so far (shows the DDR is sparse).

@@ -1,8 +1,9 @@
 // npu::sim::SimDevice: the simulated NPU as a host sees it over PCIe — a BAR0 register file
 // (npu_abi/regs.hpp), an IOVA table through which the device reaches host memory, an interrupt
 // line, and function-level reset. Inside: sparse device DDR, a DMA engine, bit-exact compute
-// kernels, the timing model, and a control-core thread running the firmware (npu_firmware), so a
-// doorbell write returns at once and the work completes asynchronously with interrupts.
+// kernels, the timing model, and a control core running the firmware (npu_firmware): completion
+// is signalled with interrupts, as on hardware (see SimConfig::steps_in_host_thread for which
+// thread runs a step).
 // Reached only through hal's sim backend; tests of the device model use it directly.
 #pragma once
 
@@ -22,6 +23,13 @@ struct SimConfig {
   DeviceProfile profile;
   std::uint32_t index = 0;  // the N of "sim:N"; seeds the serial number
   FaultPlan faults;
+  // A doorbell (or BOOT_CTRL) write that finds the control core idle runs the firmware's step in
+  // the writing thread, so the write returns with the command done (as a device that answers
+  // before the host looks would); one that finds it busy is queued for the control-core thread,
+  // and so is a RUN that computes values (it may be long: the host bounds it while it runs).
+  // False: every step runs on the control-core thread and a doorbell write returns at once
+  // (NPU_SIM_CONTROL_CORE=thread). Cycle counts are the same either way.
+  bool steps_in_host_thread = true;
 };
 
 enum class WaitResult : std::uint8_t { kInterrupt, kTimeout, kRemoved };
@@ -61,9 +69,10 @@ class SimDevice {
   virtual void enable_trace(bool on) = 0;
   [[nodiscard]] virtual std::string trace_json() = 0;
   [[nodiscard]] virtual const DeviceProfile& profile() const noexcept = 0;
-  // Host CPU time of the control core thread since the device was created: running firmware
-  // steps (boot, mailbox commands, DMA rings, the ops of every RUN) and waiting for doorbells —
-  // the simulator's own cost, without the host stack around it (bench_sim_speed divides modeled
+  // Host time the control core spent since the device was created: the CPU time of the
+  // control-core thread (its steps and wake-ups) plus the wall time of the steps run in host
+  // threads — running firmware steps (boot, mailbox commands, DMA rings, the ops of every RUN),
+  // the simulator's own cost without the host stack around it (bench_sim_speed divides modeled
   // time by it).
   [[nodiscard]] virtual std::uint64_t control_core_host_ns() const noexcept = 0;
 

@@ -72,6 +72,17 @@ struct OpOutcome {
   Cost cost;
 };
 
+// What a batch of timing-only ops came to (Platform::execute_timing_only_ops).
+struct OpBatchOutcome {
+  std::uint32_t executed = 0;       // ops that finished kOk, from the first
+  OpStatus status = OpStatus::kOk;  // of the op after them, which stopped the batch (kOk: none did)
+  bool core_stopped = false;        // the control core stopped during the batch
+  // Sums over every op charged (the ops that finished and the one that stopped the batch).
+  Cycles compute_cycles = 0;
+  Cycles memory_cycles = 0;
+  std::uint64_t ddr_bytes = 0;
+};
+
 struct DmaOutcome {
   abi::DmaStatus status = abi::DmaStatus::kDone;
   Cost cost;  // transfer (and placement) as charged; zero when the descriptor failed early
@@ -106,6 +117,35 @@ class Platform {
                                                 const abi::DmaDescriptor& descriptor) = 0;
   // The compute clusters: runs (or, timing-only, just charges) one op.
   [[nodiscard]] virtual OpOutcome execute_op(const OpRequest& request) = 0;
+  // The ops of a timing-only run in one call: ops[k] is charged as execute_op(request) would with
+  // request.op = &ops[k] and request.index = first index + k, in order, stopping after the first
+  // op that does not finish kOk (or when the core stops). Op k's cost goes to costs[k] when
+  // `costs` is not empty (it then has ops.size() entries). Same cycles as op by op; a platform
+  // overrides it to charge a whole run without a call per op.
+  [[nodiscard]] virtual OpBatchOutcome execute_timing_only_ops(OpRequest request, std::span<const abi::OpDesc> ops,
+                                                               std::span<Cost> costs) {
+    OpBatchOutcome out;
+    const std::uint32_t first = request.index;
+    for (std::size_t k = 0; k < ops.size(); ++k) {
+      request.op = &ops[k];
+      request.index = first + static_cast<std::uint32_t>(k);
+      const OpOutcome r = execute_op(request);
+      if (!core_running()) {
+        out.core_stopped = true;
+        return out;
+      }
+      if (!costs.empty()) costs[k] = r.cost;
+      out.compute_cycles += r.cost.compute_cycles;
+      out.memory_cycles += r.cost.memory_cycles;
+      out.ddr_bytes += r.cost.ddr_bytes;
+      if (r.status != OpStatus::kOk) {
+        out.status = r.status;
+        return out;
+      }
+      ++out.executed;
+    }
+    return out;
+  }
 
   // Modeled time.
   virtual Cost charge_control(ControlTask task) = 0;
