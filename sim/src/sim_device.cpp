@@ -64,6 +64,7 @@ void SimDeviceImpl::init_registers() {
   beats_ = 0;
   beat_since_.reset();
   pending_ = 0;
+  computing_ = false;
   irq_edge_ = false;
   lose_next_irq_ = false;
 }
@@ -147,15 +148,18 @@ void SimDeviceImpl::write32(std::uint32_t offset, std::uint32_t value) {
   core_cv_.notify_all();
 }
 
-bool SimDeviceImpl::computes_values_locked() const {
-  if ((pending_ & kEvMailbox) == 0) return false;
-  std::uint16_t opcode = 0;
-  std::memcpy(&opcode, &regs_[reg::kMboxReq / 4], sizeof(opcode));
-  if (opcode != static_cast<std::uint16_t>(abi::MboxOpcode::kRun)) return false;
-  std::uint32_t flags = 0;
-  std::memcpy(&flags, &regs_[(reg::kMboxReq + sizeof(abi::MboxHeader) + offsetof(abi::RunRequest, flags)) / 4],
-              sizeof(flags));
-  return (flags & abi::kRunTimingOnly) == 0;
+bool SimDeviceImpl::computes_values_locked() {
+  if ((pending_ & kEvMailbox) != 0) {
+    std::uint16_t opcode = 0;
+    std::memcpy(&opcode, &regs_[reg::kMboxReq / 4], sizeof(opcode));
+    if (opcode == static_cast<std::uint16_t>(abi::MboxOpcode::kRun)) {
+      std::uint32_t flags = 0;
+      std::memcpy(&flags, &regs_[(reg::kMboxReq + sizeof(abi::MboxHeader) + offsetof(abi::RunRequest, flags)) / 4],
+                  sizeof(flags));
+      computing_ = (flags & abi::kRunTimingOnly) == 0;
+    }
+  }
+  return computing_;
 }
 
 WaitResult SimDeviceImpl::wait_interrupt(std::chrono::milliseconds timeout) {

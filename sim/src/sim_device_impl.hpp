@@ -86,10 +86,12 @@ class SimDeviceImpl final : public SimDevice, private fw::Platform {
   // The doorbell path: runs the pending events in the writing thread while the core is idle
   // (called with mutex_ held through `lock`, which it releases).
   void run_in_host_thread(std::unique_lock<std::mutex>& lock);
-  // A pending RUN that computes values: it may take long, and the host bounds it by its own
-  // timeouts and RUN_PROGRESS while it runs, so it goes to the control-core thread. Caller holds
-  // mutex_.
-  [[nodiscard]] bool computes_values_locked() const;
+  // Whether the device computes values: a pending RUN that computes them, or, for any other
+  // command, the last RUN did (computing_). Such work goes to the control-core thread: a RUN may
+  // take long and the host bounds it by its timeouts and RUN_PROGRESS while it runs, and sessions
+  // sharing the device take turns at the pace of those hand-offs. Timing-only work (and work
+  // before any RUN) runs in the ringing thread. Caller holds mutex_.
+  [[nodiscard]] bool computes_values_locked();
   void step(std::uint32_t event);
   // Counts a trigger event and applies the faults that fire; true if the core stopped.
   bool fire(FaultTrigger trigger);
@@ -124,6 +126,7 @@ class SimDeviceImpl final : public SimDevice, private fw::Platform {
   std::uint32_t cycles_hi_latch_ = 0;
   std::uint32_t pending_ = 0;
   bool core_busy_ = false;  // a step is running (on the control-core thread or a host thread)
+  bool computing_ = false;  // the last RUN rung computed values (computes_values_locked)
   bool irq_edge_ = false;
   // Interrupt moderation (see raise_irq): when a blocked waiter was last woken by an interrupt.
   // Well below the driver's interrupt poll interval, so a moderated interrupt is never taken for

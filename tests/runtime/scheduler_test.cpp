@@ -6,7 +6,6 @@
 #include <chrono>
 #include <future>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "local/scheduler.hpp"
@@ -180,38 +179,4 @@ TEST(Scheduler, SeveralWorkersRunInParallel) {
   while (done < 4 && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(1ms);
   EXPECT_EQ(done.load(), 4);
   EXPECT_EQ(peak.load(), 2);
-}
-
-TEST(Scheduler, AWaitedJobRunsOnTheCallersThreadWhenAWorkerIsIdle) {
-  Recorder rec;
-  Gate gate;
-  Scheduler s(SchedulingAlgorithm::kRoundRobin, 1);
-  ModelId a = s.add_model();
-  std::thread::id ran_on;
-  ASSERT_TRUE(s.submit_or_run_here(a, SchedulerJob{[&](std::size_t worker) {
-                                                     EXPECT_EQ(worker, 0u);
-                                                     ran_on = std::this_thread::get_id();
-                                                   },
-                                                   {}}));
-  EXPECT_EQ(ran_on, std::this_thread::get_id());  // done when the call returns, no hand-off
-  EXPECT_EQ(s.stats().runs, 1u);
-
-  // The one worker busy: the job is queued and runs on the worker's thread once it is free.
-  ASSERT_TRUE(s.submit(a, gate.job()));
-  gate.entered.get_future().wait();
-  ASSERT_TRUE(s.submit_or_run_here(a, rec.job(1)));
-  EXPECT_EQ(rec.count(), 0u);
-  gate.open.set_value();
-  ASSERT_TRUE(rec.wait_for(1));
-
-  // A model held back by its threshold is queued too, not run at once.
-  ASSERT_TRUE(s.set_params(a, SchedulerModelParams{kDefaultPriority, 2, 0ms}));
-  ASSERT_TRUE(s.submit_or_run_here(a, rec.job(2)));
-  EXPECT_EQ(rec.count(), 1u);
-  ASSERT_TRUE(s.submit(a, rec.job(3)));  // two queued: the threshold releases the first
-  ASSERT_TRUE(rec.wait_for(2));
-  std::this_thread::sleep_for(20ms);
-  EXPECT_EQ(rec.count(), 2u);  // the third waits for a companion
-  EXPECT_EQ(rec.order, (std::vector<int>{1, 2}));
-  EXPECT_EQ(s.stats().runs, 4u);
 }

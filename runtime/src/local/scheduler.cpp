@@ -5,7 +5,7 @@
 namespace npu::detail {
 
 Scheduler::Scheduler(SchedulingAlgorithm algorithm, std::size_t workers)
-    : algorithm_(algorithm), last_on_worker_(workers, 0), worker_busy_(workers, false) {
+    : algorithm_(algorithm), last_on_worker_(workers, 0) {
   for (std::size_t w = 0; w < workers; ++w) workers_.emplace_back([this, w] { worker_loop(w); });
 }
 
@@ -89,59 +89,6 @@ Expected<void> Scheduler::submit(ModelId id, SchedulerJob job) {
   return {};
 }
 
-Expected<void> Scheduler::submit_or_run_here(ModelId id, SchedulerJob job) {
-  std::unique_lock lock(mutex_);
-  if (stopping_) return fail(ErrorCode::kAborted, "the VDevice is shutting down");
-  auto it = models_.find(id);
-  if (it == models_.end()) return fail(ErrorCode::kNotFound, "model is not registered with the scheduler");
-  const bool served_at_once =
-      !any_queued_locked() && (algorithm_ == SchedulingAlgorithm::kNone || it->second.params.threshold <= 1);
-  std::size_t worker = worker_busy_.size();
-  for (std::size_t w = 0; served_at_once && w < worker_busy_.size(); ++w) {
-    if (worker_busy_[w]) continue;
-    if (worker == worker_busy_.size() || last_on_worker_[w] == id) worker = w;
-  }
-  if (worker == worker_busy_.size()) {
-    it->second.jobs.push_back(Queued{std::move(job), Clock::now(), next_seq_++});
-    lock.unlock();
-    work_cv_.notify_all();
-    return {};
-  }
-  start_job_locked(id, it->second, worker);
-  lock.unlock();
-  job.run(worker);
-  lock.lock();
-  end_job_locked(id, worker);
-  const bool queued = any_queued_locked();  // submitted meanwhile: the worker may take them now
-  lock.unlock();
-  if (queued) work_cv_.notify_all();
-  return {};
-}
-
-void Scheduler::start_job_locked(ModelId id, ModelQueue& q, std::size_t worker) {
-  worker_busy_[worker] = true;
-  ++q.running;
-  last_served_[q.params.priority] = id;
-  if (last_on_worker_[worker] != 0 && last_on_worker_[worker] != id) ++stats_.model_switches;
-  last_on_worker_[worker] = id;
-  ++stats_.runs;
-}
-
-void Scheduler::end_job_locked(ModelId id, std::size_t worker) {
-  worker_busy_[worker] = false;
-  // remove_model() waits for running == 0 before erasing, so the entry is still there; it is
-  // looked up again to be plain about it.
-  auto again = models_.find(id);
-  if (again != models_.end() && --again->second.running == 0) idle_cv_.notify_all();
-}
-
-bool Scheduler::any_queued_locked() const {
-  for (const auto& [id, q] : models_) {
-    if (!q.jobs.empty()) return true;
-  }
-  return false;
-}
-
 SchedulerStats Scheduler::stats() const {
   std::lock_guard lock(mutex_);
   return stats_;
@@ -192,10 +139,6 @@ void Scheduler::worker_loop(std::size_t worker) {
   std::unique_lock lock(mutex_);
   while (true) {
     if (stopping_) return;
-    if (worker_busy_[worker]) {  // a caller runs a job as this worker (submit_or_run_here)
-      work_cv_.wait(lock);
-      continue;
-    }
     Clock::time_point wake;
     auto it = pick(Clock::now(), wake);
     if (it == models_.end()) {
@@ -207,11 +150,18 @@ void Scheduler::worker_loop(std::size_t worker) {
     ModelQueue& q = it->second;
     Queued item = std::move(q.jobs.front());
     q.jobs.pop_front();
-    start_job_locked(id, q, worker);
+    ++q.running;
+    last_served_[q.params.priority] = id;
+    if (last_on_worker_[worker] != 0 && last_on_worker_[worker] != id) ++stats_.model_switches;
+    last_on_worker_[worker] = id;
+    ++stats_.runs;
     lock.unlock();
     item.job.run(worker);
     lock.lock();
-    end_job_locked(id, worker);  // `it` may not be used past the unlock
+    // `it` may not be used: remove_model() waits for running == 0 before erasing, so the entry
+    // is still there, but look it up again to be plain about it.
+    auto again = models_.find(id);
+    if (again != models_.end() && --again->second.running == 0) idle_cv_.notify_all();
   }
 }
 

@@ -1,5 +1,4 @@
-// The VDevice's scheduler: one queue per configured model, one worker thread per device (a job
-// whose caller waits for it may run on the caller's thread as an idle worker: submit_or_run_here).
+// The VDevice's scheduler: one queue per configured model, one worker thread per device.
 // RoundRobin: among models that are ready (queued frames >= threshold, or the oldest frame has
 // waited >= timeout), the highest priority wins; equal priorities take turns in model order.
 // None: plain FIFO over all jobs. Jobs are opaque functions, so tests drive it with fakes.
@@ -49,11 +48,6 @@ class Scheduler {
   void remove_model(ModelId id);
   [[nodiscard]] Expected<void> set_params(ModelId id, const SchedulerModelParams& params);
   [[nodiscard]] Expected<void> submit(ModelId id, SchedulerJob job);
-  // submit() for a caller that blocks until its job has run: when no job is queued, the job would
-  // be served at once (its model's threshold is 1) and a worker is idle, it runs right away on
-  // the calling thread as that worker — the one that last served the model if it is idle — with
-  // no hand-off to the worker's thread; otherwise it is queued as by submit().
-  [[nodiscard]] Expected<void> submit_or_run_here(ModelId id, SchedulerJob job);
 
   [[nodiscard]] SchedulerStats stats() const;
   [[nodiscard]] SchedulingAlgorithm algorithm() const noexcept { return algorithm_; }
@@ -71,11 +65,6 @@ class Scheduler {
   };
 
   void worker_loop(std::size_t worker);
-  // Under lock: counts a job of `id` starting as `worker` (busy, running, stats).
-  void start_job_locked(ModelId id, ModelQueue& q, std::size_t worker);
-  // Under lock: the job of `id` that ran as `worker` has ended.
-  void end_job_locked(ModelId id, std::size_t worker);
-  [[nodiscard]] bool any_queued_locked() const;
   // Under lock: the model to serve next, or none (then `wake` is when to look again).
   [[nodiscard]] std::map<ModelId, ModelQueue>::iterator pick(Clock::time_point now,
                                                              Clock::time_point& wake);
@@ -87,7 +76,6 @@ class Scheduler {
   std::map<ModelId, ModelQueue> models_;
   std::vector<ModelId> last_served_ = std::vector<ModelId>(kMaxPriority + 1, 0);
   std::vector<ModelId> last_on_worker_;
-  std::vector<bool> worker_busy_;  // a job runs as this worker (on its thread or a caller's)
   ModelId next_id_ = 1;
   std::uint64_t next_seq_ = 0;
   bool stopping_ = false;

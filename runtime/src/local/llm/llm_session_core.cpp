@@ -68,7 +68,7 @@ auto LlmSessionCore::on_device(Fn&& fn) -> decltype(fn(std::size_t{})) {
     c->rv.dropped = error;
     c->rv.finish();
   };
-  NPU_TRY(model_->vdevice().scheduler().submit_or_run_here(scheduler_id_, std::move(job)));
+  NPU_TRY(model_->vdevice().scheduler().submit(scheduler_id_, std::move(job)));
   std::unique_lock lock(call.rv.mutex);
   call.rv.cv.wait(lock, [&] { return call.rv.done; });
   if (call.rv.dropped) return fail(*call.rv.dropped);
