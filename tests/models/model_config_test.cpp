@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 
 #include "npu/compiler/gguf_model_export.hpp"
 #include "npu/compiler/gguf_reader.hpp"
@@ -198,6 +200,36 @@ TEST(ModelConfig, GgufLfm2MoeRoundTrip) {
     EXPECT_EQ(back->routed_scale, 1.0);
     EXPECT_EQ(back->layer_kinds, c.layer_kinds);
   }
+  // Softmax scores (expert_gating_func 1) round-trip; the gating functions llama.cpp would compute
+  // differently from both (3: softmax after the pick, 4: sqrt-softplus) are refused by name.
+  ModelConfig softmax = c;
+  softmax.router_sigmoid = false;
+  ASSERT_TRUE(write_model_gguf(path, softmax, **weights, {}));
+  {
+    auto back = model_config_from_gguf(*GgufFile::open(path));
+    ASSERT_TRUE(back) << back.error().what();
+    EXPECT_FALSE(back->router_sigmoid);
+    EXPECT_TRUE(back->router_bias && back->norm_topk);
+  }
+  std::vector<std::byte> bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    std::vector<char> raw((std::istreambuf_iterator<char>(in)), {});
+    for (char ch : raw) bytes.push_back(static_cast<std::byte>(ch));
+  }
+  const std::string key = "lfm2moe.expert_gating_func";
+  auto at = std::search(bytes.begin(), bytes.end(), key.begin(), key.end(),
+                        [](std::byte b, char ch) { return b == static_cast<std::byte>(ch); });
+  ASSERT_NE(at, bytes.end());
+  const auto value = static_cast<std::size_t>(at - bytes.begin()) + key.size() + 4;  // after the u32 type tag
+  ASSERT_EQ(bytes[value], std::byte{1});
+  bytes[value] = std::byte{3};
+  auto patched = GgufFile::from_bytes(bytes, "softmax-weight.gguf");
+  ASSERT_TRUE(patched) << patched.error().what();
+  auto refused_gating = model_config_from_gguf(*patched);
+  ASSERT_FALSE(refused_gating);
+  EXPECT_NE(refused_gating.error().message().find("expert_gating_func' = 3"), std::string::npos)
+      << refused_gating.error().what();
   // A routed scaling llama.cpp's lfm2moe would not apply cannot be written.
   ModelConfig scaled = c;
   scaled.routed_scale = 2.5;

@@ -28,8 +28,10 @@ struct Shape {
   const char* rope_scaling = "none";  // "llama3" (rope_freqs.weight) or "linear" (factor 4)
   std::uint32_t head_dim = 0;         // 0: hidden / heads
   // LFM2-MoE (arch kLfm2Moe): `experts` routed experts of width `moe_ffn`, `experts_used` per token,
-  // from layer `dense_layers` on (sigmoid router with a choice bias, normalized weights).
+  // from layer `dense_layers` on (a router with a choice bias, normalized weights; sigmoid scores
+  // as LFM2-8B-A1B ships, or softmax: expert_gating_func 1, which llama.cpp's lfm2moe graph honours).
   std::uint32_t experts = 0, experts_used = 0, moe_ffn = 0, dense_layers = 0;
+  bool softmax_gating = false;
 };
 
 // GQA group sizes 1, 2 and 4; conv/attention patterns; tied and untied heads.
@@ -53,10 +55,12 @@ inline const Shape kShapes[] = {
 };
 
 // LFM2-MoE: dense layers first, then routed experts in conv and attention layers alike; k of E
-// with k > 1 (the weighted sum) and k = 1 (one expert, weight 1).
+// with k > 1 (the weighted sum) and k = 1 (one expert, weight 1); sigmoid and softmax scores.
 inline const Shape kMoeShapes[] = {
     {"lfm2moe_3_of_8_untied", 64, 4, 2, 96, "ccacac", false, 1e6, compiler::Architecture::kLfm2Moe, "none", 0, 8, 3, 32, 2},
     {"lfm2moe_1_of_4_tied", 64, 4, 4, 128, "caca", true, 1e6, compiler::Architecture::kLfm2Moe, "none", 0, 4, 1, 48, 1},
+    {"lfm2moe_2_of_6_softmax", 64, 4, 2, 96, "cac", false, 1e6, compiler::Architecture::kLfm2Moe, "none", 0, 6, 2, 32, 1,
+     true},
 };
 
 inline constexpr compiler::Llama3RopeScaling kOracleLlama3Scaling{8.0, 1.0, 4.0, 64.0};
@@ -88,7 +92,7 @@ inline compiler::ModelConfig config_for(const Shape& s) {
     c.experts_per_token = s.experts_used;
     c.moe_ffn_size = s.moe_ffn;
     c.n_dense_layers = s.dense_layers;
-    c.router_sigmoid = true;
+    c.router_sigmoid = !s.softmax_gating;
     c.router_bias = true;
     c.norm_topk = true;
   }

@@ -82,6 +82,39 @@ struct Worst {
   }
 };
 
+// Compiles `gguf` with the fp32 policy, runs the prompt one row at a time on the simulator and
+// through llama.cpp (both from the same file; both files are removed), and gives the worst
+// relative error over the prompt positions; the greedy pick at the end must agree.
+Worst fp32_prompt_against_llama_cpp(const std::filesystem::path& gguf, const std::filesystem::path& npk,
+                                    std::uint32_t vocab) {
+  Worst worst;
+  const std::vector<std::int32_t> prompt{1, 40, 41, 100, 200, 319, 77};
+  auto theirs = run_oracle(gguf, vocab, prompt, 4);
+  auto compiled = compile_fp32(gguf, npk);
+  std::filesystem::remove(gguf);
+  EXPECT_TRUE(theirs) << theirs.error().what();
+  EXPECT_TRUE(compiled) << compiled.error().what();
+  if (!theirs || !compiled) return {1.0, "setup"};
+  auto vdevice = VDevice::create();
+  EXPECT_TRUE(vdevice) << vdevice.error().what();
+  if (!vdevice) return {1.0, "setup"};
+  auto llm = genai::LLM::create(**vdevice, {.model_path = npk});
+  EXPECT_TRUE(llm) << llm.error().what();
+  if (!llm) return {1.0, "setup"};
+  auto session = (*llm)->create_session();
+  EXPECT_TRUE(session) << session.error().what();
+  if (!session) return {1.0, "setup"};
+  for (std::size_t i = 0; i < prompt.size(); ++i) {
+    EXPECT_TRUE((*session)->prefill(std::span(prompt).subspan(i, 1)));
+    worst.note(relative_error((*session)->logits(), theirs->logits[i]), fmt::format("prompt position {}", i));
+    if (i + 1 == prompt.size()) {
+      EXPECT_EQ(argmax_of((*session)->logits()), theirs->generated[0]);
+    }
+  }
+  std::filesystem::remove(npk);
+  return worst;
+}
+
 class OracleStackTest : public ::testing::TestWithParam<Shape> {};
 
 }  // namespace
@@ -249,28 +282,48 @@ TEST(OracleStackQuantized, LlamaQuantizeMixRunsAsInLlamaCpp) {
                                             "Q5_K", "Q6_K"}));
     EXPECT_EQ(file->find_tensor("blk.0.ffn_down.weight")->type, GgmlType::kQ8_0);  // llama-quantize's fallback
   }
-  const std::vector<std::int32_t> prompt{1, 40, 41, 100, 200, 319, 77};
-  auto theirs = run_oracle(gguf, config.vocab_size, prompt, 4);
-  auto compiled = compile_fp32(gguf, npk);
-  std::filesystem::remove(gguf);
-  ASSERT_TRUE(theirs) << theirs.error().what();
-  ASSERT_TRUE(compiled) << compiled.error().what();
-  auto vdevice = VDevice::create();
-  ASSERT_TRUE(vdevice) << vdevice.error().what();
-  auto llm = genai::LLM::create(**vdevice, {.model_path = npk});
-  ASSERT_TRUE(llm) << llm.error().what();
-  auto session = (*llm)->create_session();
-  ASSERT_TRUE(session) << session.error().what();
-  Worst worst;
-  for (std::size_t i = 0; i < prompt.size(); ++i) {
-    ASSERT_TRUE((*session)->prefill(std::span(prompt).subspan(i, 1)));
-    worst.note(relative_error((*session)->logits(), theirs->logits[i]), fmt::format("prompt position {}", i));
-    if (i + 1 == prompt.size()) {
-      EXPECT_EQ(argmax_of((*session)->logits()), theirs->generated[0]);
-    }
-  }
-  std::filesystem::remove(npk);
+  const Worst worst = fp32_prompt_against_llama_cpp(gguf, npk, config.vocab_size);
   EXPECT_LE(worst.error, 0.08) << "worst at " << worst.where;
   std::fprintf(stderr, "[oracle-stack] Q4_K_M-like mix: worst |diff|/max|logit| = %.2e at %s\n", worst.error,
+               worst.where.c_str());
+}
+
+// LFM2-MoE from a GGUF mixed as llama-quantize mixes a Q4_K_M file, through the whole stack: the
+// stacked 3-D expert tensors in K-quants (gate Q4_K, up Q5_K) and the experts' down projection in
+// Q6_K falling back to Q8_0 (expert width 320 is not whole 256-blocks), the router F32. Every token
+// uses all experts, so llama.cpp's quantized activations cannot flip a pick (see
+// OracleQuantized.MoeExpertTensorsInEveryGgufTypeMatchLlamaCpp); the bound is the dense mix's.
+TEST(OracleStackQuantizedMoe, LlamaQuantizeMixRunsAsInLlamaCpp) {
+  NPU_REQUIRE_ORACLE_OR_SKIP();
+  using compiler::GgmlType;
+  const compiler::ModelConfig config = config_for(
+      {"q4_k_m_moe", 256, 4, 2, 512, "cac", false, 1e6, compiler::Architecture::kLfm2Moe, "none", 0, 4, 4, 320, 1});
+  auto weights = compiler::SyntheticWeightSource::create(config, 29);
+  ASSERT_TRUE(weights) << weights.error().what();
+  auto tokenizer = compiler::make_synthetic_tokenizer(config.vocab_size);
+  ASSERT_TRUE(tokenizer);
+  const auto gguf = temp_file("q4_k_m_moe.gguf");
+  const auto npk = temp_file("q4_k_m_moe.npk");
+  compiler::GgufExportOptions options{.matrix_type = GgmlType::kQ4_K, .tokenizer = *tokenizer, .name = "q4_k_m_moe"};
+  options.type_by_suffix = {{"output.weight", GgmlType::kQ6_K},
+                            {"attn_v.weight", GgmlType::kQ6_K},
+                            {"ffn_down.weight", GgmlType::kQ6_K},
+                            {"ffn_down_exps.weight", GgmlType::kQ6_K},
+                            {"ffn_up_exps.weight", GgmlType::kQ5_K}};
+  ASSERT_TRUE(compiler::write_model_gguf(gguf, config, **weights, options));
+  {
+    auto file = compiler::GgufFile::open(gguf);
+    ASSERT_TRUE(file) << file.error().what();
+    for (int layer : {1, 2}) {
+      auto type_of = [&](const char* what) { return file->find_tensor(fmt::format("blk.{}.{}", layer, what))->type; };
+      EXPECT_EQ(type_of("ffn_gate_exps.weight"), GgmlType::kQ4_K);
+      EXPECT_EQ(type_of("ffn_up_exps.weight"), GgmlType::kQ5_K);
+      EXPECT_EQ(type_of("ffn_down_exps.weight"), GgmlType::kQ8_0);  // llama-quantize's fallback
+      EXPECT_EQ(type_of("ffn_gate_inp.weight"), GgmlType::kF32);
+    }
+  }
+  const Worst worst = fp32_prompt_against_llama_cpp(gguf, npk, config.vocab_size);
+  EXPECT_LE(worst.error, 0.08) << "worst at " << worst.where;
+  std::fprintf(stderr, "[oracle-stack] LFM2-MoE Q4_K_M-like mix: worst |diff|/max|logit| = %.2e at %s\n", worst.error,
                worst.where.c_str());
 }

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <cstdlib>
 #include <set>
@@ -71,6 +72,27 @@ class OracleTest : public ::testing::TestWithParam<Shape> {};
 
 std::filesystem::path temp_model(const std::string& name) {
   return std::filesystem::temp_directory_path() / ("npu_oracle_" + std::to_string(::getpid()) + "_" + name + ".gguf");
+}
+
+// llama.cpp's run of a copy of the GGUF file `file` (read from `path`) whose tensors' bytes
+// `damage` changes, as a mis-read of the format would see them (the sensitivity tests).
+npu::Expected<OracleResult> run_oracle_on_damaged_copy(const std::filesystem::path& path, const GgufFile& file,
+                                                       std::uint32_t vocab, const std::vector<std::int32_t>& prompt,
+                                                       const std::function<void(char*, const GgufTensorInfo&)>& damage) {
+  std::vector<char> bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  for (const GgufTensorInfo& t : file.tensors()) damage(bytes.data() + file.data_offset() + t.offset, t);
+  const auto wrong = temp_model(path.stem().string() + "_damaged");
+  {
+    std::ofstream out(wrong, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  auto theirs = npu::oracle::run_oracle(wrong, vocab, prompt, 1);
+  std::filesystem::remove(wrong);
+  return theirs;
 }
 
 }  // namespace
@@ -209,30 +231,158 @@ TEST(OracleQuantized, WrongBlockLayoutIsCaught) {
   ASSERT_TRUE(write_model_gguf(path, config, **weights, {.matrix_type = GgmlType::kQ6_K, .tokenizer = *tokenizer}));
   auto ours = GgufWeightSource::open(path);  // the correct file, as we read it
   ASSERT_TRUE(ours);
-  std::vector<char> bytes;
-  {
-    std::ifstream in(path, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  const GgufFile& file = (*ours)->file();
-  for (const GgufTensorInfo& t : file.tensors()) {
-    if (t.type != GgmlType::kQ6_K) continue;
-    for (std::uint64_t b = 0; b < t.size_bytes / 210; ++b) {
-      char* ql = bytes.data() + file.data_offset() + t.offset + b * 210;
-      std::swap_ranges(ql, ql + 32, ql + 32);
-    }
-  }
-  const auto wrong = temp_model("layout_q6_k_wrong");
-  {
-    std::ofstream out(wrong, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  }
   const std::vector<std::int32_t> prompt{1, 40, 41, 100, 200, 319, 77};
-  auto theirs = npu::oracle::run_oracle(wrong, config.vocab_size, prompt, 1);
-  std::filesystem::remove(wrong);
+  auto theirs = run_oracle_on_damaged_copy(path, (*ours)->file(), config.vocab_size, prompt,
+                                           [](char* data, const GgufTensorInfo& t) {
+                                             if (t.type != GgmlType::kQ6_K) return;
+                                             for (std::uint64_t b = 0; b < t.size_bytes / 210; ++b) {
+                                               char* ql = data + b * 210;
+                                               std::swap_ranges(ql, ql + 32, ql + 32);
+                                             }
+                                           });
   ASSERT_TRUE(theirs) << theirs.error().what();
   const Comparison c = compare(config, **ours, prompt, *theirs);
   std::filesystem::remove(path);
   EXPECT_GT(c.worst_relative, 0.3);
   std::fprintf(stderr, "[oracle] Q6_K with a wrong layout: worst |diff|/max|logit| = %.2e\n", c.worst_relative);
+}
+
+namespace {
+
+// A tiny LFM2-MoE whose stacked 3-D expert tensors have whole 256-blocks in every row (hidden 256,
+// expert width 256), so each type is stored as is: one dense layer, then two routed layers (a conv
+// and an attention one). Every token uses all 4 experts: the picking of k < E is a discontinuity
+// (measured with 2 of 4: a near tie flipped by llama.cpp's quantized activations moves the Q8_0,
+// Q5_0 and Q6_K logits by 0.24 to 0.39 of the largest), while with k = E the weighted sum is
+// continuous in the weights and still reads every expert's slice. The picking itself is held to
+// 1e-3 by the fp32 TinyLfm2Moe tests.
+ModelConfig kquant_moe_config() {
+  return config_for({"kquant_moe", 256, 4, 2, 512, "cac", false, 1e6, Architecture::kLfm2Moe, "none", 0, 4, 4, 256, 1});
+}
+
+constexpr const char* kExpertTensors[] = {"blk.1.ffn_gate_exps.weight", "blk.1.ffn_up_exps.weight",
+                                          "blk.2.ffn_down_exps.weight"};
+
+}  // namespace
+
+// LFM2-MoE in the tensor types of a real Q4_K_M / Q5_K_M / Q6_K / Q8_0 file of LFM2-8B-A1B: the
+// expert tensors ffn_{gate,up,down}_exps (3-D, [width, rows, experts]) are quantized row by row in
+// the file's type as llama-quantize does (per expert slice, the same bytes as the whole tensor),
+// while the router ffn_gate_inp and the choice bias stay F32 (llama.cpp's converter writes them F32
+// and llama-quantize never quantizes them). llama.cpp and our reference read the same file; the
+// bounds are those of EveryGgufTypeMatchesLlamaCpp. Then a Q4_K_M-like mix (Q6_K for the head,
+// attn_v and the experts' down projection, Q4_K elsewhere).
+TEST(OracleQuantized, MoeExpertTensorsInEveryGgufTypeMatchLlamaCpp) {
+  NPU_REQUIRE_ORACLE_OR_SKIP();
+  const ModelConfig config = kquant_moe_config();
+  auto weights = SyntheticWeightSource::create(config, 31);
+  ASSERT_TRUE(weights);
+  auto tokenizer = make_synthetic_tokenizer(config.vocab_size);
+  const std::vector<std::int32_t> prompt{1, 40, 41, 100, 200, 319, 77};
+  struct Case {
+    std::string name;
+    GgufExportOptions options;
+    double tolerance;
+  };
+  std::vector<Case> cases;
+  const std::pair<GgmlType, double> types[] = {{GgmlType::kF16, 5e-3},  {GgmlType::kBF16, 2.5e-2},
+                                               {GgmlType::kQ8_0, 0.08}, {GgmlType::kQ5_0, 0.08},
+                                               {GgmlType::kQ5_1, 0.08}, {GgmlType::kQ4_K, 0.08},
+                                               {GgmlType::kQ5_K, 0.08}, {GgmlType::kQ6_K, 0.08}};
+  for (auto [type, tolerance] : types) {
+    cases.push_back({ggml_type_name(type), {.matrix_type = type, .tokenizer = *tokenizer}, tolerance});
+  }
+  GgufExportOptions mix{.matrix_type = GgmlType::kQ4_K, .tokenizer = *tokenizer};
+  mix.type_by_suffix = {{"output.weight", GgmlType::kQ6_K},
+                        {"attn_v.weight", GgmlType::kQ6_K},
+                        {"ffn_down.weight", GgmlType::kQ6_K},
+                        {"ffn_down_exps.weight", GgmlType::kQ6_K}};
+  cases.push_back({"Q4_K_M-like mix", mix, 0.08});
+  for (const Case& tc : cases) {
+    SCOPED_TRACE(tc.name);
+    const auto path = temp_model("moe_quantized");
+    ASSERT_TRUE(write_model_gguf(path, config, **weights, tc.options));
+    auto theirs = npu::oracle::run_oracle(path, config.vocab_size, prompt, 1);
+    auto ours = GgufWeightSource::open(path);
+    ASSERT_TRUE(ours) << ours.error().what();
+    const GgufFile& file = (*ours)->file();
+    for (const char* name : kExpertTensors) {
+      const GgufTensorInfo* t = file.find_tensor(name);
+      ASSERT_NE(t, nullptr) << name;
+      EXPECT_EQ(t->shape, (TensorShape{256, 256, 4})) << name;
+      const bool down = std::string_view(name).ends_with("ffn_down_exps.weight");
+      EXPECT_EQ(t->type, down && !tc.options.type_by_suffix.empty() ? GgmlType::kQ6_K : tc.options.matrix_type) << name;
+    }
+    EXPECT_EQ(file.find_tensor("blk.1.ffn_gate_inp.weight")->type, GgmlType::kF32);
+    EXPECT_EQ(file.find_tensor("blk.1.exp_probs_b.bias")->type, GgmlType::kF32);
+    ASSERT_TRUE(theirs) << theirs.error().what();
+    const Comparison c = compare(config, **ours, prompt, *theirs);
+    std::filesystem::remove(path);
+    EXPECT_EQ(c.compared_steps, prompt.size());
+    EXPECT_LE(c.worst_relative, tc.tolerance);
+    std::fprintf(stderr, "[oracle] LFM2-MoE, %s weights: worst |diff|/max|logit| = %.2e\n", tc.name.c_str(),
+                 c.worst_relative);
+  }
+}
+
+// The check above sees each expert's slice: llama.cpp running the Q4_K file with two experts'
+// slices of every expert tensor swapped (as a reader that mis-strides the third dimension would see
+// them) misses our reading of the correct file by far more than the tolerance.
+TEST(OracleQuantized, SwappedExpertSlicesAreCaught) {
+  NPU_REQUIRE_ORACLE_OR_SKIP();
+  const ModelConfig config = kquant_moe_config();
+  auto weights = SyntheticWeightSource::create(config, 31);
+  ASSERT_TRUE(weights);
+  auto tokenizer = make_synthetic_tokenizer(config.vocab_size);
+  const auto path = temp_model("moe_slices_q4_k");
+  ASSERT_TRUE(write_model_gguf(path, config, **weights, {.matrix_type = GgmlType::kQ4_K, .tokenizer = *tokenizer}));
+  auto ours = GgufWeightSource::open(path);
+  ASSERT_TRUE(ours);
+  const std::vector<std::int32_t> prompt{1, 40, 41, 100, 200, 319, 77};
+  auto theirs = run_oracle_on_damaged_copy(path, (*ours)->file(), config.vocab_size, prompt,
+                                           [](char* data, const GgufTensorInfo& t) {
+                                             if (!t.name.ends_with("_exps.weight")) return;
+                                             const std::uint64_t slice = t.size_bytes / t.shape[2];
+                                             std::swap_ranges(data, data + slice, data + slice);  // experts 0, 1
+                                           });
+  ASSERT_TRUE(theirs) << theirs.error().what();
+  const Comparison c = compare(config, **ours, prompt, *theirs);
+  std::filesystem::remove(path);
+  EXPECT_GT(c.worst_relative, 0.15);  // measured 0.23; the correct files stay below 0.06
+  std::fprintf(stderr, "[oracle] LFM2-MoE Q4_K with two expert slices swapped: worst |diff|/max|logit| = %.2e\n",
+               c.worst_relative);
+}
+
+// Softmax gating is checked, not merely accepted: the softmax-gated tiny model misses llama.cpp by
+// far when our reference scores its router with a sigmoid instead.
+TEST(OracleSensitivity, SigmoidForSoftmaxGatingIsCaught) {
+  NPU_REQUIRE_ORACLE_OR_SKIP();
+  const Shape* shape = nullptr;
+  for (const Shape& s : kMoeShapes) {
+    if (s.softmax_gating) shape = &s;
+  }
+  ASSERT_NE(shape, nullptr);
+  const ModelConfig config = config_for(*shape);
+  auto weights = SyntheticWeightSource::create(config, 17);
+  ASSERT_TRUE(weights);
+  auto tokenizer = make_synthetic_tokenizer(config.vocab_size);
+  const auto path = temp_model("softmax_gating");
+  ASSERT_TRUE(write_model_gguf(path, config, **weights, {.tokenizer = *tokenizer}));
+  {
+    auto file = GgufFile::open(path);
+    ASSERT_TRUE(file);
+    auto read = model_config_from_gguf(*file);
+    ASSERT_TRUE(read) << read.error().what();
+    EXPECT_FALSE(read->router_sigmoid);  // expert_gating_func 1 round-trips
+  }
+  const std::vector<std::int32_t> prompt{1, 40, 41, 100, 200, 319, 77};
+  auto theirs = npu::oracle::run_oracle(path, config.vocab_size, prompt, 16);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(theirs) << theirs.error().what();
+  ModelConfig wrong = config;
+  wrong.router_sigmoid = true;
+  const Comparison c = compare(wrong, **weights, prompt, *theirs);
+  EXPECT_GT(c.worst_relative, 30 * kTolerance);
+  std::fprintf(stderr, "[oracle] %s scored with a sigmoid: worst |diff|/max|logit| = %.2e\n", shape->name,
+               c.worst_relative);
 }

@@ -7,8 +7,11 @@
 namespace npu::compiler {
 namespace {
 
+// Kept F32 as llama.cpp's converter writes them and llama-quantize leaves them: norms, biases
+// (LFM2-MoE's exp_probs_b too), LFM2's conv taps and the MoE router (ffn_gate_inp, never quantized).
 bool stays_f32(std::string_view name) {
-  return name.ends_with("norm.weight") || name.ends_with(".bias") || name.ends_with("shortconv.conv.weight");
+  return name.ends_with("norm.weight") || name.ends_with(".bias") || name.ends_with("shortconv.conv.weight") ||
+         name.ends_with("ffn_gate_inp.weight");
 }
 
 // The type a matrix is stored in: its suffix rule or the default, then llama-quantize's fallback

@@ -101,8 +101,9 @@ Expected<void> gguf_rope_scaling(const GgufFile& file, const Keys& keys, ModelCo
 
 // LFM2-MoE's routed experts, as llama.cpp reads them: expert_count experts of
 // expert_feed_forward_length from layer leading_dense_block_count on, expert_used_count per token,
-// scored by expert_gating_func (1 softmax, 2 sigmoid), chosen with the exp_probs_b bias; the k
-// weights are always normalized (llama.cpp's LFM2 graph) and not scaled.
+// scored by expert_gating_func (1 softmax over all experts, 2 sigmoid; llama.cpp's lfm2moe graph
+// passes the key on to its router, and the oracle tests hold both), chosen with the exp_probs_b
+// bias; the k weights are always normalized (llama.cpp's LFM2 graph) and not scaled.
 Expected<void> gguf_experts(const GgufFile& file, const Keys& keys, ModelConfig& c) {
   NPU_TRY_ASSIGN(c.n_experts, keys.u32("expert_count"));
   NPU_TRY_ASSIGN(c.experts_per_token, keys.u32("expert_used_count"));
@@ -110,8 +111,11 @@ Expected<void> gguf_experts(const GgufFile& file, const Keys& keys, ModelConfig&
   NPU_TRY_ASSIGN(c.n_dense_layers, keys.u32_or("leading_dense_block_count", 0));
   NPU_TRY_ASSIGN(const std::uint32_t gating, keys.u32("expert_gating_func"));
   if (gating != 1 && gating != 2) {
-    return fail(ErrorCode::kUnsupported, fmt::format("GGUF '{}': '{}' = {} is not supported (1 softmax or 2 sigmoid)",
-                                                     file.source(), keys.key("expert_gating_func"), gating));
+    return fail(ErrorCode::kUnsupported,
+                fmt::format("GGUF '{}': '{}' = {} is not supported: npustack computes llama.cpp's routers 1 (softmax "
+                            "over all experts) and 2 (sigmoid); 3 (softmax of the picked experts' logits) and 4 "
+                            "(sqrt-softplus) would give other weights than llama.cpp, so the model is refused",
+                            file.source(), keys.key("expert_gating_func"), gating));
   }
   c.router_sigmoid = gating == 2;
   c.router_bias = c.n_dense_layers < c.n_layers &&

@@ -1,7 +1,8 @@
 // Writes a model (config + weights [+ tokenizer]) as a GGUF file that both npustack and llama.cpp
 // load: the "<arch>.*" keys llama.cpp requires with the exact value types it checks, and the
-// tensors in GGUF names. Matrices are stored in `matrix_type`; norms, biases and LFM2's conv taps
-// stay F32 (as llama.cpp's own quantizer keeps them). Tensors are produced lazily while writing.
+// tensors in GGUF names. Matrices (LFM2-MoE's stacked 3-D expert tensors too, quantized row by
+// row) are stored in `matrix_type`; norms, biases, LFM2's conv taps and the MoE router
+// (ffn_gate_inp) stay F32 (as llama.cpp's own quantizer keeps them). Tensors are produced lazily while writing.
 #pragma once
 
 #include <cstdint>
