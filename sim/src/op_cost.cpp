@@ -29,7 +29,7 @@ Precision weight_precision(const abi::OpDesc& op) noexcept {
 }
 }  // namespace
 
-WorkItem describe_op(const fw::OpRequest& r, bool label) {
+WorkItem describe_op(const fw::OpRequest& r, const OpCostRules& rules, bool label) {
   const abi::OpDesc& op = *r.op;
   const std::uint64_t n = op_rows(r), d1 = op.dims[1], d2 = op.dims[2], d3 = op.dims[3];
   // The operands' sizes at this run's rows; the program was validated, so none overflows.
@@ -84,23 +84,32 @@ WorkItem describe_op(const fw::OpRequest& r, bool label) {
       break;
     case abi::OpCode::kAttention: {
       // Row r attends over pos + r + 1 cached positions, at most the window W of a local layer
-      // (dims[5]): QK^T and PV, each heads * hd MACs.
-      const std::uint64_t pos = static_cast<std::uint64_t>(std::max<std::int64_t>(0, op_position(r)));
-      const std::uint64_t window = op.dims[5];
-      std::uint64_t positions = n * (pos + 1) + n * (n - (n ? 1 : 0)) / 2;
-      if (window != 0) {
-        positions = 0;
-        for (std::uint64_t row = 0; row < n; ++row) positions += std::min(pos + row + 1, window);
+      // (dims[5]): QK^T and PV, each heads * hd MACs. The cached K and V rows up to the last
+      // position stream from DDR (the state segment), like weights; a local layer reads only the
+      // window of its first row plus the chunk (at most its ring of dims[4] positions).
+      // With static shapes (rules.static_kv_window) the window is always full, whatever the
+      // position: every row attends over W positions (the cache's capacity dims[4] for a global
+      // layer) and the run reads the whole window of its first row plus the chunk.
+      const std::uint64_t capacity = op.dims[4], window = op.dims[5];
+      std::uint64_t positions = 0, read = 0;
+      if (rules.static_kv_window) {
+        const std::uint64_t span = std::min(window == 0 ? capacity : window, capacity);
+        positions = n * span;
+        read = std::min(span + n - (n ? 1 : 0), capacity);
+      } else {
+        const std::uint64_t pos = static_cast<std::uint64_t>(std::max<std::int64_t>(0, op_position(r)));
+        positions = n * (pos + 1) + n * (n - (n ? 1 : 0)) / 2;
+        if (window != 0) {
+          positions = 0;
+          for (std::uint64_t row = 0; row < n; ++row) positions += std::min(pos + row + 1, window);
+        }
+        read = window == 0 ? pos + n : std::min({pos + n, window + n - 1, capacity});
       }
       w.precision = Precision::kFp16;
       w.macs = 2 * positions * d1 * d3;
       w.vector_ops = positions * d1 * 4;
       w.act_bytes_in = b[0];
       w.act_bytes_out = b[3];
-      // The cached K and V rows up to the last position stream from DDR (the state segment), like
-      // weights.
-      // A local layer reads only the window of its first row plus the chunk (at most the cache).
-      const std::uint64_t read = window == 0 ? pos + n : std::min({pos + n, window + n - 1, std::uint64_t{op.dims[4]}});
       w.weight_bytes = abi::kv_cache_bytes(op.operands[2].dtype, read, d2, d3);
       w.weight_location = MemLocation::kDdr;
       break;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "npu/firmware/platform.hpp"
+#include "op_kernels.hpp"
 #include "npu/sim/timing_model.hpp"
 
 namespace npu::sim {
@@ -21,9 +22,10 @@ class OpCostCache {
     WorkItem item;  // unlabelled
     ItemCost cost;
   };
-  // The item and cost of `request` on `timing` (described and priced on a miss, or every time for
-  // a request without a program_id). `timing` must be the same model on every call.
-  [[nodiscard]] const Entry& get(const fw::OpRequest& request, TimingModel& timing);
+  // The item and cost of `request` under `rules` on `timing` (described and priced on a miss, or
+  // every time for a request without a program_id). `rules` and `timing` must be the same on every
+  // call.
+  [[nodiscard]] const Entry& get(const fw::OpRequest& request, const OpCostRules& rules, TimingModel& timing);
 
  private:
   struct Slot {
@@ -31,7 +33,7 @@ class OpCostCache {
     std::uint32_t index = 0;
     bool weights_in_sram = false;
     std::uint64_t rows = 0;
-    std::int64_t position = 0;  // attention only (0 for every other op)
+    std::int64_t position = 0;  // attention with a growing window only (0 for every other op)
     std::uint64_t activation_sram_bytes = 0;
     Entry entry;
   };

@@ -11,9 +11,9 @@ fw::OpOutcome SimDeviceImpl::execute_op(const fw::OpRequest& r) {
     return fw::OpOutcome{fw::OpStatus::kOk, fw::Cost{now(), now(), 0, 0, 0}};
   fw::OpOutcome out{fw::OpStatus::kOk, {}};
   if (tracing_) {
-    out.cost = charge(describe_op(r, true));  // labelled for the trace
+    out.cost = charge(describe_op(r, cost_rules_, true));  // labelled for the trace
   } else {
-    const OpCostCache::Entry& e = op_costs_.get(r, *timing_);
+    const OpCostCache::Entry& e = op_costs_.get(r, cost_rules_, *timing_);
     out.cost = charge(e.item, e.cost);
   }
   if (memory_error_armed_) {
@@ -40,7 +40,7 @@ fw::OpBatchOutcome SimDeviceImpl::execute_timing_only_ops(fw::OpRequest r, std::
     }
     r.op = &ops[k];
     r.index = first + static_cast<std::uint32_t>(k);
-    const OpCostCache::Entry& e = op_costs_.get(r, *timing_);
+    const OpCostCache::Entry& e = op_costs_.get(r, cost_rules_, *timing_);
     const fw::Cost c = charge(e.item, e.cost);
     if (!costs.empty()) costs[k] = c;
     out.compute_cycles += c.compute_cycles;

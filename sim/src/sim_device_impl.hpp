@@ -154,6 +154,7 @@ class SimDeviceImpl final : public SimDevice, private fw::Platform {
   bool tracing_ = false;  // label work items (for the timing model's trace)
   bool step_in_host_thread_ = false;  // the step running now was rung by the thread running it
   OpCostCache op_costs_;
+  const OpCostRules cost_rules_ = OpCostRules::of(config_.profile);  // after config_
   std::optional<abi::FaultCode> pending_fault_;
 
   std::thread core_;  // last: started after everything above exists

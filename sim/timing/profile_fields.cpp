@@ -43,6 +43,7 @@ const std::array kFields = {
     ProfileField{"typical_power_w", &P::typical_power_w, 0, 1e3},
     ProfileField{"context_weight_bytes", &P::context_weight_bytes, 4096, 1ull << 40},
     ProfileField{"context_reconfig_ns", &P::context_reconfig_ns, 0, 1e9},
+    ProfileField{"attention_static_kv_window", &P::attention_static_kv_window, 0, 1},
     ProfileField{"timing_spread", &P::timing_spread, 0, 1},
     ProfileField{"timing_evidence", &P::timing_evidence, 0, 0},
 };

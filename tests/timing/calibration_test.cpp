@@ -3,6 +3,11 @@
 // comes from a model compiled timing-only and run through the whole stack.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include <fmt/format.h>
 
 #include "models.hpp"
@@ -87,16 +92,62 @@ TEST(Calibration, SlowerHostLinkLoadsSlowerButDecodesTheSame) {
   EXPECT_NEAR(gen2.decode_tps, x4.decode_tps, 0.02 * x4.decode_tps);
 }
 
-TEST(Calibration, LongerContextDecodesSlowerByItsKvCacheTraffic) {
+// The hailo10h profile with attention reading positions 0..p only (a growing window), as a file
+// based on it: what the device would do without static shapes.
+struct GrowingWindowProfile {
+  std::filesystem::path path = std::filesystem::temp_directory_path() / fmt::format("npu_growing_kv_{}.json", ::getpid());
+  GrowingWindowProfile() {
+    std::ofstream(path) << R"({"name": "hailo10h-growing-kv", "description": "test: hailo10h, attention over 0..p",
+      "base": "hailo10h", "params": {"attention_static_kv_window": {"value": 0, "why": "test"}}})";
+  }
+  ~GrowingWindowProfile() {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+  }
+};
+
+// Bytes of one position of the KV cache of every layer, from the shape: K and V, fp32.
+double kv_bytes_per_position(std::uint32_t layers, std::uint32_t kv_heads, std::uint32_t head_dim) {
+  return 2.0 * layers * kv_heads * head_dim * 4;
+}
+
+// Static shapes (attention_static_kv_window): a decode step reads the whole compiled 2048-position
+// KV window wherever it is, so a step at position 1500 costs what one at 10 costs, and what it
+// moves is what the same step moves reading positions 0..p plus the rest of the window.
+TEST(Calibration, DecodeReadsTheWholeCompiledKvWindowAtEveryPosition) {
+  ASSERT_EQ(device("hailo10h").attention_static_kv_window, 1u);
   const auto npk = compile_shape(testing::kQwen15, "w4a8");
-  const Figures near = run(*npk, "hailo10h", 96);
-  const Figures far = run(*npk, "hailo10h", 1900);
-  EXPECT_LT(far.decode_tps, near.decode_tps);
-  EXPECT_GT(far.ddr_bytes_per_token, near.ddr_bytes_per_token);
-  // The extra time is the extra KV-cache bytes at the DDR's sustained rate (within 25%).
-  const auto p = device("hailo10h");
-  const double extra_s = (far.ddr_bytes_per_token - near.ddr_bytes_per_token) / (p.ddr_peak_bytes_per_s * p.ddr_efficiency);
-  EXPECT_NEAR(far.decode_step_s - near.decode_step_s, extra_s, 0.25 * extra_s);
+  const Figures near = run(*npk, "hailo10h", 10);
+  const Figures far = run(*npk, "hailo10h", 1500);
+  EXPECT_DOUBLE_EQ(far.ddr_bytes_per_token, near.ddr_bytes_per_token);
+  EXPECT_DOUBLE_EQ(far.decode_step_s, near.decode_step_s);
+  EXPECT_TRUE(far.decode_memory_bound);
+  // The same steps reading positions 0..p: run(10) decodes 3 steps at positions 10, 11, 12, which
+  // read 11, 12 and 13 positions (12 on average) where the static window reads 2048.
+  const GrowingWindowProfile growing;
+  const Figures grow = run(*npk, growing.path.string(), 10);
+  const double per_position = kv_bytes_per_position(28, 2, 128);  // Qwen2-1.5B: 57,344 bytes
+  EXPECT_NEAR(near.ddr_bytes_per_token - grow.ddr_bytes_per_token, per_position * (2048 - 12), 1.0);
+  EXPECT_GT(near.decode_step_s, grow.decode_step_s);
+  // A growing window pays by position instead: 1490 positions more per step at 1500 than at 10.
+  const Figures grow_far = run(*npk, growing.path.string(), 1500);
+  EXPECT_NEAR(grow_far.ddr_bytes_per_token - grow.ddr_bytes_per_token, per_position * 1490, 1.0);
+}
+
+// The window's bytes follow the KV heads, not the weights: Llama-3.2-3B (28 layers of 8 KV heads
+// of 128) reads 4x the window bytes of Qwen2-1.5B (28 layers of 2 KV heads of 128) every token.
+TEST(Calibration, FourTimesTheKvHeadsReadFourTimesTheWindowBytes) {
+  const GrowingWindowProfile growing;
+  auto window_bytes = [&](const char* shape) {
+    const auto npk = compile_shape(shape, "w4a8");
+    const Figures fixed = run(*npk, "hailo10h", 10);
+    const Figures grow = run(*npk, growing.path.string(), 10);
+    return fixed.ddr_bytes_per_token - grow.ddr_bytes_per_token;
+  };
+  const double qwen = window_bytes(testing::kQwen15);
+  const double llama = window_bytes("llama3.2-3b");
+  EXPECT_NEAR(qwen, kv_bytes_per_position(28, 2, 128) * (2048 - 12), 1.0);
+  EXPECT_NEAR(llama, 4 * qwen, 1.0);
 }
 
 TEST(Calibration, EnergyPerTokenIsPlausible) {

@@ -51,8 +51,11 @@ TEST(NpuPredict, SideBySideFiguresOfTwoModels) {
     ASSERT_EQ((*m)["ttft"].size(), 1u);
     EXPECT_GT((*m)["ttft"][0]["ttft_s"].get<double>(), 0.0);
     EXPECT_EQ((*m)["decode_short"]["bound"], "memory");
-    // Longer context: more KV cache to read per token, so slower.
-    EXPECT_LT((*m)["decode_long"]["tokens_per_s"].get<double>(), (*m)["decode_short"]["tokens_per_s"].get<double>());
+    // Static shapes (attention_static_kv_window): every step reads the whole compiled KV window,
+    // so a long context decodes at the rate of a short one, moving the same bytes.
+    EXPECT_DOUBLE_EQ((*m)["decode_long"]["tokens_per_s"].get<double>(), (*m)["decode_short"]["tokens_per_s"].get<double>());
+    EXPECT_DOUBLE_EQ((*m)["decode_long"]["ddr_bytes_per_token"].get<double>(),
+                     (*m)["decode_short"]["ddr_bytes_per_token"].get<double>());
     EXPECT_GT((*m)["decode_long"]["position"].get<double>(), (*m)["decode_short"]["position"].get<double>());
     EXPECT_GT((*m)["decode_short"]["energy_j_per_token"].get<double>(), 0.0);
     EXPECT_GT((*m)["device_memory"]["bytes"].get<double>(), 0.0);
@@ -82,7 +85,14 @@ TEST(NpuPredict, Qwen3ShapesWithQkNorms) {
     // Decode streams at least the (4-bit) layer weights once per token.
     EXPECT_GT((*m)["decode_short"]["ddr_bytes_per_token"].get<double>(), (*m)["parameters"].get<double>() * 0.4);
   }
-  EXPECT_GT(small["decode_short"]["tokens_per_s"].get<double>(), 2 * big["decode_short"]["tokens_per_s"].get<double>());
+  // Both have 28 layers of 8 KV heads of 128, so both read the same 2048-position KV window per
+  // token (470 MB in the fp32 cache): the rates differ by the weights alone, and decode being
+  // memory-bound, in inverse proportion to the bytes per token (within 10 %).
+  const double bytes_ratio = big["decode_short"]["ddr_bytes_per_token"].get<double>() /
+                             small["decode_short"]["ddr_bytes_per_token"].get<double>();
+  const double rate_ratio = small["decode_short"]["tokens_per_s"].get<double>() / big["decode_short"]["tokens_per_s"].get<double>();
+  EXPECT_GT(bytes_ratio, 1.3);
+  EXPECT_NEAR(rate_ratio, bytes_ratio, 0.10 * bytes_ratio);
 }
 
 TEST(NpuPredict, ModelThatDoesNotFitIsReportedWithItsNumbers) {
@@ -108,7 +118,7 @@ std::filesystem::path all_global_gemma3_1b() {
   return path;
 }
 
-TEST(NpuPredict, Gemma3LocalLayersStopGrowingPastTheirWindow) {
+TEST(NpuPredict, Gemma3LocalLayersReadOnlyTheirWindow) {
   const auto global = all_global_gemma3_1b();
   const Result r = npu_cli("predict gemma3-1b " + global.string() + " --context 4096 --prompt-tokens 96 --json");
   std::filesystem::remove(global);
@@ -122,18 +132,20 @@ TEST(NpuPredict, Gemma3LocalLayersStopGrowingPastTheirWindow) {
   EXPECT_NE(gemma["shape"].get<std::string>().find("22 local, window 512"), std::string::npos) << gemma["shape"];
   ASSERT_TRUE(gemma["fits"].get<bool>());
   ASSERT_TRUE(all_global["fits"].get<bool>());
-  // The KV cache read per token grows with the position only in the 4 global layers; the 22 local
-  // ones read at most their 512-position window (2 x 1 kv head x 256 x 4 bytes per position).
+  // Static shapes (attention_static_kv_window): each layer reads its whole compiled window every
+  // token, whatever the position: a global layer the 4096-position cache, a local one its
+  // 512-position window (2 x 1 kv head x 256 x 4 bytes per position). So the bytes per token do
+  // not grow with the position, and the 22 local layers read 22 x (4096 - 512) positions fewer.
   auto growth = [](const nlohmann::json& m) {
     return m["decode_long"]["ddr_bytes_per_token"].get<double>() - m["decode_short"]["ddr_bytes_per_token"].get<double>();
   };
   const double per_position = 2.0 * 1 * 256 * 4;
-  const double p_short = gemma["decode_short"]["position"].get<double>(), p_long = gemma["decode_long"]["position"].get<double>();
-  ASSERT_GT(p_long, 512 + p_short);
-  const double expected = per_position * (4 * (p_long - p_short) + 22 * (512 - p_short));
-  EXPECT_NEAR(growth(gemma), expected, 0.05 * expected);
-  const double expected_global = per_position * 26 * (p_long - p_short);
-  EXPECT_NEAR(growth(all_global), expected_global, 0.05 * expected_global);
+  ASSERT_GT(gemma["decode_long"]["position"].get<double>(), 512 + gemma["decode_short"]["position"].get<double>());
+  EXPECT_DOUBLE_EQ(growth(gemma), 0.0);
+  EXPECT_DOUBLE_EQ(growth(all_global), 0.0);
+  const double saved = per_position * 22 * (4096 - 512);
+  EXPECT_NEAR(all_global["decode_long"]["ddr_bytes_per_token"].get<double>() - gemma["decode_long"]["ddr_bytes_per_token"].get<double>(),
+              saved, 0.05 * saved);
   EXPECT_GT(gemma["decode_long"]["tokens_per_s"].get<double>(), all_global["decode_long"]["tokens_per_s"].get<double>());
   // Local layers keep a ring of window + chunk - 1 positions, not the context: the state is smaller.
   const double state = gemma["device_memory"]["state"].get<double>();

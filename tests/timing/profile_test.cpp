@@ -38,6 +38,11 @@ TEST(DeviceProfile, PiProfilesInheritAndOverrideTheLink) {
   EXPECT_LT(gen3->link_bytes_per_s, base->link_bytes_per_s);
   EXPECT_DOUBLE_EQ(gen2->ddr_efficiency, base->ddr_efficiency);
   EXPECT_NE(gen2->why.at("link_bytes_per_s"), base->why.at("link_bytes_per_s"));
+  // The device behind the link is the same: it reads its compiled KV window every step too.
+  EXPECT_EQ(base->attention_static_kv_window, 1u);
+  EXPECT_EQ(gen2->attention_static_kv_window, 1u);
+  EXPECT_EQ(gen3->attention_static_kv_window, 1u);
+  EXPECT_EQ(gen3->why.at("attention_static_kv_window"), base->why.at("attention_static_kv_window"));
 }
 
 TEST(DeviceProfile, MissingProfileNamesTheSearchPath) {
@@ -104,6 +109,8 @@ TEST(DeviceProfile, RejectsMalformedFields) {
   expect_error_naming(parse_with_base(R"("ddr_efficiency": {"value": 7, "why": "x"})"),
                       "ddr_efficiency");
   expect_error_naming(parse_with_base(R"("clusters": {"value": 2.5, "why": "x"})"), "clusters");
+  expect_error_naming(parse_with_base(R"("attention_static_kv_window": {"value": 2, "why": "x"})"),
+                      "attention_static_kv_window");
   expect_error_naming(parse_with_base(R"("link_name": {"value": 3, "why": "x"})"), "link_name");
   expect_error_naming(parse_with_base(R"("ddr_efficency": {"value": 0.5, "why": "x"})"),
                       "ddr_efficency");

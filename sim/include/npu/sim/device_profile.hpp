@@ -63,6 +63,10 @@ struct DeviceProfile {
   // as a sequence of hardware contexts, each reconfigured before it runs.
   std::uint64_t context_weight_bytes = 0;  // layer weights one hardware context holds on chip
   double context_reconfig_ns = 0;          // reconfiguring the clusters between two of them
+  // Static shapes: 1 = every attention run reads and computes over its whole compiled KV window (the
+  // cache's capacity; a local layer's full window) whatever the position, as a network compiled with
+  // static shapes does; 0 = it reads positions 0..p only.
+  std::uint32_t attention_static_kv_window = 0;
   // What the modeled figures rest on: their relative uncertainty and the evidence, for reports.
   double timing_spread = 0;
   std::string timing_evidence;
