@@ -60,7 +60,7 @@ start=$(date +%s)
 toolchain=()  # a configured tree keeps its toolchain (CMake warns when it is passed again)
 [ -f "$BUILD_DIR/CMakeCache.txt" ] || toolchain=(-DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64-linux-gnu.cmake)
 cmake -S . -B "$BUILD_DIR" -G Ninja "${toolchain[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPU_WERROR=ON \
-      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG" -DNPU_BUILD_BENCH=OFF -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG" -DNPU_UNITY_BUILD=ON -DNPU_BUILD_BENCH=OFF -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
 cmake --build "$BUILD_DIR" -j "$JOBS"
 file "$BUILD_DIR/tools/npu" | grep -q "ARM aarch64" || { echo "npu is not an arm64 binary"; exit 1; }
 built=$(date +%s)

@@ -30,7 +30,7 @@ if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   # Warnings are the plain build's business (-Werror there); GCC's sanitizer instrumentation
   # raises flow-analysis warnings of its own that say nothing about the code.
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DNPU_SANITIZE="$SANITIZE" -DNPU_WERROR=OFF \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DNPU_SANITIZE="$SANITIZE" -DNPU_WERROR=OFF -DNPU_UNITY_BUILD=ON \
     -DNPU_BUILD_BENCH=OFF "${launcher[@]}"
 fi
 

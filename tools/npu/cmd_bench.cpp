@@ -16,7 +16,7 @@
 namespace npu::tools {
 namespace {
 
-struct Opts {
+struct BenchOpts {
   std::string model, trace;
   DeviceOptions where;
   std::optional<std::uint32_t> prompt_tokens;
@@ -42,7 +42,7 @@ nlohmann::json layers_json(const std::vector<genai::LayerFigures>& layers) {
   return out;
 }
 
-Expected<nlohmann::json> bench(const Opts& o) {
+Expected<nlohmann::json> bench(const BenchOpts& o) {
   NPU_TRY_ASSIGN(auto opened, open_llm(o.model, o.where));
   const auto& info = opened.llm->info();
   genai::BenchOptions options;
@@ -114,7 +114,7 @@ void print_host_only(const nlohmann::json& j) {
   if (j.contains("sessions")) print_sessions(j);
 }
 
-void print_text(const nlohmann::json& j) {
+void print_bench_text(const nlohmann::json& j) {
   if (!j["device_figures"].get<bool>()) {
     print_host_only(j);
     return;
@@ -152,7 +152,7 @@ void print_text(const nlohmann::json& j) {
 
 void add_bench_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("bench", "Benchmark an LLM: modeled load, TTFT, decode rate, fairness");
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<BenchOpts>();
   cmd->add_option("model", o->model, "Compiled LLM (.npk; .hef on a Hailo device through HailoRT)");
   add_bench_serve_command(*cmd, ctx);
   add_device_options(*cmd, o->where);
@@ -174,7 +174,7 @@ void add_bench_command(CLI::App& app, CommandContext& ctx) {
       return;
     }
     if (o->json) print_json(*r);
-    else print_text(*r);
+    else print_bench_text(*r);
   });
 }
 

@@ -11,14 +11,14 @@
 namespace npu::tools {
 namespace {
 
-struct Opts {
+struct BenchServeOpts {
   server::BenchServeOptions bench;
   std::string dataset;
   std::string api_key_file;
   bool json = false;
 };
 
-Expected<nlohmann::json> run(Opts& o) {
+Expected<nlohmann::json> run(BenchServeOpts& o) {
   if (!o.dataset.empty()) {
     std::ifstream in(o.dataset);
     if (!in) return fail(ErrorCode::kNotFound, fmt::format("--dataset {}: cannot open it", o.dataset));
@@ -37,7 +37,7 @@ Expected<nlohmann::json> run(Opts& o) {
   return server::run_serve_benchmark(o.bench);
 }
 
-void print_text(const nlohmann::json& r) {
+void print_bench_serve_text(const nlohmann::json& r) {
   fmt::print("============ Serving Benchmark Result ============\n");
   fmt::print("{:<40}{}\n", "Successful requests:", r["completed"].get<std::size_t>());
   fmt::print("{:<40}{}\n", "Failed requests:", r["failed"].get<std::size_t>());
@@ -69,7 +69,7 @@ void print_text(const nlohmann::json& r) {
 
 void add_bench_serve_command(CLI::App& bench, CommandContext& ctx) {
   auto* cmd = bench.add_subcommand("serve", "Benchmark an OpenAI-compatible server (npu serve, vLLM, llama-server)");
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<BenchServeOpts>();
   auto& b = o->bench;
   cmd->add_option("--base-url", b.base_url, "The server (default http://127.0.0.1:8000)");
   cmd->add_option("--endpoint", b.endpoint, "/v1/completions (default) or /v1/chat/completions");
@@ -91,7 +91,7 @@ void add_bench_serve_command(CLI::App& bench, CommandContext& ctx) {
       return;
     }
     if (o->json) print_json(*r);
-    else print_text(*r);
+    else print_bench_serve_text(*r);
     if ((*r)["failed"].get<std::size_t>() > 0) ctx.exit_code = 1;
   });
 }

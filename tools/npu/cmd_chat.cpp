@@ -26,7 +26,7 @@
 namespace npu::tools {
 namespace {
 
-struct Opts {
+struct ChatOpts {
   std::string model;
   ThinkingOptions thinking;
   DeviceOptions where;
@@ -89,7 +89,7 @@ std::optional<genai::ToolCall> tool_call(const std::string& text) {
 
 // One assistant turn of the whole conversation: streams it and adds the user turn and the answer
 // to `conv` (also an answer cut short: the context holds it).
-Expected<void> answer(genai::LLM& llm, Conversation& conv, const std::string& user, const Opts& o) {
+Expected<void> answer(genai::LLM& llm, Conversation& conv, const std::string& user, const ChatOpts& o) {
   Conversation next = conv;
   next.push_back({"user", user, {}, {}});
   genai::GeneratorParams params;
@@ -143,7 +143,7 @@ Expected<void> answer(genai::LLM& llm, Conversation& conv, const std::string& us
   }
 }
 
-Expected<void> chat(const Opts& o) {
+Expected<void> chat(const ChatOpts& o) {
   NPU_TRY_ASSIGN(auto opened, open_llm(o.model, o.where));
   auto& llm = *opened.llm;
   llm.set_hooks(think_hook_commands(o.thinking));
@@ -193,7 +193,7 @@ Expected<void> chat(const Opts& o) {
 
 void add_chat_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("chat", "Chat with a compiled LLM (stdin: terminal or pipe)");
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<ChatOpts>();
   cmd->add_option("model", o->model, "Compiled LLM (.npk; .hef on a Hailo device through HailoRT)")->required();
   add_device_options(*cmd, o->where);
   add_thinking_options(*cmd, o->thinking);

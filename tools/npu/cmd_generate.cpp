@@ -15,7 +15,7 @@
 namespace npu::tools {
 namespace {
 
-struct Opts {
+struct GenerateOpts {
   std::string model, prompt, tokens, stop_tokens;
   ThinkingOptions thinking;
   DeviceOptions where;
@@ -25,7 +25,7 @@ struct Opts {
   bool greedy = false, json = false, logits = false, ignore_eos = false;
 };
 
-Expected<void> generate(const Opts& o) {
+Expected<void> generate(const GenerateOpts& o) {
   if (o.prompt.empty() == o.tokens.empty()) {
     return fail(ErrorCode::kInvalidArgument, "give exactly one of --prompt TEXT or --tokens 1,2,3");
   }
@@ -94,7 +94,7 @@ Expected<void> generate(const Opts& o) {
 
 void add_generate_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("generate", "Generate text (or tokens) with a compiled LLM");
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<GenerateOpts>();
   cmd->add_option("model", o->model, "Compiled LLM (.npk; .hef on a Hailo device through HailoRT)")->required();
   add_device_options(*cmd, o->where);
   cmd->add_option("-p,--prompt", o->prompt, "Prompt text (tokenized with the model's tokenizer)");

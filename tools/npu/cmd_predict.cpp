@@ -21,7 +21,7 @@
 namespace npu::tools {
 namespace {
 
-struct Opts {
+struct PredictOpts {
   std::vector<std::string> models;
   std::string profile = "hailo10h", policy = "w4a8";
   std::uint32_t context = 2048, chunk = 96, gen_tokens = 4;
@@ -69,7 +69,7 @@ nlohmann::json decode_figures(const genai::GenerationStats& s) {
           {"bound", bound(s.decode_compute_cycles, s.decode_dma_cycles)}};
 }
 
-Expected<nlohmann::json> predict_one(VDevice& vdevice, const std::string& model, const Opts& o) {
+Expected<nlohmann::json> predict_one(VDevice& vdevice, const std::string& model, const PredictOpts& o) {
   using namespace compiler::llm;
   nlohmann::json j{{"model", model}};
   NPU_TRY_ASSIGN(LoadedLlm loaded, load_llm_synthetic(model));
@@ -142,7 +142,7 @@ struct Prediction {
   nlohmann::json uncertainty;  // the device's modeled spread and evidence
 };
 
-void print_table(const Prediction& pr, const Opts& o) {
+void print_table(const Prediction& pr, const PredictOpts& o) {
   const auto& rows = pr.rows;
   fmt::print("Predicted on profile {} (policy {}, timing-only; modeled figures, see docs/simulator.md)\n\n",
              o.profile, o.policy);
@@ -204,7 +204,7 @@ void print_table(const Prediction& pr, const Opts& o) {
   if (pr.uncertainty.is_object()) print_uncertainty(pr.uncertainty);
 }
 
-Expected<Prediction> predict(const Opts& o) {
+Expected<Prediction> predict(const PredictOpts& o) {
   // The simulated device of the chosen profile (predict is about a device you may not have).
   if (::setenv("NPU_SIM_PROFILE", o.profile.c_str(), 1) != 0) {
     return fail(ErrorCode::kInternal, "cannot set NPU_SIM_PROFILE");
@@ -228,7 +228,7 @@ Expected<Prediction> predict(const Opts& o) {
 void add_predict_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand(
       "predict", "Predict load time, TTFT, decode rate, memory and energy of models on a device profile (timing-only)");
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<PredictOpts>();
   cmd->add_option("models", o->models,
                   fmt::format("config.json files or built-in shapes ({})", compiler::llm::builtin_model_names()))
       ->required();

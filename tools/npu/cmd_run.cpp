@@ -14,7 +14,7 @@
 namespace npu::tools {
 namespace {
 
-struct Opts {
+struct RunOpts {
   std::string model, device;
   std::vector<std::string> inputs;
   std::uint32_t iterations = 1;
@@ -24,7 +24,7 @@ struct Opts {
 
 double us(std::chrono::nanoseconds t) { return static_cast<double>(t.count()) / 1000.0; }
 
-Expected<std::vector<std::vector<std::byte>>> load_inputs(const Opts& o, const InferModel& model) {
+Expected<std::vector<std::vector<std::byte>>> load_inputs(const RunOpts& o, const InferModel& model) {
   std::vector<std::vector<std::byte>> data;
   std::mt19937_64 rng(o.seed);
   for (const auto& s : model.inputs()) {
@@ -54,7 +54,7 @@ Expected<std::vector<std::vector<std::byte>>> load_inputs(const Opts& o, const I
   return data;
 }
 
-Expected<nlohmann::json> run_model(const Opts& o) {
+Expected<nlohmann::json> run_model(const RunOpts& o) {
   VDeviceParams params;
   if (!o.device.empty()) params.device_ids = {o.device};
   NPU_TRY_ASSIGN(auto vdevice, VDevice::create(params));
@@ -105,7 +105,7 @@ Expected<nlohmann::json> run_model(const Opts& o) {
 
 void add_run_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("run", "Run a compiled model and report its timing");
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<RunOpts>();
   cmd->add_option("model", o->model, "Compiled model (.npk; .hef on a Hailo device through HailoRT)")->required();
   cmd->add_option("-d,--device", o->device, "Device id from `npu scan`: sim:N, pcie:..., hailo:... "
                  "(default: a usable accelerator, else the simulator)");

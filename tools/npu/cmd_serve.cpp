@@ -14,7 +14,7 @@
 namespace npu::tools {
 namespace {
 
-struct Opts {
+struct ServeOpts {
   std::vector<std::string> models;
   server::ServerOptions server;
   std::string api_key_file;
@@ -35,7 +35,7 @@ Expected<std::string> read_key_file(const std::string& path, const char* flag) {
   return key;
 }
 
-Expected<void> serve(Opts& o) {
+Expected<void> serve(ServeOpts& o) {
   auto& s = o.server;
   for (const auto& m : o.models) s.models.emplace_back(m);
   if (!o.api_key_file.empty()) {
@@ -67,7 +67,7 @@ Expected<void> serve(Opts& o) {
 
 void add_serve_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("serve", "Serve compiled LLMs over HTTP (OpenAI- and Ollama-compatible API)");
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<ServeOpts>();
   cmd->add_option("models", o->models, "Compiled LLMs (.npk, or Hailo .hef with HailoRT); each is served under its file's stem")->required();
   cmd->add_option("--host", o->server.host, "Address to bind (default 127.0.0.1: this machine only)");
   cmd->add_option("--port", o->server.port, "TCP port (default 8000; 0 = any free port)");

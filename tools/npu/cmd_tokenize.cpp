@@ -22,7 +22,7 @@
 namespace npu::tools {
 namespace {
 
-struct Opts {
+struct TokenizeOpts {
   std::string model, text, messages, tools, template_kwargs;
   bool add_generation_prompt = false, no_special = false, json = false;
 };
@@ -37,7 +37,7 @@ Expected<nlohmann::ordered_json> read_json_file(const std::string& path, std::st
   return j;
 }
 
-Expected<genai::ChatPrompt> render(const genai::ModelText& text, const Opts& o) {
+Expected<genai::ChatPrompt> render(const genai::ModelText& text, const TokenizeOpts& o) {
   genai::ChatPrompt p;
   if (!o.text.empty()) {
     NPU_TRY_ASSIGN(const genai::Tokenizer* tok, text.tokenizer());
@@ -70,7 +70,7 @@ Expected<genai::ChatPrompt> render(const genai::ModelText& text, const Opts& o) 
   return p;
 }
 
-Expected<void> tokenize(const Opts& o) {
+Expected<void> tokenize(const TokenizeOpts& o) {
   if (o.text.empty() == o.messages.empty()) {
     return fail(ErrorCode::kInvalidArgument, "give exactly one of --text TEXT or --messages FILE.json");
   }
@@ -102,7 +102,7 @@ Expected<void> tokenize(const Opts& o) {
 
 void add_tokenize_command(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand("tokenize", "Show the prompt and token ids a compiled LLM is fed (no device needed)");
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<TokenizeOpts>();
   cmd->add_option("model", o->model, "Compiled LLM (.npk)")->required();
   cmd->add_option("--text", o->text, "Tokenize this text as a plain prompt");
   cmd->add_option("--messages", o->messages,

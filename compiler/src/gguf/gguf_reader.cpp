@@ -9,7 +9,6 @@
 namespace npu::compiler {
 namespace {
 
-constexpr std::uint32_t kMagic = 0x46554747;  // "GGUF" read as a little-endian u32
 constexpr std::uint32_t kMaxDims = 4;         // GGML_MAX_DIMS
 constexpr int kMaxArrayDepth = 8;             // nested arrays deeper than this are refused
 
@@ -164,9 +163,9 @@ Expected<GgufFile> GgufFile::from_bytes(std::vector<std::byte> bytes, std::strin
 Expected<void> GgufFile::parse() {
   ByteCursor in(bytes_);
   NPU_TRY_ASSIGN(std::uint32_t magic, in.read<std::uint32_t>("magic"));
-  if (magic != kMagic) {
+  if (magic != kGgufMagic) {
     return fail(ErrorCode::kBadFormat,
-                fmt::format("not a GGUF file (magic 0x{:08x}, expected 0x{:08x} \"GGUF\")", magic, kMagic));
+                fmt::format("not a GGUF file (magic 0x{:08x}, expected 0x{:08x} \"GGUF\")", magic, kGgufMagic));
   }
   NPU_TRY_ASSIGN(version_, in.read<std::uint32_t>("version"));
   if (version_ != 2 && version_ != 3) {

@@ -11,7 +11,6 @@
 namespace npu::compiler {
 namespace {
 
-constexpr std::uint32_t kMagic = 0x46554747;
 constexpr std::uint32_t kVersion = 3;
 
 class ByteSink {
@@ -150,7 +149,7 @@ Expected<void> GgufWriter::add_tensor_raw(std::string name, std::vector<std::uin
 
 std::vector<std::byte> GgufWriter::header_bytes() const {
   ByteSink sink;
-  sink.put<std::uint32_t>(kMagic);
+  sink.put<std::uint32_t>(kGgufMagic);
   sink.put<std::uint32_t>(kVersion);
   sink.put<std::uint64_t>(tensors_.size());
   sink.put<std::uint64_t>(metadata_.size());

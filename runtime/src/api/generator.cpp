@@ -30,16 +30,16 @@ const char* to_string(OutputKind kind) noexcept {
   return "unknown";
 }
 
-namespace {
-double seconds(std::chrono::nanoseconds t) { return static_cast<double>(t.count()) * 1e-9; }
-}  // namespace
-
 double GenerationStats::device_decode_tokens_per_s() const noexcept {
-  return tbt_runs == 0 || device_decode.count() == 0 ? 0.0 : tbt_runs / seconds(device_decode);
+  return tbt_runs == 0 || device_decode.count() == 0
+             ? 0.0
+             : tbt_runs / (static_cast<double>(device_decode.count()) * 1e-9);
 }
 
 double GenerationStats::host_decode_tokens_per_s() const noexcept {
-  return tbt_runs == 0 || host_decode.count() == 0 ? 0.0 : tbt_runs / seconds(host_decode);
+  return tbt_runs == 0 || host_decode.count() == 0
+             ? 0.0
+             : tbt_runs / (static_cast<double>(host_decode.count()) * 1e-9);
 }
 
 Generator::Generator(std::shared_ptr<backend::GenerationStream> stream) : stream_(std::move(stream)) {}

@@ -15,8 +15,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds(std::chrono::nanoseconds t) { return static_cast<double>(t.count()) * 1e-9; }
-
 struct Run {
   SessionFigures figures;
   std::uint64_t end_cycle = 0;  // device 0's clock when the generation ended
@@ -176,7 +174,8 @@ Expected<BenchReport> bench(VDevice& vdevice, LLM& llm, const BenchOptions& o) {
   std::vector<double> device_rates;
   for (auto& r : runs) {
     auto& f = r.figures;
-    f.host_tokens_per_s = f.wall.count() == 0 ? 0.0 : f.stats.generated_tokens / seconds(f.wall);
+    f.host_tokens_per_s =
+        f.wall.count() == 0 ? 0.0 : f.stats.generated_tokens / (static_cast<double>(f.wall.count()) * 1e-9);
     const double span_s = r.end_cycle > report.before.cycles && clock_hz > 0
                               ? static_cast<double>(r.end_cycle - report.before.cycles) / clock_hz
                               : 0.0;

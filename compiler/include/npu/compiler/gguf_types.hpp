@@ -11,6 +11,9 @@
 
 namespace npu::compiler {
 
+// A GGUF file starts with these four bytes, "GGUF", read as a little-endian u32.
+inline constexpr std::uint32_t kGgufMagic = 0x46554747;
+
 enum class GgmlType : std::uint32_t {
   kF32 = 0,
   kF16 = 1,
