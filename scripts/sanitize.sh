@@ -6,6 +6,9 @@
 #   scripts/sanitize.sh tsan [gtest filter] ThreadSanitizer: the concurrent parts (build-tsan/):
 #                                          scheduler, simulator worker pool and control core,
 #                                          driver, generation job, LLM sessions, npud, HTTP server
+#                                          and its session pool, async inference, the HailoRT API
+#                                          (NPU_SIM_CONTROL_CORE=thread: every simulator step on
+#                                          the control-core thread instead of the ringing one)
 #
 # The build is incremental (run it again after a change); -O1 keeps the instrumented suites fast;
 # -g1 (line tables) is enough for reports to name file and line, and compiles a third faster than -g.
@@ -37,7 +40,10 @@ fi
 # Reports name the source line; a report fails the process (UBSan would otherwise only print).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_init_order=1:check_initialization_order=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+# TSan writes its reports to files (log_path, one per process): a child whose output a test
+# captures (npud, `npu` run by the CLI tests) cannot hide one; the script prints them and fails.
+TSAN_REPORTS="$PWD/$BUILD_DIR/tsan-reports"
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:log_path=$TSAN_REPORTS/report}
 
 if [ "$KIND" = asan ]; then
   # Everything (the install test installs the whole build), then unit + integration; the llama.cpp
@@ -60,16 +66,30 @@ TSAN_TESTS=(
   tests/llm_runtime/test_llm_events     # streaming generators, abort, hooks
   tests/npud/test_npud                  # npud: many clients, shared models, detached work, shutdown
   tests/server/test_server_units        # the HTTP server: connection threads, watchdog, stop; admission
+  tests/server/test_server_sessions     # the server's session pool on the simulated device
+  tests/integration/test_integration_end_to_end  # async inference: jobs in flight on several threads
+  tests/hailort/test_hailort_backend    # the HailoRT backend on its test double: async infer, callbacks
 )
 targets=()
 for t in "${TSAN_TESTS[@]}"; do targets+=("$(basename "$t")"); done
+start=$(date +%s)
 cmake --build "$BUILD_DIR" -j "$JOBS" --target "${targets[@]}" npu npud npud_test_client \
   npu_firmware_image
+built=$(date +%s)
+rm -rf "$TSAN_REPORTS"
+mkdir -p "$TSAN_REPORTS"
 failed=()
 for t in "${TSAN_TESTS[@]}"; do
   echo "=== tsan: $t"
   if ! "$BUILD_DIR/$t" --gtest_brief=1 ${1:+--gtest_filter="$1"}; then failed+=("$t"); fi
 done
+echo "tsan: build $((built - start)) s, tests $(( $(date +%s) - built )) s"
+reports=("$TSAN_REPORTS"/report.*)
+if [ -e "${reports[0]}" ]; then
+  cat "${reports[@]}" >&2
+  echo "tsan: ${#reports[@]} process(es) reported; the reports are above and in $TSAN_REPORTS" >&2
+  exit 1
+fi
 if [ ${#failed[@]} -gt 0 ]; then
   echo "tsan: failures in ${failed[*]}" >&2
   exit 1

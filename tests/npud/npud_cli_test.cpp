@@ -32,7 +32,7 @@ TEST(NpudCli, GenerateThroughNpudMatchesInProcessAndFailsClearlyWithoutIt) {
 
   EXPECT_NE(run_npu("generate \"" + tiny.path.string() + "\" --tokens 1 --group-id X 2>/dev/null").exit_code, 0)
       << "--group-id without --multi-process-service must be refused";
-  npud.stop(SIGTERM);
+  EXPECT_EQ(npud.stop(SIGTERM), 0) << "npud did not shut down cleanly";
   const auto gone = run_npu(args + " 2>&1");
   EXPECT_EQ(gone.exit_code, 1) << gone.out;
   EXPECT_NE(gone.out.find("npud"), std::string::npos) << gone.out;

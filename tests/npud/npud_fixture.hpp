@@ -106,7 +106,9 @@ class RawClient {
   std::uint32_t id_ = 0;
 };
 
-// npud on a temporary socket; killed (SIGTERM, then SIGKILL) on destruction.
+// npud on a temporary socket; stopped with SIGTERM on destruction, which must be a clean
+// shutdown (exit 0): so a sanitizer report in npud at any point of a test, including its
+// shutdown with work still running, fails that test.
 class NpudProcess {
  public:
   // `devices` as npud's --devices; `sim_devices` simulated devices exist (NPU_SIM_DEVICES);
@@ -129,9 +131,17 @@ class NpudProcess {
     }
     ADD_FAILURE() << "npud did not start listening on " << socket_;
   }
-  ~NpudProcess() { stop(SIGTERM); }
+  ~NpudProcess() {
+    if (pid_ > 0) {
+      const int code = stop(SIGTERM);  // -1 (no exit) is reported by stop()
+      if (code != -1) {
+        EXPECT_EQ(code, 0) << "npud did not shut down cleanly; its stderr says why (a sanitizer report?)";
+      }
+    }
+  }
   // Sends `signal` and returns the daemon's exit code (-1: killed by a signal or no exit in 10 s).
-  // A clean SIGTERM shutdown exits 0; a sanitizer build exits non-zero when it found a leak.
+  // A clean SIGTERM shutdown exits 0; a sanitizer build exits non-zero when it found a leak
+  // (LeakSanitizer) or a report halted it (ThreadSanitizer's halt_on_error exits 66).
   int stop(int signal) {
     if (pid_ <= 0) return -1;
     ::kill(pid_, signal);
