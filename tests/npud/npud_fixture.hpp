@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -162,6 +163,11 @@ class NpudProcess {
   std::string socket_;
   pid_t pid_ = -1;
 };
+
+// One of npud's running totals in a status reply; 999 (never a real count here) when absent.
+inline std::uint64_t status_total(const nlohmann::json& status, const char* key) {
+  return status.contains("totals") ? status["totals"].value(key, std::uint64_t{999}) : 999;
+}
 
 inline std::filesystem::path compile_mlp() {
   auto spec = compiler::net::load_net_spec(NPU_SOURCE_DIR "/examples/networks/mlp.json");

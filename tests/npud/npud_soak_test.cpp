@@ -17,16 +17,12 @@
 namespace npu::test {
 namespace {
 
-std::uint64_t total(const nlohmann::json& status, const char* key) {
-  return status.contains("totals") ? status["totals"].value(key, std::uint64_t{999}) : 999;
-}
-
 // The status once only the asking client is left (kills are cleaned up asynchronously).
 nlohmann::json settled(NpudProcess& npud) {
   nlohmann::json s;
   for (int i = 0; i < 500; ++i) {
     s = npud.status();
-    if (total(s, "clients") == 1 && total(s, "llm_sessions") == 0 && total(s, "models") == 0) break;
+    if (status_total(s, "clients") == 1 && status_total(s, "llm_sessions") == 0 && status_total(s, "models") == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return s;
@@ -72,11 +68,11 @@ TEST(NpudSoak, ClientsComeGenerateAndDieWithoutLeaks) {
     }
     EXPECT_EQ(wait_exit(finisher), 0) << "round " << round;
     auto s = settled(npud);
-    ASSERT_EQ(total(s, "clients"), 1u) << s.dump();
-    EXPECT_EQ(total(s, "llm_sessions"), 0u) << s.dump();
-    EXPECT_EQ(total(s, "models"), 0u) << s.dump();
-    EXPECT_EQ(total(s, "shm_bytes"), 0u) << s.dump();
-    EXPECT_EQ(total(s, "generations"), 0u) << s.dump();
+    ASSERT_EQ(status_total(s, "clients"), 1u) << s.dump();
+    EXPECT_EQ(status_total(s, "llm_sessions"), 0u) << s.dump();
+    EXPECT_EQ(status_total(s, "models"), 0u) << s.dump();
+    EXPECT_EQ(status_total(s, "shm_bytes"), 0u) << s.dump();
+    EXPECT_EQ(status_total(s, "generations"), 0u) << s.dump();
     if (round == 0) baseline = s["process"];  // after the first round: caches and pools warmed up
   }
   auto end = settled(npud)["process"];

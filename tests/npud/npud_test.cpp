@@ -39,10 +39,6 @@ std::vector<char> in_process_outputs(const std::filesystem::path& npk, std::uint
   return all;
 }
 
-std::uint64_t total(const nlohmann::json& status, const char* key) {
-  return status.contains("totals") ? status["totals"].value(key, std::uint64_t{999}) : 999;
-}
-
 TEST(Npud, TwoClientProcessesMatchInProcessRuns) {
   auto npk = compile_mlp();
   NpudProcess npud;
@@ -73,8 +69,8 @@ TEST(Npud, RemoteApiInThisProcess) {
   {
     auto configured = model->configure();
     ASSERT_TRUE(configured.has_value()) << configured.error().what();
-    EXPECT_EQ(total(npud.status(), "models"), 1u);
-    EXPECT_GT(total(npud.status(), "shm_bytes"), 0u);
+    EXPECT_EQ(status_total(npud.status(), "models"), 1u);
+    EXPECT_GT(status_total(npud.status(), "shm_bytes"), 0u);
     EXPECT_TRUE(configured->set_scheduler_priority(20).has_value());
     EXPECT_TRUE(configured->set_scheduler_threshold(1).has_value());
     auto bad = configured->set_scheduler_priority(40);
@@ -107,8 +103,8 @@ TEST(Npud, RemoteApiInThisProcess) {
     }
     EXPECT_EQ(got, expected);
   }
-  EXPECT_EQ(total(npud.status(), "models"), 0u);  // freed when the ConfiguredInferModel went
-  EXPECT_EQ(total(npud.status(), "shm_bytes"), 0u);
+  EXPECT_EQ(status_total(npud.status(), "models"), 0u);  // freed when the ConfiguredInferModel went
+  EXPECT_EQ(status_total(npud.status(), "shm_bytes"), 0u);
 }
 
 TEST(Npud, KilledClientIsCleanedUpOthersContinue) {
@@ -130,12 +126,12 @@ TEST(Npud, KilledClientIsCleanedUpOthersContinue) {
   nlohmann::json status;
   for (int i = 0; i < 250; ++i) {  // the daemon frees the victim's model and memory
     status = npud.status();
-    if (total(status, "models") == 0 && total(status, "clients") == 1) break;  // (1 = the status client)
+    if (status_total(status, "models") == 0 && status_total(status, "clients") == 1) break;  // (1 = the status client)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  EXPECT_EQ(total(status, "models"), 0u) << status.dump();
-  EXPECT_EQ(total(status, "shm_bytes"), 0u) << status.dump();
-  EXPECT_EQ(total(status, "clients"), 1u) << status.dump();
+  EXPECT_EQ(status_total(status, "models"), 0u) << status.dump();
+  EXPECT_EQ(status_total(status, "shm_bytes"), 0u) << status.dump();
+  EXPECT_EQ(status_total(status, "clients"), 1u) << status.dump();
 }
 
 // A client that dies while its synchronous run waits for a threshold it will never reach: npud
@@ -155,11 +151,11 @@ TEST(Npud, KilledClientWithHeldRunIsFreedPromptly) {
   nlohmann::json status;
   for (int i = 0; i < 250; ++i) {
     status = npud.status();
-    if (total(status, "models") == 0 && total(status, "clients") == 1) break;
+    if (status_total(status, "models") == 0 && status_total(status, "clients") == 1) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  EXPECT_EQ(total(status, "models"), 0u) << status.dump();
-  EXPECT_EQ(total(status, "clients"), 1u) << status.dump();
+  EXPECT_EQ(status_total(status, "models"), 0u) << status.dump();
+  EXPECT_EQ(status_total(status, "clients"), 1u) << status.dump();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
