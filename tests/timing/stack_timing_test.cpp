@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "npu/common/seconds.hpp"
 #include "npu/compiler/llm_compiler.hpp"
 #include "npu/compiler/model_weights.hpp"
 #include "npu/compiler/synthetic_tokenizer.hpp"
@@ -34,8 +35,6 @@ T must(Expected<T> e, const char* what) {
   }
   return std::move(*e);
 }
-
-double secs(std::chrono::nanoseconds t) { return static_cast<double>(t.count()) * 1e-9; }
 
 // A Qwen2-shaped model small enough to compile in a moment, as a Hugging Face config.json.
 constexpr const char* kSmallQwen = R"({"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2",
@@ -102,7 +101,7 @@ Figures generate(const fs::path& npk, bool timing_only, std::uint32_t prompt_tok
   Figures f;
   auto vdevice = must(VDevice::create(), "VDevice::create");
   auto llm = must(genai::LLM::create(*vdevice, {.model_path = npk}), "LLM::create");
-  f.load_s = secs(llm->info().load_device_time);
+  f.load_s = seconds(llm->info().load_device_time);
   if (profile) {
     EXPECT_TRUE(llm->start_device_profile());
   }
@@ -121,7 +120,7 @@ Figures generate(const fs::path& npk, bool timing_only, std::uint32_t prompt_tok
     f.tokens.push_back(ev->token);
   }
   const auto s = gen.stats();
-  f.ttft_s = secs(s.device_ttft);
+  f.ttft_s = seconds(s.device_ttft);
   f.decode_tps = s.device_decode_tokens_per_s();
   f.energy_j = s.device_energy_j;
   f.cycles = s.device_cycles;

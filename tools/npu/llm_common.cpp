@@ -131,8 +131,6 @@ void print_uncertainty(const nlohmann::json& u) {
   fmt::print("\n  resting on: {}\n", u["evidence"].get<std::string>());
 }
 
-double seconds(std::chrono::nanoseconds t) noexcept { return static_cast<double>(t.count()) * 1e-9; }
-
 nlohmann::json generation_figures(const genai::GenerationStats& s, const genai::LLMInfo& info) {
   const double host_tokens = s.generated_tokens > 1 && s.host_decode.count() > 0
                                  ? (s.generated_tokens - 1) / seconds(s.host_decode) : 0.0;

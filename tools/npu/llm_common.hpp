@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "npu/common/seconds.hpp"
 #include "npu/genai/llm.hpp"
 #include "npu/runtime.hpp"
 
@@ -43,7 +44,6 @@ void add_thinking_options(CLI::App& cmd, ThinkingOptions& options);
 // them); a command that fails is reported on stderr and generation goes on.
 [[nodiscard]] genai::LLMHooks think_hook_commands(const ThinkingOptions& options);
 
-[[nodiscard]] double seconds(std::chrono::nanoseconds t) noexcept;
 // Figures of one generation: modeled TTFT and decode rate, host rates, counts.
 [[nodiscard]] nlohmann::json generation_figures(const genai::GenerationStats& stats, const genai::LLMInfo& info);
 // What the figures of a device that models its times rest on: a device reporting the device

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "backend/generation_stream.hpp"
+#include "npu/common/seconds.hpp"
 #include "npu/genai/llm_generator.hpp"
 
 namespace npu::genai {
@@ -31,15 +32,11 @@ const char* to_string(OutputKind kind) noexcept {
 }
 
 double GenerationStats::device_decode_tokens_per_s() const noexcept {
-  return tbt_runs == 0 || device_decode.count() == 0
-             ? 0.0
-             : tbt_runs / (static_cast<double>(device_decode.count()) * 1e-9);
+  return tbt_runs == 0 || device_decode.count() == 0 ? 0.0 : tbt_runs / seconds(device_decode);
 }
 
 double GenerationStats::host_decode_tokens_per_s() const noexcept {
-  return tbt_runs == 0 || host_decode.count() == 0
-             ? 0.0
-             : tbt_runs / (static_cast<double>(host_decode.count()) * 1e-9);
+  return tbt_runs == 0 || host_decode.count() == 0 ? 0.0 : tbt_runs / seconds(host_decode);
 }
 
 Generator::Generator(std::shared_ptr<backend::GenerationStream> stream) : stream_(std::move(stream)) {}

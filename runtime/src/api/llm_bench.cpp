@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "npu/common/seconds.hpp"
+
 namespace npu::genai {
 namespace {
 
@@ -174,8 +176,7 @@ Expected<BenchReport> bench(VDevice& vdevice, LLM& llm, const BenchOptions& o) {
   std::vector<double> device_rates;
   for (auto& r : runs) {
     auto& f = r.figures;
-    f.host_tokens_per_s =
-        f.wall.count() == 0 ? 0.0 : f.stats.generated_tokens / (static_cast<double>(f.wall.count()) * 1e-9);
+    f.host_tokens_per_s = f.wall.count() == 0 ? 0.0 : f.stats.generated_tokens / seconds(f.wall);
     const double span_s = r.end_cycle > report.before.cycles && clock_hz > 0
                               ? static_cast<double>(r.end_cycle - report.before.cycles) / clock_hz
                               : 0.0;
