@@ -7,6 +7,7 @@
 // runs here too, with a removal among its faults.
 #include <cstdlib>
 #include <fstream>
+#include <random>
 
 #include "npu/hal/sim_control.hpp"
 #include "recovery_fixture.hpp"
@@ -166,6 +167,63 @@ TEST_F(LlmDeviceMoveTest, ASessionOnTheSurvivingDeviceLosesNothing) {
   EXPECT_EQ(device_of(*sessions[1], 2), 1u);
 }
 
+// The fault campaign of llm_recovery_test.cpp over two devices, with a removal among its faults:
+// three sessions at once (two on sim:0, one on sim:1), seeded random resets on both devices and
+// one device removed at a random run. Each session finishes token-identical to its fault-free
+// run (those on the removed device move); none fails or hangs. A fresh VDevice per seed (a
+// removed device stays out of its VDevice).
+TEST_F(LlmDeviceMoveTest, FaultCampaignWithARemovalAndASpareDevice) {
+  constexpr std::size_t kSessions = 3;
+  constexpr std::uint32_t kTokens = 24;
+  std::vector<std::vector<genai::TokenId>> prompts, want;
+  {
+    auto base = open();
+    ASSERT_TRUE(base);
+    for (std::size_t i = 0; i < kSessions; ++i) {
+      prompts.push_back(prompt_tokens(5 + 4 * i, 25 + 10 * static_cast<std::int32_t>(i)));
+      want.push_back(generate(*base, prompts.back(), greedy(kTokens)).tokens);
+      ASSERT_EQ(want.back().size(), kTokens);
+      ASSERT_TRUE(base->clear_context().has_value());
+    }
+  }
+  RecoveryTally tally;
+  std::uint32_t moves = 0;
+  for (std::uint32_t seed = 1; seed <= 3; ++seed) {
+    vdevice_.reset();
+    vdevice_ = open_devices(2);
+    ASSERT_TRUE(vdevice_);
+    auto base = open();
+    ASSERT_TRUE(base);
+    std::vector<std::unique_ptr<genai::LLM>> sessions;
+    sessions.push_back(std::move(base));
+    for (std::size_t i = 1; i < kSessions; ++i) {
+      auto s = sessions[0]->create_session();
+      ASSERT_TRUE(s.has_value()) << s.error().what();
+      sessions.push_back(std::move(*s));
+    }
+    ASSERT_EQ(device_of(*sessions[1], 2), 1u);  // spread by free memory: sim:0, sim:1, sim:0
+    std::mt19937 rng(seed);
+    // Runs per device: about (sessions there) * (kTokens + 2); DMA transfers a few per run.
+    std::string plans[2] = {random_reset_faults(rng, 2, 50, 140), random_reset_faults(rng, 2, 25, 70)};
+    const std::size_t removed = rng() % 2;
+    plans[removed] += fmt::format(",device_removal@run={}", 1 + rng() % (removed == 0 ? 45u : 20u));
+    SCOPED_TRACE(fmt::format("seed {}: sim:0 {}; sim:1 {}", seed, plans[0], plans[1]));
+    for (std::size_t d = 0; d < 2; ++d) {
+      ASSERT_TRUE(hal::sim_control::set_faults(fmt::format("sim:{}", d), plans[d]).has_value());
+    }
+    const auto got = generate_at_once(sessions, prompts, greedy(kTokens));
+    for (std::size_t i = 0; i < kSessions; ++i) {
+      ASSERT_FALSE(got[i].error) << "session " << i << ": " << got[i].error->what();
+      EXPECT_EQ(got[i].tokens, want[i]) << "session " << i;
+      EXPECT_EQ(device_of(*sessions[i], 2), 1 - removed) << "session " << i;
+      tally.add(got[i].stats);
+      for (const auto& notice : got[i].recoveries) moves += notice.find("the session moved to") != std::string::npos;
+    }
+  }
+  EXPECT_GE(moves, 3u);  // at least one session moved in each campaign
+  fmt::print("fault campaign with a removal: {}, {} of them moves\n", tally.summary(), moves);
+}
+
 // With one device there is nowhere to go: the clear error of a removed device, as before.
 TEST(LlmDeviceMove, AOneDeviceVDeviceStillEndsWithTheClearError) {
   auto tiny = compile_tiny("default", 22, "device_move_single.npk");
@@ -184,6 +242,79 @@ TEST(LlmDeviceMove, AOneDeviceVDeviceStillEndsWithTheClearError) {
   EXPECT_NE(got.error->message().find("reconnect it and open it again"), std::string::npos) << got.error->what();
   EXPECT_TRUE(got.recoveries.empty());
   EXPECT_EQ((*llm)->context_usage(), 0u);
+}
+
+}  // namespace
+}  // namespace npu::test
+
+namespace npu::test {
+namespace {
+
+constexpr std::uint64_t kMiB = 1u << 20;
+
+// Two devices with room for the model and one session each, not two: a session whose device is
+// removed has nowhere with room to go, and says so. The room is measured on full-size simulated
+// devices first, then the devices are made that small (a device profile with less DDR).
+TEST(LlmDeviceMove, NoRoomOnTheOtherDeviceEndsWithAClearError) {
+  auto tiny = compile_tiny("default", 23, "device_move_room.npk", {}, 16384);  // about 4 MiB a session
+  std::uint64_t ddr = 0, at_boot = 0, one = 0, two = 0;
+  {
+    auto v = open_devices(1);
+    ASSERT_TRUE(v);
+    ddr = v->identity(0).ddr_bytes;
+    at_boot = v->stats(0)->device_memory_free;
+    auto llm = genai::LLM::create(*v, {.model_path = tiny.path});
+    ASSERT_TRUE(llm.has_value()) << llm.error().what();
+    one = v->stats(0)->device_memory_free;
+    auto second = (*llm)->create_session();
+    ASSERT_TRUE(second.has_value()) << second.error().what();
+    two = v->stats(0)->device_memory_free;
+  }
+  const std::uint64_t reserved = ddr - at_boot, model_and_session = at_boot - one, session = one - two;
+  // Room for the model and one and a half sessions (the device's DDR size is whole MiB).
+  const std::uint64_t small = (reserved + model_and_session + session / 2) / kMiB * kMiB;
+  ASSERT_GE(small, reserved + model_and_session);
+  ASSERT_LT(small, reserved + model_and_session + session);
+  const auto profile = llm_temp("small_ddr.json");
+  std::ofstream(profile) << fmt::format(
+      R"({{"name": "small-ddr", "description": "hailo10h with {} MiB of DDR", "base": "hailo10h",
+          "params": {{"ddr_bytes": {{"value": {}, "why": "room for one session of the test model"}}}}}})",
+      small / kMiB, small);
+
+  auto vdevice = open_devices(2, profile.string());
+  ASSERT_TRUE(vdevice);
+  auto first = genai::LLM::create(*vdevice, {.model_path = tiny.path});
+  ASSERT_TRUE(first.has_value()) << first.error().what();
+  auto second = (*first)->create_session();
+  ASSERT_TRUE(second.has_value()) << second.error().what();
+  ASSERT_EQ(device_of(**first, 2), 0u);
+  ASSERT_EQ(device_of(**second, 2), 1u);
+  auto third = (*first)->create_session();  // the devices are full
+  ASSERT_FALSE(third.has_value());
+  EXPECT_EQ(third.error().code(), ErrorCode::kOutOfMemory) << third.error().what();
+  EXPECT_NE(third.error().message().find("no room for a session"), std::string::npos) << third.error().what();
+
+  ASSERT_TRUE(hal::sim_control::set_faults("sim:0", "device_removal@run=5").has_value());
+  auto gen = (*first)->generate(prompt_tokens(11), greedy(16));
+  ASSERT_TRUE(gen.has_value()) << gen.error().what();
+  const auto got = drain(*gen);
+  (void)hal::sim_control::set_faults("sim:0", "");
+  ASSERT_TRUE(got.error.has_value());
+  EXPECT_EQ(got.error->code(), ErrorCode::kOutOfMemory) << got.error->what();
+  for (const char* says : {"device sim:0 was removed and this session could not move",
+                           "no room for a session of model", "on sim:1", "close other sessions or models there"}) {
+    EXPECT_NE(got.error->message().find(says), std::string::npos) << says << " in: " << got.error->what();
+  }
+  EXPECT_EQ(got.status, genai::GenerationStatus::kFailed);
+  EXPECT_TRUE(got.recoveries.empty());
+  EXPECT_EQ((*first)->context_usage(), 0u);  // dropped, not half-valid
+  // The session on sim:1 is untouched and still generates.
+  auto other = (*second)->generate(prompt_tokens(7), greedy(4));
+  ASSERT_TRUE(other.has_value()) << other.error().what();
+  const auto fine = drain(*other);
+  ASSERT_FALSE(fine.error) << fine.error->what();
+  EXPECT_EQ(fine.tokens.size(), 4u);
+  std::filesystem::remove(profile);
 }
 
 }  // namespace

@@ -74,6 +74,8 @@ Expected<void> LocalConfiguredModel::run_async(std::shared_ptr<AsyncJobState> st
     if (r) {
       r->device_index = worker;
       r->queue_time = started - state->submitted;
+    } else if (r.error().code() == ErrorCode::kDeviceLost) {
+      (void)vdevice_->drop_removed_devices();  // this run fails; the next ones go to the other devices
     }
     state->complete(std::move(r));
     finished();

@@ -13,6 +13,9 @@
 namespace npu::genai::detail {
 namespace {
 
+// Set-ups of a session's resources on one device that a device reset may start over.
+constexpr int kSetUpAttempts = 3;
+
 // The rendezvous of one synchronous job: the caller waits until the worker ran it or the
 // scheduler dropped it. Lives on the caller's stack; the job captures only its address. finish()
 // notifies while it holds the mutex: the caller cannot see `done`, return and destroy the
@@ -41,18 +44,35 @@ Expected<std::unique_ptr<LlmSessionCore>> LlmSessionCore::create(std::shared_ptr
   std::unique_ptr<LlmSessionCore> core(new LlmSessionCore(std::move(model)));
   // Set up on a device now so that a session that cannot fit fails here, not mid-generation.
   auto& vdevice = core->model_->vdevice();
-  NPU_TRY_ASSIGN(core->device_, core->place(vdevice.usable_by_free_memory()));
   core->scheduler_id_ = vdevice.scheduler().add_model();
-  NPU_TRY(vdevice.scheduler().pin(core->scheduler_id_, core->device_));
+  NPU_TRY(core->place(vdevice.usable_by_free_memory()));
   return core;
 }
 
-Expected<std::size_t> LlmSessionCore::place(std::span<const std::size_t> devices) {
+Expected<void> LlmSessionCore::place(std::span<const std::size_t> devices) {
   std::optional<Error> first_error;
   std::string tried;
   for (std::size_t d : devices) {
-    auto made = resources_on(d);
-    if (made) return d;
+    // On the device's own worker, between the steps of the sessions already there: a fault of
+    // this set-up then resets the device under nobody else's half-done step.
+    auto made = model_->vdevice().scheduler().pin(scheduler_id_, d);
+    if (made) {
+      device_ = d;
+      made = on_device([&](std::size_t) -> Expected<void> {
+        auto& drv = model_->driver(d);
+        auto generation = drv.generation();
+        auto res = resources_on(d);
+        // A reset under the set-up (one of its own operations failed) leaves the device
+        // working: set up again on the re-booted device.
+        for (int again = 0; !res && drv.generation() != generation && again < kSetUpAttempts; ++again) {
+          generation = drv.generation();
+          res = resources_on(d);
+        }
+        if (!res) return fail(res.error());
+        return {};
+      });
+    }
+    if (made) return {};
     tried += fmt::format("{}{}", tried.empty() ? "" : ", ", model_->driver(d).identity().info.id);
     if (!first_error) first_error = made.error();
     if (made.error().code() != ErrorCode::kOutOfMemory) break;  // not a matter of room: say why
@@ -70,18 +90,14 @@ Expected<DeviceMove> LlmSessionCore::move_off_removed_device(const Error& cause)
   (void)vdevice.drop_removed_devices();
   const std::size_t from = device_;
   if (vdevice.usable(from)) return fail(cause);  // still in the set: the last device, or not gone
-  std::vector<std::size_t> others;
-  for (std::size_t d : vdevice.usable_by_free_memory()) others.push_back(d);
+  const auto others = vdevice.usable_by_free_memory();
   home_.reset();  // the state went with the device
   per_device_[from].reset();
-  auto to = place(others);
-  if (!to) {
-    return fail(to.error().with_context(fmt::format("device {} was removed and this session could not move",
-                                                    model_->driver(from).identity().info.id)));
+  if (auto placed = place(others); !placed) {
+    return fail(placed.error().with_context(fmt::format("device {} was removed and this session could not move",
+                                                        model_->driver(from).identity().info.id)));
   }
-  NPU_TRY(vdevice.scheduler().pin(scheduler_id_, *to));
-  device_ = *to;
-  return DeviceMove{from, *to};
+  return DeviceMove{from, device_};
 }
 
 LlmSessionCore::~LlmSessionCore() {

@@ -93,9 +93,9 @@ class LlmSessionCore {
   template <class Fn>
   [[nodiscard]] auto on_device(Fn&& fn) -> decltype(fn(std::size_t{}));
   [[nodiscard]] Expected<LlmDeviceSession*> resources_on(std::size_t device);
-  // The session's resources made on the first of `devices` that has room (kOutOfMemory naming
-  // them all when none has); the device chosen.
-  [[nodiscard]] Expected<std::size_t> place(std::span<const std::size_t> devices);
+  // Pins the session to the first of `devices` that has room for its resources and makes them
+  // there (kOutOfMemory naming the devices tried when none has).
+  [[nodiscard]] Expected<void> place(std::span<const std::size_t> devices);
   [[nodiscard]] Expected<StepResult> execute(std::size_t device, const StepRequest& request);
 
   std::shared_ptr<LlmModelCore> model_;

@@ -156,19 +156,26 @@ Expected<void> LocalSession::rebuild() {
 
 Expected<void> LocalSession::recover(const Error& cause) {
   const auto started = std::chrono::steady_clock::now();
-  Recovery recovery{cause, used(), {}, {}, {}};
-  if (cause.code() == ErrorCode::kDeviceLost) {
+  // A removal, or a session still on a device that was dropped (a fault hit the last move, or
+  // another session found the removal first): move first.
+  if (cause.code() == ErrorCode::kDeviceLost || !model->vdevice().usable(core->device())) {
     NPU_TRY_ASSIGN(auto move, core->move_off_removed_device(cause));
-    recovery.moved_from = model->driver(move.from).identity().info.id;
-    recovery.moved_to = model->driver(move.to).identity().info.id;
+    const auto& to = model->driver(move.to).identity().info.id;
+    if (!moved) moved = std::pair{model->driver(move.from).identity().info.id, to};
+    else moved->second = to;
     npu::log().warn("LLM session of '{}': {}; moving to device {} and rebuilding its context ({} tokens) there",
-                    info.name, cause.what(), recovery.moved_to, used());
+                    info.name, cause.what(), to, used());
   } else {
     npu::log().warn("LLM session of '{}': {}; rebuilding its context ({} tokens) on the re-booted device",
                     info.name, cause.what(), used());
   }
   NPU_TRY(rebuild());
-  recovery.time = std::chrono::steady_clock::now() - started;
+  Recovery recovery{cause, used(), std::chrono::steady_clock::now() - started, {}, {}};
+  if (moved) {  // this recovery completes a move (perhaps begun by an earlier attempt)
+    recovery.moved_from = std::move(moved->first);
+    recovery.moved_to = std::move(moved->second);
+    moved.reset();
+  }
   recoveries.push_back(std::move(recovery));
   return {};
 }
@@ -340,6 +347,7 @@ Expected<void> LocalSession::rewind(std::uint32_t position) {
 }
 
 void LocalSession::clear() noexcept {
+  moved.reset();
   history.clear();
   pending.reset();
   base_state.reset();

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "local/llm/llm_session_core.hpp"
@@ -63,6 +64,8 @@ struct LocalSession {
   std::vector<FedRun> runs;
   std::vector<Recovery> recoveries;  // not yet reported (the running generation takes them)
   std::vector<Checkpoint> checkpoints;  // ascending positions, none above used()
+  // A move off a removed device whose rebuild has not completed yet (device ids from, to).
+  std::optional<std::pair<std::string, std::string>> moved;
 
   [[nodiscard]] static Expected<std::shared_ptr<LocalSession>> create(std::shared_ptr<LlmModelCore> model,
                                                                       std::shared_ptr<const LlmText> text,
