@@ -36,6 +36,16 @@ std::optional<std::size_t> device_of(const genai::LLM& llm, std::size_t devices)
   return std::nullopt;
 }
 
+// A greedy generation of 16 tokens after 11 prompt tokens, sim:0 removed at its 5th run.
+Outcome generate_removing_sim0(genai::LLM& llm) {
+  EXPECT_TRUE(hal::sim_control::set_faults("sim:0", "device_removal@run=5").has_value());
+  auto gen = llm.generate(prompt_tokens(11), greedy(16));
+  EXPECT_TRUE(gen.has_value()) << gen.error().what();
+  auto got = gen ? drain(*gen) : Outcome{};
+  (void)hal::sim_control::set_faults("sim:0", "");
+  return got;
+}
+
 class LlmDeviceMoveTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { model_ = new TinyLlm(compile_tiny("default", 21, "device_move.npk")); }
@@ -107,6 +117,9 @@ TEST_F(LlmDeviceMoveTest, GreedyGenerationMovesToTheOtherDeviceWithTheTokensOfAF
   ASSERT_TRUE(fresh.has_value()) << fresh.error().what();
   EXPECT_EQ(device_of(**fresh, 2), 1u);
   EXPECT_EQ(generate(**fresh, prompt, greedy(16)).tokens, want.tokens);
+  auto reopened = open();  // the model opened again: its weights go to the remaining device only
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(device_of(*reopened, 2), 1u);
   const auto next = generate(*llm, prompt_tokens(3, 90), greedy(4));
   ASSERT_FALSE(next.error) << next.error->what();
   EXPECT_EQ(next.tokens.size(), 4u);
@@ -124,13 +137,7 @@ TEST_F(LlmDeviceMoveTest, ARemovalDuringPrefillMovesToo) {
 TEST_F(LlmDeviceMoveTest, SampledGenerationContinuesFromTheSameRandomState) {
   auto llm = open();
   ASSERT_TRUE(llm);
-  genai::GeneratorParams p;
-  p.temperature = 1.5f;
-  p.top_k = 40;
-  p.seed = 1234;
-  p.ignore_end_tokens = true;
-  p.max_generated_tokens = 20;
-  const auto [want, got] = with_and_without(*llm, prompt_tokens(5), p, "sim:0", "device_removal@run=8");
+  const auto [want, got] = with_and_without(*llm, prompt_tokens(5), seeded_sampling(), "sim:0", "device_removal@run=8");
   ASSERT_EQ(want.tokens.size(), 20u);
   expect_moved(got, "sim:0", "sim:1");
   EXPECT_EQ(got.tokens, want.tokens);
@@ -231,11 +238,7 @@ TEST(LlmDeviceMove, AOneDeviceVDeviceStillEndsWithTheClearError) {
   ASSERT_TRUE(vdevice);
   auto llm = genai::LLM::create(*vdevice, {.model_path = tiny.path});
   ASSERT_TRUE(llm.has_value()) << llm.error().what();
-  ASSERT_TRUE(hal::sim_control::set_faults("sim:0", "device_removal@run=5").has_value());
-  auto gen = (*llm)->generate(prompt_tokens(11), greedy(16));
-  ASSERT_TRUE(gen.has_value()) << gen.error().what();
-  const auto got = drain(*gen);
-  (void)hal::sim_control::set_faults("sim:0", "");
+  const auto got = generate_removing_sim0(**llm);
   ASSERT_TRUE(got.error.has_value());
   EXPECT_EQ(got.error->code(), ErrorCode::kDeviceLost) << got.error->what();
   EXPECT_NE(got.error->message().find("device sim:0 is gone"), std::string::npos) << got.error->what();
@@ -294,11 +297,7 @@ TEST(LlmDeviceMove, NoRoomOnTheOtherDeviceEndsWithAClearError) {
   EXPECT_EQ(third.error().code(), ErrorCode::kOutOfMemory) << third.error().what();
   EXPECT_NE(third.error().message().find("no room for a session"), std::string::npos) << third.error().what();
 
-  ASSERT_TRUE(hal::sim_control::set_faults("sim:0", "device_removal@run=5").has_value());
-  auto gen = (*first)->generate(prompt_tokens(11), greedy(16));
-  ASSERT_TRUE(gen.has_value()) << gen.error().what();
-  const auto got = drain(*gen);
-  (void)hal::sim_control::set_faults("sim:0", "");
+  const auto got = generate_removing_sim0(**first);
   ASSERT_TRUE(got.error.has_value());
   EXPECT_EQ(got.error->code(), ErrorCode::kOutOfMemory) << got.error->what();
   for (const char* says : {"device sim:0 was removed and this session could not move",

@@ -74,12 +74,7 @@ TEST_F(LlmRecoveryTest, EveryResetFaultIsRecoveredWithTheTokensOfAFaultFreeRun) 
 TEST_F(LlmRecoveryTest, SampledGenerationContinuesFromTheSameRandomState) {
   auto llm = open();
   ASSERT_TRUE(llm);
-  genai::GeneratorParams p;
-  p.temperature = 1.5f;
-  p.top_k = 40;
-  p.seed = 1234;
-  p.ignore_end_tokens = true;
-  p.max_generated_tokens = 20;
+  const auto p = seeded_sampling();
   const auto prompt = prompt_tokens(5);
   const auto want = generate(*llm, prompt, p);
   ASSERT_TRUE(llm->clear_context().has_value());

@@ -52,6 +52,17 @@ inline Outcome drain(genai::Generator& gen) {
   return r;
 }
 
+// Seeded sampling (temperature 1.5, top-k 40, seed 1234), 20 tokens.
+inline genai::GeneratorParams seeded_sampling() {
+  genai::GeneratorParams p;
+  p.temperature = 1.5f;
+  p.top_k = 40;
+  p.seed = 1234;
+  p.ignore_end_tokens = true;
+  p.max_generated_tokens = 20;
+  return p;
+}
+
 // `count` faults of the kinds a device reset recovers from, at random points of a campaign of
 // about `runs` runs and `transfers` DMA transfers, as a fault plan.
 inline std::string random_reset_faults(std::mt19937& rng, int count, std::uint32_t runs, std::uint32_t transfers) {

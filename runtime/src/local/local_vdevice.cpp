@@ -65,6 +65,12 @@ bool LocalVDevice::usable(std::size_t device) const {
   return device < dropped_.size() && !dropped_[device];
 }
 
+bool LocalVDevice::dropped_after(const Error& error, std::size_t device) {
+  if (error.code() != ErrorCode::kDeviceLost) return false;
+  (void)drop_removed_devices();
+  return !usable(device);
+}
+
 std::vector<std::size_t> LocalVDevice::usable_by_free_memory() const {
   std::vector<std::pair<std::uint64_t, std::size_t>> order;
   {

@@ -38,6 +38,9 @@ class LocalVDevice final : public backend::VDeviceBackend {
   bool drop_removed_devices();
   // Not dropped (it may still be gone, until someone calls drop_removed_devices()).
   [[nodiscard]] bool usable(std::size_t device) const;
+  // After `error` on `device`: whether it was a removal that took the device out of the set
+  // (then skip the device: the VDevice works on without it).
+  [[nodiscard]] bool dropped_after(const Error& error, std::size_t device);
   // The usable devices, the one with the most free device memory first (ties: lower index first).
   [[nodiscard]] std::vector<std::size_t> usable_by_free_memory() const;
 
