@@ -8,8 +8,9 @@
 //
 // The weights go to each device once per model; create_session() opens another session on the
 // same weights, with its own context (KV cache, conv state) and its own pair of contexts on the
-// device. A session's runs go through the VDevice scheduler, so sessions and models share a
-// device round-robin within priority. The prompt runs through the prefill subnet in chunks (the
+// device. A session lives on one device of the VDevice (the one with the most free memory when it
+// is made; another if that one is removed); its runs go through the VDevice scheduler, so
+// sessions and models share a device round-robin within priority. The prompt runs through the prefill subnet in chunks (the
 // remainder chunk first), generation through the TBT subnet one token at a time.
 // A session is used from one thread; its Generator may be read from another.
 #pragma once

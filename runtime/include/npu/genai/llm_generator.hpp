@@ -9,8 +9,9 @@
 //               comes as kContent with its raw text and a `warning`
 //   kRecovery   the device was reset (firmware crash or hang, DMA or memory error) and the
 //               session recovered by itself: it reloaded the model, rebuilt its context by
-//               running the tokens it had seen again, and the generation goes on unchanged.
-//               `text` says what happened and how long recovery took; `warning` the error.
+//               running the tokens it had seen again, and the generation goes on unchanged;
+//               or its device was removed and it moved to another device of the VDevice the
+//               same way. `text` says what happened and how long it took; `warning` the error.
 //   kEnd        the last event; its status says why generation stopped
 //
 //   NPU_TRY_ASSIGN(auto gen, llm->generate("Hello", {.max_generated_tokens = 32}));
