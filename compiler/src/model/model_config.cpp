@@ -55,6 +55,13 @@ Expected<void> ModelConfig::executes_with_values() const {
                           "or scaled embeddings with values", to_string(arch)));
 }
 
+Expected<void> check_layer_count(std::uint32_t n_layers, std::string_view key) {
+  if (n_layers <= kMaxModelLayers) return {};
+  return fail(ErrorCode::kBadFormat, fmt::format("'{}' is {} layers, more than any model has (at most {}): "
+                                                 "the file is damaged or not a model",
+                                                 key, n_layers, kMaxModelLayers));
+}
+
 std::uint32_t ModelConfig::attention_layer_count() const noexcept {
   std::uint32_t n = 0;
   for (LayerKind k : layer_kinds) n += k == LayerKind::kAttention ? 1 : 0;

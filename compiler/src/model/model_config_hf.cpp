@@ -258,6 +258,7 @@ Expected<ModelConfig> model_config_from_hf_json(std::string_view json_text) {
   c.arch = arch;
   NPU_TRY_ASSIGN(c.hidden_size, get_u32(j, "hidden_size"));
   NPU_TRY_ASSIGN(c.n_layers, get_u32(j, "num_hidden_layers"));
+  NPU_TRY(check_layer_count(c.n_layers, "config.json \"num_hidden_layers\""));
   NPU_TRY_ASSIGN(c.n_heads, get_u32(j, "num_attention_heads"));
   NPU_TRY_ASSIGN(std::uint32_t kv_heads, get_u32_or(j, "num_key_value_heads", c.n_heads));
   NPU_TRY_ASSIGN(c.vocab_size, get_u32(j, "vocab_size"));
