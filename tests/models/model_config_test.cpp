@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iterator>
 
@@ -48,9 +49,17 @@ constexpr const char* kQwen2_15B = R"({
 }  // namespace
 
 TEST(ModelConfig, Lfm2EffectiveFfnSize) {
-  EXPECT_EQ(lfm2_effective_ffn(12288, true, 1.0, 256), 8192u);
-  EXPECT_EQ(lfm2_effective_ffn(6656, true, 1.0, 256), 4608u);
-  EXPECT_EQ(lfm2_effective_ffn(6656, false, 1.0, 256), 6656u);
+  EXPECT_EQ(*lfm2_effective_ffn(12288, true, 1.0, 256), 8192u);
+  EXPECT_EQ(*lfm2_effective_ffn(6656, true, 1.0, 256), 4608u);
+  EXPECT_EQ(*lfm2_effective_ffn(6656, false, 1.0, 256), 6656u);
+  EXPECT_EQ(*lfm2_effective_ffn(6656, true, 1.5, 256), 6656u);  // 4437 * 1.5 = 6655.5 -> 6655 -> 6656
+  // Found by the fuzzer: a negative multiplier was converted to an unsigned size (undefined).
+  for (double bad : {-1.0, 0.0, std::nan(""), 1e300}) {
+    auto r = lfm2_effective_ffn(128, true, bad, 32);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code(), npu::ErrorCode::kBadFormat);
+    EXPECT_NE(r.error().message().find("block_ffn_dim_multiplier"), std::string::npos) << r.error().message();
+  }
 }
 
 TEST(ModelConfig, Lfm2_12BFromLayerTypes) {

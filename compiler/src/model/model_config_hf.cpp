@@ -279,7 +279,7 @@ Expected<ModelConfig> model_config_from_hf_json(std::string_view json_text) {
       NPU_TRY_ASSIGN(std::uint32_t ff, get_u32(j, "block_ff_dim"));
       NPU_TRY_ASSIGN(double mult, get_f64_or(j, "block_ffn_dim_multiplier", 1.0));
       NPU_TRY_ASSIGN(std::uint32_t multiple_of, get_u32_or(j, "block_multiple_of", 256));
-      c.ffn_size = lfm2_effective_ffn(ff, get_bool_or(j, "block_auto_adjust_ff_dim", true), mult, multiple_of);
+      NPU_TRY_ASSIGN(c.ffn_size, lfm2_effective_ffn(ff, get_bool_or(j, "block_auto_adjust_ff_dim", true), mult, multiple_of));
     }
     NPU_TRY_ASSIGN(c.conv_l_cache, get_u32_or(j, "conv_L_cache", 3));
     if (get_bool_or(j, "conv_bias", false)) {

@@ -103,8 +103,10 @@ inline constexpr std::uint32_t kMaxModelLayers = 1024;
 
 // LFM2's feed-forward size rule: with auto-adjust, ff = int(2*ff/3), then int(multiplier*ff),
 // then rounded up to a multiple of `multiple_of`. 12288 -> 8192 (1.2B), 6656 -> 4608 (350M).
-[[nodiscard]] std::uint32_t lfm2_effective_ffn(std::uint32_t block_ff_dim, bool auto_adjust,
-                                               double multiplier, std::uint32_t multiple_of) noexcept;
+// A multiplier that is not a positive number, or a size that does not fit 32 bits, is a format
+// error naming config.json's key.
+[[nodiscard]] Expected<std::uint32_t> lfm2_effective_ffn(std::uint32_t block_ff_dim, bool auto_adjust,
+                                                         double multiplier, std::uint32_t multiple_of);
 
 // From GGUF metadata (the tensor list decides tied vs untied head and Qwen2 biases).
 [[nodiscard]] Expected<ModelConfig> model_config_from_gguf(const GgufFile& file);
