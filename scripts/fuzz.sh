@@ -46,7 +46,7 @@ if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   # special members) but does not yet announce it in __cpp_concepts; libstdc++ checks that macro.
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_CXX_COMPILER="$CLANG" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_FLAGS="-U__cpp_concepts -D__cpp_concepts=202002L -Wno-builtin-macro-redefined" \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DNPU_SANITIZE=fuzz -DNPU_BUILD_BENCH=OFF \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DNPU_SANITIZE=fuzz -DNPU_BUILD_BENCH=OFF -DNPU_UNITY_BUILD=ON \
     "${launcher[@]}"
 fi
 cmake --build "$BUILD_DIR" -j "$JOBS" --target "${TARGETS[@]/#/fuzz_}"

@@ -36,6 +36,7 @@ class DeviceDriver final : public Driver {
 
   const DeviceIdentity& identity() const noexcept override { return identity_; }
   std::uint64_t generation() const noexcept override { return generation_.load(); }
+  bool present() const noexcept override { return parts_.device->present(); }
 
   Expected<DeviceAllocation> allocate(std::uint64_t bytes, std::uint64_t alignment) override;
   void release(const DeviceAllocation& allocation) noexcept override;

@@ -55,13 +55,25 @@ Expected<FaultPlan> FaultPlan::parse(std::string_view text) {
                   fmt::format("fault plan entry '{}': {}; the syntax is kind@trigger=N with kind one of "
                               "dma_error, lost_interrupt, firmware_hang, firmware_crash, device_removal, "
                               "memory_error and trigger one of mailbox, run, load, dma, boot (N >= 1), "
-                              "e.g. firmware_crash@run=2",
+                              "optionally /sim:I for simulated device I only, e.g. firmware_crash@run=2 or "
+                              "device_removal@run=5/sim:1",
                               entry, why));
     };
     if (entry.empty()) return bad("empty entry");
+    FaultSpec spec;
+    if (std::size_t slash = entry.find('/'); slash != std::string_view::npos) {
+      std::string_view dev = trim(entry.substr(slash + 1));
+      entry = trim(entry.substr(0, slash));
+      std::uint32_t index = 0;
+      auto [dp, dec] = dev.starts_with("sim:") ? std::from_chars(dev.data() + 4, dev.data() + dev.size(), index)
+                                               : std::from_chars_result{dev.data(), std::errc::invalid_argument};
+      if (dec != std::errc() || dp != dev.data() + dev.size() || dev.size() <= 4) {
+        return bad(fmt::format("'{}' is not a simulated device (sim:I)", dev));
+      }
+      spec.device = index;
+    }
     std::size_t at = entry.find('@'), eq = entry.find('=');
     if (at == std::string_view::npos || eq == std::string_view::npos || eq < at) return bad("not kind@trigger=N");
-    FaultSpec spec;
     std::string_view kind = trim(entry.substr(0, at)), trig = trim(entry.substr(at + 1, eq - at - 1));
     std::string_view num = trim(entry.substr(eq + 1));
     bool kind_ok = false, trig_ok = false;
@@ -89,8 +101,18 @@ Expected<FaultPlan> FaultPlan::from_environment() {
 
 std::string FaultPlan::to_string() const {
   std::string out;
-  for (const auto& f : faults)
+  for (const auto& f : faults) {
     out += fmt::format("{}{}@{}={}", out.empty() ? "" : ",", sim::to_string(f.kind), sim::to_string(f.trigger), f.count);
+    if (f.device) out += fmt::format("/sim:{}", *f.device);
+  }
+  return out;
+}
+
+FaultPlan FaultPlan::for_device(std::uint32_t index) const {
+  FaultPlan out;
+  for (const auto& f : faults) {
+    if (!f.device || *f.device == index) out.faults.push_back(f);
+  }
   return out;
 }
 

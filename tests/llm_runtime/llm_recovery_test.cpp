@@ -4,53 +4,11 @@
 // run (greedy and seeded sampling), the caller sees kRecovery events and the stats count them. A
 // removed device ends the generation with a clear error. The fault campaign runs several sessions
 // at once under seeded random faults.
-#include <atomic>
-#include <map>
-#include <random>
-#include <thread>
-
-#include <fmt/format.h>
-
-#include "llm_fixture.hpp"
+#include "recovery_fixture.hpp"
 #include "npu/hal/sim_control.hpp"
 
 namespace npu::test {
 namespace {
-
-struct Outcome {
-  std::vector<genai::TokenId> tokens;
-  genai::GenerationStatus status = genai::GenerationStatus::kGenerating;
-  std::vector<std::vector<float>> logits;  // with each token, when the params return them
-  std::vector<std::string> recoveries;  // kRecovery texts
-  genai::GenerationStats stats;
-  std::optional<Error> error;           // read() failed with it
-};
-
-// Reads a generation to its end, without failing the test on a read error (it is recorded).
-Outcome drain(genai::Generator& gen) {
-  Outcome r;
-  while (true) {
-    auto out = gen.read(std::chrono::seconds(60));
-    if (!out) {
-      r.error = out.error();
-      r.status = gen.status();
-      break;
-    }
-    if (out->kind == genai::OutputKind::kEnd) {
-      r.status = out->status;
-      break;
-    }
-    if (out->kind == genai::OutputKind::kRecovery) {
-      r.recoveries.push_back(out->text);
-      continue;
-    }
-    if (out->token < 0) continue;
-    r.tokens.push_back(out->token);
-    if (!out->logits.empty()) r.logits.push_back(out->logits);
-  }
-  r.stats = gen.stats();
-  return r;
-}
 
 class LlmRecoveryTest : public ::testing::Test {
  protected:
@@ -116,12 +74,7 @@ TEST_F(LlmRecoveryTest, EveryResetFaultIsRecoveredWithTheTokensOfAFaultFreeRun) 
 TEST_F(LlmRecoveryTest, SampledGenerationContinuesFromTheSameRandomState) {
   auto llm = open();
   ASSERT_TRUE(llm);
-  genai::GeneratorParams p;
-  p.temperature = 1.5f;
-  p.top_k = 40;
-  p.seed = 1234;
-  p.ignore_end_tokens = true;
-  p.max_generated_tokens = 20;
+  const auto p = seeded_sampling();
   const auto prompt = prompt_tokens(5);
   const auto want = generate(*llm, prompt, p);
   ASSERT_TRUE(llm->clear_context().has_value());
@@ -293,49 +246,25 @@ TEST_F(LlmRecoveryTest, FaultCampaignOverConcurrentSessions) {
     ASSERT_EQ(want.back().size(), kTokens);
     ASSERT_TRUE(sessions.back()->clear_context().has_value());
   }
-  const char* kinds[] = {"firmware_crash@run", "memory_error@run", "dma_error@dma", "firmware_hang@run"};
-  std::uint32_t total_recoveries = 0;
-  std::chrono::nanoseconds total_time{0}, longest{0};
+  RecoveryTally tally;
   for (std::uint32_t seed = 1; seed <= 3; ++seed) {
     std::mt19937 rng(seed);
-    std::string plan;
-    for (int f = 0; f < 3; ++f) {
-      const char* kind = kinds[rng() % std::size(kinds)];
-      const bool dma = std::string(kind).starts_with("dma");
-      // Runs of the campaign: about kSessions * (kTokens + 2); DMA transfers a few per run.
-      const std::uint32_t at = 1 + rng() % (dma ? 200u : 70u);
-      plan += fmt::format("{}{}={}", plan.empty() ? "" : ",", kind, at);
-    }
+    // Runs of the campaign: about kSessions * (kTokens + 2); DMA transfers a few per run.
+    const std::string plan = random_reset_faults(rng, 3, 70, 200);
     SCOPED_TRACE(fmt::format("seed {}: {}", seed, plan));
     ASSERT_TRUE(hal::sim_control::set_faults(device_id_, plan).has_value());
-    std::vector<Outcome> got(kSessions);
-    std::vector<std::thread> threads;
-    for (int i = 0; i < kSessions; ++i) {
-      threads.emplace_back([&, i] {
-        auto gen = sessions[static_cast<std::size_t>(i)]->generate(prompts[static_cast<std::size_t>(i)], greedy(kTokens));
-        if (!gen) {
-          got[static_cast<std::size_t>(i)].error = gen.error();
-          return;
-        }
-        got[static_cast<std::size_t>(i)] = drain(*gen);
-      });
-    }
-    for (auto& t : threads) t.join();
+    const auto got = generate_at_once(sessions, prompts, greedy(kTokens));
     ASSERT_TRUE(hal::sim_control::set_faults(device_id_, "").has_value());
     for (int i = 0; i < kSessions; ++i) {
       const auto& r = got[static_cast<std::size_t>(i)];
       ASSERT_FALSE(r.error) << "session " << i << ": " << r.error->what();
       EXPECT_EQ(r.tokens, want[static_cast<std::size_t>(i)]) << "session " << i;
-      total_recoveries += r.stats.recoveries;
-      total_time += r.stats.recovery_time;
-      if (r.stats.recoveries) longest = std::max(longest, r.stats.recovery_time / r.stats.recoveries);
+      tally.add(r.stats);
       ASSERT_TRUE(sessions[static_cast<std::size_t>(i)]->clear_context().has_value());
     }
   }
-  EXPECT_GT(total_recoveries, 0u);
-  fmt::print("fault campaign: {} recoveries, mean {:.2f} ms, longest {:.2f} ms (host wall time)\n", total_recoveries,
-             total_recoveries ? std::chrono::duration<double, std::milli>(total_time).count() / total_recoveries : 0.0,
-             std::chrono::duration<double, std::milli>(longest).count());
+  EXPECT_GT(tally.count, 0u);
+  fmt::print("fault campaign: {}\n", tally.summary());
 }
 
 }  // namespace

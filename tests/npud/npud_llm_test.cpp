@@ -130,6 +130,45 @@ TEST(NpudLlm, DaemonKilledGivesDeviceLost) {
   EXPECT_EQ(pre.error().code(), ErrorCode::kDeviceLost);
 }
 
+// What a client reads from a generation through npud: the tokens and the recovery notices (the
+// event's text, and its warning: the cause).
+struct Streamed {
+  std::vector<genai::TokenId> tokens;
+  std::vector<std::string> notices, causes;
+  genai::GenerationStats stats;
+};
+
+Streamed read_through(genai::Generator& gen) {  // to its end
+  Streamed r;
+  while (true) {
+    auto out = gen.read(std::chrono::seconds(30));
+    EXPECT_TRUE(out.has_value()) << out.error().what();
+    if (!out) return r;
+    if (out->kind == genai::OutputKind::kEnd) {
+      EXPECT_EQ(out->status, genai::GenerationStatus::kMaxTokensReached);
+      r.stats = gen.stats();
+      return r;
+    }
+    if (out->kind == genai::OutputKind::kRecovery) {
+      r.notices.push_back(out->text);
+      r.causes.push_back(out->warning);
+    } else if (out->token >= 0) {
+      r.tokens.push_back(out->token);
+    }
+  }
+}
+
+// A session of `model` on the VDevice generates `n` greedy tokens after `prompt`.
+Streamed generate_through(VDevice& vdevice, const std::filesystem::path& model, std::span<const genai::TokenId> prompt,
+                          std::uint32_t n) {
+  auto llm = genai::LLM::create(vdevice, {.model_path = model});
+  EXPECT_TRUE(llm.has_value()) << llm.error().what();
+  if (!llm) return {};
+  auto gen = (*llm)->generate(prompt, greedy(n));
+  EXPECT_TRUE(gen.has_value()) << gen.error().what();
+  return gen ? read_through(*gen) : Streamed{};
+}
+
 // A device reset inside npud (the fault plan is npud's: NPU_SIM_FAULTS in its environment): the
 // session there rebuilds its context, the client reads a kRecovery event and the tokens of a run
 // without the fault, and the recovery is counted in the stats that cross the wire.
@@ -144,31 +183,40 @@ TEST(NpudLlm, SessionRecoversFromADeviceResetInsideNpud) {
   ::unsetenv("NPU_SIM_FAULTS");
   auto vdevice = remote_vdevice();
   ASSERT_TRUE(vdevice);
-  auto llm = genai::LLM::create(*vdevice, {.model_path = tiny.path});
-  ASSERT_TRUE(llm.has_value()) << llm.error().what();
-  auto gen = (*llm)->generate(prompt, greedy(12));
-  ASSERT_TRUE(gen.has_value()) << gen.error().what();
-  std::vector<genai::TokenId> tokens;
-  std::vector<std::string> notices;
-  while (true) {
-    auto out = gen->read(std::chrono::seconds(30));
-    ASSERT_TRUE(out.has_value()) << out.error().what();
-    if (out->kind == genai::OutputKind::kEnd) {
-      EXPECT_EQ(out->status, genai::GenerationStatus::kMaxTokensReached);
-      break;
-    }
-    if (out->kind == genai::OutputKind::kRecovery) {
-      notices.push_back(out->text);
-      EXPECT_NE(out->warning.find("crashed"), std::string::npos) << out->warning;
-    } else if (out->token >= 0) {
-      tokens.push_back(out->token);
-    }
-  }
-  EXPECT_EQ(tokens, expected.tokens);
-  ASSERT_EQ(notices.size(), 1u);
-  EXPECT_NE(notices[0].find("the session recovered in"), std::string::npos) << notices[0];
-  EXPECT_EQ(gen->stats().recoveries, 1u);
-  EXPECT_GT(gen->stats().recovery_time.count(), 0);
+  const auto got = generate_through(*vdevice, tiny.path, prompt, 12);
+  EXPECT_EQ(got.tokens, expected.tokens);
+  ASSERT_EQ(got.notices.size(), 1u);
+  EXPECT_NE(got.notices[0].find("the session recovered in"), std::string::npos) << got.notices[0];
+  EXPECT_NE(got.causes[0].find("crashed"), std::string::npos) << got.causes[0];
+  EXPECT_EQ(got.stats.recoveries, 1u);
+  EXPECT_GT(got.stats.recovery_time.count(), 0);
+}
+
+// npud with two devices (one VDevice group holds both): the device a session lives on is removed
+// mid-generation (the fault names sim:0 only); the session moves to sim:1 inside npud and the
+// client reads the move's notice and the tokens of a run without the fault.
+TEST(NpudLlm, SessionMovesOffARemovedDeviceInsideNpud) {
+  auto tiny = compile_tiny("default", 14, "npud_move.npk");
+  auto prompt = prompt_tokens(11);
+  auto expected = generate_in_process(tiny.path, prompt, 12);
+  ASSERT_EQ(expected.tokens.size(), 12u);
+
+  ::setenv("NPU_SIM_FAULTS", "device_removal@run=6/sim:0", 1);
+  NpudProcess npud("all", 2);
+  ::unsetenv("NPU_SIM_FAULTS");
+  auto vdevice = remote_vdevice();
+  ASSERT_TRUE(vdevice);
+  ASSERT_EQ(vdevice->device_count(), 2u);
+  const auto got = generate_through(*vdevice, tiny.path, prompt, 12);
+  EXPECT_EQ(got.tokens, expected.tokens);
+  ASSERT_EQ(got.notices.size(), 1u);
+  EXPECT_NE(got.notices[0].find("device sim:0 was removed; the session moved to device sim:1"), std::string::npos)
+      << got.notices[0];
+  EXPECT_EQ(got.stats.recoveries, 1u);
+  // sim:0 is out of the group's VDevice: a new session is made on sim:1 and gives the same tokens.
+  const auto fresh = generate_through(*vdevice, tiny.path, prompt, 12);
+  EXPECT_EQ(fresh.tokens, expected.tokens);
+  EXPECT_TRUE(fresh.notices.empty());
 }
 
 }  // namespace

@@ -180,3 +180,64 @@ TEST(Scheduler, SeveralWorkersRunInParallel) {
   EXPECT_EQ(done.load(), 4);
   EXPECT_EQ(peak.load(), 2);
 }
+
+// A pinned model's jobs run only on its worker; a retired worker takes nothing more: the queued
+// jobs of models pinned to it are cancelled with the retirement's error (so are later submits),
+// and unpinned models' jobs go to the other worker.
+TEST(Scheduler, PinnedJobsStayOnTheirWorkerAndARetiredWorkerTakesNothing) {
+  std::mutex mutex;
+  std::vector<std::size_t> workers_of_a, workers_of_b;
+  std::vector<ErrorCode> cancelled;
+  auto job = [&](std::vector<std::size_t>& into) {
+    return SchedulerJob{[&](std::size_t w) {
+                          std::lock_guard lock(mutex);
+                          into.push_back(w);
+                        },
+                        [&](const Error& e) {
+                          std::lock_guard lock(mutex);
+                          cancelled.push_back(e.code());
+                        }};
+  };
+  auto ran = [&](std::size_t n) {
+    auto end = std::chrono::steady_clock::now() + 2s;
+    while (std::chrono::steady_clock::now() < end) {
+      {
+        std::lock_guard lock(mutex);
+        if (workers_of_a.size() + workers_of_b.size() >= n) return true;
+      }
+      std::this_thread::sleep_for(1ms);
+    }
+    return false;
+  };
+  Gate gate;
+  Scheduler s(SchedulingAlgorithm::kRoundRobin, 2);
+  ModelId a = s.add_model(), b = s.add_model(), g = s.add_model();
+  ASSERT_TRUE(s.pin(a, 1));
+  EXPECT_EQ(s.pin(a, 2).error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(s.pin(999, 0).error().code(), ErrorCode::kNotFound);
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(s.submit(a, job(workers_of_a)));
+  ASSERT_TRUE(ran(6));
+  EXPECT_EQ(workers_of_a, std::vector<std::size_t>(6, 1));
+
+  // Worker 1 busy with the gate (pinned there too), then retired with a's jobs queued behind it.
+  ASSERT_TRUE(s.pin(g, 1));
+  ASSERT_TRUE(s.submit(g, gate.job()));
+  gate.entered.get_future().wait();
+  ASSERT_TRUE(s.submit(a, job(workers_of_a)));
+  ASSERT_TRUE(s.submit(a, job(workers_of_a)));
+  s.retire_worker(1, Error(ErrorCode::kDeviceLost, "device 1 was removed"));
+  EXPECT_EQ(cancelled, (std::vector<ErrorCode>{ErrorCode::kDeviceLost, ErrorCode::kDeviceLost}));
+  gate.open.set_value();
+  auto refused = s.submit(a, job(workers_of_a));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kDeviceLost);
+  EXPECT_EQ(refused.error().message(), "device 1 was removed");
+  EXPECT_EQ(s.pin(b, 1).error().code(), ErrorCode::kDeviceLost);
+  // Unpinned work, and `a` once pinned elsewhere, run on worker 0.
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(s.submit(b, job(workers_of_b)));
+  ASSERT_TRUE(s.pin(a, 0));
+  ASSERT_TRUE(s.submit(a, job(workers_of_a)));
+  ASSERT_TRUE(ran(11));
+  EXPECT_EQ(workers_of_b, std::vector<std::size_t>(4, 0));
+  EXPECT_EQ(workers_of_a.back(), 0u);
+}

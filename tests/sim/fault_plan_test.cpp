@@ -22,9 +22,25 @@ TEST(FaultPlan, ParsesTheDocumentedSyntax) {
   EXPECT_TRUE(FaultPlan::parse("")->empty());
 }
 
+// A plan shared by several simulated devices (NPU_SIM_FAULTS) names the device an entry is for.
+TEST(FaultPlan, AnEntryMayNameOneDevice) {
+  auto plan = FaultPlan::parse("device_removal@run=5/sim:1, firmware_crash@run=2 , memory_error@dma=3/ sim:0");
+  ASSERT_TRUE(plan) << plan.error().what();
+  ASSERT_EQ(plan->faults.size(), 3u);
+  EXPECT_EQ(plan->faults[0], (FaultSpec{FaultKind::kDeviceRemoval, FaultTrigger::kRun, 5, 1u}));
+  EXPECT_FALSE(plan->faults[1].device.has_value());
+  EXPECT_EQ(plan->to_string(), "device_removal@run=5/sim:1,firmware_crash@run=2,memory_error@dma=3/sim:0");
+  EXPECT_EQ(FaultPlan::parse(plan->to_string())->faults, plan->faults);
+  EXPECT_EQ(plan->for_device(0).to_string(), "firmware_crash@run=2,memory_error@dma=3/sim:0");
+  EXPECT_EQ(plan->for_device(1).to_string(), "device_removal@run=5/sim:1,firmware_crash@run=2");
+  EXPECT_EQ(plan->for_device(2).to_string(), "firmware_crash@run=2");
+}
+
 TEST(FaultPlan, BadEntriesAreExplained) {
   for (const char* bad : {"crash@run=1", "firmware_crash@walk=1", "firmware_crash@run=0", "firmware_crash@run=x",
-                          "firmware_crash", "firmware_crash=1@run", "firmware_crash@run=1,,"}) {
+                          "firmware_crash", "firmware_crash=1@run", "firmware_crash@run=1,,",
+                          "firmware_crash@run=1/1", "firmware_crash@run=1/sim:", "firmware_crash@run=1/sim:x",
+                          "firmware_crash@run=1/usb:0"}) {
     auto plan = FaultPlan::parse(bad);
     ASSERT_FALSE(plan) << bad;
     EXPECT_EQ(plan.error().code(), ErrorCode::kInvalidArgument);

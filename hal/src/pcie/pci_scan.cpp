@@ -22,7 +22,9 @@ std::mutex g_mutex;
 std::jmp_buf g_jump;
 char g_message[256];
 
-extern "C" void on_pci_error(char* msg, ...) {
+// libpci declares the error hook `noreturn` as part of its type (GNU attribute, which Clang keeps in
+// the function type; C++'s [[noreturn]] is not), and it never returns: it jumps back to the scan.
+extern "C" __attribute__((noreturn)) void on_pci_error(char* msg, ...) {
   va_list args;
   va_start(args, msg);
   std::vsnprintf(g_message, sizeof g_message, msg, args);

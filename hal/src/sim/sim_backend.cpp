@@ -81,7 +81,8 @@ class SimBackend final : public Backend {
                   fmt::format("no simulated device '{}': NPU_SIM_DEVICES={} gives {}", id, count,
                               count == 0 ? std::string("none") : fmt::format("sim:0..sim:{}", count - 1)));
     NPU_TRY_ASSIGN(auto profile, sim::DeviceProfile::load(sim_profile_name()));
-    NPU_TRY_ASSIGN(auto faults, sim::FaultPlan::from_environment());
+    NPU_TRY_ASSIGN(auto all_faults, sim::FaultPlan::from_environment());
+    auto faults = all_faults.for_device(index);
     NPU_TRY_ASSIGN(auto timing, sim::TimingModel::create(profile));
     DeviceInfo info = describe(index, profile);
     NPU_TRY_ASSIGN(const bool in_host_thread, steps_in_host_thread());

@@ -1,5 +1,7 @@
 #include "npu/hal/sim_control.hpp"
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include "npu/sim/fault_plan.hpp"
@@ -19,7 +21,10 @@ Expected<std::shared_ptr<sim::SimDevice>> open_sim(const std::string& id) {
 Expected<void> set_faults(const std::string& id, const std::string& spec) {
   NPU_TRY_ASSIGN(auto device, open_sim(id));
   NPU_TRY_ASSIGN(auto plan, sim::FaultPlan::parse(spec));
-  device->set_fault_plan(std::move(plan));
+  std::uint32_t index = 0;
+  const std::string_view num = std::string_view(id).substr(4);  // registered ids are "sim:N"
+  (void)std::from_chars(num.data(), num.data() + num.size(), index);
+  device->set_fault_plan(plan.for_device(index));  // entries naming another device do not apply
   return {};
 }
 

@@ -9,9 +9,13 @@ using detail::Clock;
 Expected<std::unique_ptr<LocalConfiguredModel>> LocalConfiguredModel::create(
     std::shared_ptr<LocalVDevice> vdevice, std::shared_ptr<const detail::ModelPackage> package) {
   std::unique_ptr<LocalConfiguredModel> model(new LocalConfiguredModel(std::move(vdevice), std::move(package)));
-  for (auto& driver : model->vdevice_->drivers()) {
-    NPU_TRY_ASSIGN(auto on_device, detail::DeviceModel::create(*driver, model->package_));
-    model->per_device_.push_back(std::move(on_device));
+  auto& devices = *model->vdevice_;
+  for (std::size_t d = 0; d < devices.drivers().size(); ++d) {
+    // A removed device takes no work: nothing is loaded there (its worker never runs a job).
+    auto on_device = devices.usable(d) ? detail::DeviceModel::create(*devices.drivers()[d], model->package_)
+                                       : Expected<std::unique_ptr<detail::DeviceModel>>(nullptr);
+    if (!on_device && !devices.dropped_after(on_device.error(), d)) return fail(on_device.error());
+    model->per_device_.push_back(on_device ? std::move(*on_device) : nullptr);
   }
   model->id_ = model->scheduler().add_model();
   return model;
@@ -74,6 +78,8 @@ Expected<void> LocalConfiguredModel::run_async(std::shared_ptr<AsyncJobState> st
     if (r) {
       r->device_index = worker;
       r->queue_time = started - state->submitted;
+    } else if (r.error().code() == ErrorCode::kDeviceLost) {
+      (void)vdevice_->drop_removed_devices();  // this run fails; the next ones go to the other devices
     }
     state->complete(std::move(r));
     finished();

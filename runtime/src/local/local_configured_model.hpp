@@ -44,7 +44,7 @@ class LocalConfiguredModel final : public backend::ConfiguredModelBackend {
 
   std::shared_ptr<LocalVDevice> vdevice_;
   std::shared_ptr<const detail::ModelPackage> package_;
-  std::vector<std::unique_ptr<detail::DeviceModel>> per_device_;  // indexed by scheduler worker
+  std::vector<std::unique_ptr<detail::DeviceModel>> per_device_;  // indexed by scheduler worker; null: removed
   detail::ModelId id_ = 0;
   detail::SchedulerModelParams params_;
   std::uint32_t queue_size_ = 16;

@@ -5,7 +5,7 @@
 namespace npu::detail {
 
 Scheduler::Scheduler(SchedulingAlgorithm algorithm, std::size_t workers)
-    : algorithm_(algorithm), last_on_worker_(workers, 0) {
+    : algorithm_(algorithm), last_on_worker_(workers, 0), retired_(workers) {
   for (std::size_t w = 0; w < workers; ++w) workers_.emplace_back([this, w] { worker_loop(w); });
 }
 
@@ -83,10 +83,46 @@ Expected<void> Scheduler::submit(ModelId id, SchedulerJob job) {
     if (stopping_) return fail(ErrorCode::kAborted, "the VDevice is shutting down");
     auto it = models_.find(id);
     if (it == models_.end()) return fail(ErrorCode::kNotFound, "model is not registered with the scheduler");
+    if (it->second.pinned && retired_[*it->second.pinned]) return fail(*retired_[*it->second.pinned]);
     it->second.jobs.push_back(Queued{std::move(job), Clock::now(), next_seq_++});
   }
   work_cv_.notify_all();
   return {};
+}
+
+Expected<void> Scheduler::pin(ModelId id, std::size_t worker) {
+  {
+    std::lock_guard lock(mutex_);
+    if (worker >= retired_.size()) {
+      return fail(ErrorCode::kInvalidArgument,
+                  fmt::format("device {} is not in this VDevice (it has {})", worker, retired_.size()));
+    }
+    if (retired_[worker]) return fail(*retired_[worker]);
+    auto it = models_.find(id);
+    if (it == models_.end()) return fail(ErrorCode::kNotFound, "model is not registered with the scheduler");
+    it->second.pinned = worker;
+  }
+  work_cv_.notify_all();
+  return {};
+}
+
+void Scheduler::retire_worker(std::size_t worker, const Error& why) {
+  std::vector<SchedulerJob> dropped;
+  {
+    std::lock_guard lock(mutex_);
+    if (worker >= retired_.size() || retired_[worker]) return;
+    retired_[worker] = why;
+    for (auto& [id, q] : models_) {
+      if (!q.pinned || *q.pinned != worker) continue;
+      for (auto& item : q.jobs) dropped.push_back(std::move(item.job));
+      stats_.aborted += q.jobs.size();
+      q.jobs.clear();
+    }
+  }
+  work_cv_.notify_all();
+  for (auto& job : dropped) {
+    if (job.cancel) job.cancel(why);
+  }
 }
 
 SchedulerStats Scheduler::stats() const {
@@ -94,13 +130,13 @@ SchedulerStats Scheduler::stats() const {
   return stats_;
 }
 
-std::map<ModelId, Scheduler::ModelQueue>::iterator Scheduler::pick(Clock::time_point now,
+std::map<ModelId, Scheduler::ModelQueue>::iterator Scheduler::pick(std::size_t worker, Clock::time_point now,
                                                                     Clock::time_point& wake) {
   wake = Clock::time_point::max();
   if (algorithm_ == SchedulingAlgorithm::kNone) {  // FIFO: the oldest job of any model
     auto best = models_.end();
     for (auto it = models_.begin(); it != models_.end(); ++it) {
-      if (!it->second.jobs.empty() &&
+      if (servable(it->second, worker) &&
           (best == models_.end() || it->second.jobs.front().seq < best->second.jobs.front().seq)) {
         best = it;
       }
@@ -110,7 +146,7 @@ std::map<ModelId, Scheduler::ModelQueue>::iterator Scheduler::pick(Clock::time_p
   // Ready models of the highest priority; round-robin after the one served last at that level.
   int best_priority = -1;
   for (auto& [id, q] : models_) {
-    if (q.jobs.empty()) continue;
+    if (!servable(q, worker)) continue;
     bool ready = q.jobs.size() >= q.params.threshold;
     if (!ready && q.params.timeout.count() > 0) {
       auto due = q.jobs.front().enqueued + q.params.timeout;
@@ -121,7 +157,7 @@ std::map<ModelId, Scheduler::ModelQueue>::iterator Scheduler::pick(Clock::time_p
   }
   if (best_priority < 0) return models_.end();
   auto is_candidate = [&](const ModelQueue& q) {
-    return !q.jobs.empty() && q.params.priority == best_priority &&
+    return servable(q, worker) && q.params.priority == best_priority &&
            (q.jobs.size() >= q.params.threshold ||
             (q.params.timeout.count() > 0 && now >= q.jobs.front().enqueued + q.params.timeout));
   };
@@ -138,9 +174,9 @@ std::map<ModelId, Scheduler::ModelQueue>::iterator Scheduler::pick(Clock::time_p
 void Scheduler::worker_loop(std::size_t worker) {
   std::unique_lock lock(mutex_);
   while (true) {
-    if (stopping_) return;
+    if (stopping_ || retired_[worker]) return;
     Clock::time_point wake;
-    auto it = pick(Clock::now(), wake);
+    auto it = pick(worker, Clock::now(), wake);
     if (it == models_.end()) {
       if (wake == Clock::time_point::max()) work_cv_.wait(lock);
       else work_cv_.wait_until(lock, wake);

@@ -2,6 +2,9 @@
 // RoundRobin: among models that are ready (queued frames >= threshold, or the oldest frame has
 // waited >= timeout), the highest priority wins; equal priorities take turns in model order.
 // None: plain FIFO over all jobs. Jobs are opaque functions, so tests drive it with fakes.
+// A model may be pinned to one worker (an LLM session lives on one device); a worker whose device
+// was removed is retired: it takes no more jobs, and the queued jobs of models pinned to it are
+// dropped with the removal's error.
 #pragma once
 
 #include <chrono>
@@ -11,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -48,6 +52,13 @@ class Scheduler {
   void remove_model(ModelId id);
   [[nodiscard]] Expected<void> set_params(ModelId id, const SchedulerModelParams& params);
   [[nodiscard]] Expected<void> submit(ModelId id, SchedulerJob job);
+  // The model's jobs run only on `worker` from now on (kNotFound / kInvalidArgument; the error
+  // `retire_worker` gave when that worker is retired).
+  [[nodiscard]] Expected<void> pin(ModelId id, std::size_t worker);
+  // Worker `worker` takes no more jobs (its running job finishes); the queued jobs of models
+  // pinned to it are cancelled with `why`, and so are later submits to them until they are pinned
+  // elsewhere. Jobs of other models go to the remaining workers.
+  void retire_worker(std::size_t worker, const Error& why);
 
   [[nodiscard]] SchedulerStats stats() const;
   [[nodiscard]] SchedulingAlgorithm algorithm() const noexcept { return algorithm_; }
@@ -62,12 +73,17 @@ class Scheduler {
     SchedulerModelParams params;
     std::deque<Queued> jobs;
     std::size_t running = 0;
+    std::optional<std::size_t> pinned;  // the only worker that serves it
   };
 
   void worker_loop(std::size_t worker);
   // Under lock: the model to serve next, or none (then `wake` is when to look again).
-  [[nodiscard]] std::map<ModelId, ModelQueue>::iterator pick(Clock::time_point now,
+  [[nodiscard]] std::map<ModelId, ModelQueue>::iterator pick(std::size_t worker, Clock::time_point now,
                                                              Clock::time_point& wake);
+  // Under lock: `q` has jobs `worker` may take.
+  [[nodiscard]] static bool servable(const ModelQueue& q, std::size_t worker) noexcept {
+    return !q.jobs.empty() && (!q.pinned || *q.pinned == worker);
+  }
 
   const SchedulingAlgorithm algorithm_;
   mutable std::mutex mutex_;
@@ -76,6 +92,7 @@ class Scheduler {
   std::map<ModelId, ModelQueue> models_;
   std::vector<ModelId> last_served_ = std::vector<ModelId>(kMaxPriority + 1, 0);
   std::vector<ModelId> last_on_worker_;
+  std::vector<std::optional<Error>> retired_;  // per worker: why it takes no more jobs
   ModelId next_id_ = 1;
   std::uint64_t next_seq_ = 0;
   bool stopping_ = false;

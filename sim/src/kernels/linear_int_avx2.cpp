@@ -9,8 +9,14 @@
 #include <cstdint>
 #include <vector>
 
+// Clang (the fuzz tree, scripts/fuzz.sh) has no `#pragma GCC target`; its own pragma gives every
+// function of this region the same target.
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx2")
+#endif
 
 namespace npu::sim::kernels {
 namespace {
@@ -51,5 +57,9 @@ void linear_int_avx2(const LinearIntArgs& a, std::size_t n0, std::size_t n1) noe
 
 }  // namespace npu::sim::kernels
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 #endif

@@ -10,8 +10,14 @@
 #include <cstdint>
 #include <vector>
 
+// Clang (the fuzz tree, scripts/fuzz.sh) has no `#pragma GCC target`; its own pragma gives every
+// function of this region the same target.
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,avx512f,avx512vl,avx512vnni"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx2,avx512f,avx512vl,avx512vnni")
+#endif
 
 namespace npu::sim::kernels {
 namespace {
@@ -53,5 +59,9 @@ void linear_int_avx512vnni(const LinearIntArgs& a, std::size_t n0, std::size_t n
 
 }  // namespace npu::sim::kernels
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 #endif

@@ -11,8 +11,14 @@
 
 #include <cstdint>
 
+// Clang (the fuzz tree, scripts/fuzz.sh) has no `#pragma GCC target`; its own pragma gives every
+// function of this region the same target.
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("dotprod"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("arch=armv8.2-a+dotprod")
+#endif
 
 namespace npu::sim::kernels {
 namespace {
@@ -66,5 +72,9 @@ void linear_int_neondot(const LinearIntArgs& a, std::size_t n0, std::size_t n1) 
 
 }  // namespace npu::sim::kernels
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 #endif

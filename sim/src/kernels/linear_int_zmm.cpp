@@ -7,8 +7,14 @@
 #include <cstdint>
 #include <vector>
 
+// Clang (the fuzz tree, scripts/fuzz.sh) has no `#pragma GCC target`; its own pragma gives every
+// function of this region the same target.
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,avx512f,avx512vl,avx512bw,avx512vnni"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx2,avx512f,avx512vl,avx512bw,avx512vnni")
+#endif
 // GCC 12's avx512fintrin.h builds "undefined" vectors as `__m512i __Y = __Y;` inside several
 // intrinsics, which -Wuninitialized reports at every inlined use.
 #pragma GCC diagnostic push
@@ -254,7 +260,11 @@ void run(const LinearIntArgs& a, std::size_t n0, std::size_t n1) noexcept {
 }  // namespace npu::sim::kernels::zmm
 
 #pragma GCC diagnostic pop
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
 #else  // not x86-64: no zmm kernels
 

@@ -137,6 +137,9 @@ class Driver {
 
   [[nodiscard]] virtual const DeviceIdentity& identity() const noexcept = 0;
   [[nodiscard]] virtual std::uint64_t generation() const noexcept = 0;
+  // False once the device is gone (unplugged, surprise removal): every operation then fails with
+  // kDeviceLost, and no reset brings it back.
+  [[nodiscard]] virtual bool present() const noexcept = 0;
 
   // Device memory (first-fit allocator over the device's DDR).
   [[nodiscard]] virtual Expected<DeviceAllocation> allocate(std::uint64_t bytes,

@@ -98,9 +98,13 @@ void GenerationJob::report_recoveries(std::uint32_t index) {
   for (const Recovery& r : taken) {
     const double ms = std::chrono::duration<double, std::milli>(r.time).count();
     emit(OutputKind::kRecovery, -1, index,
-         fmt::format("the device was reset ({}); the session recovered in {:.1f} ms by running its {} tokens "
-                     "again, and generation goes on",
-                     to_string(r.cause.code()), ms, r.replayed_tokens),
+         r.moved_to.empty()
+             ? fmt::format("the device was reset ({}); the session recovered in {:.1f} ms by running its {} tokens "
+                           "again, and generation goes on",
+                           to_string(r.cause.code()), ms, r.replayed_tokens)
+             : fmt::format("device {} was removed; the session moved to device {} in {:.1f} ms by running its {} "
+                           "tokens again there, and generation goes on",
+                           r.moved_from, r.moved_to, ms, r.replayed_tokens),
          r.cause.what());
   }
 }

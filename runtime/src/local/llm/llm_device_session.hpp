@@ -1,7 +1,7 @@
 // One LLM session's resources on one device: its io, scratch and state segments and its two
-// contexts (prefill, tbt) loaded with those bases and the shared weights. Loaded lazily on the
-// device whose scheduler worker first runs the session; re-created after a device reset (the
-// state segment is then lost, which valid() reports).
+// contexts (prefill, tbt) loaded with those bases and the shared weights. Made on the device the
+// session lives on (again on another one when that device is removed); re-created after a device
+// reset (the state segment is then lost, which valid() reports).
 #pragma once
 
 #include <array>

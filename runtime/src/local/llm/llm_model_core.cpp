@@ -20,10 +20,14 @@ Expected<std::shared_ptr<LlmModelCore>> LlmModelCore::create(std::shared_ptr<loc
   std::shared_ptr<LlmModelCore> core(new LlmModelCore(std::move(vdevice), std::move(package)));
   std::lock_guard lock(core->mutex_);
   for (std::size_t d = 0; d < core->weights_.size(); ++d) {
+    if (!core->vdevice_->usable(d)) continue;  // removed: no session goes there
     auto& drv = core->driver(d);
     auto host_start = std::chrono::steady_clock::now();
     auto before = drv.device_cycles();
-    NPU_TRY(core->upload(d));
+    if (auto uploaded = core->upload(d); !uploaded) {
+      if (core->vdevice_->dropped_after(uploaded.error(), d)) continue;
+      return fail(uploaded.error());
+    }
     auto after = drv.device_cycles();
     core->load_host_time_ += std::chrono::steady_clock::now() - host_start;
     if (before && after && *after >= *before) {

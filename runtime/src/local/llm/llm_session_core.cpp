@@ -13,6 +13,9 @@
 namespace npu::genai::detail {
 namespace {
 
+// Set-ups of a session's resources on one device that a device reset may start over.
+constexpr int kSetUpAttempts = 3;
+
 // The rendezvous of one synchronous job: the caller waits until the worker ran it or the
 // scheduler dropped it. Lives on the caller's stack; the job captures only its address. finish()
 // notifies while it holds the mutex: the caller cannot see `done`, return and destroy the
@@ -39,11 +42,62 @@ LlmSessionCore::LlmSessionCore(std::shared_ptr<LlmModelCore> model)
 
 Expected<std::unique_ptr<LlmSessionCore>> LlmSessionCore::create(std::shared_ptr<LlmModelCore> model) {
   std::unique_ptr<LlmSessionCore> core(new LlmSessionCore(std::move(model)));
-  // Load on the first device now so that a session that cannot fit fails here, not mid-generation.
-  bool migrated = false;
-  NPU_TRY(core->resources_on(0, migrated));
-  core->scheduler_id_ = core->model_->vdevice().scheduler().add_model();
+  // Set up on a device now so that a session that cannot fit fails here, not mid-generation.
+  auto& vdevice = core->model_->vdevice();
+  core->scheduler_id_ = vdevice.scheduler().add_model();
+  NPU_TRY(core->place(vdevice.usable_by_free_memory()));
   return core;
+}
+
+Expected<void> LlmSessionCore::place(std::span<const std::size_t> devices) {
+  std::optional<Error> first_error;
+  std::string tried;
+  for (std::size_t d : devices) {
+    // On the device's own worker, between the steps of the sessions already there: a fault of
+    // this set-up then resets the device under nobody else's half-done step.
+    auto made = model_->vdevice().scheduler().pin(scheduler_id_, d);
+    if (made) {
+      device_ = d;
+      made = on_device([&](std::size_t) -> Expected<void> {
+        auto& drv = model_->driver(d);
+        auto generation = drv.generation();
+        auto res = resources_on(d);
+        // A reset under the set-up (one of its own operations failed) leaves the device
+        // working: set up again on the re-booted device.
+        for (int again = 0; !res && drv.generation() != generation && again < kSetUpAttempts; ++again) {
+          generation = drv.generation();
+          res = resources_on(d);
+        }
+        if (!res) return fail(res.error());
+        return {};
+      });
+    }
+    if (made) return {};
+    tried += fmt::format("{}{}", tried.empty() ? "" : ", ", model_->driver(d).identity().info.id);
+    if (!first_error) first_error = made.error();
+    if (made.error().code() != ErrorCode::kOutOfMemory) break;  // not a matter of room: say why
+  }
+  if (!first_error) return fail(ErrorCode::kDeviceLost, "the VDevice has no usable device left");
+  if (first_error->code() != ErrorCode::kOutOfMemory) return fail(*first_error);
+  return fail(ErrorCode::kOutOfMemory,
+              fmt::format("no room for a session of model '{}' on {} ({}): close other sessions or models "
+                          "there, or use a model compiled for a shorter --context",
+                          package().name, tried, first_error->message()));
+}
+
+Expected<DeviceMove> LlmSessionCore::move_off_removed_device(const Error& cause) {
+  auto& vdevice = model_->vdevice();
+  (void)vdevice.drop_removed_devices();
+  const std::size_t from = device_;
+  if (vdevice.usable(from)) return fail(cause);  // still in the set: the last device, or not gone
+  const auto others = vdevice.usable_by_free_memory();
+  home_.reset();  // the state went with the device
+  per_device_[from].reset();
+  if (auto placed = place(others); !placed) {
+    return fail(placed.error().with_context(fmt::format("device {} was removed and this session could not move",
+                                                        model_->driver(from).identity().info.id)));
+  }
+  return DeviceMove{from, device_};
 }
 
 LlmSessionCore::~LlmSessionCore() {
@@ -75,17 +129,9 @@ auto LlmSessionCore::on_device(Fn&& fn) -> decltype(fn(std::size_t{})) {
   return std::move(*call.result);
 }
 
-Expected<LlmDeviceSession*> LlmSessionCore::resources_on(std::size_t device, bool& migrated) {
+Expected<LlmDeviceSession*> LlmSessionCore::resources_on(std::size_t device) {
   auto& slot = per_device_.at(device);
-  if (home_ && *home_ != device) {
-    // The state lives elsewhere: it must still be there to be moved.
-    if (!per_device_[*home_] || !per_device_[*home_]->valid()) {
-      home_.reset();
-      return fail(ErrorCode::kDeviceError,
-                  "the device holding this session's context was reset and the context is lost: "
-                  "clear() the session (or load() a saved context) and generate again");
-    }
-  } else if (home_ && (!slot || !slot->valid())) {
+  if (home_ && (*home_ != device || !slot || !slot->valid())) {
     home_.reset();
     slot.reset();
     return fail(ErrorCode::kDeviceError,
@@ -95,14 +141,6 @@ Expected<LlmDeviceSession*> LlmSessionCore::resources_on(std::size_t device, boo
   if (!slot || !slot->valid()) {
     slot.reset();
     NPU_TRY_ASSIGN(slot, LlmDeviceSession::create(*model_, device));
-  }
-  if (home_ && *home_ != device) {
-    // Move the state segment between devices (multi-device VDevices only).
-    const std::uint64_t bytes = package().segment(abi::Segment::kState);
-    std::vector<std::byte> state(bytes);
-    NPU_TRY(model_->driver(*home_).read(per_device_[*home_]->base(abi::Segment::kState), state));
-    NPU_TRY(model_->driver(device).write(slot->base(abi::Segment::kState), state));
-    migrated = true;
   }
   return slot.get();
 }
@@ -121,7 +159,7 @@ Expected<StepResult> LlmSessionCore::execute(std::size_t device, const StepReque
   }
   StepResult result;
   result.timing.device = device;
-  NPU_TRY_ASSIGN(auto* res, resources_on(device, result.timing.migrated));
+  NPU_TRY_ASSIGN(auto* res, resources_on(device));
   home_ = device;
   auto& drv = model_->driver(device);
   const std::uint64_t io = res->base(abi::Segment::kIo);
@@ -191,8 +229,7 @@ Expected<void> LlmSessionCore::write_state(std::span<const std::byte> state) {
   }
   return on_device([&](std::size_t device) -> Expected<void> {
     home_.reset();  // whatever was there is replaced
-    bool migrated = false;
-    NPU_TRY_ASSIGN(auto* res, resources_on(device, migrated));
+    NPU_TRY_ASSIGN(auto* res, resources_on(device));
     NPU_TRY(model_->driver(device).write(res->base(abi::Segment::kState), state));
     home_ = device;
     return {};

@@ -1,9 +1,12 @@
 // The device side of one LLM session (the context-switch manager's unit of work): a scheduler
 // queue of its own, so that sessions and models share devices round-robin within priority, and
-// step(), which runs one prefill chunk or one TBT token on whichever device the scheduler picks.
-// The session's state (KV cache, conv state) follows it: when a step lands on another device than
-// the previous one, the state segment is copied over first. Per-step host work is a few small
-// DMA transfers into buffers allocated once; logits are read back only when asked for.
+// step(), which runs one prefill chunk or one TBT token. A session lives on one device of the
+// VDevice (its queue is pinned to that device's worker): the one with the most free memory when
+// it was made, so the sessions of a multi-device VDevice spread over its devices. When that
+// device is removed, move_off_removed_device() moves the session to another device of the
+// VDevice (its state is lost with the device; the caller replays its context there). Per-step
+// host work is a few small DMA transfers into buffers allocated once; logits are read back only
+// when asked for.
 #pragma once
 
 #include <chrono>
@@ -34,7 +37,11 @@ struct StepTiming {
   std::chrono::nanoseconds host_time{0};    // host wall time of DMA in + RUN + DMA out
   std::chrono::nanoseconds queue_time{0};   // waiting for the scheduler
   std::size_t device = 0;
-  bool migrated = false;                    // the state was copied from another device first
+};
+
+// A session moved off a removed device (indices into the VDevice).
+struct DeviceMove {
+  std::size_t from = 0, to = 0;
 };
 
 struct StepResult {
@@ -64,6 +71,15 @@ class LlmSessionCore {
   // The session has no device state any more (after clear()); the next step starts fresh.
   void forget_state() noexcept { home_.reset(); }
 
+  // The device the session lives on (index into the VDevice).
+  [[nodiscard]] std::size_t device() const noexcept { return device_; }
+  // After a step failed with kDeviceLost: drops the removed devices from the VDevice and, when
+  // the session's device is one of them and another device remains, sets the session up there
+  // (the model's weights there are reused, or written when missing) and pins its queue to it.
+  // The session's state is then empty: replay its context. Nothing to move to: the cause itself
+  // (kDeviceLost); no room on the other device: kOutOfMemory saying so.
+  [[nodiscard]] Expected<DeviceMove> move_off_removed_device(const Error& cause);
+
   [[nodiscard]] Expected<void> set_priority(std::uint8_t priority);
   // The device context ids of this session's subnets on `device` ({id, "prefill"|"tbt"}); empty
   // when nothing is loaded there (for naming profile records).
@@ -76,12 +92,16 @@ class LlmSessionCore {
   // Runs `fn(worker)` on a scheduler worker of this session's queue and waits for it.
   template <class Fn>
   [[nodiscard]] auto on_device(Fn&& fn) -> decltype(fn(std::size_t{}));
-  [[nodiscard]] Expected<LlmDeviceSession*> resources_on(std::size_t device, bool& migrated);
+  [[nodiscard]] Expected<LlmDeviceSession*> resources_on(std::size_t device);
+  // Pins the session to the first of `devices` that has room for its resources and makes them
+  // there (kOutOfMemory naming the devices tried when none has).
+  [[nodiscard]] Expected<void> place(std::span<const std::size_t> devices);
   [[nodiscard]] Expected<StepResult> execute(std::size_t device, const StepRequest& request);
 
   std::shared_ptr<LlmModelCore> model_;
   npu::detail::ModelId scheduler_id_ = 0;
   std::vector<std::unique_ptr<LlmDeviceSession>> per_device_;
+  std::size_t device_ = 0;                // the device it lives on (its queue is pinned there)
   std::optional<std::size_t> home_;       // device whose state segment holds the session's state
   std::vector<std::int32_t> token_rows_;  // io "tokens" image, prefill_chunk rows
   std::vector<float> logits_;

@@ -12,10 +12,12 @@ namespace {
 
 // What the driver answers when it had to reset and re-boot the device under a step (or when the
 // session's state was lost to a reset between its steps): the device works again, the context
-// is gone. A removed device (kDeviceLost) is not: nothing answers any more.
+// is gone. A removed device (kDeviceLost) is not: nothing answers any more, and the session can
+// only move to another device of the VDevice.
 bool device_was_reset(const Error& e) noexcept {
   return e.code() == ErrorCode::kDeviceError || e.code() == ErrorCode::kTimeout;
 }
+bool recoverable(const Error& e) noexcept { return device_was_reset(e) || e.code() == ErrorCode::kDeviceLost; }
 
 }  // namespace
 
@@ -152,18 +154,42 @@ Expected<void> LocalSession::rebuild() {
   return {};
 }
 
+Expected<void> LocalSession::recover(const Error& cause) {
+  const auto started = std::chrono::steady_clock::now();
+  // A removal, or a session still on a device that was dropped (a fault hit the last move, or
+  // another session found the removal first): move first.
+  if (cause.code() == ErrorCode::kDeviceLost || !model->vdevice().usable(core->device())) {
+    NPU_TRY_ASSIGN(auto move, core->move_off_removed_device(cause));
+    const auto& to = model->driver(move.to).identity().info.id;
+    if (!moved) moved = std::pair{model->driver(move.from).identity().info.id, to};
+    else moved->second = to;
+    npu::log().warn("LLM session of '{}': {}; moving to device {} and rebuilding its context ({} tokens) there",
+                    info.name, cause.what(), to, used());
+  } else {
+    npu::log().warn("LLM session of '{}': {}; rebuilding its context ({} tokens) on the re-booted device",
+                    info.name, cause.what(), used());
+  }
+  NPU_TRY(rebuild());
+  Recovery recovery{cause, used(), std::chrono::steady_clock::now() - started, {}, {}};
+  if (moved) {  // this recovery completes a move (perhaps begun by an earlier attempt)
+    recovery.moved_from = std::move(moved->first);
+    recovery.moved_to = std::move(moved->second);
+    moved.reset();
+  }
+  recoveries.push_back(std::move(recovery));
+  return {};
+}
+
 Expected<StepResult> LocalSession::step(const StepRequest& request) {
   auto r = core->step(request);
-  for (int attempt = 0; !r && device_was_reset(r.error()) && attempt < kMaxRecoveriesPerStep; ++attempt) {
-    const auto started = std::chrono::steady_clock::now();
-    const Error cause = r.error();
-    npu::log().warn("LLM session of '{}': {}; rebuilding its context ({} tokens) on the re-booted device",
-              info.name, cause.what(), used());
-    if (auto rebuilt = rebuild(); !rebuilt) {
-      r = std::unexpected(rebuilt.error());
-      continue;  // another reset during the rebuild is recovered from again; anything else ends it
+  for (int attempt = 0; !r && recoverable(r.error()) && attempt < kMaxRecoveriesPerStep; ++attempt) {
+    if (auto recovered = recover(r.error()); !recovered) {
+      // Another fault during the rebuild (or a move) is recovered from again; anything else (no
+      // room on the other device) ends it, and so does a removal with nowhere to move (it fails
+      // again at once, with the removal's own error).
+      r = std::unexpected(recovered.error());
+      continue;
     }
-    recoveries.push_back(Recovery{cause, used(), std::chrono::steady_clock::now() - started});
     r = core->step(request);
   }
   if (!r) {
@@ -310,23 +336,18 @@ Expected<void> LocalSession::rewind(std::uint32_t position) {
   if (!recurrent) return {};
   auto written = core->write_state_ranges(*ranges, checkpoints.back().recurrent);
   if (written) return {};
-  if (device_was_reset(written.error())) {
+  if (recoverable(written.error())) {
     // The device lost the context under us: rebuild the kept part from its runs (exact).
-    const auto started = std::chrono::steady_clock::now();
-    npu::log().warn("LLM session of '{}': {}; rebuilding its context ({} tokens) on the re-booted device",
-                    info.name, written.error().what(), used());
-    if (auto rebuilt = rebuild()) {
-      recoveries.push_back(Recovery{written.error(), used(), std::chrono::steady_clock::now() - started});
-      return {};
-    } else {
-      written = std::unexpected(rebuilt.error());
-    }
+    auto recovered = recover(written.error());
+    if (recovered) return {};
+    written = std::unexpected(recovered.error());
   }
   clear();
   return fail(written.error().with_context("rewinding the context; the session's context was dropped"));
 }
 
 void LocalSession::clear() noexcept {
+  moved.reset();
   history.clear();
   pending.reset();
   base_state.reset();

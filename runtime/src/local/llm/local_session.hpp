@@ -8,6 +8,8 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "local/llm/llm_session_core.hpp"
@@ -24,11 +26,12 @@ struct FedRun {
   bool timing_only = false;
 };
 
-// One recovery from a device reset, for the generation to report.
+// One recovery from a device reset, or a move off a removed device, for the generation to report.
 struct Recovery {
   Error cause;
   std::uint32_t replayed_tokens = 0;
   std::chrono::nanoseconds time{0};
+  std::string moved_from, moved_to;  // device ids of a move (empty after a reset)
 };
 
 // The recurrent part of the device state (LlmPackage::recurrent_state: the conv state) as it was
@@ -61,6 +64,8 @@ struct LocalSession {
   std::vector<FedRun> runs;
   std::vector<Recovery> recoveries;  // not yet reported (the running generation takes them)
   std::vector<Checkpoint> checkpoints;  // ascending positions, none above used()
+  // A move off a removed device whose rebuild has not completed yet (device ids from, to).
+  std::optional<std::pair<std::string, std::string>> moved;
 
   [[nodiscard]] static Expected<std::shared_ptr<LocalSession>> create(std::shared_ptr<LlmModelCore> model,
                                                                       std::shared_ptr<const LlmText> text,
@@ -82,7 +87,9 @@ struct LocalSession {
   // Runs one step at the end of the context and records it in history. When the device was reset
   // under it (kDeviceError or kTimeout: firmware crash or hang, DMA or memory error; the driver
   // re-booted the device), restores the context — the loaded state, then every run again — and
-  // runs the step again, noting a Recovery. A removed device (kDeviceLost) or a step that keeps
+  // runs the step again, noting a Recovery. When the device was removed (kDeviceLost) and the
+  // VDevice has another device, the session moves there and restores its context the same way.
+  // A removed device with nowhere to go, no room on the other device, or a step that keeps
   // failing ends with the error, the context dropped.
   [[nodiscard]] Expected<StepResult> step(const StepRequest& request);
   // A context state written from outside (load_context) with the history it covers and the
@@ -116,6 +123,9 @@ struct LocalSession {
   void add_checkpoint(Checkpoint checkpoint);
   // Rebuilds the device state of `history` after a reset: the loaded state, then every run.
   [[nodiscard]] Expected<void> rebuild();
+  // After a step failed with `cause`: moves off a removed device (kDeviceLost) when it can, then
+  // rebuilds, noting a Recovery. The error when the session cannot go on.
+  [[nodiscard]] Expected<void> recover(const Error& cause);
 };
 
 // Adds one step's figures to `stats` (decode: a TBT run of generation, else a prefill run).

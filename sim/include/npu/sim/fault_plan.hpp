@@ -11,12 +11,15 @@
 // triggers: mailbox=N  the Nth mailbox request (any opcode)      run=N   the Nth RUN request
 //           load=N     the Nth LOAD_CONTEXT request                dma=N   the Nth DMA descriptor
 //           boot=N     the Nth boot (BOOT_CTRL start)
+// An entry may end in /sim:I (e.g. device_removal@run=5/sim:1): it then applies only to simulated
+// device I, for a plan shared by several devices (NPU_SIM_FAULTS, read by each one created).
 // Counting is 1-based, from device creation or the last set_fault_plan(); device resets do not
 // restart it, so a fault fires once and the recovered device then runs normally. A crash, hang or
 // removal fires before the triggering request is served.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +38,7 @@ struct FaultSpec {
   FaultKind kind = FaultKind::kFirmwareCrash;
   FaultTrigger trigger = FaultTrigger::kMailbox;
   std::uint64_t count = 1;  // fires when the trigger's counter reaches this (1-based)
+  std::optional<std::uint32_t> device = std::nullopt;  // only on simulated device `sim:device`
 
   friend bool operator==(const FaultSpec&, const FaultSpec&) = default;
 };
@@ -47,6 +51,8 @@ struct FaultPlan {
   // The plan in $NPU_SIM_FAULTS (empty when unset).
   [[nodiscard]] static Expected<FaultPlan> from_environment();
   [[nodiscard]] std::string to_string() const;
+  // The entries that apply to simulated device `index` (those naming no device, or it).
+  [[nodiscard]] FaultPlan for_device(std::uint32_t index) const;
   [[nodiscard]] bool empty() const noexcept { return faults.empty(); }
 };
 
