@@ -26,8 +26,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     messages.push_back(std::move(m));
   }
   const TemplateTokens tokens{"<|startoftext|>", "<|im_end|>", "", ""};
-  for (auto kind : {BuiltinTemplate::kLfm2, BuiltinTemplate::kLfm25, BuiltinTemplate::kChatMl}) {
-    const ChatTemplate chat = ChatTemplate::builtin(kind, tokens);
+  // The built-in templates are compiled once (as a server does), not once per input.
+  static const ChatTemplate builtins[] = {ChatTemplate::builtin(BuiltinTemplate::kLfm2, tokens),
+                                          ChatTemplate::builtin(BuiltinTemplate::kLfm25, tokens),
+                                          ChatTemplate::builtin(BuiltinTemplate::kChatMl, tokens)};
+  for (const ChatTemplate& chat : builtins) {
     for (bool keep : {false, true}) {
       auto text = chat.render(messages, tools,
                               ChatOptions{.add_generation_prompt = !keep,

@@ -72,6 +72,26 @@ TEST(ToolCallParser, MalformedCallsAreClearErrors) {
   EXPECT_NE(r.error().message().find("offset 5"), std::string::npos) << r.error().message();
 }
 
+// A name is a Unicode identifier: non-ASCII letters are accepted as UTF-8 and come back unchanged
+// in the JSON form; bytes that are not UTF-8 are refused (the fuzzer found a name whose JSON form,
+// with the bad bytes replaced, no longer named the same function).
+TEST(ToolCallParser, NamesMustBeUtf8) {
+  Json ok = parsed_json("[caf\xc3\xa9_lookup(q=1)]");
+  ASSERT_TRUE(ok.is_array());
+  EXPECT_EQ(ok[0]["name"], "caf\xc3\xa9_lookup");
+  auto back = ToolCallParser::parse(ToolCallParser::to_json(*ToolCallParser::parse("[caf\xc3\xa9_lookup(q=1)]")));
+  ASSERT_TRUE(back);
+  EXPECT_EQ((*back)[0].name, "caf\xc3\xa9_lookup");
+
+  for (std::string_view bad : {"[se\x95\x95" "arch(q=1)]", "[f(q\xff=1)]", "[m.\xc3(q=1)]"}) {
+    auto r = ToolCallParser::parse(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message().find("valid UTF-8"), std::string::npos) << r.error().message();
+  }
+  auto r = ToolCallParser::parse("[se\x95\x95" "arch(q=1)]");
+  EXPECT_NE(r.error().message().find("offset 3"), std::string::npos) << r.error().message();
+}
+
 TEST(ToolCallParser, DeepNestingIsRefusedNotACrash) {
   const std::string deep = "[f(x=" + std::string(100000, '[') + std::string(100000, ']') + ")]";
   EXPECT_FALSE(ToolCallParser::parse(deep));

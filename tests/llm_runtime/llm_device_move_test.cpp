@@ -120,6 +120,12 @@ TEST_F(LlmDeviceMoveTest, GreedyGenerationMovesToTheOtherDeviceWithTheTokensOfAF
   auto reopened = open();  // the model opened again: its weights go to the remaining device only
   ASSERT_TRUE(reopened);
   EXPECT_EQ(device_of(*reopened, 2), 1u);
+  // The VDevice keeps its indices; the removed device answers no more.
+  EXPECT_EQ(vdevice_->device_count(), 2u);
+  auto gone = vdevice_->stats(0);
+  ASSERT_FALSE(gone.has_value());
+  EXPECT_EQ(gone.error().code(), ErrorCode::kDeviceLost) << gone.error().what();
+  EXPECT_TRUE(vdevice_->stats(1).has_value());
   const auto next = generate(*llm, prompt_tokens(3, 90), greedy(4));
   ASSERT_FALSE(next.error) << next.error->what();
   EXPECT_EQ(next.tokens.size(), 4u);

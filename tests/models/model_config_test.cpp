@@ -2,11 +2,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iterator>
 
 #include "npu/compiler/gguf_model_export.hpp"
 #include "npu/compiler/gguf_reader.hpp"
+#include "npu/compiler/gguf_writer.hpp"
 #include "npu/compiler/model_config.hpp"
 #include "npu/compiler/model_weight_sources.hpp"
 #include "npu/compiler/synthetic_weights.hpp"
@@ -47,9 +49,17 @@ constexpr const char* kQwen2_15B = R"({
 }  // namespace
 
 TEST(ModelConfig, Lfm2EffectiveFfnSize) {
-  EXPECT_EQ(lfm2_effective_ffn(12288, true, 1.0, 256), 8192u);
-  EXPECT_EQ(lfm2_effective_ffn(6656, true, 1.0, 256), 4608u);
-  EXPECT_EQ(lfm2_effective_ffn(6656, false, 1.0, 256), 6656u);
+  EXPECT_EQ(*lfm2_effective_ffn(12288, true, 1.0, 256), 8192u);
+  EXPECT_EQ(*lfm2_effective_ffn(6656, true, 1.0, 256), 4608u);
+  EXPECT_EQ(*lfm2_effective_ffn(6656, false, 1.0, 256), 6656u);
+  EXPECT_EQ(*lfm2_effective_ffn(6656, true, 1.5, 256), 6656u);  // 4437 * 1.5 = 6655.5 -> 6655 -> 6656
+  // Found by the fuzzer: a negative multiplier was converted to an unsigned size (undefined).
+  for (double bad : {-1.0, 0.0, std::nan(""), 1e300}) {
+    auto r = lfm2_effective_ffn(128, true, bad, 32);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code(), npu::ErrorCode::kBadFormat);
+    EXPECT_NE(r.error().message().find("block_ffn_dim_multiplier"), std::string::npos) << r.error().message();
+  }
 }
 
 TEST(ModelConfig, Lfm2_12BFromLayerTypes) {
@@ -136,6 +146,36 @@ TEST(ModelConfig, MalformedJsonAndFieldsAreClearErrors) {
   std::string bad_types = kLfm2_12B;
   bad_types.replace(bad_types.find("\"full_attention\""), 16, "\"mamba\"");
   EXPECT_FALSE(model_config_from_hf_json(bad_types));
+}
+
+// A layer count far beyond any model is refused before a per-layer table is allocated from it
+// (the fuzzer's first GGUF finding: block_count 1,023,410,178 asked for 4 GB).
+TEST(ModelConfig, AnAbsurdLayerCountIsRefusedBeforeAnythingIsAllocated) {
+  auto hf = model_config_from_hf_json(
+      R"({"model_type": "qwen2", "hidden_size": 64, "num_hidden_layers": 3000000000,
+          "num_attention_heads": 4, "intermediate_size": 128, "vocab_size": 256})");
+  ASSERT_FALSE(hf);
+  EXPECT_EQ(hf.error().code(), npu::ErrorCode::kBadFormat);
+  EXPECT_NE(hf.error().message().find("num_hidden_layers"), std::string::npos) << hf.error().message();
+  EXPECT_NE(hf.error().message().find("at most 1024"), std::string::npos) << hf.error().message();
+
+  auto writer = GgufWriter::create();
+  ASSERT_TRUE(writer);
+  writer->set("general.architecture", GgufValue(std::string("lfm2")));
+  writer->set("lfm2.embedding_length", GgufValue(std::uint32_t{64}));
+  writer->set("lfm2.block_count", GgufValue(std::uint32_t{1023410178}));
+  auto bytes = writer->to_bytes();
+  ASSERT_TRUE(bytes);
+  auto file = GgufFile::from_bytes(std::move(*bytes), "absurd.gguf");
+  ASSERT_TRUE(file) << file.error().what();
+  auto c = model_config_from_gguf(*file);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code(), npu::ErrorCode::kBadFormat);
+  EXPECT_NE(c.error().message().find("lfm2.block_count"), std::string::npos) << c.error().message();
+  EXPECT_NE(c.error().message().find("1023410178"), std::string::npos) << c.error().message();
+  // The largest count allowed still reads on (and fails later, on the next missing key).
+  EXPECT_TRUE(check_layer_count(kMaxModelLayers, "n"));
+  EXPECT_FALSE(check_layer_count(kMaxModelLayers + 1, "n"));
 }
 
 TEST(ModelConfig, GgufMetadataRoundTrip) {

@@ -36,13 +36,25 @@ Expected<Architecture> parse_architecture(std::string_view name) {
                           "qwen2 [Qwen2, Qwen2.5], qwen3, lfm2moe [LFM2-MoE]; timing-only: gemma3)", name));
 }
 
-std::uint32_t lfm2_effective_ffn(std::uint32_t block_ff_dim, bool auto_adjust, double multiplier,
-                                 std::uint32_t multiple_of) noexcept {
+Expected<std::uint32_t> lfm2_effective_ffn(std::uint32_t block_ff_dim, bool auto_adjust, double multiplier,
+                                           std::uint32_t multiple_of) {
   std::uint64_t ff = block_ff_dim;
   if (auto_adjust) {
-    ff = 2 * ff / 3;
-    ff = static_cast<std::uint64_t>(multiplier * static_cast<double>(ff));
+    if (!std::isfinite(multiplier) || multiplier <= 0.0) {
+      return fail(ErrorCode::kBadFormat,
+                  fmt::format("config.json \"block_ffn_dim_multiplier\" is {}: it must be a positive number", multiplier));
+    }
+    const double scaled = multiplier * static_cast<double>(2 * ff / 3);
+    if (scaled >= 4294967296.0) {  // also keeps the conversion below defined
+      return fail(ErrorCode::kBadFormat,
+                  fmt::format("config.json \"block_ffn_dim_multiplier\" {} makes the feed-forward size {} (more than "
+                              "32 bits)", multiplier, scaled));
+    }
+    ff = static_cast<std::uint64_t>(scaled);
     if (multiple_of > 0) ff = (ff + multiple_of - 1) / multiple_of * multiple_of;
+  }
+  if (ff > UINT32_MAX) {
+    return fail(ErrorCode::kBadFormat, fmt::format("the feed-forward size {} does not fit 32 bits", ff));
   }
   return static_cast<std::uint32_t>(ff);
 }
@@ -53,6 +65,13 @@ Expected<void> ModelConfig::executes_with_values() const {
               fmt::format("{} models compile for timing only (--timing-only, `npu predict`): the compiler cannot "
                           "read their weights yet and the device does not execute GeGLU, sliding-window attention "
                           "or scaled embeddings with values", to_string(arch)));
+}
+
+Expected<void> check_layer_count(std::uint32_t n_layers, std::string_view key) {
+  if (n_layers <= kMaxModelLayers) return {};
+  return fail(ErrorCode::kBadFormat, fmt::format("'{}' is {} layers, more than any model has (at most {}): "
+                                                 "the file is damaged or not a model",
+                                                 key, n_layers, kMaxModelLayers));
 }
 
 std::uint32_t ModelConfig::attention_layer_count() const noexcept {

@@ -143,6 +143,7 @@ Expected<ModelConfig> model_config_from_gguf(const GgufFile& file) {
   c.arch = arch;
   NPU_TRY_ASSIGN(c.hidden_size, keys.u32("embedding_length"));
   NPU_TRY_ASSIGN(c.n_layers, keys.u32("block_count"));
+  NPU_TRY(check_layer_count(c.n_layers, keys.key("block_count")));
   NPU_TRY_ASSIGN(c.n_heads, keys.u32("attention.head_count"));
   NPU_TRY_ASSIGN(c.ffn_size, keys.u32("feed_forward_length"));
   NPU_TRY_ASSIGN(c.context_length, keys.u32_or("context_length", 2048));

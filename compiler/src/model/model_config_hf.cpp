@@ -258,6 +258,7 @@ Expected<ModelConfig> model_config_from_hf_json(std::string_view json_text) {
   c.arch = arch;
   NPU_TRY_ASSIGN(c.hidden_size, get_u32(j, "hidden_size"));
   NPU_TRY_ASSIGN(c.n_layers, get_u32(j, "num_hidden_layers"));
+  NPU_TRY(check_layer_count(c.n_layers, "config.json \"num_hidden_layers\""));
   NPU_TRY_ASSIGN(c.n_heads, get_u32(j, "num_attention_heads"));
   NPU_TRY_ASSIGN(std::uint32_t kv_heads, get_u32_or(j, "num_key_value_heads", c.n_heads));
   NPU_TRY_ASSIGN(c.vocab_size, get_u32(j, "vocab_size"));
@@ -278,7 +279,7 @@ Expected<ModelConfig> model_config_from_hf_json(std::string_view json_text) {
       NPU_TRY_ASSIGN(std::uint32_t ff, get_u32(j, "block_ff_dim"));
       NPU_TRY_ASSIGN(double mult, get_f64_or(j, "block_ffn_dim_multiplier", 1.0));
       NPU_TRY_ASSIGN(std::uint32_t multiple_of, get_u32_or(j, "block_multiple_of", 256));
-      c.ffn_size = lfm2_effective_ffn(ff, get_bool_or(j, "block_auto_adjust_ff_dim", true), mult, multiple_of);
+      NPU_TRY_ASSIGN(c.ffn_size, lfm2_effective_ffn(ff, get_bool_or(j, "block_auto_adjust_ff_dim", true), mult, multiple_of));
     }
     NPU_TRY_ASSIGN(c.conv_l_cache, get_u32_or(j, "conv_L_cache", 3));
     if (get_bool_or(j, "conv_bias", false)) {

@@ -260,7 +260,14 @@ class PythonReader {
     if (pos_ >= s_.size() || !is_ident_start(s_[pos_])) return error(what);
     const std::size_t start = pos_;
     while (pos_ < s_.size() && is_ident_char(s_[pos_])) ++pos_;
-    out.assign(s_.substr(start, pos_ - start));
+    const std::string_view name = s_.substr(start, pos_ - start);
+    // Non-ASCII names are Unicode identifiers: their bytes must be UTF-8, or the name could not
+    // reach a client as JSON text unchanged.
+    if (const auto bad = utf8::find_invalid(name)) {
+      pos_ = start + *bad;
+      return error(std::string(what) + " in valid UTF-8");
+    }
+    out.assign(name);
     return true;
   }
 

@@ -94,10 +94,19 @@ struct ModelConfig {
   [[nodiscard]] std::string summary() const;
 };
 
+// The most layers a model may declare. The largest published LLMs have about 130; a count far above
+// that is a damaged or hostile file, refused before any per-layer table is allocated from it.
+inline constexpr std::uint32_t kMaxModelLayers = 1024;
+// Ok when `n_layers` (read from `source`, e.g. a GGUF's "lfm2.block_count") is at most
+// kMaxModelLayers; else a format error naming the key and the limit.
+[[nodiscard]] Expected<void> check_layer_count(std::uint32_t n_layers, std::string_view key);
+
 // LFM2's feed-forward size rule: with auto-adjust, ff = int(2*ff/3), then int(multiplier*ff),
 // then rounded up to a multiple of `multiple_of`. 12288 -> 8192 (1.2B), 6656 -> 4608 (350M).
-[[nodiscard]] std::uint32_t lfm2_effective_ffn(std::uint32_t block_ff_dim, bool auto_adjust,
-                                               double multiplier, std::uint32_t multiple_of) noexcept;
+// A multiplier that is not a positive number, or a size that does not fit 32 bits, is a format
+// error naming config.json's key.
+[[nodiscard]] Expected<std::uint32_t> lfm2_effective_ffn(std::uint32_t block_ff_dim, bool auto_adjust,
+                                                         double multiplier, std::uint32_t multiple_of);
 
 // From GGUF metadata (the tensor list decides tied vs untied head and Qwen2 biases).
 [[nodiscard]] Expected<ModelConfig> model_config_from_gguf(const GgufFile& file);
