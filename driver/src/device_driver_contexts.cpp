@@ -6,6 +6,7 @@
 
 #include "device_driver.hpp"
 #include "npu/driver/abi_compat.hpp"
+#include "npu_abi/op_features.hpp"
 #include "npu_abi/program.hpp"
 #include "npu_abi/regs.hpp"
 
@@ -84,20 +85,8 @@ Expected<void> DeviceDriver::check_program_features(std::span<const std::byte> p
   for (std::size_t i = 0; i < std::min<std::size_t>(header.num_ops, fit); ++i) {
     abi::OpDesc op{};
     std::memcpy(&op, program.data() + header.header_size + i * sizeof op, sizeof op);
-    if (op.opcode == static_cast<std::uint16_t>(abi::OpCode::kRope) && op.operands[1].segment != abi::kNoSegment) {
-      NPU_TRY(require_feature("op.rope_freq_table", "a RoPE op with a frequency table (scaled RoPE, e.g. Llama 3)"));
-    }
-    const auto code = static_cast<abi::OpCode>(op.opcode);
-    if (code == abi::OpCode::kGeluGlu) NPU_TRY(require_feature("op.gelu_glu", "a GELU-gated feed-forward (Gemma)"));
-    if (code == abi::OpCode::kEmbed && op.params[0] != 0) {
-      NPU_TRY(require_feature("op.embed_scale", "a scaled embedding (Gemma)"));
-    }
-    if ((code == abi::OpCode::kAttention && op.dims[5] != 0) || (code == abi::OpCode::kKvAppend && op.dims[4] != 0)) {
-      NPU_TRY(require_feature("op.attention_window", "sliding-window attention (Gemma 3 local layers)"));
-    }
-    if (code == abi::OpCode::kMoeRoute || code == abi::OpCode::kMoeLinear) {
-      NPU_TRY(require_feature("op.moe", "a routed mixture-of-experts feed-forward (LFM2-MoE)"));
-    }
+    const abi::OpFeatures needs = abi::op_features(op);
+    for (std::size_t f = 0; f < needs.count; ++f) NPU_TRY(require_feature(needs.list[f].name, needs.list[f].what));
   }
   return {};
 }

@@ -94,8 +94,9 @@ Error mailbox_status_error(abi::MboxOpcode opcode, std::uint16_t status) {
                                name));
     case abi::MboxStatus::kBadProgram:
       return Error(ErrorCode::kBadFormat,
-                   fmt::format("mailbox {}: the context program is malformed or addresses memory "
-                               "outside its segments; recompile the model",
+                   fmt::format("mailbox {}: the context program is malformed, addresses memory "
+                               "outside its segments or uses an op this firmware does not serve; "
+                               "recompile the model, or install newer npustack firmware",
                                name));
     case abi::MboxStatus::kExecError:
       return Error(ErrorCode::kDeviceError,

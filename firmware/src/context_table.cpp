@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "npu/common/log.hpp"
+#include "npu/firmware/fw_manifest.hpp"
+#include "npu_abi/op_features.hpp"
 
 namespace npu::fw {
 namespace {
@@ -39,7 +41,8 @@ void ContextTable::switch_to(std::uint32_t id) {
   active_ = id;
 }
 
-abi::MboxStatus ContextTable::load(const abi::LoadContextRequest& req, abi::LoadContextResponse& resp) {
+abi::MboxStatus ContextTable::load(const abi::LoadContextRequest& req, abi::LoadContextResponse& resp,
+                                   const FirmwareManifest& manifest) {
   const HardwareInfo& hw = platform_.hardware();
   if (req.context_id >= slots_.size()) {
     log().debug("fw: LOAD_CONTEXT id {} >= max_contexts {}", req.context_id, slots_.size());
@@ -67,6 +70,15 @@ abi::MboxStatus ContextTable::load(const abi::LoadContextRequest& req, abi::Load
   if (!program) {
     log().info("fw: LOAD_CONTEXT {} refused: {}", req.context_id, program.error().message());
     return abi::MboxStatus::kBadProgram;
+  }
+  for (const abi::OpDesc& op : program->ops) {
+    const abi::OpFeatures needs = abi::op_features(op);
+    for (std::size_t f = 0; f < needs.count; ++f) {
+      if (manifest.has_feature(needs.list[f].name)) continue;
+      log().info("fw: LOAD_CONTEXT {} refused: {} needs feature {}, which this firmware does not serve",
+                 req.context_id, needs.list[f].what, needs.list[f].name);
+      return abi::MboxStatus::kBadProgram;
+    }
   }
   c.program = std::move(*program);
   c.program_id = next_program_id_++;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "npu/firmware/firmware.hpp"
+#include "npu/firmware/fw_manifest.hpp"
 #include "npu/firmware/program.hpp"
 #include "profile_buffer.hpp"
 #include "npu_abi/regs.hpp"
@@ -40,8 +41,9 @@ class ContextTable {
   [[nodiscard]] std::uint32_t max_contexts() const noexcept { return static_cast<std::uint32_t>(slots_.size()); }
   [[nodiscard]] std::uint32_t loaded() const noexcept;
 
-  [[nodiscard]] abi::MboxStatus load(const abi::LoadContextRequest& request,
-                                     abi::LoadContextResponse& response);
+  // Refuses a program that uses an optional feature (npu_abi/op_features.hpp) `manifest` lacks.
+  [[nodiscard]] abi::MboxStatus load(const abi::LoadContextRequest& request, abi::LoadContextResponse& response,
+                                     const FirmwareManifest& manifest);
   [[nodiscard]] abi::MboxStatus unload(std::uint32_t context_id);
   [[nodiscard]] RunOutcome run(const abi::RunRequest& request, abi::RunResponse& response);
 

@@ -151,7 +151,7 @@ abi::FaultCode MailboxProcessor::serve(const BootState& boot) {
       }
       case abi::MboxOpcode::kLoadContext: {
         abi::LoadContextResponse r{};
-        status = contexts_.load(get<abi::LoadContextRequest>(req), r);
+        status = contexts_.load(get<abi::LoadContextRequest>(req), r, boot.manifest);
         if (status == abi::MboxStatus::kOk) put(resp, r);
         break;
       }

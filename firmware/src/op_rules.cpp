@@ -198,8 +198,9 @@ Expected<void> rope(const abi::OpDesc& op, OpCheck& c) {
   return c.params_zero_from(1);
 }
 
-// The KV cache (operand 2 of kKvAppend and kAttention).
-Expected<void> kv_cache(OpCheck& c) { return c.operand(2, {DType::kF32, DType::kF16}); }
+// The KV cache (operand 2 of kKvAppend and kAttention): F32, F16 or (ABI 1.5 "op.kv_int8") I8 with
+// its scales (npu_abi/kv_cache.hpp).
+Expected<void> kv_cache(OpCheck& c) { return c.operand(2, {DType::kF32, DType::kF16, DType::kI8}); }
 
 Expected<void> kv_append(const abi::OpDesc& op, OpCheck& c) {
   NPU_TRY(c.flags(kRows));

@@ -8,6 +8,7 @@
 
 #include "gemm_i8.hpp"
 #include "kernels/linear_int.hpp"
+#include "npu_abi/kv_cache.hpp"
 
 namespace npu::sim {
 
@@ -146,20 +147,29 @@ void rope(float* data, std::size_t rows, std::size_t heads, std::size_t hd, floa
   }
 }
 
-bool kv_append(const float* k, const float* v, void* cache, bool f16, std::size_t rows, std::size_t kvh,
+bool kv_append(const float* k, const float* v, void* cache, TableType type, std::size_t rows, std::size_t kvh,
                std::size_t hd, std::size_t cap, std::int64_t position) noexcept {
   const std::size_t row = kvh * hd;
+  auto* i8 = static_cast<std::int8_t*>(cache);
+  auto* scales = reinterpret_cast<float*>(i8 + abi::kv_int8_scales_offset(cap, kvh, hd));
   for (std::size_t r = 0; r < rows; ++r) {
     const std::int64_t p = position + static_cast<std::int64_t>(r);
     if (p < 0 || static_cast<std::uint64_t>(p) >= cap) return false;
+    const std::size_t ki = static_cast<std::size_t>(p) * row, vi = cap * row + ki;
+    if (type == TableType::kI8) {
+      for (std::size_t g = 0; g < kvh; ++g) {
+        scales[(ki + g * hd) / hd] = abi::kv_quantize(k + r * row + g * hd, hd, i8 + ki + g * hd);
+        scales[(vi + g * hd) / hd] = abi::kv_quantize(v + r * row + g * hd, hd, i8 + vi + g * hd);
+      }
+      continue;
+    }
     for (std::size_t i = 0; i < row; ++i) {
-      const std::size_t ki = static_cast<std::size_t>(p) * row + i, vi = cap * row + ki;
-      if (f16) {
-        static_cast<std::uint16_t*>(cache)[ki] = float_to_half(k[r * row + i]);
-        static_cast<std::uint16_t*>(cache)[vi] = float_to_half(v[r * row + i]);
+      if (type == TableType::kF16) {
+        static_cast<std::uint16_t*>(cache)[ki + i] = float_to_half(k[r * row + i]);
+        static_cast<std::uint16_t*>(cache)[vi + i] = float_to_half(v[r * row + i]);
       } else {
-        static_cast<float*>(cache)[ki] = k[r * row + i];
-        static_cast<float*>(cache)[vi] = v[r * row + i];
+        static_cast<float*>(cache)[ki + i] = k[r * row + i];
+        static_cast<float*>(cache)[vi + i] = v[r * row + i];
       }
     }
   }
@@ -200,7 +210,7 @@ void head_scores(const double* q, const double* kt, std::size_t stride, std::siz
 
 }  // namespace
 
-bool attention(const float* q, const void* cache, bool f16, float* out, std::size_t rows, std::size_t heads,
+bool attention(const float* q, const void* cache, TableType type, float* out, std::size_t rows, std::size_t heads,
                std::size_t kvh, std::size_t hd, std::size_t cap, std::int64_t position, float scale) noexcept {
   const std::size_t row = kvh * hd, group = heads / kvh;
   for (std::size_t r = 0; r < rows; ++r) {
@@ -228,7 +238,11 @@ bool attention(const float* q, const void* cache, bool f16, float* out, std::siz
         for (std::size_t c = 0; c < row; ++c) vd[j * row + c] = at(cap * row + j * row + c);
     }
   };
-  if (f16) {
+  if (type == TableType::kI8) {
+    const auto* q8 = static_cast<const std::int8_t*>(cache);
+    const auto* s = reinterpret_cast<const float*>(q8 + abi::kv_int8_scales_offset(cap, kvh, hd));
+    convert([q8, s, hd](std::size_t i) { return abi::kv_value(q8[i], s[i / hd]); });
+  } else if (type == TableType::kF16) {
     const auto* h = static_cast<const std::uint16_t*>(cache);
     convert([h](std::size_t i) { return static_cast<double>(half_to_float(h[i])); });
   } else {

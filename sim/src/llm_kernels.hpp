@@ -35,10 +35,11 @@ void short_conv(const float* in, const float* w, float* state, float* out, std::
 void rope(float* data, std::size_t rows, std::size_t heads, std::size_t hd, float theta, const float* freqs,
           std::int64_t position) noexcept;
 
-// KV cache: K [cap][kvh][hd] then V; F32 or F16 elements. false when a position >= cap.
-[[nodiscard]] bool kv_append(const float* k, const float* v, void* cache, bool f16, std::size_t rows,
+// KV cache: K [cap][kvh][hd] then V; F32, F16 or I8 elements (kF32, kF16, kI8; I8 with a scale per
+// position and KV head after them, npu_abi/kv_cache.hpp). false when a position >= cap.
+[[nodiscard]] bool kv_append(const float* k, const float* v, void* cache, TableType type, std::size_t rows,
                              std::size_t kvh, std::size_t hd, std::size_t cap, std::int64_t position) noexcept;
-[[nodiscard]] bool attention(const float* q, const void* cache, bool f16, float* out, std::size_t rows,
+[[nodiscard]] bool attention(const float* q, const void* cache, TableType type, float* out, std::size_t rows,
                              std::size_t heads, std::size_t kvh, std::size_t hd, std::size_t cap,
                              std::int64_t position, float scale) noexcept;
 

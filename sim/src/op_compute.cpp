@@ -11,6 +11,7 @@
 #include "llm_kernels.hpp"
 #include "npu/sim/compute_clock.hpp"
 #include "npu_abi/moe.hpp"
+#include "npu_abi/operand_sizes.hpp"
 #include "op_kernels.hpp"
 
 namespace npu::sim {
@@ -198,21 +199,22 @@ fw::OpStatus compute_values(DeviceMemory& mem, const fw::OpRequest& r) {
       // A ring cache (ABI 1.4, Gemma 3's local layers) is not executed with values yet (timing-only
       // runs cost it, op_cost.cpp): the run fails here; the compiler refuses such models without --timing-only.
       if (op.dims[4] != 0) return fw::OpStatus::kExecError;
-      const bool f16 = op.operands[2].dtype == static_cast<std::uint8_t>(abi::DType::kF16);
+      const std::uint8_t kv = op.operands[2].dtype;
       Region k(mem, a[0], 4 * n * d1 * d2, true), v(mem, a[1], 4 * n * d1 * d2, true);
-      Region cache(mem, a[2], 2 * d3 * d1 * d2 * (f16 ? 2 : 4), true);
+      Region cache(mem, a[2], abi::kv_cache_bytes(kv, d3, d1, d2), true);
       if (!k.ok() || !v.ok() || !cache.ok()) return fw::OpStatus::kExecError;
-      if (!kv_append(k.as<float>(), v.as<float>(), cache.as<void>(), f16, n, d1, d2, d3, pos))
+      if (!kv_append(k.as<float>(), v.as<float>(), cache.as<void>(), table_type(kv), n, d1, d2, d3, pos))
         return fw::OpStatus::kExecError;
       return status(cache.store());
     }
     case abi::OpCode::kAttention: {
       if (op.dims[5] != 0) return fw::OpStatus::kExecError;  // sliding window: as the ring cache above
-      const bool f16 = op.operands[2].dtype == static_cast<std::uint8_t>(abi::DType::kF16);
-      Region q(mem, a[0], 4 * n * d1 * d3, true), cache(mem, a[2], 2 * d4 * d2 * d3 * (f16 ? 2 : 4), true);
+      const std::uint8_t kv = op.operands[2].dtype;
+      Region q(mem, a[0], 4 * n * d1 * d3, true), cache(mem, a[2], abi::kv_cache_bytes(kv, d4, d2, d3), true);
       Region out(mem, a[3], 4 * n * d1 * d3, false);
       if (!q.ok() || !cache.ok()) return fw::OpStatus::kExecError;
-      if (!attention(q.as<float>(), cache.as<void>(), f16, out.as<float>(), n, d1, d2, d3, d4, pos, fparam(op, 0)))
+      if (!attention(q.as<float>(), cache.as<void>(), table_type(kv), out.as<float>(), n, d1, d2, d3, d4, pos,
+                     fparam(op, 0)))
         return fw::OpStatus::kExecError;
       return status(out.store());
     }

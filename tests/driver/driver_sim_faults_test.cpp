@@ -169,6 +169,9 @@ std::vector<std::byte> abi_1_3_image() {
   return older_abi_image(3, {"op.gelu_glu", "op.embed_scale", "op.attention_window", "op.moe"});
 }
 
+// ABI 1.4: everything but the int8 KV cache of 1.5.
+std::vector<std::byte> abi_1_4_image() { return older_abi_image(4, {"op.kv_int8"}); }
+
 // A context of the one op `op` over a weights and an I/O segment of a page each.
 npu::Expected<ContextHandle> load_single_op(Driver& drv, const abi::OpDesc& op) {
   const auto prog = npu::fw::encode_program(std::vector<abi::OpDesc>{op});
@@ -255,6 +258,52 @@ TEST_F(SimDriver, GemmaAndMixtureOfExpertsOpsNeedFirmwareOfAbi14) {
                                       std::pair{abi::OpCode::kMoeLinear, "op.moe"}}) {
     expect_needs_newer_firmware(load_one_op_context(**d, code), feature);
   }
+}
+
+// A context of one kKvAppend (1 row, 1 KV head of 4, a cache of 2 positions of `cache` dtype).
+npu::Expected<ContextHandle> load_kv_append_context(Driver& drv, abi::DType cache) {
+  abi::OpDesc op{};
+  op.opcode = static_cast<std::uint16_t>(abi::OpCode::kKvAppend);
+  op.dims[0] = 1;
+  op.dims[1] = 1;
+  op.dims[2] = 4;
+  op.dims[3] = 2;
+  op.operands[0] = npu::fw::make_operand(abi::Segment::kIo, abi::DType::kF32, 0);
+  op.operands[1] = npu::fw::make_operand(abi::Segment::kIo, abi::DType::kF32, 16);
+  op.operands[2] = npu::fw::make_operand(abi::Segment::kIo, cache, 64);
+  op.operands[3] = npu::fw::absent_operand();
+  return load_single_op(drv, op);
+}
+
+TEST_F(SimDriver, AnInt8KvCacheNeedsFirmwareOfAbi15) {
+  {
+    auto d = open();
+    ASSERT_TRUE(d) << d.error().what();
+    auto int8 = load_kv_append_context(**d, abi::DType::kI8);
+    EXPECT_TRUE(int8) << int8.error().what();
+  }
+  {
+    options.firmware_path = write_image("fw-1.4.bin", abi_1_4_image());
+    auto d = open();
+    ASSERT_TRUE(d) << d.error().what();
+    EXPECT_EQ((*d)->identity().abi_version, abi::make_abi_version(1, 4));
+    auto f16 = load_kv_append_context(**d, abi::DType::kF16);  // a float cache still loads
+    EXPECT_TRUE(f16) << f16.error().what();
+    auto gelu = load_one_op_context(**d, abi::OpCode::kGeluGlu);  // and what 1.4 added
+    EXPECT_TRUE(gelu) << gelu.error().what();
+    expect_needs_newer_firmware(load_kv_append_context(**d, abi::DType::kI8), "op.kv_int8");
+  }
+  // Firmware that reports ABI 1.5 but does not serve the feature (its manifest lacks it): the
+  // driver lets the program through by the minor, the firmware's validator refuses it.
+  options.firmware_path = write_image("fw-1.5-without.bin", older_abi_image(5, {"op.kv_int8"}));
+  auto d = open();
+  ASSERT_TRUE(d) << d.error().what();
+  EXPECT_TRUE(load_kv_append_context(**d, abi::DType::kF32));
+  auto refused = load_kv_append_context(**d, abi::DType::kI8);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kBadFormat) << refused.error().what();  // the firmware's kBadProgram
+  EXPECT_NE(refused.error().message().find("does not serve"), std::string::npos) << refused.error().what();
+  EXPECT_TRUE((*d)->stats()) << "the device keeps working after refusing the program";
 }
 
 TEST_F(SimDriver, HangIsDetectedByTheHeartbeatWellUnderASecond) {

@@ -205,8 +205,8 @@ TEST(LlmOps, ConvStateAndKvCacheAcrossRuns) {
     sim::short_conv(in.data(), conv_w.data(), state.data(), conv.data(), tokens, d, l);
     sim::rope(q.data(), tokens, heads, hd, 10000.0f, nullptr, pos);
     sim::rope(k.data(), tokens, kvh, hd, 10000.0f, nullptr, pos);
-    ASSERT_TRUE(sim::kv_append(k.data(), v.data(), cache.data(), true, tokens, kvh, hd, cap, pos));
-    ASSERT_TRUE(sim::attention(q.data(), cache.data(), true, att.data(), tokens, heads, kvh, hd, cap, pos, 0.3f));
+    ASSERT_TRUE(sim::kv_append(k.data(), v.data(), cache.data(), sim::TableType::kF16, tokens, kvh, hd, cap, pos));
+    ASSERT_TRUE(sim::attention(q.data(), cache.data(), sim::TableType::kF16, att.data(), tokens, heads, kvh, hd, cap, pos, 0.3f));
     sim::swiglu(att.data(), q.data(), act.data(), act.size());
     EXPECT_EQ(fetch<float>(*dev.host, Segment::kIo, 0x1000, conv.size()), conv) << "position " << pos;
     EXPECT_EQ(fetch<float>(*dev.host, Segment::kState, 0, state.size()), state);

@@ -69,6 +69,7 @@ TEST_F(CompileCli, SyntheticConfigByPathWritesAnLlmNpk) {
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["kind"], "llm");
   EXPECT_EQ(j["policy"], "default");
+  EXPECT_EQ(j["kv_cache"], "int8");
   EXPECT_EQ(j["context_length"], 256);
   EXPECT_EQ(j["sqnr"].size(), 3u);
   EXPECT_EQ(j["calibration_tokens"], 48);

@@ -1,6 +1,7 @@
 // Precision policies: the built-in ones, the JSON file form, and clear errors.
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "llm_test_util.hpp"
@@ -18,6 +19,7 @@ TEST(LlmPolicy, DefaultIsW4A8ConvW8A8AttentionF16EmbeddingInt8Block32Head) {
   EXPECT_EQ(p->head.group, 32u);
   EXPECT_EQ(p->embedding, EmbeddingType::kF16);
   EXPECT_EQ(to_string(p->head, true), "int8-block32");
+  EXPECT_EQ(p->kv_cache, KvCacheType::kInt8);
 }
 
 TEST(LlmPolicy, BuiltinsW4A8W8A8Fp32) {
@@ -33,6 +35,10 @@ TEST(LlmPolicy, BuiltinsW4A8W8A8Fp32) {
   EXPECT_FALSE(f->for_layer(0, LayerKind::kConv).quantized());
   EXPECT_FALSE(f->head.quantized());
   EXPECT_EQ(f->embedding, EmbeddingType::kF32);
+  // 8-bit activations keep 8-bit K and V (docs/llm.md); the float policy keeps a float cache.
+  EXPECT_EQ(w4->kv_cache, KvCacheType::kInt8);
+  EXPECT_EQ(w8->kv_cache, KvCacheType::kInt8);
+  EXPECT_EQ(f->kv_cache, KvCacheType::kF32);
   auto bad = builtin_policy("w3a7");
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message().find("default, w4a8, w8a8"), std::string::npos);
@@ -51,6 +57,31 @@ TEST(LlmPolicy, JsonFileNamesPrecisionPerTypeAndIndex) {
   EXPECT_EQ(p->for_layer(1, LayerKind::kAttention).weights, WeightType::kInt8);
   EXPECT_EQ(p->for_layer(3, LayerKind::kConv).weights, WeightType::kF32);
   EXPECT_EQ(p->embedding, EmbeddingType::kBF16);
+}
+
+TEST(LlmPolicy, JsonNamesTheKvCacheType) {
+  for (const auto& [text, want] : {std::pair{"int8", KvCacheType::kInt8}, std::pair{"f16", KvCacheType::kF16},
+                                   std::pair{"fp16", KvCacheType::kF16}, std::pair{"fp32", KvCacheType::kF32}}) {
+    auto p = parse_policy_json(fmt::format(R"({{"base": "w4a8", "kv_cache": "{}"}})", text), "kv.json");
+    ASSERT_TRUE(p) << text << ": " << p.error().what();
+    EXPECT_EQ(p->kv_cache, want) << text;
+    EXPECT_EQ(p->for_layer(0, LayerKind::kAttention).weights, WeightType::kInt4);  // the rest from the base
+  }
+  // Without the key the base's type stays: int8 under w4a8, fp32 under fp32.
+  EXPECT_EQ(parse_policy_json(R"({"base": "w4a8"})", "kv.json")->kv_cache, KvCacheType::kInt8);
+  EXPECT_EQ(parse_policy_json(R"({"base": "fp32"})", "kv.json")->kv_cache, KvCacheType::kF32);
+  auto bad = parse_policy_json(R"({"kv_cache": "int4"})", "kv.json");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad.error().message().find("kv.json"), std::string::npos) << bad.error().what();
+  EXPECT_NE(bad.error().message().find("unknown KV cache type 'int4'; use int8, f16 or fp32"), std::string::npos)
+      << bad.error().what();
+  auto not_string = parse_policy_json(R"({"kv_cache": 8})", "kv.json");
+  ASSERT_FALSE(not_string);
+  EXPECT_NE(not_string.error().message().find("'kv_cache' must be a string"), std::string::npos);
+  EXPECT_EQ(to_string(KvCacheType::kInt8), "int8");
+  EXPECT_EQ(to_string(KvCacheType::kF16), "f16");
+  EXPECT_EQ(to_string(KvCacheType::kF32), "fp32");
 }
 
 TEST(LlmPolicy, JsonErrorsNameTheProblem) {

@@ -86,6 +86,34 @@ TEST_F(LlmContextTest, ContextOfAnotherModelIsRefusedNamingBoth) {
   EXPECT_EQ(lb->context_usage(), 0u);
 }
 
+// A context file holds the KV cache's bytes as the model's cache type lays them out (int8 with its
+// scales under the default policy): the same weights compiled with an fp32 cache are another model
+// (the package fingerprint covers the metadata, which records the cache type), so the file is
+// refused rather than read as fp32.
+TEST_F(LlmContextTest, ContextOfTheSameWeightsWithAnotherKvCacheTypeIsRefused) {
+  EXPECT_EQ(a_->compiled.policy.kv_cache, compiler::llm::KvCacheType::kInt8);
+  const auto policy = llm_temp("fp32_kv_policy.json");
+  std::ofstream(policy) << R"({"base": "default", "kv_cache": "fp32"})";
+  const TinyLlm fp32_kv = compile_tiny(policy.string(), 11, "ctx_a_fp32_kv.npk");
+  ASSERT_EQ(fp32_kv.compiled.weights, a_->compiled.weights);
+  ASSERT_GT(fp32_kv.compiled.layout.segments.state, a_->compiled.layout.segments.state);
+  auto la = open(*a_);
+  auto lf = open(fp32_kv);
+  ASSERT_TRUE(la && lf);
+  run(*la, prompt_tokens(5), 2);
+  auto path = llm_temp("int8_kv.ctx");
+  ASSERT_TRUE(la->save_context(path).has_value());
+  auto loaded = lf->load_context(path);
+  ASSERT_FALSE(loaded.has_value());
+  EXPECT_EQ(loaded.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(loaded.error().message().find(fp32_kv.path.string()), std::string::npos) << loaded.error().message();
+  EXPECT_EQ(lf->context_usage(), 0u);
+  auto again = open(*a_);  // while a session of the int8-cache model takes it
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->load_context(path).has_value());
+  std::filesystem::remove(policy);
+}
+
 TEST_F(LlmContextTest, DamagedContextFileIsRefused) {
   auto llm = open(*a_);
   ASSERT_TRUE(llm);

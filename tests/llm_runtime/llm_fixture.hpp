@@ -66,7 +66,8 @@ struct TinyLlm {
   std::filesystem::path path;
 };
 
-// Compiles the tiny model with `policy` and weight `seed` into `file_name` (with `chat_template`
+// Compiles the tiny model with `policy` (a built-in name or a policy file) and weight `seed` into
+// `file_name` (with `chat_template`
 // as the template it ships, when given), for a context of `context` positions.
 inline TinyLlm compile_tiny(const std::string& policy, std::uint64_t seed, const std::string& file_name,
                             const std::string& chat_template = {}, std::uint32_t context = 64) {
@@ -80,7 +81,7 @@ inline TinyLlm compile_tiny(const std::string& policy, std::uint64_t seed, const
                                   "tiny-lfm2-" + policy + "-" + std::to_string(seed), true};
   source.tokenizer.chat_template = chat_template;
   compiler::llm::LlmCompileOptions options;
-  options.policy = compiler::llm::builtin_policy(policy).value();
+  options.policy = compiler::llm::load_policy(policy).value();  // a built-in name or a policy file
   options.context_length = context;
   options.prefill_chunk = 8;
   options.calibration_tokens = 32;

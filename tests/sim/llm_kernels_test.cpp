@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "llm_kernels.hpp"
+#include "npu_abi/kv_cache.hpp"
+#include "npu_abi/operand_sizes.hpp"
 
 namespace npu::sim {
 namespace {
@@ -151,11 +153,11 @@ TEST(LlmKernels, RopeKvAppendAttention) {
   for (std::int64_t p = 0; p < 3; ++p) {
     ks.push_back(randf(kvh * hd, rng));
     vs.push_back(randf(kvh * hd, rng));
-    ASSERT_TRUE(kv_append(ks.back().data(), vs.back().data(), cache.data(), false, 1, kvh, hd, cap, p));
+    ASSERT_TRUE(kv_append(ks.back().data(), vs.back().data(), cache.data(), TableType::kF32, 1, kvh, hd, cap, p));
   }
-  EXPECT_FALSE(kv_append(ks[0].data(), vs[0].data(), cache.data(), false, 1, kvh, hd, cap, 6));
+  EXPECT_FALSE(kv_append(ks[0].data(), vs[0].data(), cache.data(), TableType::kF32, 1, kvh, hd, cap, 6));
   std::vector<float> out(heads * hd);
-  ASSERT_TRUE(attention(q.data(), cache.data(), false, out.data(), 1, heads, kvh, hd, cap, 2, 0.35f));
+  ASSERT_TRUE(attention(q.data(), cache.data(), TableType::kF32, out.data(), 1, heads, kvh, hd, cap, 2, 0.35f));
   for (std::size_t h = 0; h < heads; ++h) {
     const std::size_t g = h / 2;
     double sc[3], m = -INFINITY;
@@ -173,7 +175,56 @@ TEST(LlmKernels, RopeKvAppendAttention) {
       EXPECT_EQ(out[h * hd + i], (float)(num / den));
     }
   }
-  EXPECT_FALSE(attention(q.data(), cache.data(), false, out.data(), 1, heads, kvh, hd, cap, 6, 0.35f));
+  EXPECT_FALSE(attention(q.data(), cache.data(), TableType::kF32, out.data(), 1, heads, kvh, hd, cap, 6, 0.35f));
+}
+
+// The int8 KV cache (ABI 1.5, npu_abi/kv_cache.hpp): each position's head is quantized on its own
+// (s = max|x| / 127, q = x / s rounded to nearest), the scales follow K and V, and attention reads
+// q * s in double.
+TEST(LlmKernels, Int8KvCacheQuantizesEachPositionsHeadOnItsOwn) {
+  const std::size_t kvh = 2, hd = 4, cap = 3, heads = 4;
+  std::vector<std::byte> cache(abi::kv_cache_bytes(static_cast<std::uint8_t>(abi::DType::kI8), cap, kvh, hd));
+  ASSERT_EQ(cache.size(), 2 * cap * kvh * hd + 2 * cap * kvh * 4);  // 48 data + 48 scale bytes
+  // Position 0: K head 0 has max |x| 2 (s = 2/127), head 1 is all zero; V head 0 has max 0.5.
+  const std::vector<float> k0{1.0f, -2.0f, 0.1f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+  const std::vector<float> v0{0.5f, -0.3f, 0.2f, 0.05f, 4.0f, 4.0f, -4.0f, 1.0f};
+  ASSERT_TRUE(kv_append(k0.data(), v0.data(), cache.data(), TableType::kI8, 1, kvh, hd, cap, 0));
+  const auto* q8 = reinterpret_cast<const std::int8_t*>(cache.data());
+  const auto* scales = reinterpret_cast<const float*>(cache.data() + abi::kv_int8_scales_offset(cap, kvh, hd));
+  EXPECT_EQ(scales[0], 2.0f / 127.0f);            // K, position 0, head 0
+  EXPECT_EQ(scales[1], 0.0f);                     // K, position 0, head 1 (all zero)
+  EXPECT_EQ(scales[cap * kvh + 0], 0.5f / 127.0f);  // V, position 0, head 0
+  EXPECT_EQ(scales[cap * kvh + 1], 4.0f / 127.0f);
+  const std::int8_t want_k[] = {64, -127, 6, 0, 0, 0, 0, 0};  // 63.5 rounds to even, 6.35 to 6
+  for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(q8[i], want_k[i]) << i;
+  const std::int8_t want_v[] = {127, -76, 51, 13, 127, 127, -127, 32};  // -76.2, 50.8, 12.7, 31.75
+  for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(q8[cap * kvh * hd + i], want_v[i]) << i;
+  EXPECT_FALSE(kv_append(k0.data(), v0.data(), cache.data(), TableType::kI8, 1, kvh, hd, cap, 3));
+  // Two more positions, then attention over the three against the plain numerics on q * s.
+  std::mt19937 rng(5);
+  for (std::int64_t p = 1; p < 3; ++p) {
+    const auto k = randf(kvh * hd, rng), v = randf(kvh * hd, rng);
+    ASSERT_TRUE(kv_append(k.data(), v.data(), cache.data(), TableType::kI8, 1, kvh, hd, cap, p));
+  }
+  const auto value = [&](std::size_t i) { return abi::kv_value(q8[i], scales[i / hd]); };
+  const auto q = randf(heads * hd, rng);
+  std::vector<float> out(heads * hd);
+  ASSERT_TRUE(attention(q.data(), cache.data(), TableType::kI8, out.data(), 1, heads, kvh, hd, cap, 2, 0.5f));
+  for (std::size_t h = 0; h < heads; ++h) {
+    const std::size_t g = h / 2;
+    double sc[3], m = -INFINITY, den = 0;
+    for (std::size_t j = 0; j < 3; ++j) {
+      double dot = 0;
+      for (std::size_t i = 0; i < hd; ++i) dot += (double)q[h * hd + i] * value((j * kvh + g) * hd + i);
+      m = std::max(m, sc[j] = dot * 0.5);
+    }
+    for (double& x : sc) den += (x = std::exp(x - m));
+    for (std::size_t i = 0; i < hd; ++i) {
+      double num = 0;
+      for (std::size_t j = 0; j < 3; ++j) num += sc[j] * value(((cap + j) * kvh + g) * hd + i);
+      EXPECT_EQ(out[h * hd + i], (float)(num / den)) << h << " " << i;
+    }
+  }
 }
 
 // The attention numerics of npu_abi/program.hpp written out plainly: per row and head, dot in
@@ -225,7 +276,7 @@ TEST(LlmKernels, AttentionMatchesThePlainNumericsOverLongCachesAndPrefillRows) {
       const auto q = randf(s.rows * s.heads * s.hd, rng);
       std::vector<float> out(q.size(), -1.0f);
       const void* cache = f16 ? static_cast<const void*>(h16.data()) : static_cast<const void*>(f32.data());
-      ASSERT_TRUE(attention(q.data(), cache, f16, out.data(), s.rows, s.heads, s.kvh, s.hd, s.cap,
+      ASSERT_TRUE(attention(q.data(), cache, f16 ? TableType::kF16 : TableType::kF32, out.data(), s.rows, s.heads, s.kvh, s.hd, s.cap,
                             static_cast<std::int64_t>(s.position), 0.125f));
       const auto ref = plain_attention(q, h16, f32, f16, s.rows, s.heads, s.kvh, s.hd, s.cap, s.position, 0.125f);
       EXPECT_EQ(std::memcmp(out.data(), ref.data(), ref.size() * sizeof(float)), 0)
@@ -234,7 +285,7 @@ TEST(LlmKernels, AttentionMatchesThePlainNumericsOverLongCachesAndPrefillRows) {
   }
   // A row past the cache is refused, whatever the earlier rows.
   std::vector<float> q(2 * 4 * 8, 0.5f), cache(2 * 4 * 2 * 8, 0.25f), out(q.size());
-  EXPECT_FALSE(attention(q.data(), cache.data(), false, out.data(), 2, 4, 2, 8, 4, 3, 1.0f));
+  EXPECT_FALSE(attention(q.data(), cache.data(), TableType::kF32, out.data(), 2, 4, 2, 8, 4, 3, 1.0f));
 }
 
 }  // namespace

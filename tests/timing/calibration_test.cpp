@@ -106,9 +106,10 @@ struct GrowingWindowProfile {
   }
 };
 
-// Bytes of one position of the KV cache of every layer, from the shape: K and V, fp32.
-double kv_bytes_per_position(std::uint32_t layers, std::uint32_t kv_heads, std::uint32_t head_dim) {
-  return 2.0 * layers * kv_heads * head_dim * 4;
+// Bytes of one position of the KV cache of every layer, from the shape: K and V, int8 with one
+// fp32 scale per KV head (the w4a8 policy's cache), or fp32.
+double kv_bytes_per_position(std::uint32_t layers, std::uint32_t kv_heads, std::uint32_t head_dim, bool fp32 = false) {
+  return 2.0 * layers * kv_heads * (fp32 ? head_dim * 4.0 : head_dim + 4.0);
 }
 
 // Static shapes (attention_static_kv_window): a decode step reads the whole compiled 2048-position
@@ -126,7 +127,7 @@ TEST(Calibration, DecodeReadsTheWholeCompiledKvWindowAtEveryPosition) {
   // read 11, 12 and 13 positions (12 on average) where the static window reads 2048.
   const GrowingWindowProfile growing;
   const Figures grow = run(*npk, growing.path.string(), 10);
-  const double per_position = kv_bytes_per_position(28, 2, 128);  // Qwen2-1.5B: 57,344 bytes
+  const double per_position = kv_bytes_per_position(28, 2, 128);  // Qwen2-1.5B: 14,784 bytes
   EXPECT_NEAR(near.ddr_bytes_per_token - grow.ddr_bytes_per_token, per_position * (2048 - 12), 1.0);
   EXPECT_GT(near.decode_step_s, grow.decode_step_s);
   // A growing window pays by position instead: 1490 positions more per step at 1500 than at 10.
@@ -148,6 +149,26 @@ TEST(Calibration, FourTimesTheKvHeadsReadFourTimesTheWindowBytes) {
   const double llama = window_bytes("llama3.2-3b");
   EXPECT_NEAR(qwen, kv_bytes_per_position(28, 2, 128) * (2048 - 12), 1.0);
   EXPECT_NEAR(llama, 4 * qwen, 1.0);
+}
+
+// The KV cache's element size: Qwen2-1.5B under w4a8 with its int8 cache and with an fp32 one.
+// A decode step reads the whole 2048-position window and writes one position, so the fp32 cache
+// moves (2048 + 1) x (57,344 - 14,784) = 87,205,440 bytes more per token: per position 28 layers x
+// K and V x 2 KV heads x (128 x 4 bytes) against (128 bytes + a 4-byte scale), a ratio of 33/128.
+TEST(Calibration, Int8KvCacheMovesAQuarterOfTheFp32CachesBytesPerDecodeStep) {
+  const auto int8 = compile_shape(testing::kQwen15, "w4a8");
+  const auto fp32 = compile_shape(testing::kQwen15, "w4a8", 2048, 96, compiler::llm::KvCacheType::kF32);
+  EXPECT_EQ(int8->weights_bytes, fp32->weights_bytes);
+  const Figures q = run(*int8, "hailo10h", 96);
+  const Figures f = run(*fp32, "hailo10h", 96);
+  const double int8_position = kv_bytes_per_position(28, 2, 128), fp32_position = kv_bytes_per_position(28, 2, 128, true);
+  EXPECT_DOUBLE_EQ(int8_position / fp32_position, 33.0 / 128.0);
+  EXPECT_NEAR(f.ddr_bytes_per_token - q.ddr_bytes_per_token, (2048 + 1) * (fp32_position - int8_position), 1.0);
+  EXPECT_DOUBLE_EQ(f.ddr_bytes_per_token - q.ddr_bytes_per_token, 87205440.0);
+  // Decode is memory-bound: the int8 cache's step is shorter by about the bytes it saves (the
+  // rest of the step, the context reconfigurations, is the same).
+  EXPECT_GT(q.decode_tps, f.decode_tps);
+  EXPECT_NEAR(f.decode_step_s / q.decode_step_s, f.ddr_bytes_per_token / q.ddr_bytes_per_token, 0.02);
 }
 
 TEST(Calibration, EnergyPerTokenIsPlausible) {

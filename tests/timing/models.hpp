@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -50,12 +51,15 @@ struct Npk {
 };
 
 // A built-in shape compiled timing-only (what `npu compile --synthetic NAME --timing-only` writes).
+// `kv_cache` replaces the policy's KV cache type when set.
 inline std::unique_ptr<Npk> compile_shape(const std::string& name, const char* policy, std::uint32_t context = 2048,
-                                          std::uint32_t chunk = 96) {
+                                          std::uint32_t chunk = 96,
+                                          std::optional<compiler::llm::KvCacheType> kv_cache = std::nullopt) {
   static std::atomic<int> serial{0};
   auto loaded = must(compiler::llm::load_llm_synthetic(name), "shape");
   compiler::llm::LlmCompileOptions o;
   o.policy = must(compiler::llm::builtin_policy(policy), "policy");
+  if (kv_cache) o.policy.kv_cache = *kv_cache;
   o.context_length = context;
   o.prefill_chunk = chunk;
   o.timing_only = true;

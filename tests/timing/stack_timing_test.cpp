@@ -85,9 +85,13 @@ std::unique_ptr<Npk> compile(bool with_weights, std::uint32_t chunk = 32, const 
 // 40-token prompt, 6 tokens generated). Last moved when attention began reading its whole compiled
 // KV window every run (attention_static_kv_window): +13,602,816 bytes = (7 runs x 512 positions -
 // the 263 the runs read before: 8 + 40 + 41..45) x 4,096 bytes per position (4 layers x K and V x 2
-// KV heads x 64 x 4 bytes); the cycles also follow the efficiencies refitted with it.
-constexpr std::uint64_t kPinnedCycles = 12228938;
-constexpr std::uint64_t kPinnedDdrBytes = 72416256;
+// KV heads x 64 x 4 bytes); the cycles also follow the efficiencies refitted with it. Then when the
+// w4a8 policy's KV cache became int8 with a 4-byte scale per KV head (npu_abi/kv_cache.hpp):
+// -10,916,032 bytes = (7 runs x 512 positions read + the 45 positions written: 40 + 5) x (4,096 -
+// 1,088) bytes per position (4 layers x K and V x 2 KV heads x (64 + 4) bytes); the cycles also
+// follow ddr_efficiency 0.501 -> 0.4574 and compute_efficiency 0.0676 -> 0.0681 refitted with it.
+constexpr std::uint64_t kPinnedCycles = 11836422;
+constexpr std::uint64_t kPinnedDdrBytes = 61500224;
 
 struct Figures {
   double load_s = 0, ttft_s = 0, decode_tps = 0, energy_j = 0;

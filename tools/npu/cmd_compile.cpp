@@ -125,7 +125,7 @@ void print_llm(const CompileOpts& o, const compiler::llm::CompiledLlm& m) {
     }
     print_json({{"output", o.output}, {"kind", "llm"}, {"name", m.name},
                 {"architecture", compiler::to_string(m.config.arch)}, {"policy", m.policy.name},
-                {"context_length", m.layout.context_length}, {"prefill_chunk", m.layout.prefill_chunk},
+                {"kv_cache", compiler::llm::to_string(m.policy.kv_cache)}, {"context_length", m.layout.context_length}, {"prefill_chunk", m.layout.prefill_chunk},
                 {"segments", {{"weights", seg.weights}, {"io", seg.io}, {"scratch", seg.scratch}, {"state", seg.state}}},
                 {"sram_bytes", m.allocation.sram_used}, {"ddr_bytes", m.allocation.ddr_used},
                 {"prefill_ops", m.prefill_ops.size()}, {"tbt_ops", m.tbt_ops.size()},
@@ -136,8 +136,8 @@ void print_llm(const CompileOpts& o, const compiler::llm::CompiledLlm& m) {
   }
   const double mib = 1024.0 * 1024.0;
   fmt::print("Compiled '{}' -> {}\n  {}\n", m.name, o.output, m.config.summary());
-  fmt::print("  policy {}, context {}, prefill chunk {}; prefill {} ops, tbt {} ops\n", m.policy.name,
-             m.layout.context_length, m.layout.prefill_chunk, m.prefill_ops.size(), m.tbt_ops.size());
+  fmt::print("  policy {} (KV cache {}), context {}, prefill chunk {}; prefill {} ops, tbt {} ops\n", m.policy.name,
+             compiler::llm::to_string(m.policy.kv_cache), m.layout.context_length, m.layout.prefill_chunk, m.prefill_ops.size(), m.tbt_ops.size());
   fmt::print("  weights {:.1f} MiB, state {:.1f} MiB, scratch {:.1f} MiB; SRAM {:.2f} of {:.1f} MiB, DDR {:.1f} of {:.0f} MiB ({})\n",
              seg.weights / mib, seg.state / mib, seg.scratch / mib, m.allocation.sram_used / mib,
              m.allocation.sram_capacity / mib, m.allocation.ddr_used / mib, m.allocation.ddr_capacity / mib,

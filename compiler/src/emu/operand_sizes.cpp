@@ -84,10 +84,10 @@ Expected<abi::OperandBytes> operand_sizes(const abi::OpDesc& op) {
       break;
     case OpCode::kKvAppend:
       NPU_TRY(need_dtype(op, 0, {F})); NPU_TRY(need_dtype(op, 1, {F}));
-      NPU_TRY(need_dtype(op, 2, {F, DType::kF16}));
+      NPU_TRY(need_dtype(op, 2, {F, DType::kF16, DType::kI8}));
       break;
     case OpCode::kAttention:
-      NPU_TRY(need_dtype(op, 0, {F})); NPU_TRY(need_dtype(op, 2, {F, DType::kF16}));
+      NPU_TRY(need_dtype(op, 0, {F})); NPU_TRY(need_dtype(op, 2, {F, DType::kF16, DType::kI8}));
       NPU_TRY(need_dtype(op, 3, {F}));
       NPU_TRY(need(d2 > 0 && d1 % d2 == 0, op, "heads must be a multiple of kv_heads"));
       break;

@@ -8,6 +8,7 @@
 
 #include "emu_internal.hpp"
 #include "npu/compiler/gguf_quant.hpp"
+#include "npu_abi/kv_cache.hpp"
 
 namespace npu::compiler::emu::detail {
 
@@ -71,13 +72,19 @@ Expected<void> run_kv_append(const OpContext& c) {
                 fmt::format("KV append at positions {}..{} exceeds the cache capacity of {} positions",
                             c.position, std::int64_t{c.position} + n - 1, cap));
   }
-  const bool f16 = static_cast<DType>(c.op.operands[2].dtype) == DType::kF16;
+  const auto type = static_cast<DType>(c.op.operands[2].dtype);
+  const bool f16 = type == DType::kF16;
+  std::int8_t* const i8 = c.as<std::int8_t>(2);
+  float* const scales = reinterpret_cast<float*>(i8 + abi::kv_int8_scales_offset(cap, kvh, hd));
   for (std::uint32_t r = 0; r < n; ++r) {
     const std::size_t p = std::size_t(c.position) + r;
     for (int kv = 0; kv < 2; ++kv) {
       const float* src = c.as<const float>(kv) + r * stride;
       const std::size_t dst = (std::size_t(kv) * cap + p) * stride;
-      if (f16) {
+      if (type == DType::kI8) {  // one scale per position, KV head and K or V
+        for (std::size_t g = 0; g < kvh; ++g)
+          scales[dst / hd + g] = abi::kv_quantize(src + g * hd, hd, i8 + dst + g * hd);
+      } else if (f16) {
         for (std::size_t i = 0; i < stride; ++i) c.as<std::uint16_t>(2)[dst + i] = float_to_fp16(src[i]);
       } else {
         std::copy_n(src, stride, c.as<float>(2) + dst);
@@ -95,10 +102,13 @@ Expected<void> run_attention(const OpContext& c) {
                             std::int64_t{c.position} + n - 1, cap));
   }
   const std::size_t stride = std::size_t(kvh) * hd;
-  const bool f16 = static_cast<DType>(c.op.operands[2].dtype) == DType::kF16;
+  const auto type = static_cast<DType>(c.op.operands[2].dtype);
+  const std::int8_t* const i8 = c.as<const std::int8_t>(2);
+  const float* const scales = reinterpret_cast<const float*>(i8 + abi::kv_int8_scales_offset(cap, kvh, hd));
   auto cache = [&](std::size_t index) -> double {
-    return f16 ? static_cast<double>(fp16_to_float(c.as<const std::uint16_t>(2)[index]))
-               : static_cast<double>(c.as<const float>(2)[index]);
+    if (type == DType::kI8) return abi::kv_value(i8[index], scales[index / hd]);
+    return type == DType::kF16 ? static_cast<double>(fp16_to_float(c.as<const std::uint16_t>(2)[index]))
+                               : static_cast<double>(c.as<const float>(2)[index]);
   };
   const double scale = static_cast<double>(c.fparam(0));
   const std::uint32_t group = heads / kvh;

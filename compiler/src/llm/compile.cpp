@@ -111,7 +111,7 @@ Expected<CompiledLlm> compile_llm(const LlmSource& source, const LlmCompileOptio
   NPU_TRY_ASSIGN(detail::WeightsImage w,
                  detail::build_weights(c, src, options.policy, [&](double f) { progress("weights", 0.4 * f); }));
   m.weights_bytes = w.size;
-  m.layout = detail::make_layout(c, options.prefill_chunk, options.context_length, w.size);
+  m.layout = detail::make_layout(c, options.prefill_chunk, options.context_length, w.size, options.policy.kv_cache);
   NPU_TRY_ASSIGN(m.allocation, detail::plan_allocation(c, w, m.layout, options.device));
 
   const std::string_view text = options.calibration_text.empty() ? default_calibration_text()

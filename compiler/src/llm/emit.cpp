@@ -143,14 +143,15 @@ class Emitter {
     if (st.ring) kv.dims[4] = window;  // a ring of window + chunk - 1 positions
     kv.operands[0] = opnd(S, DType::kF32, s.k);
     kv.operands[1] = opnd(S, DType::kF32, s.v);
-    kv.operands[2] = opnd(ST, DType::kF32, st.offset);
+    const DType kv_type = kv_cache_dtype(L_.kv_cache);
+    kv.operands[2] = opnd(ST, kv_type, st.offset);
     auto& at = op(OpCode::kAttention, R_, nh);
     at.dims[2] = kvh;
     at.dims[3] = hd;
     at.dims[4] = st.positions;
     at.dims[5] = window;  // a local layer reads at most its window
     at.operands[0] = opnd(S, DType::kF32, s.q);
-    at.operands[2] = opnd(ST, DType::kF32, st.offset);
+    at.operands[2] = opnd(ST, kv_type, st.offset);
     at.operands[3] = opnd(S, DType::kF32, s.mix);
     at.params[0] = fbits(c_.attn_scale > 0.0f ? c_.attn_scale
                                               : static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd))));

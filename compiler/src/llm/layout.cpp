@@ -6,14 +6,26 @@
 
 #include "llm_internal.hpp"
 #include "npu/common/page.hpp"
+#include "npu_abi/operand_sizes.hpp"
 
 namespace npu::compiler::llm::detail {
 
 std::string point(std::uint32_t layer, const char* what) { return fmt::format("blk.{}.{}", layer, what); }
 
-LlmLayout make_layout(const ModelConfig& c, std::uint32_t chunk, std::uint32_t context, std::uint64_t weights_bytes) {
+abi::DType kv_cache_dtype(KvCacheType t) noexcept {
+  switch (t) {
+    case KvCacheType::kF16: return abi::DType::kF16;
+    case KvCacheType::kInt8: return abi::DType::kI8;
+    case KvCacheType::kF32: break;
+  }
+  return abi::DType::kF32;
+}
+
+LlmLayout make_layout(const ModelConfig& c, std::uint32_t chunk, std::uint32_t context, std::uint64_t weights_bytes,
+                      KvCacheType kv_cache) {
   LlmLayout L;
   L.context_length = context;
+  L.kv_cache = kv_cache;
   L.prefill_chunk = chunk;
   L.segments.weights = weights_bytes;
 
@@ -70,9 +82,9 @@ LlmLayout make_layout(const ModelConfig& c, std::uint32_t chunk, std::uint32_t c
       e.ring = ring < context;
       e.positions = static_cast<std::uint32_t>(e.ring ? ring : context);
     }
-    e.bytes = e.kind == LayerKind::kConv
-                  ? std::uint64_t{c.conv_l_cache - 1} * H * 4
-                  : 2 * std::uint64_t{e.positions} * c.kv_heads[l] * c.head_dim * 4;  // K then V, f32
+    e.bytes = e.kind == LayerKind::kConv ? std::uint64_t{c.conv_l_cache - 1} * H * 4
+                                         : abi::kv_cache_bytes(static_cast<std::uint8_t>(kv_cache_dtype(kv_cache)),
+                                                               e.positions, c.kv_heads[l], c.head_dim);
     st = e.offset + e.bytes;
     L.state.push_back(e);
   }

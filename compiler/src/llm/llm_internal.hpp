@@ -77,7 +77,9 @@ struct MatrixStorage {
                                                    const std::function<void(double)>& progress);
 
 [[nodiscard]] LlmLayout make_layout(const ModelConfig& c, std::uint32_t chunk, std::uint32_t context,
-                                    std::uint64_t weights_bytes);
+                                    std::uint64_t weights_bytes, KvCacheType kv_cache);
+// The device dtype of a KV cache type (kKvAppend / kAttention operand 2).
+[[nodiscard]] abi::DType kv_cache_dtype(KvCacheType t) noexcept;
 
 // Quantize-point names: "blk.N.op_in", "blk.N.mix_in", "blk.N.ffn_in", "blk.N.down_in", "head_in".
 [[nodiscard]] std::string point(std::uint32_t layer, const char* what);

@@ -93,7 +93,7 @@ std::string metadata_json(const CompiledLlm& m) {
       {"context_length", L.context_length},
       {"prefill_chunk", L.prefill_chunk},
       {"policy", {{"name", m.policy.name}, {"layers", layers}, {"head", to_string(m.policy.head, true)},
-                  {"embedding", to_string(m.policy.embedding)}}},
+                  {"embedding", to_string(m.policy.embedding)}, {"kv_cache", to_string(m.policy.kv_cache)}}},
       {"synthetic", m.synthetic},
       {"generation_defaults", {{"temperature", 0.05}, {"top_k", 50}, {"repetition_penalty", 1.05}}},
       {"segments", {{"weights", L.segments.weights}, {"io", L.segments.io}, {"scratch", L.segments.scratch},

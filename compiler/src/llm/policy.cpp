@@ -77,6 +77,23 @@ Expected<EmbeddingType> parse_embedding_type(std::string_view text) {
               fmt::format("unknown embedding precision '{}'; use fp32, f16, bf16 or int8", text));
 }
 
+std::string_view to_string(KvCacheType t) noexcept {
+  switch (t) {
+    case KvCacheType::kF32: return "fp32";
+    case KvCacheType::kF16: return "f16";
+    case KvCacheType::kInt8: return "int8";
+  }
+  return "?";
+}
+
+Expected<KvCacheType> parse_kv_cache_type(std::string_view text) {
+  if (text == "fp32" || text == "f32") return KvCacheType::kF32;
+  if (text == "f16" || text == "fp16") return KvCacheType::kF16;
+  if (text == "int8") return KvCacheType::kInt8;
+  return fail(ErrorCode::kInvalidArgument,
+              fmt::format("unknown KV cache type '{}'; use int8, f16 or fp32", text));
+}
+
 Expected<PrecisionPolicy> builtin_policy(std::string_view name) {
   PrecisionPolicy p;  // the defaults are the "default" policy
   p.name = std::string(name);
@@ -90,6 +107,7 @@ Expected<PrecisionPolicy> builtin_policy(std::string_view name) {
   if (name == "fp32") {
     p.conv = p.attention = p.head = LinearPrecision{WeightType::kF32, 0};
     p.embedding = EmbeddingType::kF32;
+    p.kv_cache = KvCacheType::kF32;
     return p;
   }
   return fail(ErrorCode::kNotFound,
@@ -103,10 +121,11 @@ Expected<PrecisionPolicy> parse_policy_json(std::string_view text, std::string_v
     return fail(ErrorCode::kBadFormat, fmt::format("policy {}: {}", origin, what));
   };
   if (j.is_discarded() || !j.is_object()) return bad("is not a JSON object");
-  static const char* kKeys[] = {"name", "base", "conv", "attention", "layers", "head", "embedding", "comment"};
+  static const char* kKeys[] = {"name",  "base",      "conv",     "attention", "layers",
+                                "head",  "embedding", "kv_cache", "comment"};
   for (const auto& [key, value] : j.items()) {
     if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
-      return bad(fmt::format("unknown key '{}' (known: name, base, conv, attention, layers, head, embedding)", key));
+      return bad(fmt::format("unknown key '{}' (known: name, base, conv, attention, layers, head, embedding, kv_cache)", key));
     }
   }
   auto str = [&](const char* key) -> Expected<std::optional<std::string>> {
@@ -133,6 +152,12 @@ Expected<PrecisionPolicy> parse_policy_json(std::string_view text, std::string_v
     auto e = parse_embedding_type(*emb);
     if (!e) return fail(e.error().with_context(fmt::format("policy {}", origin)));
     p.embedding = *e;
+  }
+  NPU_TRY_ASSIGN(auto kv, str("kv_cache"));
+  if (kv) {
+    auto t = parse_kv_cache_type(*kv);
+    if (!t) return fail(t.error().with_context(fmt::format("policy {}", origin)));
+    p.kv_cache = *t;
   }
   if (j.contains("layers")) {
     if (!j["layers"].is_object()) return bad("'layers' must be an object {\"<index>\": \"w8a8\", ...}");

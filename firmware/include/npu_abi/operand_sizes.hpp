@@ -30,11 +30,17 @@ namespace detail {
 }
 
 // Bytes of `positions` positions of a KV cache of `dtype` (kKvAppend / kAttention operand 2: K
-// [positions][kv_heads][head_dim], then V of the same shape), or kSizeOverflow.
+// [positions][kv_heads][head_dim], then V of the same shape; an I8 cache adds one F32 scale per
+// position, KV head and K or V, npu_abi/kv_cache.hpp), or kSizeOverflow.
 [[nodiscard]] constexpr std::uint64_t kv_cache_bytes(std::uint8_t dtype, std::uint64_t positions,
                                                      std::uint64_t kv_heads, std::uint64_t head_dim) noexcept {
   using detail::size_mul;
-  return checked_dtype_bytes(dtype, size_mul(size_mul(size_mul(2, positions), kv_heads), head_dim));
+  const std::uint64_t vectors = size_mul(size_mul(2, positions), kv_heads);
+  const std::uint64_t data = checked_dtype_bytes(dtype, size_mul(vectors, head_dim));
+  if (dtype != static_cast<std::uint8_t>(DType::kI8)) return data;
+  const std::uint64_t scales = size_mul(vectors, 4);
+  return data == kSizeOverflow || scales == kSizeOverflow || data > kSizeOverflow - 1 - scales ? kSizeOverflow
+                                                                                                : data + scales;
 }
 
 // Bytes of each operand (index 0..3), 0 for one the op does not use.

@@ -121,7 +121,9 @@ enum class OpCode : std::uint16_t {
   // kKvAppend: cache K[p] = k[r], V[p] = v[r] for p = params_rt[kParamPosition] + r.
   //   dims [0] rows [1] kv_heads [2] head_dim [3] capacity (positions).  operands [0] k F32
   //   [rows][kvh][hd]  [1] v F32 [rows][kvh][hd]  [2] cache (kState) F32|F16: K [capacity][kvh][hd]
-  //   then V [capacity][kvh][hd].  A position >= capacity fails the run.
+  //   then V [capacity][kvh][hd]; or (ABI 1.5 "op.kv_int8") I8, each position's head quantized on
+  //   its own with an F32 scale stored after K and V (layout and numerics: npu_abi/kv_cache.hpp).
+  //   A position >= capacity fails the run.
   //   dims [4] window W (ABI 1.4 "op.attention_window"; 0 = none): the cache is a ring, position p
   //   lives in slot p % capacity and any position is accepted; capacity must be at least W + rows - 1
   //   (the window of the chunk's first row plus the chunk) so that no position a row attends to is

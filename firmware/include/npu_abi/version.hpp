@@ -12,7 +12,7 @@
 namespace npu::abi {
 
 inline constexpr std::uint16_t kAbiMajor = 1;
-inline constexpr std::uint16_t kAbiMinor = 4;
+inline constexpr std::uint16_t kAbiMinor = 5;
 
 [[nodiscard]] constexpr std::uint32_t make_abi_version(std::uint16_t major, std::uint16_t minor) {
   return (std::uint32_t{major} << 16) | minor;
@@ -63,6 +63,10 @@ inline constexpr FeatureMinimum kFeatures[] = {
     {"op.embed_scale", 4, false},
     {"op.attention_window", 4, false},
     {"op.moe", 4, false},
+    // 1.5: an I8 KV cache (kKvAppend / kAttention operand 2) with one scale per position and KV head
+    // (npu_abi/kv_cache.hpp). Older firmware refuses the dtype in validation; the driver names the
+    // feature first.
+    {"op.kv_int8", 5, false},
 };
 
 }  // namespace npu::abi

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "npu/compiler/llm_policy.hpp"
 #include "npu/compiler/model_config.hpp"
 
 namespace npu::compiler::llm {
@@ -51,6 +52,7 @@ struct LlmLayout {
   IoLayout io;
   ScratchLayout scratch;
   std::vector<StateEntry> state;
+  KvCacheType kv_cache = KvCacheType::kF32;  // the element type of every attention layer's KV cache
   std::uint32_t context_length = 0;
   std::uint32_t prefill_chunk = 0;
 };

@@ -1,7 +1,8 @@
 // Precision policies for LLM compilation: which storage type every linear layer's weights get
-// (int4 / int8 with int8 activations, or float), the head's quantization and the embedding's
-// storage. Built-in policies: "default" (LFM2 conv blocks W4A8, attention blocks W8A8, embedding
-// f16, head int8 per-block-32), "w4a8", "w8a8", "fp32". A JSON file can name precision per layer
+// (int4 / int8 with int8 activations, or float), the head's quantization, the embedding's storage
+// and the attention KV cache's element type. Built-in policies: "default" (LFM2 conv blocks W4A8,
+// attention blocks W8A8, embedding f16, head int8 per-block-32, KV cache int8), "w4a8", "w8a8" (KV
+// cache int8), "fp32" (KV cache fp32). docs/llm.md says why. A JSON file can name precision per layer
 // type and per layer index (policies/*.json shows the form).
 #pragma once
 
@@ -29,6 +30,10 @@ struct LinearPrecision {
 
 enum class EmbeddingType : std::uint8_t { kF32, kF16, kBF16, kInt8 };
 
+// How the attention KV cache holds K and V: float, or int8 with one scale per cached position and
+// KV head, computed when the position is written (npu_abi/kv_cache.hpp).
+enum class KvCacheType : std::uint8_t { kF32, kF16, kInt8 };
+
 struct PrecisionPolicy {
   std::string name = "default";
   LinearPrecision conv{WeightType::kInt4, 0};        // every linear of a conv block (incl. its FFN)
@@ -36,6 +41,7 @@ struct PrecisionPolicy {
   std::map<std::uint32_t, LinearPrecision> layers;   // per-index overrides
   LinearPrecision head{WeightType::kInt8, 32};
   EmbeddingType embedding = EmbeddingType::kF16;
+  KvCacheType kv_cache = KvCacheType::kInt8;
 
   [[nodiscard]] LinearPrecision for_layer(std::uint32_t index, LayerKind kind) const;
 };
@@ -45,6 +51,9 @@ struct PrecisionPolicy {
 [[nodiscard]] Expected<LinearPrecision> parse_linear_precision(std::string_view text);
 [[nodiscard]] std::string_view to_string(EmbeddingType t) noexcept;
 [[nodiscard]] Expected<EmbeddingType> parse_embedding_type(std::string_view text);
+// "int8", "f16", "fp32".
+[[nodiscard]] std::string_view to_string(KvCacheType t) noexcept;
+[[nodiscard]] Expected<KvCacheType> parse_kv_cache_type(std::string_view text);
 
 // A built-in policy by name; kNotFound lists the names.
 [[nodiscard]] Expected<PrecisionPolicy> builtin_policy(std::string_view name);
