@@ -97,7 +97,7 @@ struct ModelConfig {
 // The most layers a model may declare. The largest published LLMs have about 130; a count far above
 // that is a damaged or hostile file, refused before any per-layer table is allocated from it.
 inline constexpr std::uint32_t kMaxModelLayers = 1024;
-// Ok when `n_layers` (read from `source`, e.g. a GGUF's "lfm2.block_count") is at most
+// Ok when `n_layers` (read from the key `key`, e.g. a GGUF's "lfm2.block_count") is at most
 // kMaxModelLayers; else a format error naming the key and the limit.
 [[nodiscard]] Expected<void> check_layer_count(std::uint32_t n_layers, std::string_view key);
 
